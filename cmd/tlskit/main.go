@@ -1,0 +1,21 @@
+// Command tlskit serves, connects to and inspects TCP, TLS and WebSocket
+// endpoints, and creates, shows and converts certificates.
+//
+// Usage examples:
+//
+//	tlskit serve                         # WebSocket-over-TLS echo on 127.0.0.1:8443
+//	tlskit cert new localhost 127.0.0.1  # writes a certificate and key
+//	tlskit cert show server.pfx --password secret
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "tlskit:", err)
+		os.Exit(1)
+	}
+}
