@@ -197,3 +197,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkMatch(b *testing.B) {
+	l, err := Parse("10.0.0.0/8, 172.16.0.0/12, 192.168.*.1?, fe80::*, 2001:db8::/32")
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := netip.MustParseAddr("::ffff:203.0.113.9") // matches nothing: every entry is tried
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Match(a)
+	}
+}

@@ -230,3 +230,29 @@ func TestIndexCRorLF(t *testing.T) {
 		}
 	}
 }
+
+// A line trickling in one byte per read is scanned once, not once per byte:
+// after each read only the last len(EOL)-1 bytes remain to be searched.
+func TestTrickledLineIsScannedOnce(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		setup func(*Framer)
+		tail  int // bytes left unscanned
+	}{
+		{"eol", func(f *Framer) { f.SetEOL([]byte("<END>")) }, 4},
+		{"single line", func(f *Framer) { f.SetSingleLineMode(true) }, 0},
+	} {
+		var f Framer
+		tt.setup(&f)
+		for i := range 1000 {
+			f.Feed([]byte{'x'})
+			if _, _, ok := f.Next(); ok {
+				t.Fatalf("%s: record after %d bytes", tt.name, i+1)
+			}
+			if want := max(0, i+1-tt.tail); f.scan != want {
+				t.Fatalf("%s: after %d bytes scan = %d, want %d", tt.name, i+1, f.scan, want)
+			}
+		}
+	}
+}
