@@ -1,0 +1,46 @@
+// Package certs loads, selects, inspects, converts and generates X.509
+// certificates for tlskit's TLS servers and clients.
+//
+// # Loading
+//
+// [Load] and [Parse] open a certificate store and select one certificate;
+// [LoadStore] and [ParseStore] return the whole [Store]; [LoadPair] joins a
+// certificate file with a separate key file. The format is detected from
+// the data unless [Options].StoreType names one:
+//
+//   - PEM: certificates; PKCS#1, PKCS#8 and SEC 1 keys; password-encrypted
+//     PKCS#8 (PBES2: PBKDF2 with AES-CBC or DES-EDE3-CBC); OpenSSL's legacy
+//     "Proc-Type: 4,ENCRYPTED" keys; PKCS#7 blocks
+//   - DER certificates and keys (plain or encrypted PKCS#8)
+//   - PKCS#12 (.pfx, .p12): modern AES/PBES2 and legacy 3DES/RC2
+//   - PKCS#7 bundles (.p7b), PEM or DER
+//   - Java KeyStore (JKS): key entries with chains, trusted certificates
+//   - JSON Web Key or key set, with "x5c" certificates and private keys
+//
+// Any of these may also be Base64 encoded, as the seed's "Blob" store types
+// allow. Store types are numbered as in the seed ([StoreType]); the Windows
+// stores, PKCS#11, SSH, PPK, XML and BCFKS fail with [ErrUnsupportedStore].
+//
+// # Selection and pairing
+//
+// Every private key of a store is paired with the certificate holding its
+// public key, and the store's other certificates that chain a certificate
+// become its Chain, sent during the handshake. [Store.Select] picks by
+// subject (exact, then substring, "*" for the first) or by
+// "Thumbprint=<hex>".
+//
+// # Inspection, conversion, generation
+//
+// [Certificate] carries the seed's fields (dates, subject, issuer, serial,
+// SANs, MD5/SHA-1/SHA-256 fingerprints, key and signature algorithms, usage
+// text and flags, extended key usages, version). [Certificate.TLSCertificate]
+// gives a tls.Certificate; EncodePEM, EncodeDER and EncodePFX convert.
+// [Generate] makes self-signed or CA-signed certificates.
+//
+// # Errors
+//
+// Every error is an *[Error] carrying the seed's code: 271 cannot open the
+// store (wrong password, unknown format, unsupported store, missing file),
+// 272 certificate not found, 273 no usable private key, 280 certificate not
+// valid now. Match conditions with errors.Is and the sentinel values.
+package certs
