@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -231,3 +232,5 @@ func base64Lines(data []byte) []byte {
 	b.WriteString(s + "\n")
 	return []byte(b.String())
 }
+
+func upperHex(b []byte) string { return strings.ToUpper(hex.EncodeToString(b)) }

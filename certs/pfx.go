@@ -14,7 +14,7 @@ import (
 
 // maxPFXMacIterations bounds the MAC work a hostile PFX can demand before
 // the password is checked.
-const maxPFXMacIterations = 10_000_000
+const maxPFXMacIterations = 2_000_000
 
 // decodePFX reads a PKCS#12 file: modern (PBES2 with AES, OpenSSL 3's
 // default) and legacy (PKCS#12 PBE with 3DES or RC2, `openssl pkcs12
