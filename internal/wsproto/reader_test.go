@@ -1,0 +1,215 @@
+package wsproto
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// readAll feeds b and collects events (data copied) until need-more or error.
+func readAll(r *Reader, b []byte) ([]Event, error) {
+	r.Feed(b)
+	var out []Event
+	for {
+		ev, ok, err := r.Next()
+		if err != nil {
+			return out, err
+		}
+		if !ok {
+			return out, nil
+		}
+		ev.Data = bytes.Clone(ev.Data)
+		out = append(out, ev)
+	}
+}
+
+func render(evs []Event) string {
+	var sb strings.Builder
+	for _, e := range evs {
+		switch e.Kind {
+		case EventData:
+			fmt.Fprintf(&sb, "%d:%s", e.Format, e.Data)
+			if e.EOM {
+				sb.WriteString("|")
+			}
+			sb.WriteString(" ")
+		case EventClose:
+			fmt.Fprintf(&sb, "close(%d,%s) ", e.Code, e.Reason)
+		default:
+			fmt.Fprintf(&sb, "%v(%s) ", e.Kind, e.Data)
+		}
+	}
+	return sb.String()
+}
+
+func TestReaderStreamingAndBuffered(t *testing.T) {
+	t.Parallel()
+	for _, role := range bothRoles {
+		f := func(fin bool, op Opcode, p string) []byte { return wire(role, Header{Fin: fin, Opcode: op}, []byte(p)) }
+		stream := cat(f(false, OpText, "Hel"), f(true, OpPing, "p"), f(false, OpContinuation, ""), f(true, OpContinuation, "lo"),
+			f(true, OpBinary, "bin"), f(true, OpText, ""), f(true, OpPong, "q"))
+		t.Run(role.String()+"/stream", func(t *testing.T) {
+			evs, err := readAll(NewReader(role, ReaderOptions{}), bytes.Clone(stream))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := render(evs), "1:Hel ping(p) 0:lo| 2:bin| 1:| pong(q) "; got != want {
+				t.Fatalf("got  %q\nwant %q", got, want)
+			}
+		})
+		t.Run(role.String()+"/buffered", func(t *testing.T) {
+			evs, err := readAll(NewReader(role, ReaderOptions{BufferMessage: true}), bytes.Clone(stream))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := render(evs), "ping(p) 1:Hello| 2:bin| 1:| pong(q) "; got != want {
+				t.Fatalf("got  %q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+// TestRFC6455_5_6_TextUTF8: invalid UTF-8 in a text message fails with
+// 1007 as soon as the proving frame arrives, even mid-message, and a
+// message ending inside a sequence fails at its end.
+func TestRFC6455_5_6_TextUTF8(t *testing.T) {
+	t.Parallel()
+	for _, role := range bothRoles {
+		for _, buffered := range []bool{false, true} {
+			f := func(fin bool, op Opcode, p string) []byte { return wire(role, Header{Fin: fin, Opcode: op}, []byte(p)) }
+			name := fmt.Sprintf("%v/buffered=%v", role, buffered)
+			t.Run(name+"/mid-message", func(t *testing.T) {
+				r := NewReader(role, ReaderOptions{BufferMessage: buffered})
+				// The message is not finished: the error must come anyway.
+				_, err := readAll(r, cat(f(false, OpText, "ok"), f(false, OpContinuation, "\xce\xba\xed\xa0")))
+				wantCode(t, err, CloseInvalidPayload)
+			})
+			t.Run(name+"/split sequence is fine", func(t *testing.T) {
+				evs, err := readAll(NewReader(role, ReaderOptions{BufferMessage: buffered}), cat(f(false, OpText, "\xce"), f(true, OpContinuation, "\xba")))
+				if err != nil || len(evs) == 0 {
+					t.Fatal(err)
+				}
+			})
+			t.Run(name+"/truncated at end", func(t *testing.T) {
+				_, err := readAll(NewReader(role, ReaderOptions{BufferMessage: buffered}), cat(f(false, OpText, "a"), f(true, OpContinuation, "\xe2\x82")))
+				wantCode(t, err, CloseInvalidPayload)
+			})
+			t.Run(name+"/binary not checked", func(t *testing.T) {
+				if _, err := readAll(NewReader(role, ReaderOptions{BufferMessage: buffered}), f(true, OpBinary, "\xff\xfe")); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// TestRFC6455_5_5_1_CloseThroughReader: close bodies are validated and
+// nothing is reported after a Close frame.
+func TestRFC6455_5_5_1_CloseThroughReader(t *testing.T) {
+	t.Parallel()
+	for _, role := range bothRoles {
+		cl := func(p []byte) []byte { return wire(role, Header{Fin: true, Opcode: OpClose}, p) }
+		evs, err := readAll(NewReader(role, ReaderOptions{}), cat(cl([]byte{0x0f, 0xa0, 'o', 'k'}), wire(role, Header{Fin: true, Opcode: OpText}, []byte("late"))))
+		if err != nil || render(evs) != "close(4000,ok) " {
+			t.Fatalf("%v: %q %v", role, render(evs), err)
+		}
+		for _, tc := range []struct {
+			body []byte
+			code CloseCode
+		}{{[]byte{3}, CloseProtocolError}, {[]byte{3, 237}, CloseProtocolError}, {[]byte{3, 232, 0xff}, CloseInvalidPayload}} {
+			_, err := readAll(NewReader(role, ReaderOptions{}), cl(tc.body))
+			wantCode(t, err, tc.code)
+		}
+		evs, err = readAll(NewReader(role, ReaderOptions{}), cl(nil))
+		if err != nil || evs[0].Code != CloseNoStatus {
+			t.Fatalf("empty close: %v %v", evs, err)
+		}
+	}
+}
+
+func TestReaderMaxMessageSize(t *testing.T) {
+	t.Parallel()
+	for _, role := range bothRoles {
+		r := NewReader(role, ReaderOptions{MaxMessageSize: 8, BufferMessage: true})
+		_, err := readAll(r, cat(wire(role, Header{Opcode: OpBinary}, make([]byte, 5)), wire(role, Header{Fin: true, Opcode: OpContinuation}, make([]byte, 4))))
+		wantCode(t, err, CloseMessageTooBig)
+	}
+}
+
+// TestReaderChunking: the events of a stream do not depend on how it is split
+// (in buffered mode, where event boundaries are message boundaries).
+func TestReaderChunking(t *testing.T) {
+	t.Parallel()
+	for _, role := range bothRoles {
+		comp, _ := NewCompressor(0, false)
+		z := comp.Compress(nil, []byte("squeeze squeeze squeeze"))
+		stream := cat(
+			wire(role, Header{Opcode: OpText}, []byte("grü")),
+			wire(role, Header{Fin: true, Opcode: OpPing}, []byte("x")),
+			wire(role, Header{Fin: true, Opcode: OpContinuation}, []byte("ße")),
+			wire(role, Header{RSV1: true, Opcode: OpText}, z[:3]),
+			wire(role, Header{Fin: true, Opcode: OpContinuation}, z[3:]),
+			wire(role, Header{Fin: true, Opcode: OpClose}, []byte{3, 232}),
+		)
+		opt := func() ReaderOptions {
+			return ReaderOptions{BufferMessage: true, Decompressor: NewDecompressor(true, 15)}
+		}
+		want, err := readAll(NewReader(role, opt()), bytes.Clone(stream))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := render(want); got != "ping(x) 1:grüße| 1:squeeze squeeze squeeze| close(1000,) " {
+			t.Fatalf("unsplit: %q", got)
+		}
+		for split := 0; split <= len(stream); split++ {
+			r := NewReader(role, opt())
+			a, err := readAll(r, bytes.Clone(stream[:split]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := readAll(r, bytes.Clone(stream[split:]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if render(append(a, b...)) != render(want) {
+				t.Fatalf("split %d: %q", split, render(append(a, b...)))
+			}
+		}
+	}
+}
+
+func TestReaderDropsLargeBuffers(t *testing.T) {
+	t.Parallel()
+	r := NewReader(RoleServer, ReaderOptions{BufferMessage: true})
+	if _, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, make([]byte, retainLimit+1))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, []byte("s"))); err != nil {
+		t.Fatal(err)
+	}
+	if cap(r.buf) > retainLimit {
+		t.Fatalf("reader kept a %d-byte buffer after a small message", cap(r.buf))
+	}
+}
+
+func ExampleReader() {
+	// A server reading a masked text frame sent by a client.
+	enc := &Encoder{Role: RoleClient}
+	frame, _ := enc.AppendMessage(nil, OpText, []byte("hello"), false)
+
+	r := NewReader(RoleServer, ReaderOptions{})
+	r.Feed(frame)
+	for {
+		ev, ok, err := r.Next()
+		if err != nil {
+			fmt.Println("close with", CloseCodeOf(err))
+			return
+		}
+		if !ok {
+			break
+		}
+		fmt.Printf("%v format=%d eom=%v %s\n", ev.Kind, ev.Format, ev.EOM, ev.Data)
+	}
+	// Output: data format=1 eom=true hello
+}
