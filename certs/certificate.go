@@ -310,3 +310,7 @@ func (c *Certificate) CheckValidity(now time.Time) error {
 func isSelfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil
 }
+
+// FromX509 wraps a parsed certificate to read the seed's fields from it. The
+// result has no private key and no chain.
+func FromX509(cert *x509.Certificate) *Certificate { return newCertificate(cert) }

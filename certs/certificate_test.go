@@ -366,3 +366,15 @@ func handshake(t *testing.T, c *Certificate, root *x509.Certificate, serverName 
 		t.Fatalf("server handshake: %v", err)
 	}
 }
+
+func TestFromX509(t *testing.T) {
+	t.Parallel()
+	c, err := Load(fx(t, "leaf1-full.pem"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := FromX509(c.Leaf)
+	if w.Subject != c.Subject || w.FingerprintSHA256 != c.FingerprintSHA256 || w.PrivateKeyAvailable || w.Chain != nil {
+		t.Errorf("FromX509 = %+v", w)
+	}
+}
