@@ -1,0 +1,199 @@
+package wsproto
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/textproto"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Handshake sentinels; a *HandshakeError unwraps to one of them.
+var (
+	// ErrBadHandshake: the upgrade request or response breaks RFC 6455 §4.
+	ErrBadHandshake = errors.New("wsproto: bad WebSocket handshake")
+	// ErrNotWebSocket: the request is valid HTTP but asks for no WebSocket
+	// upgrade (no "Upgrade: websocket"); an http.Handler may serve it normally.
+	ErrNotWebSocket = errors.New("wsproto: not a WebSocket upgrade request")
+	// ErrHeaderTooLarge: the header block exceeds the configured bound.
+	ErrHeaderTooLarge = errors.New("wsproto: handshake header too large")
+)
+
+// HandshakeError is a rejected handshake: the HTTP status and extra
+// response headers a server should answer with, and the reason.
+type HandshakeError struct {
+	Status int         // e.g. 400, 405, 426, 431, 505; 0 on the client side
+	Header http.Header // headers the rejection must carry (Sec-WebSocket-Version, Upgrade, Allow)
+	Msg    string
+	Err    error // ErrBadHandshake, ErrNotWebSocket or ErrHeaderTooLarge
+}
+
+func (e *HandshakeError) Error() string {
+	if e.Status == 0 {
+		return "wsproto: " + e.Msg
+	}
+	return "wsproto: " + e.Msg + " (HTTP " + strconv.Itoa(e.Status) + ")"
+}
+
+func (e *HandshakeError) Unwrap() error { return e.Err }
+
+// AppendResponse appends the HTTP rejection for e (see AppendReject).
+func (e *HandshakeError) AppendResponse(dst []byte) []byte {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	out, err := AppendReject(dst, status, e.Header, e.Msg+"\n")
+	if err != nil { // only if Msg held a forbidden byte; send it bare
+		out, _ = AppendReject(dst, status, e.Header, "")
+	}
+	return out
+}
+
+func badRequest(status int, msg string) *HandshakeError {
+	return &HandshakeError{Status: status, Msg: msg, Err: ErrBadHandshake}
+}
+
+// websocketGUID is the fixed string of RFC 6455 §1.3 / §4.2.2.
+const websocketGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// AcceptKey returns the Sec-WebSocket-Accept value for a Sec-WebSocket-Key:
+// base64(SHA-1(key + GUID)).
+func AcceptKey(key string) string {
+	h := sha1.New()
+	h.Write([]byte(key))
+	h.Write([]byte(websocketGUID))
+	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// DefaultMaxHeaderBytes bounds a handshake's header block when the parser's
+// MaxHeaderBytes is zero.
+const DefaultMaxHeaderBytes = 16 << 10
+
+// headScanner accumulates bytes until the blank line ending an HTTP head.
+type headScanner struct {
+	max     int
+	buf     []byte
+	scanned int
+	done    bool
+}
+
+// feed returns the complete head (without the final CRLF CRLF) and the
+// bytes after it, or ok=false when more are needed.
+func (s *headScanner) feed(p []byte) (head, rest []byte, ok bool, err error) {
+	if s.done {
+		return nil, p, false, errors.New("wsproto: parser already returned a head")
+	}
+	limit := s.max
+	if limit <= 0 {
+		limit = DefaultMaxHeaderBytes
+	}
+	s.buf = append(s.buf, p...)
+	from := max(0, s.scanned-3)
+	if i := bytes.Index(s.buf[from:], []byte("\r\n\r\n")); i >= 0 {
+		end := from + i
+		if end+4 > limit {
+			return nil, nil, false, &HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Msg: "header block over " + strconv.Itoa(limit) + " bytes", Err: ErrHeaderTooLarge}
+		}
+		s.done = true
+		head, rest = s.buf[:end], s.buf[end+4:]
+		s.buf = nil
+		return head, rest, true, nil
+	}
+	s.scanned = len(s.buf)
+	if len(s.buf) >= limit {
+		s.buf = nil
+		return nil, nil, false, &HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Msg: "header block over " + strconv.Itoa(limit) + " bytes", Err: ErrHeaderTooLarge}
+	}
+	return nil, nil, false, nil
+}
+
+// parseHead splits a head into its start line and header fields, strictly
+// (RFC 9112 §5): CRLF line ends, no obs-fold, no whitespace before the
+// colon, token names, no control characters in values.
+func parseHead(head []byte) (start string, h http.Header, err error) {
+	lines := strings.Split(string(head), "\r\n")
+	start = lines[0]
+	if strings.ContainsAny(start, "\r\n\x00") {
+		return "", nil, errors.New("control character in start line")
+	}
+	h = make(http.Header, len(lines)-1)
+	for _, line := range lines[1:] {
+		if line == "" {
+			return "", nil, errors.New("empty header line")
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			return "", nil, errors.New("obsolete header line folding")
+		}
+		name, value, found := strings.Cut(line, ":")
+		if !found {
+			return "", nil, errors.New("header line without colon")
+		}
+		if !isToken(name) {
+			return "", nil, errors.New("invalid header name " + strconv.Quote(name))
+		}
+		value = trimOWS(value)
+		for i := 0; i < len(value); i++ {
+			if c := value[i]; c < 0x20 && c != '\t' || c == 0x7f {
+				return "", nil, errors.New("control character in header " + name)
+			}
+		}
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		h[key] = append(h[key], value)
+	}
+	return start, h, nil
+}
+
+// checkHeaderValue rejects bytes that would split or corrupt a header line.
+func checkHeaderField(name, value string) error {
+	if !isToken(name) {
+		return errors.New("wsproto: invalid header name " + strconv.Quote(name))
+	}
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return errors.New("wsproto: header " + name + " value contains CR, LF or NUL")
+	}
+	return nil
+}
+
+func appendHeader(dst []byte, name, value string) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, ": "...)
+	dst = append(dst, value...)
+	return append(dst, "\r\n"...)
+}
+
+// appendExtra appends extra headers in a stable order, validated.
+func appendExtra(dst []byte, h http.Header, skip func(string) bool) ([]byte, error) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if skip != nil && skip(textproto.CanonicalMIMEHeaderKey(k)) {
+			continue
+		}
+		for _, v := range h[k] {
+			if err := checkHeaderField(k, v); err != nil {
+				return dst, err
+			}
+			dst = appendHeader(dst, k, v)
+		}
+	}
+	return dst, nil
+}
+
+// parseHTTPVersion parses "HTTP/x.y".
+func parseHTTPVersion(s string) (major, minor int, ok bool) {
+	if len(s) != 8 || !strings.HasPrefix(s, "HTTP/") || s[6] != '.' {
+		return 0, 0, false
+	}
+	if s[5] < '0' || s[5] > '9' || s[7] < '0' || s[7] > '9' {
+		return 0, 0, false
+	}
+	return int(s[5] - '0'), int(s[7] - '0'), true
+}

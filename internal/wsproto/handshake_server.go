@@ -1,0 +1,236 @@
+package wsproto
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// UpgradeRequest is a parsed and validated client opening handshake
+// (RFC 6455 §4.2.1) with what the seed's WebSocketOpenRequest exposes.
+type UpgradeRequest struct {
+	Method string // always "GET" once validated
+	URI    string // request-target as sent (RequestURI)
+	Proto  string // "HTTP/1.1"
+	Host   string // HostHeader
+	Origin string // OriginHeader ("" when absent)
+	Key    string // Sec-WebSocket-Key
+	// Protocols are the offered subprotocols in the client's order of preference.
+	Protocols []string
+	// Extensions are the offered extensions with their parameters, in order.
+	Extensions []Extension
+	// Header holds every request header, keys canonicalised, values in order.
+	Header http.Header
+}
+
+// RequestParser reads a client's upgrade request incrementally. The zero
+// value is ready, with a DefaultMaxHeaderBytes bound.
+type RequestParser struct {
+	// MaxHeaderBytes bounds the request line and headers together (0:
+	// DefaultMaxHeaderBytes); a longer head fails with HTTP 431.
+	MaxHeaderBytes int
+	s              headScanner
+}
+
+// Feed adds received bytes. It returns the validated request once the
+// head is complete, with the bytes that followed it (which belong to the
+// WebSocket connection), or (nil, nil, nil) when more bytes are needed.
+// A non-nil error is a *HandshakeError with the status to answer.
+func (p *RequestParser) Feed(b []byte) (req *UpgradeRequest, rest []byte, err error) {
+	p.s.max = p.MaxHeaderBytes
+	head, rest, ok, err := p.s.feed(b)
+	if err != nil || !ok {
+		return nil, nil, err
+	}
+	req, err = parseUpgradeHead(head)
+	if err != nil {
+		return nil, nil, err
+	}
+	return req, rest, nil
+}
+
+// ParseUpgradeRequest parses and validates a complete request head (with
+// or without the final blank line) in one call.
+func ParseUpgradeRequest(head []byte) (*UpgradeRequest, error) {
+	var p RequestParser
+	p.MaxHeaderBytes = len(head) + 4
+	if !strings.HasSuffix(string(head), "\r\n\r\n") {
+		head = append(head[:len(head):len(head)], "\r\n\r\n"...)
+	}
+	req, _, err := p.Feed(head)
+	return req, err
+}
+
+func parseUpgradeHead(head []byte) (*UpgradeRequest, error) {
+	start, h, err := parseHead(head)
+	if err != nil {
+		return nil, badRequest(http.StatusBadRequest, err.Error())
+	}
+	parts := strings.Split(start, " ")
+	if len(parts) != 3 || !isToken(parts[0]) || parts[1] == "" {
+		return nil, badRequest(http.StatusBadRequest, "malformed request line")
+	}
+	r := &UpgradeRequest{Method: parts[0], URI: parts[1], Proto: parts[2], Header: h}
+	major, minor, ok := parseHTTPVersion(r.Proto)
+	switch {
+	case !ok:
+		return nil, badRequest(http.StatusBadRequest, "malformed HTTP version "+strconv.Quote(r.Proto))
+	case major != 1:
+		return nil, badRequest(http.StatusHTTPVersionNotSupported, "HTTP version "+r.Proto+" not supported")
+	case minor < 1:
+		return nil, badRequest(http.StatusBadRequest, "a WebSocket handshake needs HTTP/1.1 or higher")
+	}
+	if !validTarget(r.URI) {
+		return nil, badRequest(http.StatusBadRequest, "malformed request target")
+	}
+	hosts := h["Host"]
+	if len(hosts) != 1 || strings.ContainsAny(hosts[0], " \t,/") {
+		return nil, badRequest(http.StatusBadRequest, "exactly one valid Host header is required")
+	}
+	r.Host = hosts[0]
+	if !hasToken(h["Upgrade"], "websocket") {
+		e := badRequest(http.StatusUpgradeRequired, "the request does not ask for \"Upgrade: websocket\"")
+		e.Err = ErrNotWebSocket
+		e.Header = http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Version": {"13"}}
+		return nil, e
+	}
+	if r.Method != http.MethodGet {
+		e := badRequest(http.StatusMethodNotAllowed, "a WebSocket handshake must use GET, not "+r.Method)
+		e.Header = http.Header{"Allow": {"GET"}}
+		return nil, e
+	}
+	if !hasToken(h["Connection"], "upgrade") {
+		e := badRequest(http.StatusUpgradeRequired, "the Connection header lacks the \"Upgrade\" token")
+		e.Header = http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}
+		return nil, e
+	}
+	if v := h["Sec-Websocket-Version"]; len(v) != 1 || v[0] != "13" {
+		e := badRequest(http.StatusUpgradeRequired, "Sec-WebSocket-Version must be 13")
+		e.Header = http.Header{"Sec-Websocket-Version": {"13"}}
+		return nil, e
+	}
+	keys := h["Sec-Websocket-Key"]
+	if len(keys) != 1 {
+		return nil, badRequest(http.StatusBadRequest, "exactly one Sec-WebSocket-Key header is required")
+	}
+	if k, err := base64.StdEncoding.DecodeString(keys[0]); err != nil || len(k) != 16 {
+		return nil, badRequest(http.StatusBadRequest, "Sec-WebSocket-Key is not the base64 encoding of 16 bytes")
+	}
+	r.Key = keys[0]
+	if len(h["Content-Length"]) > 0 && !slices.Equal(h["Content-Length"], []string{"0"}) || len(h["Transfer-Encoding"]) > 0 {
+		return nil, badRequest(http.StatusBadRequest, "an upgrade request cannot carry a body")
+	}
+	if o := h["Origin"]; len(o) > 0 {
+		if len(o) > 1 {
+			return nil, badRequest(http.StatusBadRequest, "more than one Origin header")
+		}
+		r.Origin = o[0]
+	}
+	r.Protocols = headerTokens(h["Sec-Websocket-Protocol"])
+	for _, p := range r.Protocols {
+		if !isToken(p) {
+			return nil, badRequest(http.StatusBadRequest, "subprotocol "+strconv.Quote(p)+" is not a token")
+		}
+	}
+	if r.Extensions, err = ParseExtensions(h["Sec-Websocket-Extensions"]); err != nil {
+		return nil, badRequest(http.StatusBadRequest, err.Error())
+	}
+	return r, nil
+}
+
+// validTarget accepts origin-form ("/path?query") and absolute-form
+// ("ws://host/path", also http, https, wss) request targets without
+// fragments or control characters.
+func validTarget(t string) bool {
+	if strings.ContainsAny(t, "#\x00\x7f") {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' {
+			return false
+		}
+	}
+	if strings.HasPrefix(t, "/") {
+		return true
+	}
+	for _, s := range []string{"ws://", "wss://", "http://", "https://"} {
+		if len(t) > len(s) && strings.EqualFold(t[:len(s)], s) {
+			return true
+		}
+	}
+	return false
+}
+
+// AcceptOptions is what a server answers to an accepted request.
+type AcceptOptions struct {
+	// Protocol is the chosen subprotocol; it must be one the client offered
+	// ("" for none).
+	Protocol string
+	// Extensions are the accepted extensions with their response
+	// parameters (from DeflateConfig.Negotiate); nil for none.
+	Extensions []Extension
+	// Header holds extra response headers. Handshake headers set here are
+	// ignored: the handshake's own values win.
+	Header http.Header
+}
+
+var handshakeHeaders = map[string]bool{
+	"Upgrade": true, "Connection": true, "Sec-Websocket-Accept": true,
+	"Sec-Websocket-Protocol": true, "Sec-Websocket-Extensions": true, "Content-Length": true,
+}
+
+// AppendAccept appends the 101 Switching Protocols response to req
+// (RFC 6455 §4.2.2).
+func AppendAccept(dst []byte, req *UpgradeRequest, opt AcceptOptions) ([]byte, error) {
+	if opt.Protocol != "" && !slices.Contains(req.Protocols, opt.Protocol) {
+		return dst, errors.New("wsproto: subprotocol " + strconv.Quote(opt.Protocol) + " was not offered by the client")
+	}
+	out := append(dst, "HTTP/1.1 101 Switching Protocols\r\n"...)
+	out = appendHeader(out, "Upgrade", "websocket")
+	out = appendHeader(out, "Connection", "Upgrade")
+	out = appendHeader(out, "Sec-WebSocket-Accept", AcceptKey(req.Key))
+	if opt.Protocol != "" {
+		out = appendHeader(out, "Sec-WebSocket-Protocol", opt.Protocol)
+	}
+	if len(opt.Extensions) > 0 {
+		ext := FormatExtensions(opt.Extensions)
+		if err := checkHeaderField("Sec-WebSocket-Extensions", ext); err != nil {
+			return dst, err
+		}
+		out = appendHeader(out, "Sec-WebSocket-Extensions", ext)
+	}
+	out, err := appendExtra(out, opt.Header, func(k string) bool { return handshakeHeaders[k] })
+	if err != nil {
+		return dst, err
+	}
+	return append(out, "\r\n"...), nil
+}
+
+// AppendReject appends a complete HTTP/1.1 response refusing the upgrade:
+// any status from 200 to 599 except 101, the extra headers (e.g.
+// WWW-Authenticate for 401), Content-Length, Connection: close and body as
+// text/plain. The connection should be closed after it is written.
+func AppendReject(dst []byte, status int, header http.Header, body string) ([]byte, error) {
+	if status < 200 || status > 599 {
+		return dst, errors.New("wsproto: rejection status " + strconv.Itoa(status) + " is not a final 2xx-5xx status")
+	}
+	text := http.StatusText(status)
+	if text == "" {
+		text = "Status " + strconv.Itoa(status)
+	}
+	out := append(dst, "HTTP/1.1 "+strconv.Itoa(status)+" "+text+"\r\n"...)
+	out, err := appendExtra(out, header, func(k string) bool { return k == "Content-Length" || k == "Connection" })
+	if err != nil {
+		return dst, err
+	}
+	if body != "" && header.Get("Content-Type") == "" {
+		out = appendHeader(out, "Content-Type", "text/plain; charset=utf-8")
+	}
+	out = appendHeader(out, "Content-Length", strconv.Itoa(len(body)))
+	out = appendHeader(out, "Connection", "close")
+	out = append(out, "\r\n"...)
+	return append(out, body...), nil
+}
