@@ -53,7 +53,7 @@ func formatDN(raw []byte) string {
 }
 
 func quoteDNValue(v string) string {
-	if strings.ContainsAny(v, ",+=\";<>#") || strings.TrimSpace(v) != v {
+	if strings.ContainsAny(v, ",+=\";<>") || strings.HasPrefix(v, "#") || strings.TrimSpace(v) != v {
 		return `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
 	}
 	return v
