@@ -1,0 +1,51 @@
+// Package socket is tlskit's client socket: a TCP or TLS connection with
+// the buffers, events and error codes of Xojo's SSLSocket (SocketCore,
+// TCPSocket) and of the ECMA-419 TLS client socket, that is also a
+// net.Conn.
+//
+// # Connecting
+//
+// A Socket is created idle from a Config and then connects (Connect, or
+// Dial which does both), accepts one incoming connection (Listen), or takes
+// over an open connection (FromConn, ECMA-419 from). StartTLS upgrades an
+// open plain connection to TLS, for STARTTLS protocols. Config carries the
+// address and port, the local binding (LocalAddress, LocalPort,
+// NetworkInterface), NoDelay, KeepAlive and ConnectTimeout; TLSOptions the
+// server name, ALPN, trusted CAs, the client certificate, and the
+// verification choices: SecurityFlags relaxations, AcceptAnyServerCert, CRL
+// and OCSP checking (RevocationMode 0/1/2), ReuseSSLSession and
+// EnableRenegotiation.
+//
+// After Connect, Port reports the local port the system bound, as Xojo
+// does; Close keeps the port, the address and the unread data.
+//
+// # Two ways to do I/O
+//
+// The seed's methods never block. ReadN, ReadInto, ReadNumber (format
+// "number"), ReadAll, Lookahead, Purge and BytesAvailable work on the
+// receive buffer, which a goroutine of the socket fills as data arrives;
+// when it is empty they return ErrNoData ("nothing yet") or io.EOF once the
+// peer has closed. Send queues data into a bounded send buffer and refuses,
+// queuing nothing, data that does not fit (ErrBufferFull under
+// CodeOutOfMemory); a goroutine writes the buffer to the network and
+// BytesLeftToSend, Writable, SendProgress and SendComplete report on it.
+//
+// The net.Conn methods Read and Write block, honour deadlines and share the
+// same buffers, so a Socket plugs into any Go code that takes a net.Conn.
+//
+// # Events
+//
+// Events (Connected, SSLConnecting, SSLConnected, DataAvailable, Writable,
+// SendProgress, SendComplete, Error) are function fields; nil ones are not
+// called. A socket's events are delivered one at a time in order, by a
+// goroutine of the socket, or only by Poll when Config.ManualEvents is set.
+//
+// # Errors
+//
+// Every failure is an *Error carrying the seed's code: 102 lost
+// connection, 103 cannot resolve, 105 address in use, 106 invalid state,
+// 107 invalid port, 108 out of memory (a full buffer), the system's errno
+// otherwise, and 276/280 for TLS handshake and certificate failures. The
+// sentinels ErrLostConnection and so on match with errors.Is, and the
+// underlying error stays reachable through Unwrap.
+package socket

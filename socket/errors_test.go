@@ -1,0 +1,162 @@
+package socket
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestErrorCodes(t *testing.T) {
+	t.Parallel()
+	// A port that refuses: bind one, close it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	// A port in use, for the local binding.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	busyPort := busy.Addr().(*net.TCPAddr).Port
+
+	tests := []struct {
+		name   string
+		cfg    Config
+		listen bool
+		code   Code
+		is     error
+	}{
+		{name: "unresolvable name", cfg: Config{Address: "no-such-host.invalid", Port: 80}, code: CodeCannotResolve, is: ErrCannotResolve},
+		{name: "refused port", cfg: Config{Address: "127.0.0.1", Port: refused}, code: Code(syscall.ECONNREFUSED), is: syscall.ECONNREFUSED},
+		{name: "local port in use", cfg: Config{Address: "127.0.0.1", Port: busyPort, LocalAddress: "127.0.0.1", LocalPort: busyPort}, code: CodeAddressInUse, is: ErrAddressInUse},
+		{name: "listen port in use", cfg: Config{LocalAddress: "127.0.0.1", Port: busyPort}, listen: true, code: CodeAddressInUse, is: ErrAddressInUse},
+		{name: "port zero", cfg: Config{Address: "127.0.0.1"}, code: CodeInvalidPort, is: ErrInvalidPort},
+		{name: "port too big", cfg: Config{Address: "127.0.0.1", Port: 70000}, code: CodeInvalidPort, is: ErrInvalidPort},
+		{name: "listen port negative", cfg: Config{Port: -1}, listen: true, code: CodeInvalidPort, is: ErrInvalidPort},
+		{name: "no address", cfg: Config{Port: 80}, code: CodeCannotResolve, is: ErrCannotResolve},
+		{name: "bad local address", cfg: Config{Address: "127.0.0.1", Port: 80, LocalAddress: "not-an-ip"}, code: CodeCannotResolve, is: ErrCannotResolve},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var got []error
+			tt.cfg.Events.Error = func(s *Socket, err error) { got = append(got, err) }
+			tt.cfg.ManualEvents = true
+			s := New(tt.cfg)
+			var err error
+			if tt.listen {
+				err = s.Listen(ctx)
+			} else {
+				err = s.Connect(ctx)
+			}
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("error %v (%T) is not an *Error", err, err)
+			}
+			if se.Code != tt.code || !errors.Is(err, tt.is) {
+				t.Fatalf("got %v (code %d), want code %d matching %v", err, se.Code, tt.code, tt.is)
+			}
+			if s.LastErrorCode() != tt.code {
+				t.Errorf("LastErrorCode = %d, want %d", s.LastErrorCode(), tt.code)
+			}
+			if n := s.Poll(); n != 1 || len(got) != 1 || !errors.Is(got[0], tt.is) {
+				t.Errorf("Error event: Poll delivered %d, got %v", n, got)
+			}
+			if s.State() != StateClosed && s.State() != StateIdle {
+				t.Errorf("state %s after a failure", s.State())
+			}
+		})
+	}
+}
+
+func TestInvalidState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	idle := New(Config{})
+	if _, err := idle.Send([]byte("x")); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("Send on an idle socket: %v", err)
+	}
+	if _, err := idle.ReadN(1); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("ReadN on an idle socket: %v", err)
+	}
+	if err := idle.StartTLS(ctx); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("StartTLS on an idle socket: %v", err)
+	}
+
+	l, d := pair(t, Config{}, Config{})
+	defer l.Close()
+	defer d.Close()
+	if err := d.Connect(ctx); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("Connect on a connected socket: %v", err)
+	}
+	if err := d.Listen(ctx); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("Listen on a connected socket: %v", err)
+	}
+	d.Close()
+	if _, err := d.Send([]byte("x")); !errors.Is(err, ErrInvalidState) {
+		t.Errorf("Send after Close: %v", err)
+	}
+	if _, err := d.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Write after Close: %v", err)
+	}
+	if _, err := d.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Read after Close: %v", err)
+	}
+}
+
+func TestLostConnection(t *testing.T) {
+	t.Parallel()
+	errs := make(chan error, 1)
+	l, d := pair(t, Config{}, Config{Events: Events{Error: func(s *Socket, err error) { errs <- err }}})
+	defer d.Close()
+	if _, err := l.Send([]byte("bye")); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Disconnect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !errors.Is(err, ErrLostConnection) || !errors.Is(err, io.EOF) {
+			t.Fatalf("Error event %v, want lost connection wrapping io.EOF", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no Error event after the peer closed")
+	}
+	if d.IsConnected() || d.LastErrorCode() != CodeLostConnection {
+		t.Errorf("IsConnected %v, LastErrorCode %d", d.IsConnected(), d.LastErrorCode())
+	}
+	// The data that arrived before the close is still readable.
+	if got := string(d.ReadAll()); got != "bye" {
+		t.Errorf("ReadAll after the peer closed = %q", got)
+	}
+	if _, err := d.ReadN(1); !errors.Is(err, io.EOF) {
+		t.Errorf("ReadN on a drained, closed socket: %v", err)
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	t.Parallel()
+	e := &Error{Code: CodeCannotResolve, Op: "connect", Err: errors.New("boom")}
+	if got := e.Error(); !strings.Contains(got, "cannot resolve address (103)") || !strings.Contains(got, "boom") {
+		t.Errorf("Error() = %q", got)
+	}
+	if Code(111).String() != "errno 111" {
+		t.Errorf("Code(111) = %q", Code(111).String())
+	}
+	if errors.Is(e, &Error{Code: CodeInvalidState}) {
+		t.Error("codes differ but errors.Is matched")
+	}
+}

@@ -1,0 +1,218 @@
+package socket
+
+import (
+	"crypto/tls"
+	"sync"
+)
+
+// Events are a socket's callbacks. Every field may be nil.
+//
+// Events of one socket are delivered one at a time, in the order they
+// happened, never re-entrantly: by a goroutine of the socket (the default)
+// or, with Config.ManualEvents, by Poll on the caller's goroutine. A
+// handler may call any method of the socket, including Close and Poll (which
+// then delivers nothing); a handler that blocks delays only this socket's
+// later events, never its I/O.
+type Events struct {
+	// Connected: the connection is established (after the TLS handshake
+	// when Secure), by Connect, Listen or FromConn.
+	Connected func(s *Socket)
+	// SSLConnecting: the TLS handshake starts.
+	SSLConnecting func(s *Socket)
+	// SSLConnected: the TLS handshake has completed; state describes it.
+	SSLConnected func(s *Socket, state tls.ConnectionState)
+	// DataAvailable (ECMA-419 onReadable): bytes arrived in the receive
+	// buffer. available is BytesAvailable when the event is delivered; it
+	// may be 0 when the data was read in the meantime, so handlers must
+	// accept an event with nothing to read (as the seed warns for
+	// SSLSocket). Several arrivals may be reported by one event. Close
+	// delivers a last DataAvailable when unread data remains.
+	DataAvailable func(s *Socket, available int)
+	// Writable (ECMA-419 onWritable): room was made in the send buffer;
+	// writable is how many bytes Send accepts now.
+	Writable func(s *Socket, writable int)
+	// SendProgress: bytesSent bytes were written to the network since the
+	// previous SendProgress, and bytesLeft remain queued. Returning true
+	// aborts the send: the queued bytes not yet handed to the network are
+	// discarded and SendComplete(true) follows.
+	SendProgress func(s *Socket, bytesSent, bytesLeft int) (abort bool)
+	// SendComplete: the send buffer became empty (userAborted=false) or a
+	// SendProgress handler aborted (userAborted=true).
+	SendComplete func(s *Socket, userAborted bool)
+	// Error (ECMA-419 onError): the connection failed or the peer closed
+	// it (CodeLostConnection). err is an *Error. The socket is no longer
+	// connected; unread data stays readable.
+	Error func(s *Socket, err error)
+}
+
+type eventKind int
+
+const (
+	evConnected eventKind = iota
+	evSSLConnecting
+	evSSLConnected
+	evDataAvailable
+	evWritable
+	evSendProgress
+	evSendComplete
+	evError
+)
+
+type event struct {
+	kind        eventKind
+	err         error
+	userAborted bool
+	state       tls.ConnectionState
+}
+
+// eventQueue holds a socket's undelivered events. Its fields other than
+// deliver are guarded by Socket.mu. DataAvailable, Writable and
+// SendProgress are coalesced: at most one of each waits in the queue, and
+// its arguments are computed when it is delivered.
+type eventQueue struct {
+	q               []event
+	pendingData     bool
+	pendingWritable bool
+	pendingProgress bool
+	progressSent    int
+	running         bool       // a delivery goroutine is draining q
+	deliver         sync.Mutex // held while a handler runs
+}
+
+// push queues e; s.mu must be held.
+func (s *Socket) push(e event) {
+	h := &s.cfg.Events
+	ev := &s.ev
+	switch e.kind {
+	case evConnected:
+		if h.Connected == nil {
+			return
+		}
+	case evSSLConnecting:
+		if h.SSLConnecting == nil {
+			return
+		}
+	case evSSLConnected:
+		if h.SSLConnected == nil {
+			return
+		}
+	case evDataAvailable:
+		if h.DataAvailable == nil || ev.pendingData {
+			return
+		}
+		ev.pendingData = true
+	case evWritable:
+		if h.Writable == nil || ev.pendingWritable {
+			return
+		}
+		ev.pendingWritable = true
+	case evSendProgress:
+		if h.SendProgress == nil || ev.pendingProgress {
+			return
+		}
+		ev.pendingProgress = true
+	case evSendComplete:
+		if h.SendComplete == nil {
+			return
+		}
+	case evError:
+		if h.Error == nil {
+			return
+		}
+	}
+	ev.q = append(ev.q, e)
+	if !s.cfg.ManualEvents && !ev.running {
+		ev.running = true
+		go s.runEvents()
+	}
+}
+
+// runEvents is the delivery goroutine; it exits when the queue is empty.
+func (s *Socket) runEvents() {
+	for {
+		s.ev.deliver.Lock()
+		if !s.deliverOne() {
+			s.mu.Lock()
+			empty := len(s.ev.q) == 0
+			if empty {
+				s.ev.running = false
+			}
+			s.mu.Unlock()
+			s.ev.deliver.Unlock()
+			if empty {
+				return
+			}
+			continue
+		}
+		s.ev.deliver.Unlock()
+	}
+}
+
+// Poll delivers the events that are waiting, on the calling goroutine, and
+// returns how many it delivered (Xojo Poll). With Config.ManualEvents it is
+// the only way events are delivered. It returns 0 at once when another
+// delivery is under way, which includes a call from inside a handler.
+func (s *Socket) Poll() int {
+	if !s.ev.deliver.TryLock() {
+		return 0
+	}
+	defer s.ev.deliver.Unlock()
+	n := 0
+	for s.deliverOne() {
+		n++
+	}
+	return n
+}
+
+// deliverOne pops one event and runs its handler; s.ev.deliver must be
+// held. It reports false when the queue was empty.
+func (s *Socket) deliverOne() bool {
+	s.mu.Lock()
+	if len(s.ev.q) == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	e := s.ev.q[0]
+	s.ev.q[0] = event{}
+	s.ev.q = s.ev.q[1:]
+	if len(s.ev.q) == 0 {
+		s.ev.q = nil
+	}
+	h := &s.cfg.Events
+	var available, writable, sent, left int
+	switch e.kind {
+	case evDataAvailable:
+		s.ev.pendingData = false
+		available = s.rbuf.Len()
+	case evWritable:
+		s.ev.pendingWritable = false
+		writable = s.writableLocked()
+	case evSendProgress:
+		s.ev.pendingProgress = false
+		sent, s.ev.progressSent = s.ev.progressSent, 0
+		left = s.sbuf.Len()
+	}
+	s.mu.Unlock()
+
+	switch e.kind {
+	case evConnected:
+		h.Connected(s)
+	case evSSLConnecting:
+		h.SSLConnecting(s)
+	case evSSLConnected:
+		h.SSLConnected(s, e.state)
+	case evDataAvailable:
+		h.DataAvailable(s, available)
+	case evWritable:
+		h.Writable(s, writable)
+	case evSendProgress:
+		if h.SendProgress(s, sent, left) {
+			s.abortSend()
+		}
+	case evSendComplete:
+		h.SendComplete(s, e.userAborted)
+	case evError:
+		h.Error(s, e.err)
+	}
+	return true
+}

@@ -1,0 +1,123 @@
+package socket
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// testPKI is a throw-away CA with an intermediate, for the TLS tests.
+type testPKI struct {
+	root, inter       *x509.Certificate
+	rootKey, interKey crypto.Signer
+	pool              *x509.CertPool
+}
+
+var serial atomic.Int64
+
+func newKey(t testing.TB) crypto.Signer {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func mustCert(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newPKI(t testing.TB) *testPKI {
+	t.Helper()
+	p := &testPKI{rootKey: newKey(t), interKey: newKey(t)}
+	now := time.Now()
+	rootTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: "tlskit test root"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	p.root = mustCert(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
+	interTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: "tlskit test intermediate"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	p.inter = mustCert(t, interTmpl, p.root, p.interKey.Public(), p.rootKey)
+	p.pool = x509.NewCertPool()
+	p.pool.AddCert(p.root)
+	return p
+}
+
+// leafOpts shapes a leaf certificate.
+type leafOpts struct {
+	cn        string
+	dns       []string
+	ips       []net.IP
+	usage     []x509.ExtKeyUsage
+	notBefore time.Time
+	notAfter  time.Time
+	crlURL    string
+	ocspURL   string
+}
+
+// leaf issues a certificate from the intermediate; the chain includes the
+// intermediate.
+func (p *testPKI) leaf(t testing.TB, o leafOpts) tls.Certificate {
+	t.Helper()
+	key := newKey(t)
+	now := time.Now()
+	if o.notBefore.IsZero() {
+		o.notBefore = now.Add(-time.Hour)
+	}
+	if o.notAfter.IsZero() {
+		o.notAfter = now.Add(12 * time.Hour)
+	}
+	if o.usage == nil {
+		o.usage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+	}
+	if o.cn == "" {
+		o.cn = "localhost"
+	}
+	if o.dns == nil && o.ips == nil {
+		o.dns = []string{"localhost"}
+		o.ips = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: o.cn},
+		NotBefore: o.notBefore, NotAfter: o.notAfter,
+		DNSNames: o.dns, IPAddresses: o.ips, ExtKeyUsage: o.usage,
+		KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	if o.crlURL != "" {
+		tmpl.CRLDistributionPoints = []string{o.crlURL}
+	}
+	if o.ocspURL != "" {
+		tmpl.OCSPServer = []string{o.ocspURL}
+	}
+	c := mustCert(t, tmpl, p.inter, key.Public(), p.interKey)
+	return tls.Certificate{Certificate: [][]byte{c.Raw, p.inter.Raw}, PrivateKey: key, Leaf: c}
+}
+
+// serverConfig is a TLS server configuration with a localhost certificate.
+func (p *testPKI) serverConfig(t testing.TB) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{p.leaf(t, leafOpts{})}}
+}

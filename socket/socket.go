@@ -1,0 +1,433 @@
+package socket
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// State is where a socket is in its life.
+type State int
+
+const (
+	StateIdle       State = iota // created, never connected
+	StateConnecting              // Connect or the TLS handshake is under way
+	StateListening               // Listen is waiting for the one connection
+	StateConnected               // data flows
+	StateClosed                  // closed locally, by the peer, or after a failure
+)
+
+func (st State) String() string {
+	switch st {
+	case StateIdle:
+		return "idle"
+	case StateConnecting:
+		return "connecting"
+	case StateListening:
+		return "listening"
+	case StateConnected:
+		return "connected"
+	case StateClosed:
+		return "closed"
+	}
+	return "State(" + strconv.Itoa(int(st)) + ")"
+}
+
+// Socket is a TCP or TLS client socket (Xojo SSLSocket, ECMA-419 TLS client
+// socket) that can also accept one incoming connection (Listen). It
+// implements net.Conn: Read and Write block and honour deadlines, while
+// ReadN, ReadAll, Send and the other seed methods never block. Both views
+// share the same buffers. All methods are safe for concurrent use.
+type Socket struct {
+	cfg      Config
+	sessions tls.ClientSessionCache
+
+	mu          sync.Mutex
+	state       State
+	raw         net.Conn  // the TCP connection
+	conn        net.Conn  // raw, or the *tls.Conn over it
+	tlsConn     *tls.Conn // nil when plain
+	listener    net.Listener
+	handshaking bool
+	userClosed  bool          // Close was called: net.Conn reads fail with net.ErrClosed
+	changed     chan struct{} // closed and replaced on every change of state or buffers
+	stop        chan struct{} // closed to stop the I/O goroutines of the current connection
+	io          sync.WaitGroup
+	port        int
+	localAddr   net.Addr
+	remoteAddr  net.Addr
+	lastErr     *Error
+	lingering   net.Conn // closed by the writer once the queued data is sent
+
+	rbuf bytes.Buffer // received, unread
+	rerr error        // why reading ended (io.EOF when the peer closed)
+
+	sbuf     bytes.Buffer // queued, not yet written; the first inflight bytes are being written
+	inflight int
+	werr     error // why writing ended
+
+	rdl, wdl *deadline
+	ev       eventQueue
+}
+
+// Compile-time check that a Socket is a net.Conn.
+var _ net.Conn = (*Socket)(nil)
+
+// New returns an idle socket configured by cfg. It does no I/O.
+func New(cfg Config) *Socket {
+	if cfg.SendBufferSize <= 0 {
+		cfg.SendBufferSize = DefaultSendBufferSize
+	}
+	if cfg.Linger == 0 {
+		cfg.Linger = DefaultLinger
+	}
+	if cfg.ReceiveBufferSize <= 0 {
+		cfg.ReceiveBufferSize = DefaultReceiveBufferSize
+	}
+	s := &Socket{
+		cfg:     cfg,
+		changed: make(chan struct{}),
+		port:    cfg.Port,
+		rdl:     newDeadline(),
+		wdl:     newDeadline(),
+	}
+	if cfg.TLS.ReuseSSLSession {
+		s.sessions = cfg.TLS.SessionCache
+		if s.sessions == nil {
+			s.sessions = tls.NewLRUClientSessionCache(0)
+		}
+	}
+	return s
+}
+
+// Dial creates a socket from cfg and connects it.
+func Dial(ctx context.Context, cfg Config) (*Socket, error) {
+	s := New(cfg)
+	if err := s.Connect(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// notify wakes every blocked call so it re-examines the socket; s.mu must
+// be held.
+func (s *Socket) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// begin moves an idle or closed socket to state for a new connection and
+// resets what belonged to the previous one; s.mu must be held.
+func (s *Socket) begin(op string, st State) error {
+	if s.state != StateIdle && s.state != StateClosed {
+		return &Error{Code: CodeInvalidState, Op: op, Err: fmt.Errorf("socket is %s", s.state)}
+	}
+	s.state = st
+	s.userClosed = false
+	s.rbuf.Reset()
+	s.sbuf.Reset()
+	s.rerr, s.werr, s.lastErr = nil, nil, nil
+	s.inflight = 0
+	s.stop = make(chan struct{})
+	s.lingering = nil
+	s.notify()
+	return nil
+}
+
+// fail ends the current connection because of err, records err and
+// delivers the Error event, unless the socket was already closed. It
+// closes the connection outside the lock.
+func (s *Socket) fail(op string, err error) *Error {
+	e := newError(op, err)
+	s.mu.Lock()
+	if s.state == StateClosed {
+		s.mu.Unlock()
+		return e
+	}
+	s.lastErr = e
+	conn, ln := s.detachLocked()
+	s.push(event{kind: evError, err: e})
+	s.mu.Unlock()
+	closeQuietly(conn, ln)
+	return e
+}
+
+// detachLocked moves the socket to StateClosed and returns what must be
+// closed; s.mu must be held.
+func (s *Socket) detachLocked() (net.Conn, net.Listener) {
+	conn, ln := s.conn, s.listener
+	if conn == nil {
+		conn = s.raw
+	}
+	s.state = StateClosed
+	s.conn, s.raw, s.tlsConn, s.listener = nil, nil, nil, nil
+	s.handshaking = false
+	if s.stop != nil && !isClosed(s.stop) {
+		close(s.stop)
+	}
+	s.notify()
+	return conn, ln
+}
+
+func closeQuietly(conn net.Conn, ln net.Listener) {
+	if ln != nil {
+		_ = ln.Close()
+	}
+	if conn != nil {
+		_ = conn.Close()
+	}
+}
+
+// Close closes the connection (or stops listening). Like a TCP close it
+// does not wait for data still queued: the socket keeps sending it in the
+// background for up to Config.Linger and then closes the connection (use
+// Disconnect to wait for it). As the
+// seed says, the port, the address and the unread received data are kept:
+// ReadN, ReadAll and Lookahead still return that data, and a DataAvailable
+// event is delivered for it. The net.Conn Read and Write fail with
+// net.ErrClosed. Close of an idle or closed socket does nothing.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	if s.state == StateIdle || s.state == StateClosed {
+		s.userClosed = true
+		s.mu.Unlock()
+		return nil
+	}
+	s.userClosed = true
+	conn, ln := s.detachLocked()
+	if s.rbuf.Len() > 0 {
+		s.push(event{kind: evDataAvailable})
+	}
+	if conn != nil && s.sbuf.Len() > 0 && s.cfg.Linger > 0 && s.werr == nil {
+		s.lingering = conn
+		_ = conn.SetWriteDeadline(time.Now().Add(s.cfg.Linger))
+		s.mu.Unlock()
+		closeQuietly(nil, ln)
+		return nil
+	}
+	s.sbuf.Reset()
+	s.mu.Unlock()
+	closeQuietly(conn, ln)
+	s.io.Wait()
+	return nil
+}
+
+// Disconnect sends what is still queued (bounded by ctx), ends TLS with a
+// close_notify alert, and closes the socket as Close does.
+func (s *Socket) Disconnect(ctx context.Context) error {
+	err := s.drain(ctx)
+	s.mu.Lock()
+	tc := s.tlsConn
+	s.mu.Unlock()
+	if tc != nil && err == nil {
+		_ = tc.CloseWrite()
+	}
+	s.Close()
+	return err
+}
+
+// drain waits until the send buffer is empty or writing failed.
+func (s *Socket) drain(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		if s.state != StateConnected || s.sbuf.Len() == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return newError("disconnect", ctx.Err())
+		}
+	}
+}
+
+// WaitConnected blocks until the socket is connected (nil), or the
+// connection attempt or Listen failed or the socket was closed (the error).
+func (s *Socket) WaitConnected(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		switch s.state {
+		case StateConnected:
+			s.mu.Unlock()
+			return nil
+		case StateIdle, StateClosed:
+			err := s.lastErr
+			s.mu.Unlock()
+			if err != nil {
+				return err
+			}
+			return &Error{Code: CodeInvalidState, Op: "wait", Err: fmt.Errorf("socket is not connecting")}
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return newError("wait", ctx.Err())
+		}
+	}
+}
+
+// State reports the socket's state.
+func (s *Socket) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// IsConnected reports whether data can flow (Xojo IsConnected).
+func (s *Socket) IsConnected() bool { return s.State() == StateConnected }
+
+// Address is the remote address from the Config (Xojo Address); it is kept
+// after Close.
+func (s *Socket) Address() string { return s.cfg.Address }
+
+// Port is the port to connect to or listen on before a connection and the
+// local port the system bound once connected or listening (Xojo Port). It
+// keeps that value after Close.
+func (s *Socket) Port() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.port
+}
+
+// LocalAddress is the local IP address of the connection, "" when not
+// connected (Xojo LocalAddress).
+func (s *Socket) LocalAddress() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != StateConnected && s.state != StateListening {
+		return ""
+	}
+	return hostOf(s.localAddr)
+}
+
+// RemoteAddress is the peer's IP address, "" when not known (Xojo
+// RemoteAddress, ECMA-419 remoteAddress).
+func (s *Socket) RemoteAddress() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return hostOf(s.remoteAddr)
+}
+
+// RemotePort is the peer's port, 0 when not known (ECMA-419 remotePort).
+func (s *Socket) RemotePort() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.remoteAddr.(*net.TCPAddr); ok {
+		return a.Port
+	}
+	return 0
+}
+
+// LastErrorCode is the code of the last failure, CodeNone if none (Xojo
+// LastErrorCode).
+func (s *Socket) LastErrorCode() Code {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastErr == nil {
+		return CodeNone
+	}
+	return s.lastErr.Code
+}
+
+// Secure reports whether the socket uses TLS (Xojo Secure).
+func (s *Socket) Secure() bool { return s.cfg.Secure }
+
+// SSLConnecting reports whether the TLS handshake is under way.
+func (s *Socket) SSLConnecting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.handshaking
+}
+
+// SSLConnected reports whether the connection is up and secured by TLS.
+func (s *Socket) SSLConnected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == StateConnected && s.tlsConn != nil
+}
+
+// ConnectionState returns the TLS state of the connection; ok is false when
+// the socket is not connected over TLS.
+func (s *Socket) ConnectionState() (state tls.ConnectionState, ok bool) {
+	s.mu.Lock()
+	tc := s.tlsConn
+	s.mu.Unlock()
+	if tc == nil {
+		return tls.ConnectionState{}, false
+	}
+	return tc.ConnectionState(), true
+}
+
+// Handle is the operating system's descriptor of the connection (a file
+// descriptor on Unix, a SOCKET on Windows), or -1 when there is none (Xojo
+// Handle). The socket still owns it.
+func (s *Socket) Handle() int {
+	s.mu.Lock()
+	raw := s.raw
+	s.mu.Unlock()
+	sc, ok := raw.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	h := -1
+	if err := rc.Control(func(fd uintptr) { h = int(fd) }); err != nil {
+		return -1
+	}
+	return h
+}
+
+// LocalAddr implements net.Conn; it is kept after Close.
+func (s *Socket) LocalAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.localAddr == nil {
+		return &net.TCPAddr{}
+	}
+	return s.localAddr
+}
+
+// RemoteAddr implements net.Conn; it is kept after Close.
+func (s *Socket) RemoteAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.remoteAddr == nil {
+		return &net.TCPAddr{}
+	}
+	return s.remoteAddr
+}
+
+// SetDeadline implements net.Conn for Read and Write. It does not affect
+// the non-blocking methods or data already queued.
+func (s *Socket) SetDeadline(t time.Time) error {
+	s.rdl.set(t)
+	s.wdl.set(t)
+	return nil
+}
+
+// SetReadDeadline implements net.Conn.
+func (s *Socket) SetReadDeadline(t time.Time) error { s.rdl.set(t); return nil }
+
+// SetWriteDeadline implements net.Conn.
+func (s *Socket) SetWriteDeadline(t time.Time) error { s.wdl.set(t); return nil }
+
+func hostOf(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok && t.IP != nil {
+		return t.IP.String()
+	}
+	return ""
+}
