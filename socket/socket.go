@@ -68,9 +68,10 @@ type Socket struct {
 	rbuf bytes.Buffer // received, unread
 	rerr error        // why reading ended (io.EOF when the peer closed)
 
-	sbuf     bytes.Buffer // queued, not yet written; the first inflight bytes are being written
-	inflight int
-	werr     error // why writing ended
+	sbuf        bytes.Buffer // queued, not yet written; the first inflight bytes are being written
+	inflight    int
+	sendAborted bool  // SendComplete(true) reported; skip the next SendComplete(false)
+	werr        error // why writing ended
 
 	rdl, wdl *deadline
 	ev       eventQueue

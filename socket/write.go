@@ -42,7 +42,11 @@ func (s *Socket) writeLoop(conn net.Conn, stop <-chan struct{}) {
 		if w > 0 {
 			s.push(event{kind: evSendProgress})
 			if s.sbuf.Len() == 0 {
-				s.push(event{kind: evSendComplete})
+				if s.sendAborted { // SendComplete(true) was reported already
+					s.sendAborted = false
+				} else {
+					s.push(event{kind: evSendComplete})
+				}
 			}
 			s.push(event{kind: evWritable})
 		}
@@ -85,6 +89,7 @@ func (s *Socket) abortSend() {
 		return
 	}
 	s.sbuf.Truncate(s.inflight)
+	s.sendAborted = s.inflight > 0
 	s.push(event{kind: evSendComplete, userAborted: true})
 	s.notify()
 }
@@ -146,6 +151,7 @@ func (s *Socket) Send(p []byte) (writable int, err error) {
 			Err: fmt.Errorf("%w: %d bytes, room for %d", ErrBufferFull, len(p), free)}
 	}
 	s.sbuf.Write(p)
+	s.sendAborted = false
 	s.notify()
 	return free - len(p), nil
 }
@@ -170,6 +176,7 @@ func (s *Socket) Write(p []byte) (int, error) {
 		}
 		if n := min(s.writableLocked(), len(p)-done); n > 0 {
 			s.sbuf.Write(p[done : done+n])
+			s.sendAborted = false
 			done += n
 			s.notify()
 		}
