@@ -1,0 +1,128 @@
+package tlsconf
+
+import (
+	"errors"
+	"strings"
+)
+
+// Seed error codes carried by [Error.Code]. Configuration mistakes carry
+// code 0: the seed has no code for a rejected setting value.
+const (
+	// CodeHandshake (276, "Error during handshake") marks a handshake this
+	// package aborted because the negotiated parameters broke a setting,
+	// such as a key-exchange group not allowed for the negotiated version.
+	CodeHandshake = 276
+	// CodeVerifyCertificate (280, "Error verifying certificate") marks a
+	// peer certificate rejected by the signature-algorithm allow lists.
+	CodeVerifyCertificate = 280
+)
+
+// Sentinel errors. Every error returned by this package is an [*Error]
+// wrapping one of these, so callers test conditions with [errors.Is].
+var (
+	// ErrUnsupportedProtocol: a protocol version crypto/tls cannot speak
+	// (SSL 2.0, SSL 3.0), a set of versions that is not one contiguous
+	// range, or an unknown version name, bit or constant.
+	ErrUnsupportedProtocol = errors.New("tlsconf: unsupported protocol version")
+	// ErrUnknownCipher: a cipher suite name crypto/tls does not implement.
+	ErrUnknownCipher = errors.New("tlsconf: unknown or unsupported cipher suite")
+	// ErrInsecureCipher: an insecure cipher suite named without
+	// Settings.AllowInsecureCipherSuites.
+	ErrInsecureCipher = errors.New("tlsconf: insecure cipher suite not allowed")
+	// ErrNoCipherSuites: the cipher settings leave no usable suite for an
+	// enabled protocol version, or ask for a TLS 1.3 restriction that
+	// crypto/tls cannot apply.
+	ErrNoCipherSuites = errors.New("tlsconf: cipher settings cannot be applied")
+	// ErrUnsupportedGroup: a key-exchange group crypto/tls does not
+	// implement (x448, ffdhe_*), or one not usable with the version.
+	ErrUnsupportedGroup = errors.New("tlsconf: unsupported key-exchange group")
+	// ErrGroupRejected: the peer negotiated a group that is enabled for the
+	// other protocol version only (Code 276).
+	ErrGroupRejected = errors.New("tlsconf: negotiated group not allowed for this protocol version")
+	// ErrUnknownSignatureAlgorithm: a signature algorithm name that is not
+	// recognised in a TLS12/TLS13SignatureAlgorithms list.
+	ErrUnknownSignatureAlgorithm = errors.New("tlsconf: unknown signature algorithm")
+	// ErrSignatureAlgorithm: a certificate of the peer's chain is signed
+	// with an algorithm outside the allow list (Code 280).
+	ErrSignatureAlgorithm = errors.New("tlsconf: certificate signature algorithm not allowed")
+	// ErrUnknownSetting: [Settings.Set] or [Settings.Get] was given a name
+	// that does not belong to the TLS layer. Callers that own other
+	// settings fall through to their own names on this error.
+	ErrUnknownSetting = errors.New("tlsconf: unknown setting")
+	// ErrUnsupportedSetting: a known seed setting that cannot be honoured
+	// with Go's crypto/tls (the OpenSSL-only settings).
+	ErrUnsupportedSetting = errors.New("tlsconf: unsupported setting")
+	// ErrInvalidValue: a setting value that does not parse.
+	ErrInvalidValue = errors.New("tlsconf: invalid setting value")
+)
+
+// Error describes a rejected setting or an aborted handshake. It unwraps
+// to one of the package's sentinel errors and, when there is one, the
+// underlying cause.
+type Error struct {
+	// Code is the seed's numeric error code (276, 280), or 0 for a
+	// configuration mistake.
+	Code int
+	// Setting is the seed name of the setting involved, if any
+	// (e.g. "SSLEnabledCipherSuites").
+	Setting string
+	// Value is the offending value or list item, if any.
+	Value string
+	// Err is the sentinel (ErrUnknownCipher, ...).
+	Err error
+	// Detail explains what is wrong and what to do instead.
+	Detail string
+	// Cause is an underlying error (an os or x509 error), or nil.
+	Cause error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Err.Error())
+	if e.Setting != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Setting)
+	}
+	if e.Value != "" {
+		b.WriteString(" ")
+		b.WriteString(quote(e.Value))
+	}
+	if e.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	}
+	if e.Cause != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Cause.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel and the cause, so errors.Is matches both.
+func (e *Error) Unwrap() []error {
+	if e.Cause != nil {
+		return []error{e.Err, e.Cause}
+	}
+	return []error{e.Err}
+}
+
+// quote shortens and quotes a value for an error message.
+func quote(s string) string {
+	const max = 64
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return `"` + strings.ToValidUTF8(s, "?") + `"`
+}
+
+// withSetting returns err with Setting filled in when it is an *Error
+// without one; other errors are returned unchanged.
+func withSetting(err error, name string) error {
+	var e *Error
+	if errors.As(err, &e) && e.Setting == "" {
+		c := *e
+		c.Setting = name
+		return &c
+	}
+	return err
+}
