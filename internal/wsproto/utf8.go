@@ -1,9 +1,6 @@
 package wsproto
 
-import (
-	"encoding/binary"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // UTF8Validator checks a byte stream for UTF-8 validity incrementally, as
 // RFC 6455 §8.1 requires of text messages: the stream may be split
@@ -48,41 +45,33 @@ func (v *UTF8Validator) Write(p []byte) bool {
 		}
 		i++
 	}
-	for i < len(p) {
-		// ASCII fast path, eight bytes at a time.
-		for i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 == 0 {
-			i += 8
-		}
-		if i >= len(p) {
+	p = p[i:]
+	// Validate everything up to the start of the last character that may
+	// be incomplete with the standard library's fast validator. cut lands
+	// on a byte that is not a continuation byte, so if p[:cut] is invalid
+	// the stream is invalid, whatever follows.
+	cut := len(p)
+	for k := len(p) - 1; k >= 0 && k >= len(p)-3; k-- {
+		if c := p[k]; c&0xC0 != 0x80 {
+			if c >= 0xC0 {
+				cut = k
+			}
 			break
 		}
-		c := p[i]
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if len(p)-i >= utf8.UTFMax {
-			// The whole sequence is here: the standard decoder rejects
-			// every invalid form with (RuneError, 1).
-			r, size := utf8.DecodeRune(p[i:])
-			if r == utf8.RuneError && size == 1 {
-				v.bad = true
+	}
+	if !utf8.Valid(p[:cut]) {
+		v.bad = true
+		return false
+	}
+	// The tail (at most 3 bytes of a character that may continue in the
+	// next Write) goes through the state machine.
+	for _, c := range p[cut:] {
+		if v.need > 0 {
+			if !v.cont(c) {
 				return false
 			}
-			i += size
-			continue
-		}
-		// Near the end of p: step through the state machine so a sequence
-		// may continue in the next Write.
-		if !v.lead(c) {
+		} else if c >= utf8.RuneSelf && !v.lead(c) {
 			return false
-		}
-		i++
-		for v.need > 0 && i < len(p) {
-			if !v.cont(p[i]) {
-				return false
-			}
-			i++
 		}
 	}
 	return true
