@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// ErrWouldBlock is returned by Conn.Write, together with the count of bytes
+// accepted, when the connection's send queue cannot take all of p.
+var ErrWouldBlock = errors.New("engine: send queue full")
+
+// An Engine opens listeners. Implementations are safe for concurrent use.
+type Engine interface {
+	// Name identifies the engine ("portable", "epoll").
+	Name() string
+	// Listen binds and listens as cfg says and calls a for every accepted
+	// connection until the Listener is closed.
+	Listen(cfg ListenConfig, a Acceptor) (Listener, error)
+}
+
+// ListenConfig says where and how to listen. The zero value listens on an
+// OS-chosen IPv4 port of every interface.
+type ListenConfig struct {
+	// Host is an IP address or host name to bind to; "" means every
+	// interface of the chosen family.
+	Host string
+	// Port is the TCP port; 0 lets the OS choose.
+	Port int
+	// Family selects IPv4 only, IPv6 only, or both on one socket.
+	Family Family
+	// Backlog is the listen(2) queue length; 0 means the OS maximum.
+	Backlog int
+	// Shared lets other sockets bind the same port (SO_REUSEPORT); false
+	// binds exclusively, as the seed's BindExclusively=true.
+	Shared bool
+	// Socket options applied to every accepted connection.
+	Socket SocketOptions
+}
+
+// Family is the address family of a listener, numbered as the seed's UseIPv6.
+type Family int
+
+const (
+	IPv4Only  Family = 0 // IPv4 only (the seed's UseIPv6=0)
+	IPv6Only  Family = 1 // IPv6 only, IPV6_V6ONLY set (UseIPv6=1)
+	DualStack Family = 2 // IPv6 socket that also accepts IPv4 (UseIPv6=2)
+)
+
+// SocketOptions are applied to each accepted connection. Zero values leave
+// the OS default, except NoDelay, which is applied either way.
+type SocketOptions struct {
+	KeepAlive         bool
+	KeepAliveIdle     time.Duration // time idle before the first probe; 0 = OS default
+	KeepAliveInterval time.Duration // time between probes; 0 = OS default
+	NoDelay           bool          // disable Nagle's algorithm (TCP_NODELAY)
+	ReceiveBuffer     int           // SO_RCVBUF in bytes; 0 = OS default
+	SendBuffer        int           // SO_SNDBUF in bytes; 0 = OS default
+}
+
+// An Acceptor is told about each accepted connection.
+type Acceptor interface {
+	// Accept hands over a new connection. Nothing has been read from it and
+	// no handshake has started. Accept must not block; the acceptor later
+	// calls c.Start to run it or c.Reset to refuse it.
+	Accept(c Conn)
+	// AcceptError reports an error of the accept loop that did not stop it
+	// (for example running out of file descriptors). It must not block.
+	AcceptError(err error)
+}
+
+// A Listener is an open listening socket.
+type Listener interface {
+	// Addr is the bound address, with the port the OS chose.
+	Addr() net.Addr
+	// Close stops accepting. Connections already accepted are not touched.
+	// Close returns once no Acceptor call is in progress or will follow.
+	Close() error
+}
+
+// StartOptions configure how a connection begins.
+type StartOptions struct {
+	// TLS, when non-nil, makes the connection a TLS server connection
+	// with this configuration (used as is; it may be per connection).
+	TLS *tls.Config
+	// HandshakeTimeout is the inactivity limit during the TLS handshake:
+	// the handshake fails when the peer sends nothing for this long while
+	// a message is expected. 0 means no limit.
+	HandshakeTimeout time.Duration
+	// IdleTimeout closes nothing by itself: when neither a read nor a write
+	// has moved a byte for this long, Handler.OnIdle is called. 0 disables.
+	IdleTimeout time.Duration
+	// QueueSize bounds the send queue in bytes (minimum 1).
+	QueueSize int
+	// ReadSize is the size of one read; 0 means 16 KiB.
+	ReadSize int
+	// Paused starts the connection with reading paused.
+	Paused bool
+	// Linger bounds the graceful close that follows the peer's close
+	// (flushing what is queued); <= 0 means 2 seconds.
+	Linger time.Duration
+}
+
+// A Conn is one accepted connection. All methods are safe for concurrent use
+// and none blocks, so they may be called from Handler callbacks.
+type Conn interface {
+	RemoteAddr() netip.AddrPort
+	LocalAddr() netip.AddrPort
+
+	// Start runs the connection: the TLS handshake if configured, then
+	// reads. h receives the callbacks. Start may be called once.
+	Start(h Handler, opts StartOptions)
+
+	// Write copies as much of p as the send queue has room for and
+	// returns the count. When that is less than len(p) the error is
+	// ErrWouldBlock and Handler.OnWritable will be called once room
+	// returns. Data written before the handshake ends is sent after it.
+	// After Close or Reset, or a failed write, Write returns net.ErrClosed
+	// or the write error.
+	Write(p []byte) (int, error)
+	// Queued reports the bytes accepted by Write and not yet handed to
+	// the kernel (or to crypto/tls).
+	Queued() int
+
+	// PauseRead stops reading: no OnData follows the one in progress, the
+	// kernel's receive window closes, nothing is lost. ResumeRead undoes it.
+	PauseRead()
+	ResumeRead()
+
+	// SetIdleTimeout changes the idle limit (0 disables).
+	SetIdleTimeout(d time.Duration)
+
+	// Close ends the connection gracefully: writes are refused from now,
+	// the queue is flushed, a TLS close_notify and a FIN are sent and
+	// reading continues (discarding) until the peer closes. If that takes
+	// longer than linger (<=0: no limit), the connection is reset.
+	Close(linger time.Duration)
+	// Reset ends the connection at once with SO_LINGER 0 (a TCP RST);
+	// queued data is dropped.
+	Reset()
+
+	// ConnectionState returns the TLS state once the handshake is done;
+	// ok is false for plain connections and before the handshake ends.
+	ConnectionState() (state tls.ConnectionState, ok bool)
+}
+
+// A Handler receives a started connection's callbacks. An engine calls them
+// from its own goroutines; OnData, OnOpen and OnClose are never concurrent
+// with each other for one connection, but OnWritable and OnIdle may come
+// from another goroutine at any time before OnClose. Callbacks must not block
+// and must return quickly. They may call any Conn method.
+type Handler interface {
+	// OnOpen reports the end of the handshake (at once for plain
+	// connections). A non-nil err means the handshake failed; OnClose follows.
+	OnOpen(err error)
+	// OnData delivers received bytes. p is valid only during the call.
+	OnData(p []byte)
+	// OnWritable reports that a send queue which refused bytes has room.
+	OnWritable()
+	// OnIdle reports that the idle timeout has passed without traffic.
+	// The timer is rearmed, so it fires again after another idle period.
+	OnIdle()
+	// OnClose is the last callback: the connection is closed and its
+	// resources released. err is nil after Close, Reset or the peer's
+	// orderly close, otherwise what ended it (read or write error, timeout).
+	OnClose(err error)
+}

@@ -1,0 +1,465 @@
+package portable
+
+import (
+	"crypto/tls"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/engine"
+)
+
+// peerCloseWait bounds how long a graceful close waits for the peer's FIN
+// after sending its own, when no shorter linger is left.
+const peerCloseWait = 2 * time.Second
+
+const defaultReadSize = 16 << 10
+
+// conn is one connection of the portable engine. The reader goroutine
+// (started by Start) runs the handshake, reads, and is the only one to
+// finish the connection; a writer goroutine runs only while the send queue
+// holds bytes.
+type conn struct {
+	tcp    *net.TCPConn
+	remote netip.AddrPort
+	local  netip.AddrPort
+
+	mu      sync.Mutex
+	cond    sync.Cond // on mu: resume, queue drained, shutdown sent, writer gone
+	h       engine.Handler
+	started bool
+	open    bool     // handshake done; the writer may run
+	rw      net.Conn // what reads and writes go through: tcp or a *tls.Conn
+	tlsConn *tls.Conn
+	state   tls.ConnectionState
+
+	pending      []byte // queued by Write, not yet taken by the writer
+	spare        []byte // the writer's previous buffer, reused
+	inflight     int    // bytes the writer is writing now
+	limit        int
+	writing      bool
+	wantWritable bool
+	werr         error
+
+	paused  bool
+	closing bool // Close called or the peer closed: Write refuses
+	byUs    bool // the close was asked for locally (Close or Reset)
+	reset   bool // Reset called: drop everything
+	shut    bool // close_notify and FIN sent (or not applicable)
+	linger  *time.Timer
+
+	cbMu     sync.Mutex // serialises OnIdle against OnClose
+	finished bool       // under cbMu: OnClose has been called
+
+	idle      atomic.Int64 // idle timeout in nanoseconds, 0 = off
+	lastMoved atomic.Int64 // unix nanoseconds of the last byte moved
+	idleTimer *time.Timer  // under mu
+
+	peerLinger time.Duration
+}
+
+var _ engine.Conn = (*conn)(nil)
+
+func newConn(tc *net.TCPConn) *conn {
+	c := &conn{tcp: tc, rw: tc, limit: 64 << 10}
+	c.cond.L = &c.mu
+	if a, ok := tc.RemoteAddr().(*net.TCPAddr); ok {
+		c.remote = unmapPort(a.AddrPort())
+	}
+	if a, ok := tc.LocalAddr().(*net.TCPAddr); ok {
+		c.local = unmapPort(a.AddrPort())
+	}
+	return c
+}
+
+func unmapPort(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+func (c *conn) RemoteAddr() netip.AddrPort { return c.remote }
+func (c *conn) LocalAddr() netip.AddrPort  { return c.local }
+
+func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
+	c.mu.Lock()
+	if c.started || c.closing {
+		c.mu.Unlock()
+		return
+	}
+	c.started = true
+	c.h = h
+	c.limit = max(opts.QueueSize, 1)
+	c.paused = opts.Paused
+	c.peerLinger = opts.Linger
+	if c.peerLinger <= 0 {
+		c.peerLinger = peerCloseWait
+	}
+	c.mu.Unlock()
+	c.touch()
+	c.SetIdleTimeout(opts.IdleTimeout)
+	go c.run(opts)
+}
+
+func (c *conn) touch() { c.lastMoved.Store(time.Now().UnixNano()) }
+
+// run is the reader goroutine: handshake, read loop, finish.
+func (c *conn) run(opts engine.StartOptions) {
+	var err error
+	if opts.TLS != nil {
+		err = c.handshake(opts)
+	}
+	c.mu.Lock()
+	if err == nil {
+		c.open = true
+		c.kickWriter()
+	}
+	c.mu.Unlock()
+	c.h.OnOpen(err)
+	if err == nil {
+		size := opts.ReadSize
+		if size <= 0 {
+			size = defaultReadSize
+		}
+		err = c.readLoop(make([]byte, size))
+	}
+	c.finish(err)
+}
+
+// handshakeConn extends the read deadline before every read while the
+// handshake runs, which makes the timeout one of inactivity, as the seed's
+// DefaultConnectionTimeout says. Only the reader goroutine reads.
+type handshakeConn struct {
+	*net.TCPConn
+	timeout time.Duration
+	active  bool
+}
+
+func (h *handshakeConn) Read(p []byte) (int, error) {
+	if h.active {
+		_ = h.SetReadDeadline(time.Now().Add(h.timeout))
+	}
+	return h.TCPConn.Read(p)
+}
+
+func (c *conn) handshake(opts engine.StartOptions) error {
+	hc := &handshakeConn{TCPConn: c.tcp, timeout: opts.HandshakeTimeout, active: opts.HandshakeTimeout > 0}
+	tc := tls.Server(hc, opts.TLS)
+	c.mu.Lock()
+	c.tlsConn = tc
+	c.rw = tc
+	c.mu.Unlock()
+	err := tc.Handshake()
+	if hc.active {
+		hc.active = false
+		_ = c.tcp.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		return err
+	}
+	c.touch()
+	st := tc.ConnectionState()
+	c.mu.Lock()
+	c.state = st
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *conn) readLoop(buf []byte) error {
+	for {
+		c.mu.Lock()
+		for c.paused && !c.closing {
+			c.cond.Wait()
+		}
+		discard := c.closing
+		c.mu.Unlock()
+		n, err := c.rw.Read(buf)
+		if n > 0 {
+			c.touch()
+			if !discard {
+				c.h.OnData(buf[:n])
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// finish ends the connection after the reader stopped: a close the peer
+// began is completed gracefully, the socket is closed, the writer is waited
+// for, and OnClose is called last.
+func (c *conn) finish(readErr error) {
+	c.mu.Lock()
+	local := c.byUs
+	if !c.closing {
+		c.startCloseLocked(c.peerLinger)
+	}
+	for !c.shut && !c.reset && c.werr == nil {
+		c.cond.Wait()
+	}
+	c.closing = true
+	c.mu.Unlock()
+
+	_ = c.tcp.Close()
+
+	c.mu.Lock()
+	for c.writing {
+		c.cond.Wait()
+	}
+	if c.linger != nil {
+		c.linger.Stop()
+	}
+	if c.idleTimer != nil {
+		c.idleTimer.Stop()
+	}
+	werr := c.werr
+	c.pending, c.spare = nil, nil
+	c.mu.Unlock()
+
+	var err error
+	switch {
+	case local:
+	case readErr != nil && readErr != io.EOF:
+		err = readErr
+	case werr != nil:
+		err = werr
+	}
+	c.cbMu.Lock()
+	c.finished = true
+	c.cbMu.Unlock()
+	c.h.OnClose(err)
+}
+
+func (c *conn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.werr != nil {
+		return 0, c.werr
+	}
+	if c.closing {
+		return 0, net.ErrClosed
+	}
+	room := c.limit - len(c.pending) - c.inflight
+	n := min(max(room, 0), len(p))
+	if n > 0 {
+		if c.pending == nil {
+			c.pending = c.spare[:0]
+			c.spare = nil
+		}
+		c.pending = append(c.pending, p[:n]...)
+		c.kickWriter()
+	}
+	if n < len(p) {
+		c.wantWritable = true
+		return n, engine.ErrWouldBlock
+	}
+	return n, nil
+}
+
+// kickWriter starts the writer goroutine when there is something to write
+// and none runs. c.mu is held.
+func (c *conn) kickWriter() {
+	if c.open && !c.writing && len(c.pending) > 0 && c.werr == nil && !c.reset {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+func (c *conn) writeLoop() {
+	for {
+		c.mu.Lock()
+		if c.werr != nil || c.reset || len(c.pending) == 0 {
+			c.writing = false
+			shut := c.closing && !c.shut && c.werr == nil && !c.reset
+			if cap(c.spare) > 4<<10 {
+				c.spare = nil // do not hold a large buffer while idle
+			}
+			c.cond.Broadcast()
+			c.mu.Unlock()
+			if shut {
+				c.shutdownWrite()
+			}
+			return
+		}
+		buf := c.pending
+		c.pending = nil
+		c.inflight = len(buf)
+		w := c.rw
+		c.mu.Unlock()
+
+		_, err := w.Write(buf)
+		c.touch()
+
+		c.mu.Lock()
+		c.inflight = 0
+		c.spare = buf[:0]
+		notify := false
+		if err != nil {
+			c.werr = err
+		} else if c.wantWritable && !c.closing {
+			c.wantWritable = false
+			notify = true
+		}
+		c.mu.Unlock()
+		if err != nil {
+			// The reader is woken by the close and finishes the connection.
+			_ = c.tcp.Close()
+			continue
+		}
+		if notify {
+			c.h.OnWritable()
+		}
+	}
+}
+
+// shutdownWrite sends the TLS close_notify and the TCP FIN, then gives the
+// peer a bounded time to close its side, reading (and discarding) until then.
+func (c *conn) shutdownWrite() {
+	c.mu.Lock()
+	if c.shut {
+		c.mu.Unlock()
+		return
+	}
+	tc := c.tlsConn
+	open := c.open
+	c.mu.Unlock()
+	if open {
+		if tc != nil {
+			_ = tc.CloseWrite()
+		}
+		_ = c.tcp.CloseWrite()
+		_ = c.tcp.SetReadDeadline(time.Now().Add(peerCloseWait))
+	} else {
+		// Still in the handshake: there is nothing to flush.
+		_ = c.tcp.Close()
+	}
+	c.mu.Lock()
+	c.shut = true
+	c.cond.Broadcast()
+	c.mu.Unlock()
+}
+
+func (c *conn) Queued() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending) + c.inflight
+}
+
+func (c *conn) PauseRead() {
+	c.mu.Lock()
+	c.paused = true
+	c.mu.Unlock()
+}
+
+func (c *conn) ResumeRead() {
+	c.mu.Lock()
+	c.paused = false
+	c.cond.Broadcast()
+	c.mu.Unlock()
+}
+
+func (c *conn) SetIdleTimeout(d time.Duration) {
+	c.idle.Store(int64(max(d, 0)))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.started || c.closing {
+		return
+	}
+	if d <= 0 {
+		if c.idleTimer != nil {
+			c.idleTimer.Stop()
+		}
+		return
+	}
+	if c.idleTimer == nil {
+		c.idleTimer = time.AfterFunc(d, c.idleCheck)
+	} else {
+		c.idleTimer.Reset(d)
+	}
+}
+
+// idleCheck runs when the idle timer fires: it reports idleness or rearms
+// the timer for the time still to go since the last byte moved.
+func (c *conn) idleCheck() {
+	d := time.Duration(c.idle.Load())
+	if d <= 0 {
+		return
+	}
+	since := time.Since(time.Unix(0, c.lastMoved.Load()))
+	next := d - since
+	if next <= 0 {
+		c.cbMu.Lock()
+		if !c.finished {
+			c.h.OnIdle()
+		}
+		c.cbMu.Unlock()
+		c.touch()
+		next = d
+	}
+	c.mu.Lock()
+	if c.idleTimer != nil && !c.closing {
+		c.idleTimer.Reset(next)
+	}
+	c.mu.Unlock()
+}
+
+func (c *conn) Close(linger time.Duration) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	c.byUs = true
+	if !c.started {
+		c.closing = true
+		c.mu.Unlock()
+		_ = c.tcp.Close()
+		return
+	}
+	c.startCloseLocked(linger)
+	c.mu.Unlock()
+}
+
+// startCloseLocked begins a graceful close: refuse writes, flush, then
+// shutdownWrite; a linger timer resets the connection if that takes too long.
+func (c *conn) startCloseLocked(linger time.Duration) {
+	c.closing = true
+	c.cond.Broadcast() // a paused reader resumes to drain
+	if linger > 0 {
+		c.linger = time.AfterFunc(linger, c.abort)
+	}
+	if !c.writing && c.werr == nil {
+		go c.shutdownWrite()
+	}
+}
+
+func (c *conn) Reset() {
+	c.mu.Lock()
+	if c.reset {
+		c.mu.Unlock()
+		return
+	}
+	c.byUs = true
+	c.mu.Unlock()
+	c.abort()
+}
+
+// abort drops the queue and closes the socket with a reset.
+func (c *conn) abort() {
+	c.mu.Lock()
+	c.reset = true
+	c.closing = true
+	c.pending = nil
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	_ = c.tcp.SetLinger(0)
+	_ = c.tcp.Close()
+}
+
+func (c *conn) ConnectionState() (tls.ConnectionState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state, c.state.HandshakeComplete
+}

@@ -1,0 +1,616 @@
+package server
+
+import (
+	"crypto/tls"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/engine"
+	"github.com/tlskit/tlskit/internal/framing"
+)
+
+// Conn is one client connection, the seed's Connection type. Its methods are
+// safe for concurrent use and may be called from any hook. A Conn stays
+// valid after it closes: its methods then report the final state or
+// ErrNotConnected.
+type Conn struct {
+	s      *Server
+	id     int64
+	ec     engine.Conn
+	remote netip.AddrPort
+	local  netip.AddrPort
+	q      queue
+
+	// Fixed at accept from the server's options.
+	tlsBase    *tls.Config
+	authClient bool
+	noLinger   bool
+	linger     time.Duration
+	inLimit    int
+	outLimit   int
+	hsTimeout  time.Duration
+
+	mu           sync.Mutex
+	connected    bool
+	closed       bool          // the engine has closed the connection
+	gone         chan struct{} // closed when closing starts (locally or not)
+	goneClosed   bool
+	stopData     bool // Disconnect called: no more DataIn
+	closeCode    int  // the reason chosen locally, if closeSet
+	closeDesc    string
+	closeSet     bool
+	inbox        []byte
+	inSpare      []byte
+	dataQueued   bool
+	paused       bool // PauseData
+	readPaused   bool // the engine's reading is paused (PauseData or a full inbox)
+	closePending *event
+	bytesSent    int
+	readyToSend  bool
+	wantReady    bool
+	writableGen  uint64
+	writable     chan struct{} // one token: OnWritable happened
+	interrupt    chan struct{} // closed by Interrupt, then replaced
+	userData     any
+	idleTimeout  time.Duration
+	timeout      time.Duration
+	tlsState     *tls.ConnectionState
+
+	fmu    sync.Mutex // guards framer; held by the dispatcher except during DataIn
+	framer framing.Framer
+}
+
+func newConn(s *Server, ec engine.Conn, o *Options) *Conn {
+	c := &Conn{
+		s: s, id: s.nextID.Add(1), ec: ec,
+		remote: ec.RemoteAddr(), local: ec.LocalAddr(),
+		tlsBase: o.TLSConfig, authClient: o.SSLAuthenticateClients,
+		noLinger: o.NoLinger, linger: o.LingerTime,
+		inLimit: o.InBufferSize, outLimit: o.OutBufferSize,
+		hsTimeout:   o.DefaultConnectionTimeout,
+		gone:        make(chan struct{}),
+		writable:    make(chan struct{}, 1),
+		interrupt:   make(chan struct{}),
+		idleTimeout: o.DefaultIdleTimeout,
+		timeout:     o.DefaultTimeout,
+		readyToSend: true,
+	}
+	if c.inLimit <= 0 {
+		c.inLimit = DefaultInBufferSize
+	}
+	c.framer.SetEOL(o.DefaultEOL)
+	c.framer.SetSingleLineMode(o.DefaultSingleLineMode)
+	_ = c.framer.SetMaxLineLength(o.DefaultMaxLineLength) // validated by New
+	c.q.init(s, c.handle)
+	return c
+}
+
+// ConnectionID returns the id the server gave the connection (from 1 up,
+// never reused by one Server).
+func (c *Conn) ConnectionID() int64 { return c.id }
+
+// RemoteHost returns the client's IP address.
+func (c *Conn) RemoteHost() string { return c.remote.Addr().String() }
+
+// RemotePort returns the client's TCP port.
+func (c *Conn) RemotePort() int { return int(c.remote.Port()) }
+
+// RemoteAddr returns the client's address and port.
+func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+
+// LocalAddress returns the server address the client connected to.
+func (c *Conn) LocalAddress() string { return c.local.Addr().String() }
+
+// LocalPort returns the server port the client connected to.
+func (c *Conn) LocalPort() int { return int(c.local.Port()) }
+
+// Connected reports whether the connection is established and not closed.
+func (c *Conn) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connected && !c.closed
+}
+
+// BytesSent returns how many bytes the last Send (or SendText, SendLine)
+// accepted.
+func (c *Conn) BytesSent() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytesSent
+}
+
+// ReadyToSend reports whether the connection can take data: false after a
+// Send returned ErrWouldBlock, true again when OnReadyToSend fires.
+func (c *Conn) ReadyToSend() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readyToSend && !c.closed
+}
+
+// Queued returns the bytes accepted by Send and not yet written to the socket.
+func (c *Conn) Queued() int { return c.ec.Queued() }
+
+// UserData returns the value set by SetUserData.
+func (c *Conn) UserData() any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.userData
+}
+
+// SetUserData attaches any value to the connection.
+func (c *Conn) SetUserData(v any) {
+	c.mu.Lock()
+	c.userData = v
+	c.mu.Unlock()
+}
+
+// AcceptData reports whether data reception is enabled (false after PauseData).
+func (c *Conn) AcceptData() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.paused
+}
+
+// IdleTimeout returns the connection's idle timeout (0: none).
+func (c *Conn) IdleTimeout() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.idleTimeout
+}
+
+// SetIdleTimeout changes the idle timeout of this connection; 0 disables it.
+func (c *Conn) SetIdleTimeout(d time.Duration) {
+	d = max(d, 0)
+	c.mu.Lock()
+	c.idleTimeout = d
+	c.mu.Unlock()
+	c.ec.SetIdleTimeout(d)
+}
+
+// Timeout returns the connection's send timeout (0: sends never block).
+func (c *Conn) Timeout() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.timeout
+}
+
+// SetTimeout sets the send timeout: when positive, Send waits for room up
+// to d of inactivity instead of returning ErrWouldBlock.
+func (c *Conn) SetTimeout(d time.Duration) {
+	c.mu.Lock()
+	c.timeout = max(d, 0)
+	c.mu.Unlock()
+}
+
+// EOL returns the line terminator (nil when data is delivered as it comes).
+func (c *Conn) EOL() []byte {
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	return c.framer.EOL()
+}
+
+// SetEOL sets the line terminator; it may be several bytes and contain NUL.
+// It applies from the next DataIn on, and may be called inside DataIn.
+func (c *Conn) SetEOL(eol []byte) {
+	c.fmu.Lock()
+	c.framer.SetEOL(eol)
+	c.fmu.Unlock()
+}
+
+// SingleLineMode reports whether lines end at CR, LF or CRLF.
+func (c *Conn) SingleLineMode() bool {
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	return c.framer.SingleLineMode()
+}
+
+// ChangeLineMode turns single-line mode on or off (the seed's
+// SingleLineMode property), from the next DataIn on.
+func (c *Conn) ChangeLineMode(singleLine bool) {
+	c.fmu.Lock()
+	c.framer.SetSingleLineMode(singleLine)
+	c.fmu.Unlock()
+}
+
+// MaxLineLength returns the line buffer size.
+func (c *Conn) MaxLineLength() int {
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	return c.framer.MaxLineLength()
+}
+
+// SetMaxLineLength sets the line buffer size (minimum 256).
+func (c *Conn) SetMaxLineLength(n int) error {
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	if err := c.framer.SetMaxLineLength(n); err != nil {
+		return newError(112, "invalid MaxLineLength", c.id, err)
+	}
+	return nil
+}
+
+// RecordLength returns the record length (0: records are not used).
+func (c *Conn) RecordLength() int {
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	return c.framer.RecordLength()
+}
+
+// ChangeRecordLength makes DataIn deliver records of exactly n bytes (0
+// turns it off). It may be called at any time, including inside DataIn,
+// where the next record is cut by the new length.
+func (c *Conn) ChangeRecordLength(n int) error {
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	if err := c.framer.SetRecordLength(n); err != nil {
+		return newError(0, "invalid record length", c.id, err)
+	}
+	return nil
+}
+
+// PauseData stops DataIn for this connection; reading stops once the
+// buffered data is held, so the client is slowed by TCP flow control and
+// nothing is lost. ProcessData resumes.
+func (c *Conn) PauseData() {
+	c.mu.Lock()
+	c.paused = true
+	pause := !c.readPaused
+	c.readPaused = true
+	c.mu.Unlock()
+	if pause {
+		c.ec.PauseRead()
+	}
+}
+
+// ProcessData resumes DataIn after PauseData, starting with the data held.
+func (c *Conn) ProcessData() {
+	c.mu.Lock()
+	if !c.paused {
+		c.mu.Unlock()
+		return
+	}
+	c.paused = false
+	resume := c.readPaused && len(c.inbox) < c.inLimit
+	if resume {
+		c.readPaused = false
+	}
+	c.dataQueued = true
+	pending := c.closePending
+	c.closePending = nil
+	c.mu.Unlock()
+	if resume {
+		c.ec.ResumeRead()
+	}
+	c.q.post(event{kind: evData})
+	if pending != nil {
+		c.q.post(*pending)
+	}
+}
+
+// Disconnect closes the connection gracefully: queued data is sent first
+// (bounded by LingerTime) unless NoLinger is set. No DataIn follows;
+// OnDisconnected reports status 0.
+func (c *Conn) Disconnect() {
+	c.closeWith(0, "OK", false)
+}
+
+// Reset closes the connection at once with a TCP reset, dropping queued data.
+func (c *Conn) Reset() {
+	c.closeWith(0, "OK", true)
+}
+
+func (c *Conn) closeWith(code int, desc string, hard bool) {
+	c.mu.Lock()
+	c.stopData = true
+	if !c.closeSet {
+		c.closeSet, c.closeCode, c.closeDesc = true, code, desc
+	}
+	c.markGoneLocked()
+	c.mu.Unlock()
+	if hard || c.noLinger {
+		c.ec.Reset()
+	} else {
+		c.ec.Close(c.linger)
+	}
+}
+
+func (c *Conn) markGoneLocked() {
+	if !c.goneClosed {
+		c.goneClosed = true
+		close(c.gone)
+	}
+}
+
+// TLS returns what the TLS handshake negotiated; ok is false for plain
+// connections and before the handshake ends.
+func (c *Conn) TLS() (info SSLInfo, ok bool) {
+	c.mu.Lock()
+	st := c.tlsState
+	c.mu.Unlock()
+	if st == nil {
+		return SSLInfo{}, false
+	}
+	return negotiated(st), true
+}
+
+// ConnectionState returns crypto/tls's state of the connection; ok is false
+// for plain connections and before the handshake ends.
+func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tlsState == nil {
+		return tls.ConnectionState{}, false
+	}
+	return *c.tlsState, true
+}
+
+// start runs after ConnectionRequest accepted the connection.
+func (c *Conn) start() {
+	opts := engine.StartOptions{
+		HandshakeTimeout: c.hsTimeout,
+		IdleTimeout:      c.idleTimeout,
+		QueueSize:        c.outLimit,
+		Linger:           c.linger,
+	}
+	if c.tlsBase != nil {
+		opts.TLS = c.tlsConfig()
+		c.status("TLS handshake started")
+	}
+	c.ec.Start((*connHandler)(c), opts)
+}
+
+// handle delivers one event; it runs on the connection's dispatcher.
+func (c *Conn) handle(ev event) {
+	ev_ := &c.s.ev
+	switch ev.kind {
+	case evRequest:
+		r := newConnectionRequest(c.remote, c.local, ev.verdict)
+		if h := ev_.OnConnectionRequest; h != nil {
+			h(r)
+		}
+		if !r.Accept || c.s.State() != StateListening {
+			c.mu.Lock()
+			c.closed = true
+			c.markGoneLocked()
+			c.mu.Unlock()
+			c.ec.Reset()
+			c.s.connClosed()
+			return
+		}
+		c.s.addConn(c)
+		c.start()
+	case evOpen:
+		if h := ev_.OnConnected; h != nil {
+			h(c, 0, "OK")
+		}
+		if h := ev_.OnReadyToSend; h != nil && !c.isStopped() {
+			h(c)
+		}
+	case evData:
+		c.deliver()
+	case evReady:
+		if h := ev_.OnReadyToSend; h != nil && !c.isStopped() {
+			h(c)
+		}
+	case evError:
+		if h := ev_.OnError; h != nil {
+			h(c, ev.err)
+		}
+	case evStatus:
+		if h := ev_.OnSSLStatus; h != nil {
+			h(c, ev.msg)
+		}
+	case evCall:
+		ev.fn()
+	case evClosed:
+		c.mu.Lock()
+		if c.paused && !c.stopData && (len(c.inbox) > 0 || c.buffered() > 0) {
+			// Keep the received data for ProcessData: nothing is lost.
+			e := ev
+			c.closePending = &e
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		c.deliver()
+		c.flushFramer()
+		if h := ev_.OnDisconnected; h != nil {
+			h(c, ev.err.Code, ev.err.Description)
+		}
+		c.s.removeConn(c)
+	}
+}
+
+func (c *Conn) isStopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopData || c.closed
+}
+
+func (c *Conn) buffered() int {
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	return c.framer.Buffered()
+}
+
+// deliver runs DataIn for the records in the inbox until it is empty, the
+// connection is paused or Disconnect is called.
+func (c *Conn) deliver() {
+	h := c.s.ev.OnDataIn
+	for {
+		c.mu.Lock()
+		c.dataQueued = false
+		if c.paused || c.stopData {
+			c.mu.Unlock()
+			return
+		}
+		chunk := c.inbox
+		c.inbox = c.inSpare
+		c.inSpare = nil
+		resume := c.readPaused && !c.paused
+		if resume {
+			c.readPaused = false
+		}
+		c.mu.Unlock()
+		if resume {
+			c.ec.ResumeRead()
+		}
+
+		c.fmu.Lock()
+		if len(chunk) > 0 {
+			c.framer.Feed(chunk)
+		}
+		drained := true
+		for {
+			rec, eol, ok := c.framer.Next()
+			if !ok {
+				break
+			}
+			c.fmu.Unlock()
+			if h != nil {
+				h(c, rec, eol)
+			}
+			c.fmu.Lock()
+			c.mu.Lock()
+			stop := c.paused || c.stopData
+			c.mu.Unlock()
+			if stop {
+				drained = false
+				break
+			}
+		}
+		c.fmu.Unlock()
+
+		c.mu.Lock()
+		if drained && c.inSpare == nil && cap(chunk) <= 2*c.inLimit {
+			c.inSpare = chunk[:0] // the framer no longer refers to it
+		}
+		more := len(c.inbox) > 0 && drained
+		c.mu.Unlock()
+		if !more {
+			return
+		}
+	}
+}
+
+// flushFramer delivers the partial record left at end of stream, with
+// eol=false, so no received byte is lost.
+func (c *Conn) flushFramer() {
+	c.mu.Lock()
+	stop := c.stopData || c.paused
+	c.mu.Unlock()
+	if stop {
+		return
+	}
+	c.fmu.Lock()
+	rest := c.framer.Flush()
+	if len(rest) > 0 {
+		rest = append([]byte(nil), rest...)
+	}
+	c.fmu.Unlock()
+	if len(rest) > 0 && c.s.ev.OnDataIn != nil {
+		c.s.ev.OnDataIn(c, rest, false)
+	}
+}
+
+func (c *Conn) status(msg string) {
+	if c.s.ev.OnSSLStatus != nil {
+		c.q.post(event{kind: evStatus, msg: msg})
+	}
+}
+
+// connHandler receives the engine's callbacks for a Conn.
+type connHandler Conn
+
+func (h *connHandler) OnOpen(err error) {
+	c := (*Conn)(h)
+	if err != nil {
+		e := handshakeError(err, c.id)
+		c.mu.Lock()
+		if !c.closeSet {
+			c.closeSet, c.closeCode, c.closeDesc = true, e.Code, e.Description
+		}
+		c.mu.Unlock()
+		c.status("TLS handshake failed: " + err.Error())
+		c.q.post(event{kind: evError, err: e})
+		return
+	}
+	c.mu.Lock()
+	c.connected = true
+	if st, ok := c.ec.ConnectionState(); ok {
+		c.tlsState = &st
+	}
+	st := c.tlsState
+	c.mu.Unlock()
+	if st != nil {
+		c.status(handshakeSummary(st))
+	}
+	c.q.post(event{kind: evOpen})
+}
+
+func (h *connHandler) OnData(p []byte) {
+	c := (*Conn)(h)
+	c.mu.Lock()
+	c.inbox = append(c.inbox, p...)
+	pause := len(c.inbox) >= c.inLimit && !c.readPaused
+	if pause {
+		c.readPaused = true
+	}
+	post := !c.dataQueued
+	c.dataQueued = true
+	c.mu.Unlock()
+	if pause {
+		c.ec.PauseRead()
+	}
+	if post {
+		c.q.post(event{kind: evData})
+	}
+}
+
+func (h *connHandler) OnWritable() {
+	c := (*Conn)(h)
+	c.mu.Lock()
+	c.writableGen++
+	want := c.wantReady
+	c.wantReady = false
+	if want {
+		c.readyToSend = true
+	}
+	c.mu.Unlock()
+	select {
+	case c.writable <- struct{}{}:
+	default:
+	}
+	if want {
+		c.q.post(event{kind: evReady})
+	}
+}
+
+func (h *connHandler) OnIdle() {
+	c := (*Conn)(h)
+	c.closeWith(10060, "idle timeout: no data sent or received", false)
+}
+
+func (h *connHandler) OnClose(err error) {
+	c := (*Conn)(h)
+	c.mu.Lock()
+	c.closed = true
+	c.markGoneLocked()
+	e := &Error{Code: 0, Description: "OK", ConnectionID: c.id}
+	switch {
+	case c.closeSet:
+		e.Code, e.Description = c.closeCode, c.closeDesc
+	case err != nil:
+		e = socketError(err, c.id)
+	}
+	c.mu.Unlock()
+	select {
+	case c.writable <- struct{}{}:
+	default:
+	}
+	c.s.connClosed()
+	c.q.post(event{kind: evClosed, err: e})
+}
+
+var _ engine.Handler = (*connHandler)(nil)

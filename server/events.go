@@ -1,0 +1,121 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/netip"
+
+	"github.com/tlskit/tlskit/internal/access"
+)
+
+// Events are the server's hooks, the seed's events. Nil means the default
+// noted on each.
+//
+// Unless ManualEvents is set, the server calls them on goroutines of its
+// own. Events of one connection are delivered one at a time, in order, never
+// re-entrantly; events of different connections run concurrently. A hook
+// may block: it delays only its own connection (whose reading pauses once
+// InBufferSize bytes are waiting), never others. A hook may call any method
+// of the Server or of any Conn, including Send, Disconnect, PauseData and
+// ChangeRecordLength on its own connection. With ManualEvents, all hooks run
+// inside DoEvents on the caller's goroutine.
+type Events struct {
+	// OnConnectionRequest decides whether to accept a new connection
+	// before anything is read from it. Accept is preset from
+	// AllowedClients/BlockedClients. Default: that preset decides.
+	OnConnectionRequest func(r *ConnectionRequest)
+
+	// OnConnected reports an established connection (after the TLS
+	// handshake for TLS servers) with status 0 and "OK".
+	OnConnected func(c *Conn, statusCode int, description string)
+
+	// OnDataIn delivers received data, framed by the connection's EOL,
+	// SingleLineMode, MaxLineLength and RecordLength. text is valid only
+	// during the call; copy it to keep it. eol says whether the terminator
+	// ended the record (always true without EOL or in record mode).
+	OnDataIn func(c *Conn, text []byte, eol bool)
+
+	// OnReadyToSend reports that a connection can take data: once after
+	// OnConnected and after each Send that returned ErrWouldBlock, once
+	// room has returned.
+	OnReadyToSend func(c *Conn)
+
+	// OnDisconnected is the last event of a connection: status 0 and "OK"
+	// for an orderly close by either side, otherwise the seed's code (for
+	// example 10054 reset by peer, 10060 timed out, 276 handshake failure).
+	OnDisconnected func(c *Conn, statusCode int, description string)
+
+	// OnError reports errors during data delivery or the handshake; c is
+	// nil for errors of the server itself (for example accept failures).
+	OnError func(c *Conn, err *Error)
+
+	// OnSSLClientAuthentication runs during the handshake when the client
+	// presents a certificate. Accept is preset to the verification result
+	// (against TLSConfig.ClientCAs) and decides either way. Default: the
+	// verification result decides.
+	OnSSLClientAuthentication func(c *Conn, a *SSLClientAuthentication)
+
+	// OnSSLConnectionRequest runs when a ClientHello arrives, before a
+	// certificate is chosen; it may set Certificate to pick another one
+	// (for example ECDSA or RSA depending on what the client supports).
+	OnSSLConnectionRequest func(c *Conn, r *SSLConnectionRequest)
+
+	// OnSSLStatus reports the progress of the handshake in words, for
+	// logging. Messages never contain keys or passwords.
+	OnSSLStatus func(c *Conn, message string)
+}
+
+// ConnectionRequest is the argument of OnConnectionRequest.
+type ConnectionRequest struct {
+	Address string         // the client's IP address (IPv4-mapped addresses as IPv4)
+	Port    int            // the client's port
+	Remote  netip.AddrPort // Address and Port
+	Local   netip.AddrPort // the server address the client reached
+	// Accept is preset by AllowedClients/BlockedClients; set it to decide.
+	Accept bool
+	// Reason says why Accept is preset to false ("" when true).
+	Reason string
+}
+
+func newConnectionRequest(remote, local netip.AddrPort, v access.Verdict) *ConnectionRequest {
+	r := &ConnectionRequest{
+		Address: remote.Addr().Unmap().String(), Port: int(remote.Port()),
+		Remote: remote, Local: local, Accept: v == access.Accept,
+	}
+	switch v {
+	case access.NotAllowed:
+		r.Reason = "address not in AllowedClients"
+	case access.Blocked:
+		r.Reason = "address in BlockedClients"
+	}
+	return r
+}
+
+// SSLClientAuthentication is the argument of OnSSLClientAuthentication.
+type SSLClientAuthentication struct {
+	CertEncoded []byte              // the client's leaf certificate, DER
+	Chain       []*x509.Certificate // every certificate the client sent, leaf first
+	CertSubject string              // the leaf's subject DN
+	CertIssuer  string              // the leaf's issuer DN
+	// Status is "OK" when the chain verified, otherwise why it did not.
+	Status string
+	// Accept is preset to whether the chain verified; it decides.
+	Accept bool
+}
+
+// SSLConnectionRequest is the argument of OnSSLConnectionRequest.
+type SSLConnectionRequest struct {
+	ServerName string   // SNI, "" if the client sent none
+	ALPN       []string // protocols the client offers
+	// SupportedCipherSuites and SupportedSignatureAlgs are the seed's
+	// comma-separated lists, by IANA name.
+	SupportedCipherSuites  string
+	SupportedSignatureAlgs string
+	CipherSuites           []uint16
+	SignatureSchemes       []tls.SignatureScheme
+	SupportedVersions      []uint16
+	Hello                  *tls.ClientHelloInfo // everything crypto/tls knows
+	// Certificate, when set, is used for this connection instead of the
+	// configured one.
+	Certificate *tls.Certificate
+}

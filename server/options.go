@@ -1,0 +1,212 @@
+package server
+
+import (
+	"crypto/tls"
+	"fmt"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/access"
+	"github.com/tlskit/tlskit/internal/framing"
+)
+
+// Defaults the zero value of an Options field stands for, as in the seed.
+const (
+	DefaultBacklog        = 5                            // ConnectionBacklog
+	DefaultMaxConnections = 1000                         // MaxConnections
+	DefaultMaxLineLength  = framing.DefaultMaxLineLength // DefaultMaxLineLength (2048)
+	MinMaxLineLength      = framing.MinMaxLineLength     // the seed's minimum (256)
+	DefaultOutBufferSize  = 64 << 10                     // send queue bound per connection
+	DefaultInBufferSize   = 64 << 10                     // received bytes held per connection before reading pauses
+	DefaultLingerTime     = 10 * time.Second             // graceful-close limit
+)
+
+// Options configure a Server. The zero value is a plain TCP server on an
+// OS-chosen IPv4 port with the seed's defaults. Every field notes its default
+// and, where it matters, its danger.
+//
+// Durations replace the seed's seconds and milliseconds; 0 means "no limit"
+// or "OS default" as the field says, and negative durations are rejected.
+type Options struct {
+	// LocalHost is the address to listen on (the seed's LocalHost); ""
+	// means every interface.
+	LocalHost string
+	// LocalPort is the TCP port; 0 lets the OS pick one, which Addr and
+	// LocalPort then report.
+	LocalPort int
+	// UseIPv6 is the seed's UseIPv6: 0 IPv4 only (default), 1 IPv6 only,
+	// 2 IPv6 and IPv4 on one socket.
+	UseIPv6 int
+	// ConnectionBacklog is the listen queue length. Default 5, as in the
+	// seed: raise it for servers that see bursts of connections.
+	ConnectionBacklog int
+	// SharePort lets other sockets bind the same port (SO_REUSEPORT): the
+	// seed's BindExclusively=false. Default false: the port is exclusive.
+	SharePort bool
+	// MaxConnections limits simultaneous connections; connections beyond
+	// it are closed at once, before ConnectionRequest. Default 1000; there
+	// is no upper cap; -1 means no limit (the file descriptor limit
+	// still applies).
+	MaxConnections int
+
+	// DefaultEOL is the line terminator given to new connections; empty
+	// (default) delivers data as it arrives. It may be several bytes long
+	// and contain NUL.
+	DefaultEOL []byte
+	// DefaultSingleLineMode makes new connections split lines at CR, LF
+	// or CRLF, ignoring EOL. Default false.
+	DefaultSingleLineMode bool
+	// DefaultMaxLineLength is the longest line delivered with eol=true;
+	// longer lines arrive in pieces with eol=false. Default 2048, minimum 256.
+	DefaultMaxLineLength int
+	// DefaultIdleTimeout disconnects a connection that has neither sent nor
+	// received a byte for this long. Default 0: never.
+	DefaultIdleTimeout time.Duration
+	// DefaultTimeout is the Timeout of new connections: when positive,
+	// Send blocks up to this long (an inactivity limit) instead of
+	// returning ErrWouldBlock. Default 0: sends never block.
+	DefaultTimeout time.Duration
+	// DefaultConnectionTimeout is the inactivity limit during the TLS
+	// handshake. Default 0: none. Danger: without it, a client that stops
+	// mid-handshake holds its connection until the idle timeout, if any.
+	DefaultConnectionTimeout time.Duration
+
+	// KeepAlive enables TCP keep-alive probes. Default false.
+	KeepAlive bool
+	// KeepAliveTime is the idle time before the first probe; 0 = OS default.
+	KeepAliveTime time.Duration
+	// KeepAliveInterval is the time between unanswered probes; 0 = OS default.
+	KeepAliveInterval time.Duration
+	// NoLinger makes Disconnect and Shutdown reset connections at once,
+	// dropping queued data: the seed's Linger=false. Default false: closes
+	// are graceful and queued data is flushed first.
+	NoLinger bool
+	// LingerTime bounds a graceful close: data still queued after it is
+	// dropped and the connection reset. Default 10 seconds.
+	LingerTime time.Duration
+	// TcpNoDelay disables Nagle's algorithm. Default false, as in the seed.
+	TcpNoDelay bool
+	// InBufferSize is the socket receive buffer (SO_RCVBUF) and the number
+	// of received bytes held for a connection whose events lag behind
+	// before reading pauses. Default 0: OS buffer, 64 KiB held.
+	InBufferSize int
+	// OutBufferSize bounds each connection's send queue in bytes; a Send
+	// that does not fit returns ErrWouldBlock with the count accepted.
+	// Default 64 KiB.
+	OutBufferSize int
+
+	// AllowedClients and BlockedClients are the seed's comma-separated
+	// lists of addresses with '*' wildcards, extended with CIDR prefixes.
+	// A client that does not pass them reaches OnConnectionRequest with
+	// Accept=false. Defaults "*" and "": everyone.
+	AllowedClients string
+	BlockedClients string
+
+	// TLSConfig makes the server a TLS server; nil (default) means plain
+	// TCP. It must hold a certificate (Certificates, GetCertificate or
+	// GetConfigForClient). The server does not modify it; per connection
+	// it uses a clone when TLS hooks are set.
+	TLSConfig *tls.Config
+	// SSLAuthenticateClients asks clients for a certificate, as the seed's
+	// property: when TLSConfig.ClientAuth is NoClientCert it is raised to
+	// RequireAndVerifyClientCert (verified against TLSConfig.ClientCAs).
+	// OnSSLClientAuthentication can overrule the verification either way.
+	SSLAuthenticateClients bool
+
+	// CodePage is the code page of SendText and DecodeText (the seed's
+	// CodePage setting). Default 0: UTF-8 (65001).
+	CodePage int
+
+	// Engine chooses the I/O engine: "" or "portable" (goroutine per
+	// connection, every OS). Other names are an error.
+	Engine string
+
+	// ManualEvents queues events until the application calls DoEvents on
+	// a goroutine of its own, as the seed's DoEvents loop. Default false:
+	// events are delivered on the server's goroutines.
+	ManualEvents bool
+
+	// Events. Nil means the default behaviour noted on each.
+	Events Events
+}
+
+// defaulted returns o with zero fields replaced by their defaults, or an
+// error naming the first invalid field.
+func (o Options) defaulted() (Options, error) {
+	bad := func(field string, v any, why string) (Options, error) {
+		return o, fmt.Errorf("%w: Options.%s = %v: %s", ErrInvalidValue, field, v, why)
+	}
+	if o.LocalPort < 0 || o.LocalPort > 65535 {
+		return bad("LocalPort", o.LocalPort, "must be 0-65535")
+	}
+	if o.UseIPv6 < 0 || o.UseIPv6 > 2 {
+		return bad("UseIPv6", o.UseIPv6, "must be 0 (IPv4), 1 (IPv6) or 2 (both)")
+	}
+	if o.ConnectionBacklog < 0 {
+		return bad("ConnectionBacklog", o.ConnectionBacklog, "must not be negative")
+	}
+	if o.ConnectionBacklog == 0 {
+		o.ConnectionBacklog = DefaultBacklog
+	}
+	if o.MaxConnections < -1 {
+		return bad("MaxConnections", o.MaxConnections, "must be positive, 0 (default 1000) or -1 (no limit)")
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.DefaultMaxLineLength == 0 {
+		o.DefaultMaxLineLength = DefaultMaxLineLength
+	}
+	if o.DefaultMaxLineLength < MinMaxLineLength || o.DefaultMaxLineLength > framing.LengthLimit {
+		return bad("DefaultMaxLineLength", o.DefaultMaxLineLength, "must be at least 256")
+	}
+	for name, d := range map[string]time.Duration{
+		"DefaultIdleTimeout": o.DefaultIdleTimeout, "DefaultTimeout": o.DefaultTimeout,
+		"DefaultConnectionTimeout": o.DefaultConnectionTimeout, "KeepAliveTime": o.KeepAliveTime,
+		"KeepAliveInterval": o.KeepAliveInterval, "LingerTime": o.LingerTime,
+	} {
+		if d < 0 {
+			return bad(name, d, "must not be negative")
+		}
+	}
+	if o.LingerTime == 0 {
+		o.LingerTime = DefaultLingerTime
+	}
+	if o.InBufferSize < 0 {
+		return bad("InBufferSize", o.InBufferSize, "must not be negative")
+	}
+	if o.OutBufferSize < 0 {
+		return bad("OutBufferSize", o.OutBufferSize, "must not be negative")
+	}
+	if o.OutBufferSize == 0 {
+		o.OutBufferSize = DefaultOutBufferSize
+	}
+	if _, err := access.Parse(o.AllowedClients); err != nil {
+		return bad("AllowedClients", o.AllowedClients, err.Error())
+	}
+	if _, err := access.Parse(o.BlockedClients); err != nil {
+		return bad("BlockedClients", o.BlockedClients, err.Error())
+	}
+	if o.TLSConfig != nil && len(o.TLSConfig.Certificates) == 0 && o.TLSConfig.GetCertificate == nil &&
+		o.TLSConfig.GetConfigForClient == nil && o.Events.OnSSLConnectionRequest == nil {
+		return bad("TLSConfig", "(no certificate)", "a TLS server needs Certificates, GetCertificate or GetConfigForClient, or an OnSSLConnectionRequest hook that picks one")
+	}
+	if o.CodePage == 0 {
+		o.CodePage = 65001
+	}
+	if _, err := codePage(o.CodePage); err != nil {
+		return bad("CodePage", o.CodePage, err.Error())
+	}
+	switch o.Engine {
+	case "", "portable":
+	default:
+		return bad("Engine", o.Engine, `only "portable" is available in this build`)
+	}
+	return o, nil
+}
+
+// policy parses the access lists (already validated).
+func (o *Options) policy() access.Policy {
+	a, _ := access.Parse(o.AllowedClients)
+	b, _ := access.Parse(o.BlockedClients)
+	return access.Policy{Allowed: a, Blocked: b}
+}

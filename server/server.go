@@ -1,0 +1,385 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tlskit/tlskit/internal/access"
+	"github.com/tlskit/tlskit/internal/engine"
+	"github.com/tlskit/tlskit/internal/engine/portable"
+)
+
+// State is the lifecycle state of a Server.
+type State int32
+
+const (
+	StateIdle         State = iota // not listening (connections may remain open)
+	StateListening                 // accepting connections
+	StateShuttingDown              // Shutdown in progress
+	StateClosed                    // Close was called; the server cannot be used again
+)
+
+func (s State) String() string {
+	switch s {
+	case StateIdle:
+		return "idle"
+	case StateListening:
+		return "listening"
+	case StateShuttingDown:
+		return "shutting down"
+	case StateClosed:
+		return "closed"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Server is an event-driven TCP/TLS server, the seed's SSLServer. Create one
+// with New, start it with StartListening, stop it with Shutdown or Close.
+// Its methods are safe for concurrent use, including from event hooks.
+type Server struct {
+	eng    engine.Engine
+	ev     Events
+	manual bool
+	pump   pump
+	sys    queue // events not tied to a connection (accept errors)
+
+	mu       sync.Mutex
+	initial  Options // as given to New, defaulted; Reset restores it
+	opts     Options // current settings (Config changes them)
+	pol      access.Policy
+	state    State
+	ln       engine.Listener
+	conns    map[int64]*Conn
+	live     int           // engine connections not yet closed
+	changed  chan struct{} // closed and replaced when live or conns change
+	extra    map[string]string
+	nextID   atomic.Int64
+	serveErr chan struct{} // closed by Close
+}
+
+// New validates opts and returns a server that is not yet listening.
+func New(opts Options) (*Server, error) {
+	o, err := opts.defaulted()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		eng:      portable.Engine{},
+		ev:       o.Events,
+		manual:   o.ManualEvents,
+		initial:  o,
+		opts:     o,
+		pol:      o.policy(),
+		conns:    make(map[int64]*Conn),
+		changed:  make(chan struct{}),
+		extra:    make(map[string]string),
+		serveErr: make(chan struct{}),
+	}
+	s.pump.init()
+	s.sys.init(s, s.handleSys)
+	return s, nil
+}
+
+// State returns the lifecycle state.
+func (s *Server) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Listening reports whether the server accepts connections (the seed's
+// Listening property).
+func (s *Server) Listening() bool { return s.State() == StateListening }
+
+// StartListening binds LocalHost:LocalPort and starts accepting. It fails
+// with ErrAlreadyListening when listening, ErrServerClosed after Close, and
+// an *Error with the seed's TCP/IP code (10048 address in use, ...) when
+// the socket cannot be bound.
+func (s *Server) StartListening() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.state {
+	case StateListening:
+		return ErrAlreadyListening
+	case StateClosed:
+		return ErrServerClosed
+	case StateShuttingDown:
+		return newError(104, "server is shutting down", 0, nil)
+	}
+	o := s.opts
+	cfg := engine.ListenConfig{
+		Host: o.LocalHost, Port: o.LocalPort, Family: engine.Family(o.UseIPv6),
+		Backlog: o.ConnectionBacklog, Shared: o.SharePort,
+		Socket: engine.SocketOptions{
+			KeepAlive: o.KeepAlive, KeepAliveIdle: o.KeepAliveTime, KeepAliveInterval: o.KeepAliveInterval,
+			NoDelay: o.TcpNoDelay, ReceiveBuffer: o.InBufferSize,
+		},
+	}
+	ln, err := s.eng.Listen(cfg, (*acceptor)(s))
+	if err != nil {
+		return socketError(err, 0)
+	}
+	s.ln = ln
+	s.state = StateListening
+	return nil
+}
+
+// Addr returns the listening address (with the port the OS chose), or nil
+// when not listening.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// LocalPort returns the listening port, or 0 when not listening.
+func (s *Server) LocalPort() int {
+	if a, ok := s.Addr().(*net.TCPAddr); ok {
+		return a.Port
+	}
+	return 0
+}
+
+// StopListening stops accepting new connections; open connections are not
+// touched.
+func (s *Server) StopListening() error {
+	s.mu.Lock()
+	ln := s.ln
+	s.ln = nil
+	if s.state == StateListening {
+		s.state = StateIdle
+	}
+	s.mu.Unlock()
+	if ln != nil {
+		return ln.Close()
+	}
+	return nil
+}
+
+// Shutdown stops listening and disconnects every connection: gracefully
+// (queued data is flushed, bounded by LingerTime) unless NoLinger is set.
+// It returns when every connection is closed and, unless ManualEvents is
+// set, its OnDisconnected has returned; or when ctx ends, after which the
+// remaining connections are reset and ctx.Err() returned. The server can
+// listen again afterwards.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.state == StateClosed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.state = StateShuttingDown
+	s.mu.Unlock()
+	err := s.StopListening()
+	for _, c := range s.snapshot() {
+		c.Disconnect()
+	}
+	if werr := s.waitEmpty(ctx); werr != nil {
+		for _, c := range s.snapshot() {
+			c.Reset()
+		}
+		_ = s.waitEmpty(context.Background())
+		err = werr
+	}
+	s.mu.Lock()
+	if s.state == StateShuttingDown {
+		s.state = StateIdle
+	}
+	s.mu.Unlock()
+	return err
+}
+
+// Close stops listening and resets every connection at once, dropping
+// queued data, then waits for them to close. The server cannot be used
+// afterwards: its methods return ErrServerClosed.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.state == StateClosed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.state = StateShuttingDown
+	s.mu.Unlock()
+	err := s.StopListening()
+	for _, c := range s.snapshot() {
+		c.Reset()
+	}
+	_ = s.waitEmpty(context.Background())
+	s.mu.Lock()
+	s.state = StateClosed
+	close(s.serveErr)
+	s.mu.Unlock()
+	s.pump.wake()
+	return err
+}
+
+// Reset stops listening, resets every connection and restores the options
+// given to New (undoing Config changes), as the seed's Reset. The server can
+// listen again afterwards.
+func (s *Server) Reset() error {
+	if s.State() == StateClosed {
+		return ErrServerClosed
+	}
+	err := s.StopListening()
+	for _, c := range s.snapshot() {
+		c.Reset()
+	}
+	_ = s.waitEmpty(context.Background())
+	s.mu.Lock()
+	s.opts = s.initial
+	s.pol = s.opts.policy()
+	s.extra = make(map[string]string)
+	s.mu.Unlock()
+	return err
+}
+
+// ListenAndServe starts listening and serves until ctx ends, then shuts down
+// gracefully (bounded by LingerTime). It returns ErrServerClosed if Close is
+// called meanwhile.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	if err := s.StartListening(); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		s.mu.Lock()
+		d := s.opts.LingerTime
+		s.mu.Unlock()
+		sctx, cancel := context.WithTimeout(context.Background(), d+d/2)
+		defer cancel()
+		return s.Shutdown(sctx)
+	case <-s.serveErr:
+		return ErrServerClosed
+	}
+}
+
+// waitEmpty waits until no engine connection is open and (unless events are
+// pumped by hand) every Disconnected event has been delivered.
+func (s *Server) waitEmpty(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		done := s.live == 0 && (s.manual || len(s.conns) == 0)
+		ch := s.changed
+		s.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// notifyLocked wakes waitEmpty; s.mu is held.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// ConnectionCount returns the number of connections in the map.
+func (s *Server) ConnectionCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Conn returns the connection with the given id, or an error matching
+// ErrInvalidConnectionID.
+func (s *Server) Conn(id int64) (*Conn, error) {
+	s.mu.Lock()
+	c := s.conns[id]
+	s.mu.Unlock()
+	if c == nil {
+		return nil, newError(126, "invalid ConnectionId", id, nil)
+	}
+	return c, nil
+}
+
+// Connections iterates over the connections in id order. It works on a
+// snapshot, so connections may open and close (and hooks may run) while
+// it is used.
+func (s *Server) Connections() iter.Seq[*Conn] {
+	return slices.Values(s.snapshot())
+}
+
+func (s *Server) snapshot() []*Conn {
+	s.mu.Lock()
+	cs := slices.Collect(maps.Values(s.conns))
+	s.mu.Unlock()
+	slices.SortFunc(cs, func(a, b *Conn) int { return int(a.id - b.id) })
+	return cs
+}
+
+// Broadcast sends p to every connected connection and returns how many
+// took all of it; the errors of the others are joined.
+func (s *Server) Broadcast(p []byte) (int, error) {
+	var errs []error
+	n := 0
+	for _, c := range s.snapshot() {
+		if _, err := c.Send(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// acceptor receives the engine's accepted connections.
+type acceptor Server
+
+func (a *acceptor) Accept(ec engine.Conn) {
+	s := (*Server)(a)
+	s.mu.Lock()
+	if s.state != StateListening || (s.opts.MaxConnections > 0 && s.live >= s.opts.MaxConnections) {
+		s.mu.Unlock()
+		ec.Reset()
+		return
+	}
+	s.live++
+	o := s.opts
+	pol := s.pol
+	s.mu.Unlock()
+	c := newConn(s, ec, &o)
+	c.q.post(event{kind: evRequest, verdict: pol.Check(ec.RemoteAddr().Addr())})
+}
+
+func (a *acceptor) AcceptError(err error) {
+	s := (*Server)(a)
+	s.sys.post(event{kind: evError, err: socketError(err, 0)})
+}
+
+// connClosed is called once per accepted connection when the engine has
+// closed it (or it was refused).
+func (s *Server) connClosed() {
+	s.mu.Lock()
+	s.live--
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+func (s *Server) addConn(c *Conn) {
+	s.mu.Lock()
+	s.conns[c.id] = c
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+func (s *Server) removeConn(c *Conn) {
+	s.mu.Lock()
+	delete(s.conns, c.id)
+	s.notifyLocked()
+	s.mu.Unlock()
+}

@@ -1,0 +1,204 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// tlsConfig returns the TLS configuration of this connection: the server's
+// own when no hook needs the connection, otherwise a clone wired to the
+// hooks.
+func (c *Conn) tlsConfig() *tls.Config {
+	base := c.tlsBase
+	ev := &c.s.ev
+	auth := base.ClientAuth
+	if c.authClient && auth == tls.NoClientCert {
+		auth = tls.RequireAndVerifyClientCert
+	}
+	if ev.OnSSLClientAuthentication == nil && ev.OnSSLConnectionRequest == nil &&
+		ev.OnSSLStatus == nil && auth == base.ClientAuth {
+		return base
+	}
+	cfg := base.Clone()
+	cfg.ClientAuth = auth
+	if ev.OnSSLClientAuthentication != nil {
+		// Verify here so that the hook can overrule the result both ways.
+		verify := auth >= tls.VerifyClientCertIfGiven
+		switch auth {
+		case tls.RequireAndVerifyClientCert:
+			cfg.ClientAuth = tls.RequireAnyClientCert
+		case tls.VerifyClientCertIfGiven:
+			cfg.ClientAuth = tls.RequestClientCert
+		}
+		next := base.VerifyPeerCertificate
+		cfg.VerifyPeerCertificate = func(raw [][]byte, chains [][]*x509.Certificate) error {
+			if len(raw) == 0 {
+				return nil
+			}
+			if err := c.authenticateClient(raw, verify); err != nil {
+				return err
+			}
+			if next != nil {
+				return next(raw, chains)
+			}
+			return nil
+		}
+	}
+	if ev.OnSSLConnectionRequest != nil || ev.OnSSLStatus != nil {
+		next := base.GetConfigForClient
+		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+			c.status(describeHello(hello))
+			if next != nil {
+				nc, err := next(hello)
+				if err != nil || nc != nil {
+					return nc, err
+				}
+			}
+			if ev.OnSSLConnectionRequest == nil {
+				return nil, nil
+			}
+			r := newSSLConnectionRequest(hello)
+			if err := c.callSync(func() { ev.OnSSLConnectionRequest(c, r) }); err != nil {
+				return nil, err
+			}
+			if r.Certificate == nil {
+				return nil, nil
+			}
+			nc := cfg.Clone()
+			nc.GetConfigForClient = nil
+			nc.GetCertificate = nil
+			nc.Certificates = []tls.Certificate{*r.Certificate}
+			c.status("certificate chosen by SSLConnectionRequest: " + certName(r.Certificate))
+			return nc, nil
+		}
+	}
+	return cfg
+}
+
+// authenticateClient verifies the client's chain against the ClientCAs,
+// lets OnSSLClientAuthentication decide, and returns nil to accept.
+func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
+	chain := make([]*x509.Certificate, 0, len(raw))
+	for _, der := range raw {
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return fmt.Errorf("tls: client certificate cannot be parsed: %w", err)
+		}
+		chain = append(chain, cert)
+	}
+	a := &SSLClientAuthentication{
+		CertEncoded: raw[0], Chain: chain,
+		CertSubject: chain[0].Subject.String(), CertIssuer: chain[0].Issuer.String(),
+		Status: "OK", Accept: true,
+	}
+	if verify {
+		opts := x509.VerifyOptions{
+			Roots:         c.tlsBase.ClientCAs,
+			Intermediates: x509.NewCertPool(),
+			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		}
+		if c.tlsBase.Time != nil {
+			opts.CurrentTime = c.tlsBase.Time()
+		}
+		for _, ic := range chain[1:] {
+			opts.Intermediates.AddCert(ic)
+		}
+		if _, err := chain[0].Verify(opts); err != nil {
+			a.Status, a.Accept = err.Error(), false
+		}
+	} else {
+		a.Status = "OK (not verified: ClientAuth does not ask for verification)"
+	}
+	c.status(fmt.Sprintf("client certificate received: %s (issuer %s): %s", a.CertSubject, a.CertIssuer, a.Status))
+	if err := c.callSync(func() { c.s.ev.OnSSLClientAuthentication(c, a) }); err != nil {
+		return err
+	}
+	if !a.Accept {
+		c.status("client certificate rejected")
+		return newError(280, "client certificate rejected by SSLClientAuthentication", c.id, errors.New(a.Status))
+	}
+	return nil
+}
+
+// callSync runs fn on the connection's dispatcher, so the TLS hooks keep the
+// rule that one connection's events never overlap, and waits for it. It
+// gives up when the connection is closed meanwhile.
+func (c *Conn) callSync(fn func()) error {
+	done := make(chan struct{})
+	c.q.post(event{kind: evCall, fn: func() {
+		defer close(done)
+		fn()
+	}})
+	select {
+	case <-done:
+		return nil
+	case <-c.gone:
+		return newError(10057, "connection closed during the handshake", c.id, nil)
+	}
+}
+
+func newSSLConnectionRequest(h *tls.ClientHelloInfo) *SSLConnectionRequest {
+	suites := make([]string, len(h.CipherSuites))
+	for i, s := range h.CipherSuites {
+		suites[i] = tls.CipherSuiteName(s)
+	}
+	sigs := make([]string, len(h.SignatureSchemes))
+	for i, s := range h.SignatureSchemes {
+		sigs[i] = s.String()
+	}
+	return &SSLConnectionRequest{
+		ServerName: h.ServerName, ALPN: h.SupportedProtos,
+		SupportedCipherSuites: strings.Join(suites, ","), SupportedSignatureAlgs: strings.Join(sigs, ","),
+		CipherSuites: h.CipherSuites, SignatureSchemes: h.SignatureSchemes,
+		SupportedVersions: h.SupportedVersions, Hello: h,
+	}
+}
+
+func describeHello(h *tls.ClientHelloInfo) string {
+	vers := make([]string, len(h.SupportedVersions))
+	for i, v := range h.SupportedVersions {
+		vers[i] = tls.VersionName(v)
+	}
+	return fmt.Sprintf("ClientHello received: server name %q, ALPN %q, versions %s, %d cipher suites",
+		h.ServerName, h.SupportedProtos, strings.Join(vers, ","), len(h.CipherSuites))
+}
+
+func certName(c *tls.Certificate) string {
+	if c.Leaf != nil {
+		return c.Leaf.Subject.String()
+	}
+	if len(c.Certificate) > 0 {
+		if leaf, err := x509.ParseCertificate(c.Certificate[0]); err == nil {
+			return leaf.Subject.String()
+		}
+	}
+	return "(unparsed certificate)"
+}
+
+func handshakeSummary(st *tls.ConnectionState) string {
+	i := negotiated(st)
+	s := fmt.Sprintf("handshake complete: %s, %s, key exchange %s", i.Version, i.CipherSuite, i.KeyExchange)
+	if i.ALPN != "" {
+		s += ", ALPN " + i.ALPN
+	}
+	if i.Resumed {
+		s += ", resumed"
+	}
+	return s
+}
+
+// handshakeError converts a failed handshake into the seed's code 276,
+// or 10060 when the peer stalled past DefaultConnectionTimeout.
+func handshakeError(err error, id int64) *Error {
+	var se *Error
+	if errors.As(err, &se) {
+		return se
+	}
+	if te, ok := err.(interface{ Timeout() bool }); ok && te.Timeout() {
+		return newError(10060, "TLS handshake timed out (DefaultConnectionTimeout)", id, err)
+	}
+	return newError(276, "error during handshake", id, err)
+}
