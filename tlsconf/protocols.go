@@ -131,7 +131,7 @@ func (p Protocols) String() string {
 // "SSL3". Unknown values print as "0x0305".
 func VersionName(v uint16) string {
 	switch v {
-	case tls.VersionSSL30:
+	case 0x0300: // SSL 3.0 (tls.VersionSSL30 is deprecated)
 		return "SSL3"
 	case tls.VersionTLS10:
 		return "TLS1"
