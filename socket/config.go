@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"net/http"
 	"time"
+
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // Default buffer sizes.
@@ -97,25 +99,44 @@ type Config struct {
 }
 
 // TLSOptions configures the TLS side of a socket. The zero value verifies
-// the server against the system roots and the name in Host (or Address).
+// the server against the system roots and the name in
+// Settings.ServerName (default: Address), over TLS 1.2 or 1.3.
 type TLSOptions struct {
-	// Config is a base configuration; it is cloned, never modified. The
-	// fields below override the corresponding fields of the clone.
+	// Settings are the seed's TLS settings, applied by the tlsconf
+	// package: Protocols (SSLEnabledProtocols), cipher suites, groups,
+	// signature-algorithm allow lists, NextProtos (the ALPN list, ECMA-419
+	// applicationLayerProtocol), ServerName (the SNI and verified name,
+	// ECMA-419 host; default Address), ServerCAs (SSLServerCACerts),
+	// AcceptAnyServerCert (DANGER: no verification at all; each such
+	// handshake logs a warning through the log package), ReuseSession
+	// (ReuseSSLSession: without a SessionCache the socket keeps its own
+	// cache, so a socket that reconnects to the same host resumes, as the
+	// seed describes), Renegotiation (SSLEnableRenegotiation) and the key
+	// log.
+	Settings tlsconf.Settings
+	// Config, when set, is used (cloned) instead of Settings, which must
+	// then be zero; the fields below still apply.
 	Config *tls.Config
 
-	// Host is the server name sent in SNI and verified in the
-	// certificate (ECMA-419 host). Default: Address.
-	Host string
-	// ApplicationLayerProtocols is the ALPN list, most preferred first.
-	ApplicationLayerProtocols []string
+	// MinimumVersion and MaximumVersion are ECMA-419 version strings
+	// ("TLS1.2", "tls1.3", "1.2"; see tlsconf.ParseVersion). An unset one
+	// defaults to TLS 1.2 (or MaximumVersion if lower) and TLS 1.3. They
+	// replace Settings.Protocols.
+	MinimumVersion string
+	MaximumVersion string
+	// ConnectionType is Xojo's ConnectionType (tlsconf.SSLv23, TLSv1,
+	// TLSv11, TLSv12, TLSv13); it replaces Settings.Protocols. The zero
+	// value, SSLv2, which crypto/tls cannot speak, means "not set". It
+	// conflicts with MinimumVersion and MaximumVersion.
+	ConnectionType tlsconf.ConnectionType
 	// MaximumFragmentLength is ECMA-419 maximumFragmentLength. Go's
 	// crypto/tls does not implement the extension: any value but 0 makes
 	// Connect fail with ErrUnsupported.
 	MaximumFragmentLength int
 
 	// CA holds DER certificates (one or several concatenated per element)
-	// trusted in addition to the system roots for the server's chain
-	// (ECMA-419 ca, the seed's SSLServerCACerts).
+	// trusted in addition to the system roots and Settings.ServerCAs for
+	// the server's chain (ECMA-419 ca).
 	CA [][]byte
 	// ClientCertificate is the client's DER certificate chain, leaf first
 	// (ECMA-419 clientCertificate); ClientKey its DER private key (PKCS#8,
@@ -123,22 +144,20 @@ type TLSOptions struct {
 	ClientCertificate [][]byte
 	ClientKey         []byte
 
-	// SessionCache, when ReuseSSLSession is set, is the cache to use; by
-	// default each Socket has its own, so a socket that reconnects to the
-	// same host resumes its session (the seed's ReuseSSLSession rules).
-	SessionCache tls.ClientSessionCache
-	// ReuseSSLSession enables TLS session resumption (session tickets).
-	ReuseSSLSession bool
-	// EnableRenegotiation lets the server renegotiate (the seed's
-	// SSLEnableRenegotiation): tls.RenegotiateFreelyAsClient. Default: a
-	// renegotiation request fails the connection.
-	EnableRenegotiation bool
+	// CertificateFile is the certificate and private key, in any format
+	// the certs package reads (PEM, DER, PFX/PKCS#12, JKS, P7B, JWK), opened
+	// with CertificatePassword (Xojo CertificateFile and
+	// CertificatePassword). Listen requires it (or Config.Certificates) with
+	// Secure: it is the server's certificate. Connect presents it as the
+	// client certificate when the server asks for one.
+	CertificateFile     string
+	CertificatePassword string
+	// CertificateRejectionFile lists certificates, in any format the certs
+	// package reads, that are refused when the peer presents one of them
+	// as its own (Xojo CertificateRejectionFile). When listening, it makes
+	// the socket ask the client for a certificate.
+	CertificateRejectionFile string
 
-	// AcceptAnyServerCert disables every check of the server's certificate
-	// (the seed's SSLAcceptAnyServerCert). DANGER: anyone on the path can
-	// read and change the traffic. Each such handshake logs a warning
-	// through the log package.
-	AcceptAnyServerCert bool
 	// SecurityFlags relaxes individual checks of the server's certificate
 	// (the seed's SSLSecurityFlags). DANGER: each flag removes a
 	// protection.

@@ -44,6 +44,9 @@ func (s *Socket) Connect(ctx context.Context) error {
 		if tlsCfg, err = s.clientTLSConfig(ctx); err != nil {
 			return s.fail("connect", err)
 		}
+		if !s.useTLSConfig(tlsCfg) {
+			return &Error{Code: CodeInvalidState, Op: "connect", Err: net.ErrClosed}
+		}
 	}
 	d, err := s.dialer()
 	if err != nil {

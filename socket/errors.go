@@ -10,6 +10,8 @@ import (
 	"net"
 	"os"
 	"syscall"
+
+	"github.com/tlskit/tlskit/certs"
 )
 
 // Code is an error number as the Xojo SocketCore seed defines it. Codes the
@@ -146,6 +148,7 @@ func newError(op string, err error) *Error {
 // codeOf maps an error from the net and tls packages to a seed code.
 func codeOf(err error) Code {
 	var se *Error
+	var ce *certs.Error
 	var dns *net.DNSError
 	var errno syscall.Errno
 	var verr *tls.CertificateVerificationError
@@ -159,6 +162,8 @@ func codeOf(err error) Code {
 		return CodeNone
 	case errors.As(err, &se):
 		return se.Code
+	case errors.As(err, &ce) && ce.Code != 0:
+		return Code(ce.Code)
 	case errors.As(err, &dns):
 		return CodeCannotResolve
 	case errors.As(err, &errno):

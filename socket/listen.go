@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // Listen binds cfg.LocalAddress (default: every address) and cfg.Port
@@ -39,6 +41,7 @@ func (s *Socket) Listen(ctx context.Context) error {
 	s.mu.Lock()
 	if err := s.begin("listen", StateListening); err != nil {
 		s.mu.Unlock()
+		_ = tlsconf.Close(tlsCfg)
 		return err
 	}
 	s.mu.Unlock()
@@ -49,15 +52,18 @@ func (s *Socket) Listen(ctx context.Context) error {
 	}
 	ln, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(s.cfg.Port)))
 	if err != nil {
+		_ = tlsconf.Close(tlsCfg)
 		return s.fail("listen", err)
 	}
 	s.mu.Lock()
 	if s.state != StateListening {
 		s.mu.Unlock()
 		ln.Close()
+		_ = tlsconf.Close(tlsCfg)
 		return &Error{Code: CodeInvalidState, Op: "listen", Err: net.ErrClosed}
 	}
 	s.listener = ln
+	s.tlsCfg = tlsCfg
 	s.localAddr = ln.Addr()
 	s.port = ln.Addr().(*net.TCPAddr).Port
 	s.io.Add(1)

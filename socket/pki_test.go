@@ -8,8 +8,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,4 +123,37 @@ func (p *testPKI) leaf(t testing.TB, o leafOpts) tls.Certificate {
 // serverConfig is a TLS server configuration with a localhost certificate.
 func (p *testPKI) serverConfig(t testing.TB) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{p.leaf(t, leafOpts{})}}
+}
+
+// writePEM writes the certificate chain and key of c to dir and returns
+// the two paths.
+func writePEM(t testing.TB, dir, name string, c tls.Certificate) (certPath, keyPath string) {
+	t.Helper()
+	var certPEM []byte
+	for _, der := range c.Certificate {
+		certPEM = append(certPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPath = filepath.Join(dir, name+".crt")
+	keyPath = filepath.Join(dir, name+".key")
+	if err := os.WriteFile(certPath, certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certPath, keyPath
+}
+
+// writeRootPEM writes the root certificate and returns its path.
+func (p *testPKI) writeRootPEM(t testing.TB, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "root.crt")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.root.Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // State is where a socket is in its life.
@@ -63,7 +65,8 @@ type Socket struct {
 	localAddr   net.Addr
 	remoteAddr  net.Addr
 	lastErr     *Error
-	lingering   net.Conn // closed by the writer once the queued data is sent
+	lingering   net.Conn    // closed by the writer once the queued data is sent
+	tlsCfg      *tls.Config // built for the current connection; released by detachLocked
 
 	rbuf bytes.Buffer // received, unread
 	rerr error        // why reading ended (io.EOF when the peer closed)
@@ -98,11 +101,8 @@ func New(cfg Config) *Socket {
 		rdl:     newDeadline(),
 		wdl:     newDeadline(),
 	}
-	if cfg.TLS.ReuseSSLSession {
-		s.sessions = cfg.TLS.SessionCache
-		if s.sessions == nil {
-			s.sessions = tls.NewLRUClientSessionCache(0)
-		}
+	if cfg.TLS.Settings.ReuseSession && cfg.TLS.Settings.SessionCache == nil {
+		s.sessions = tls.NewLRUClientSessionCache(0)
 	}
 	return s
 }
@@ -169,6 +169,10 @@ func (s *Socket) detachLocked() (net.Conn, net.Listener) {
 	s.state = StateClosed
 	s.conn, s.raw, s.tlsConn, s.listener = nil, nil, nil, nil
 	s.handshaking = false
+	if s.tlsCfg != nil {
+		_ = tlsconf.Close(s.tlsCfg)
+		s.tlsCfg = nil
+	}
 	if s.stop != nil && !isClosed(s.stop) {
 		close(s.stop)
 	}
@@ -183,6 +187,22 @@ func closeQuietly(conn net.Conn, ln net.Listener) {
 	if conn != nil {
 		_ = conn.Close()
 	}
+}
+
+// useTLSConfig records cfg for release when the connection ends; it
+// reports false, having released cfg, when the socket was closed already.
+func (s *Socket) useTLSConfig(cfg *tls.Config) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == StateClosed || s.state == StateIdle {
+		_ = tlsconf.Close(cfg)
+		return false
+	}
+	if s.tlsCfg != nil && s.tlsCfg != cfg {
+		_ = tlsconf.Close(s.tlsCfg)
+	}
+	s.tlsCfg = cfg
+	return true
 }
 
 // Close closes the connection (or stops listening). Like a TCP close it

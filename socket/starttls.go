@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // errUnreadPlaintext explains why StartTLS refuses a socket with unread data.
@@ -41,6 +43,7 @@ func FromConn(ctx context.Context, conn net.Conn, cfg Config) (*Socket, error) {
 			conn.Close()
 			return nil, s.fail("from", err)
 		}
+		s.useTLSConfig(tlsCfg)
 	}
 	if err := s.attach(ctx, conn, tlsCfg, false); err != nil {
 		return nil, err
@@ -66,7 +69,11 @@ func (s *Socket) StartTLS(ctx context.Context) error {
 	}
 	raw, err := s.pause("starttls", ctx)
 	if err != nil {
+		_ = tlsconf.Close(tlsCfg)
 		return err
+	}
+	if !s.useTLSConfig(tlsCfg) {
+		return &Error{Code: CodeInvalidState, Op: "starttls", Err: net.ErrClosed}
 	}
 	if err := s.handshake(ctx, raw, tlsCfg, false); err != nil {
 		return err

@@ -6,73 +6,80 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"log"
-	"net"
+	"reflect"
+
+	"github.com/tlskit/tlskit/certs"
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // clientTLSConfig builds the TLS client configuration from cfg.TLS. ctx
-// bounds the revocation checks of the handshake it is used for.
+// bounds the revocation checks of the handshake it is used for. The
+// result must be released with tlsconf.Close.
 func (s *Socket) clientTLSConfig(ctx context.Context) (*tls.Config, error) {
 	o := &s.cfg.TLS
 	if o.MaximumFragmentLength != 0 {
-		return nil, &Error{Code: CodeDriver, Op: "configure",
-			Err: fmt.Errorf("%w: maximumFragmentLength %d: Go's crypto/tls does not implement the max_fragment_length extension; leave it 0", ErrUnsupported, o.MaximumFragmentLength)}
+		return nil, configError(fmt.Errorf("%w: maximumFragmentLength %d: Go's crypto/tls does not implement the max_fragment_length extension; leave it 0",
+			ErrUnsupported, o.MaximumFragmentLength))
 	}
 	if err := o.SecurityFlags.check(); err != nil {
-		return nil, &Error{Code: CodeDriver, Op: "configure", Err: err}
+		return nil, configError(err)
 	}
 	if err := o.CRLCheck.check("CRLCheck"); err != nil {
-		return nil, &Error{Code: CodeDriver, Op: "configure", Err: err}
+		return nil, configError(err)
 	}
 	if err := o.OCSPCheck.check("OCSPCheck"); err != nil {
-		return nil, &Error{Code: CodeDriver, Op: "configure", Err: err}
+		return nil, configError(err)
 	}
-	cfg := &tls.Config{}
-	if o.Config != nil {
-		cfg = o.Config.Clone()
+	settings := o.Settings
+	if settings.ServerName == "" {
+		settings.ServerName = s.cfg.Address
 	}
-	if o.Host != "" {
-		cfg.ServerName = o.Host
-	} else if cfg.ServerName == "" {
+	if settings.ReuseSession && settings.SessionCache == nil {
+		settings.SessionCache = s.sessions
+	}
+	cfg, err := o.base(&settings, true)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ServerName == "" {
 		cfg.ServerName = s.cfg.Address
-		if h, _, err := net.SplitHostPort(cfg.ServerName); err == nil {
-			cfg.ServerName = h
-		}
-	}
-	if len(o.ApplicationLayerProtocols) > 0 {
-		cfg.NextProtos = append([]string(nil), o.ApplicationLayerProtocols...)
 	}
 	if len(o.CA) > 0 {
 		pool, err := caPool(cfg.RootCAs, o.CA)
 		if err != nil {
-			return nil, &Error{Code: CodeVerify, Op: "configure", Err: err}
+			return nil, configError(err)
 		}
 		cfg.RootCAs = pool
 	}
 	if len(o.ClientCertificate) > 0 || len(o.ClientKey) > 0 {
 		cert, err := derKeyPair(o.ClientCertificate, o.ClientKey)
 		if err != nil {
-			return nil, &Error{Code: CodeDriver, Op: "configure", Err: err}
+			return nil, configError(err)
 		}
 		cfg.Certificates = append([]tls.Certificate{cert}, cfg.Certificates...)
 	}
-	if o.ReuseSSLSession {
-		cfg.ClientSessionCache = s.sessions
-	} else {
-		cfg.ClientSessionCache = nil
+	if o.CertificateFile != "" {
+		cert, err := loadCertificate(o.CertificateFile, o.CertificatePassword)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = append(cfg.Certificates, cert)
 	}
-	if o.EnableRenegotiation {
-		cfg.Renegotiation = tls.RenegotiateFreelyAsClient
+	rejected, err := loadRejections(o.CertificateRejectionFile)
+	if err != nil {
+		return nil, err
 	}
 	v := &verifier{
 		roots:     cfg.RootCAs,
 		name:      cfg.ServerName,
 		flags:     o.SecurityFlags,
-		acceptAny: o.AcceptAnyServerCert || cfg.InsecureSkipVerify,
+		acceptAny: cfg.InsecureSkipVerify,
 		crl:       o.CRLCheck,
 		ocsp:      o.OCSPCheck,
 		client:    o.HTTPClient,
@@ -86,35 +93,185 @@ func (s *Socket) clientTLSConfig(ctx context.Context) (*tls.Config, error) {
 		// Go's own verification cannot be relaxed piecewise, so the
 		// verifier redoes it with the relaxations in VerifyConnection.
 		cfg.InsecureSkipVerify = true
-		prev := cfg.VerifyConnection
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			if err := v.verify(cs); err != nil {
-				return err
-			}
-			if prev != nil {
-				return prev(cs)
-			}
-			return nil
-		}
+		addVerification(cfg, v.verify)
+	}
+	if len(rejected) > 0 {
+		addVerification(cfg, rejected.check)
 	}
 	return cfg, nil
 }
 
-// serverTLSConfig builds the configuration of the TLS server side that
-// Listen uses.
-func (s *Socket) serverTLSConfig() (*tls.Config, error) {
-	o := &s.cfg.TLS
-	cfg := &tls.Config{}
+// base builds the configuration the options start from: a clone of Config,
+// or what settings builds, with the version options applied.
+func (o *TLSOptions) base(settings *tlsconf.Settings, client bool) (*tls.Config, error) {
+	minV, maxV, err := o.versions()
+	if err != nil {
+		return nil, configError(err)
+	}
 	if o.Config != nil {
-		cfg = o.Config.Clone()
+		if !reflect.ValueOf(o.Settings).IsZero() {
+			return nil, configError(errors.New("set TLSOptions.Config or TLSOptions.Settings, not both"))
+		}
+		cfg := o.Config.Clone()
+		if minV != 0 {
+			cfg.MinVersion, cfg.MaxVersion = minV, maxV
+		}
+		return cfg, nil
 	}
-	if len(o.ApplicationLayerProtocols) > 0 {
-		cfg.NextProtos = append([]string(nil), o.ApplicationLayerProtocols...)
+	if minV != 0 {
+		if settings.Protocols, err = tlsconf.ProtocolsFromRange(minV, maxV); err != nil {
+			return nil, configError(err)
+		}
 	}
-	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil {
-		return nil, &Error{Code: 282, Op: "configure", Err: errors.New("a secure Listen needs a certificate with its private key")}
+	var cfg *tls.Config
+	if client {
+		cfg, err = settings.ClientConfig()
+	} else {
+		cfg, err = settings.ServerConfig()
+	}
+	if err != nil {
+		return nil, configError(err)
 	}
 	return cfg, nil
+}
+
+// versions returns the range MinimumVersion, MaximumVersion and
+// ConnectionType select, or zeros when none is set.
+func (o *TLSOptions) versions() (minV, maxV uint16, err error) {
+	if o.ConnectionType != tlsconf.SSLv2 {
+		if o.MinimumVersion != "" || o.MaximumVersion != "" {
+			return 0, 0, errors.New("set ConnectionType or MinimumVersion/MaximumVersion, not both")
+		}
+		p, err := o.ConnectionType.Protocols()
+		if err != nil {
+			return 0, 0, err
+		}
+		return p.Range()
+	}
+	if o.MinimumVersion == "" && o.MaximumVersion == "" {
+		return 0, 0, nil
+	}
+	minV, maxV = tls.VersionTLS12, tls.VersionTLS13
+	if o.MaximumVersion != "" {
+		if maxV, err = tlsconf.ParseVersion(o.MaximumVersion); err != nil {
+			return 0, 0, err
+		}
+		minV = min(minV, maxV)
+	}
+	if o.MinimumVersion != "" {
+		if minV, err = tlsconf.ParseVersion(o.MinimumVersion); err != nil {
+			return 0, 0, err
+		}
+	}
+	if minV > maxV {
+		return 0, 0, fmt.Errorf("MinimumVersion %s is above MaximumVersion %s", o.MinimumVersion, o.MaximumVersion)
+	}
+	return minV, maxV, nil
+}
+
+// configError wraps a configuration mistake.
+func configError(err error) *Error {
+	var se *Error
+	if errors.As(err, &se) {
+		return se
+	}
+	code := codeOf(err)
+	if code == CodeDriver || code == CodeNone {
+		code = CodeDriver
+	}
+	return &Error{Code: code, Op: "configure", Err: err}
+}
+
+// serverTLSConfig builds the configuration of the TLS server side that
+// Listen uses. The result must be released with tlsconf.Close.
+func (s *Socket) serverTLSConfig() (*tls.Config, error) {
+	o := &s.cfg.TLS
+	settings := o.Settings
+	cfg, err := o.base(&settings, false)
+	if err != nil {
+		return nil, err
+	}
+	if o.CertificateFile != "" {
+		cert, err := loadCertificate(o.CertificateFile, o.CertificatePassword)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = append(cfg.Certificates, cert)
+	}
+	rejected, err := loadRejections(o.CertificateRejectionFile)
+	if err != nil {
+		return nil, err
+	}
+	if len(rejected) > 0 {
+		if cfg.ClientAuth == tls.NoClientCert {
+			cfg.ClientAuth = tls.RequestClientCert
+		}
+		addVerification(cfg, rejected.check)
+	}
+	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil {
+		return nil, &Error{Code: 282, Op: "configure", Err: errors.New("a secure Listen needs a certificate with its private key: set TLS.CertificateFile")}
+	}
+	return cfg, nil
+}
+
+// addVerification makes cfg.VerifyConnection run check before whatever it
+// ran already.
+func addVerification(cfg *tls.Config, check func(tls.ConnectionState) error) {
+	prev := cfg.VerifyConnection
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		if err := check(cs); err != nil {
+			return err
+		}
+		if prev != nil {
+			return prev(cs)
+		}
+		return nil
+	}
+}
+
+// loadCertificate opens a certificate with its key through the certs
+// package.
+func loadCertificate(path, password string) (tls.Certificate, error) {
+	c, err := certs.Load(path, certs.Options{Password: password})
+	if err != nil {
+		return tls.Certificate{}, newError("configure", err)
+	}
+	cert, err := c.TLSCertificate()
+	if err != nil {
+		return tls.Certificate{}, newError("configure", err)
+	}
+	return cert, nil
+}
+
+// rejectionList holds the SHA-256 of the DER certificates to refuse.
+type rejectionList map[[sha256.Size]byte]bool
+
+// loadRejections reads CertificateRejectionFile; "" gives an empty list.
+func loadRejections(path string) (rejectionList, error) {
+	if path == "" {
+		return nil, nil
+	}
+	store, err := certs.LoadStore(path, certs.Options{})
+	if err != nil {
+		return nil, newError("configure", err)
+	}
+	list := rejectionList{}
+	for _, c := range store.Certificates {
+		list[sha256.Sum256(c.Leaf.Raw)] = true
+	}
+	return list, nil
+}
+
+// check refuses a peer whose certificate is listed.
+func (l rejectionList) check(cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) == 0 {
+		return nil
+	}
+	leaf := cs.PeerCertificates[0]
+	if l[sha256.Sum256(leaf.Raw)] {
+		return fmt.Errorf("%w: %q", ErrRejected, leaf.Subject.String())
+	}
+	return nil
 }
 
 // caPool returns base (or the system roots) plus the DER certificates.
