@@ -49,20 +49,30 @@ func mustCert(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey
 	return c
 }
 
-func newPKI(t testing.TB) *testPKI {
+func newPKI(t testing.TB) *testPKI { return newPKIWithURLs(t, "", "") }
+
+// newPKIWithURLs makes a PKI whose intermediate names a CRL distribution
+// point and an OCSP responder ("" for none).
+func newPKIWithURLs(t testing.TB, interCRL, interOCSP string) *testPKI {
 	t.Helper()
 	p := &testPKI{rootKey: newKey(t), interKey: newKey(t)}
 	now := time.Now()
 	rootTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: "tlskit test root"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		NotBefore: now.Add(-72 * time.Hour), NotAfter: now.Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
 	p.root = mustCert(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
 	interTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: "tlskit test intermediate"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		NotBefore: now.Add(-72 * time.Hour), NotAfter: now.Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	if interCRL != "" {
+		interTmpl.CRLDistributionPoints = []string{interCRL}
+	}
+	if interOCSP != "" {
+		interTmpl.OCSPServer = []string{interOCSP}
 	}
 	p.inter = mustCert(t, interTmpl, p.root, p.interKey.Public(), p.rootKey)
 	p.pool = x509.NewCertPool()
@@ -80,6 +90,7 @@ type leafOpts struct {
 	notAfter  time.Time
 	crlURL    string
 	ocspURL   string
+	serial    int64 // 0: the next of a process-wide counter
 }
 
 // leaf issues a certificate from the intermediate; the chain includes the
@@ -104,8 +115,11 @@ func (p *testPKI) leaf(t testing.TB, o leafOpts) tls.Certificate {
 		o.dns = []string{"localhost"}
 		o.ips = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	}
+	if o.serial == 0 {
+		o.serial = serial.Add(1)
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: o.cn},
+		SerialNumber: big.NewInt(o.serial), Subject: pkix.Name{CommonName: o.cn},
 		NotBefore: o.notBefore, NotAfter: o.notAfter,
 		DNSNames: o.dns, IPAddresses: o.ips, ExtKeyUsage: o.usage,
 		KeyUsage: x509.KeyUsageDigitalSignature,

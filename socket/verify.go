@@ -121,29 +121,23 @@ func (v *verifier) chain(certs []*x509.Certificate) ([]*x509.Certificate, error)
 		}
 		opts.Roots = roots
 	}
-	// With IgnoreTimeValidity, move the verification time into the
-	// validity of each certificate found expired, a few times at most.
-	for range 4 {
-		chains, err := certs[0].Verify(opts)
-		if err == nil {
-			return chains[0], nil
+	chains, err := certs[0].Verify(opts)
+	if err == nil {
+		return chains[0], nil
+	}
+	var inv x509.CertificateInvalidError
+	if v.flags&IgnoreTimeValidity == 0 || !errors.As(err, &inv) || inv.Reason != x509.Expired {
+		return nil, err
+	}
+	// IgnoreTimeValidity: verify at a moment when every certificate of the
+	// chain was valid, trying each presented certificate's validity edges.
+	for _, c := range certs {
+		for _, at := range []time.Time{c.NotBefore.Add(time.Second), c.NotAfter.Add(-time.Second)} {
+			opts.CurrentTime = at
+			if chains, err := certs[0].Verify(opts); err == nil {
+				return chains[0], nil
+			}
 		}
-		var inv x509.CertificateInvalidError
-		if v.flags&IgnoreTimeValidity == 0 || !errors.As(err, &inv) || inv.Reason != x509.Expired {
-			return nil, err
-		}
-		opts.CurrentTime = clampTime(opts.CurrentTime, inv.Cert)
 	}
-	return nil, errors.New("socket: no time lies within the validity of every certificate of the chain")
-}
-
-// clampTime moves t into c's validity period.
-func clampTime(t time.Time, c *x509.Certificate) time.Time {
-	if t.Before(c.NotBefore) {
-		return c.NotBefore.Add(time.Second)
-	}
-	if t.After(c.NotAfter) {
-		return c.NotAfter.Add(-time.Second)
-	}
-	return t
+	return nil, fmt.Errorf("no moment lies within the validity of every certificate of the chain: %w", err)
 }
