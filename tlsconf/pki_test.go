@@ -193,10 +193,15 @@ func handshake(t testing.TB, serverCfg, clientCfg *tls.Config) handshakeResult {
 	if r.serverErr == nil && r.clientErr == nil {
 		// Exchange one byte each way so that TLS 1.3 session tickets
 		// (sent after the handshake) reach the client.
-		go func() { _, _ = srv.Write([]byte{1}); buf := make([]byte, 1); _, _ = srv.Read(buf) }()
-		buf := make([]byte, 1)
-		_, _ = cli.Read(buf)
+		exchanged := make(chan struct{})
+		go func() {
+			defer close(exchanged)
+			_, _ = srv.Write([]byte{1})
+			_, _ = srv.Read(make([]byte, 1))
+		}()
+		_, _ = cli.Read(make([]byte, 1))
 		_, _ = cli.Write([]byte{2})
+		<-exchanged
 	}
 	r.server = srv.ConnectionState()
 	r.client = cli.ConnectionState()

@@ -48,6 +48,10 @@ var protocolBits = []struct {
 // hole in it (TLS10|TLS13) is an error rather than silently widened to the
 // covering range. SSL2 and SSL3 are errors too: crypto/tls cannot speak
 // them. Both errors wrap [ErrUnsupportedProtocol].
+//
+// An explicit TLS 1.0 or 1.1 minimum works on servers as is: the GODEBUG
+// setting tls10server=1 only changes crypto/tls's default when MinVersion
+// is 0, which a config built by this package never leaves it.
 func (p Protocols) Range() (minVersion, maxVersion uint16, err error) {
 	if p == 0 {
 		p = DefaultProtocols
