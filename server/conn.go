@@ -255,11 +255,23 @@ func (c *Conn) ChangeRecordLength(n int) error {
 func (c *Conn) PauseData() {
 	c.mu.Lock()
 	c.paused = true
-	pause := !c.readPaused
-	c.readPaused = true
+	c.setReadPausedLocked(true)
 	c.mu.Unlock()
-	if pause {
+}
+
+// setReadPausedLocked pauses or resumes the engine's reading. It is called
+// with c.mu held so that the engine sees the decisions in the order they
+// were taken (the engine never calls back into the Conn holding its own
+// lock, so the lock order c.mu, then the engine's, is safe).
+func (c *Conn) setReadPausedLocked(p bool) {
+	if p == c.readPaused {
+		return
+	}
+	c.readPaused = p
+	if p {
 		c.ec.PauseRead()
+	} else {
+		c.ec.ResumeRead()
 	}
 }
 
@@ -271,17 +283,13 @@ func (c *Conn) ProcessData() {
 		return
 	}
 	c.paused = false
-	resume := c.readPaused && len(c.inbox) < c.inLimit
-	if resume {
-		c.readPaused = false
+	if len(c.inbox) < c.inLimit {
+		c.setReadPausedLocked(false)
 	}
 	c.dataQueued = true
 	pending := c.closePending
 	c.closePending = nil
 	c.mu.Unlock()
-	if resume {
-		c.ec.ResumeRead()
-	}
 	c.q.post(event{kind: evData})
 	if pending != nil {
 		c.q.post(*pending)
@@ -448,14 +456,8 @@ func (c *Conn) deliver() {
 		chunk := c.inbox
 		c.inbox = c.inSpare
 		c.inSpare = nil
-		resume := c.readPaused && !c.paused
-		if resume {
-			c.readPaused = false
-		}
+		c.setReadPausedLocked(false)
 		c.mu.Unlock()
-		if resume {
-			c.ec.ResumeRead()
-		}
 
 		c.fmu.Lock()
 		if len(chunk) > 0 {
@@ -553,16 +555,12 @@ func (h *connHandler) OnData(p []byte) {
 	c := (*Conn)(h)
 	c.mu.Lock()
 	c.inbox = append(c.inbox, p...)
-	pause := len(c.inbox) >= c.inLimit && !c.readPaused
-	if pause {
-		c.readPaused = true
+	if len(c.inbox) >= c.inLimit {
+		c.setReadPausedLocked(true)
 	}
 	post := !c.dataQueued
 	c.dataQueued = true
 	c.mu.Unlock()
-	if pause {
-		c.ec.PauseRead()
-	}
 	if post {
 		c.q.post(event{kind: evData})
 	}

@@ -104,7 +104,10 @@ type StartOptions struct {
 }
 
 // A Conn is one accepted connection. All methods are safe for concurrent use
-// and none blocks, so they may be called from Handler callbacks.
+// and none blocks, so they may be called from Handler callbacks. No method
+// calls a Handler method before returning, so callers may hold their own
+// locks while calling them (the server relies on this to apply PauseRead and
+// ResumeRead in the order it decided them).
 type Conn interface {
 	RemoteAddr() netip.AddrPort
 	LocalAddr() netip.AddrPort
