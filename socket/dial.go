@@ -25,6 +25,7 @@ func (s *Socket) Connect(ctx context.Context) error {
 	if s.cfg.Address == "" {
 		return s.refuse(&Error{Code: CodeCannotResolve, Op: "connect", Err: errors.New("no address")})
 	}
+	s.settle()
 	s.mu.Lock()
 	if err := s.begin("connect", StateConnecting); err != nil {
 		s.mu.Unlock()
@@ -189,8 +190,8 @@ func (s *Socket) attach(ctx context.Context, raw net.Conn, tlsCfg *tls.Config, s
 func (s *Socket) startIOLocked() {
 	s.stop = make(chan struct{})
 	s.io.Add(2)
-	go s.readLoop(s.conn, s.stop)
-	go s.writeLoop(s.conn, s.stop)
+	go s.readLoop(s.conn, s.stop, s.io)
+	go s.writeLoop(s.conn, s.stop, s.io)
 }
 
 // handshake runs the TLS handshake over raw and installs the *tls.Conn.

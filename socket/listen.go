@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 
 	"github.com/tlskit/tlskit/tlsconf"
 )
@@ -38,6 +39,7 @@ func (s *Socket) Listen(ctx context.Context) error {
 	if ip != nil {
 		host = ip.String()
 	}
+	s.settle()
 	s.mu.Lock()
 	if err := s.begin("listen", StateListening); err != nil {
 		s.mu.Unlock()
@@ -66,15 +68,16 @@ func (s *Socket) Listen(ctx context.Context) error {
 	s.tlsCfg = tlsCfg
 	s.localAddr = ln.Addr()
 	s.port = ln.Addr().(*net.TCPAddr).Port
-	s.io.Add(1)
+	wg := s.io
+	wg.Add(1)
 	s.mu.Unlock()
-	go s.acceptOne(ctx, ln, tlsCfg)
+	go s.acceptOne(ctx, ln, tlsCfg, wg)
 	return nil
 }
 
 // acceptOne waits for the connection Listen accepts.
-func (s *Socket) acceptOne(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) {
-	defer s.io.Done()
+func (s *Socket) acceptOne(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, wg *sync.WaitGroup) {
+	defer wg.Done()
 	raw, err := ln.Accept()
 	ln.Close()
 	s.mu.Lock()

@@ -5,14 +5,15 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 )
 
 const readChunk = 16 << 10
 
 // readLoop moves bytes from conn into the receive buffer until conn fails
 // or stop is closed. It is one of the two I/O goroutines of a connection.
-func (s *Socket) readLoop(conn net.Conn, stop <-chan struct{}) {
-	defer s.io.Done()
+func (s *Socket) readLoop(conn net.Conn, stop <-chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
 	buf := make([]byte, readChunk)
 	for {
 		s.mu.Lock()

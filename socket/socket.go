@@ -57,10 +57,10 @@ type Socket struct {
 	tlsConn     *tls.Conn // nil when plain
 	listener    net.Listener
 	handshaking bool
-	userClosed  bool          // Close was called: net.Conn reads fail with net.ErrClosed
-	changed     chan struct{} // closed and replaced on every change of state or buffers
-	stop        chan struct{} // closed to stop the I/O goroutines of the current connection
-	io          sync.WaitGroup
+	userClosed  bool            // Close was called: net.Conn reads fail with net.ErrClosed
+	changed     chan struct{}   // closed and replaced on every change of state or buffers
+	stop        chan struct{}   // closed to stop the I/O goroutines of the current connection
+	io          *sync.WaitGroup // the I/O goroutines of the current connection
 	port        int
 	localAddr   net.Addr
 	remoteAddr  net.Addr
@@ -98,6 +98,7 @@ func New(cfg Config) *Socket {
 		cfg:     cfg,
 		changed: make(chan struct{}),
 		port:    cfg.Port,
+		io:      new(sync.WaitGroup),
 		rdl:     newDeadline(),
 		wdl:     newDeadline(),
 	}
@@ -123,6 +124,18 @@ func (s *Socket) notify() {
 	s.changed = make(chan struct{})
 }
 
+// settle waits until the goroutines of the previous connection of a closed
+// socket, which may still be sending what Close left queued, have ended.
+func (s *Socket) settle() {
+	s.mu.Lock()
+	wg := s.io
+	closed := s.state == StateClosed
+	s.mu.Unlock()
+	if closed {
+		wg.Wait()
+	}
+}
+
 // begin moves an idle or closed socket to state for a new connection and
 // resets what belonged to the previous one; s.mu must be held.
 func (s *Socket) begin(op string, st State) error {
@@ -136,6 +149,7 @@ func (s *Socket) begin(op string, st State) error {
 	s.rerr, s.werr, s.lastErr = nil, nil, nil
 	s.inflight = 0
 	s.stop = make(chan struct{})
+	s.io = new(sync.WaitGroup)
 	s.lingering = nil
 	s.notify()
 	return nil
@@ -233,9 +247,10 @@ func (s *Socket) Close() error {
 		return nil
 	}
 	s.sbuf.Reset()
+	wg := s.io
 	s.mu.Unlock()
 	closeQuietly(conn, ln)
-	s.io.Wait()
+	wg.Wait()
 	return nil
 }
 

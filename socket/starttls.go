@@ -109,13 +109,14 @@ func (s *Socket) pause(op string, ctx context.Context) (net.Conn, error) {
 		return nil, &Error{Code: CodeInvalidState, Op: op, Err: errors.New("data was queued while draining")}
 	}
 	raw := s.raw
+	wg := s.io
 	close(s.stop)
 	s.notify()
 	s.mu.Unlock()
 
 	// Wake the reader out of its blocked Read without losing the stream.
 	_ = raw.SetReadDeadline(time.Unix(1, 0))
-	s.io.Wait()
+	wg.Wait()
 	_ = raw.SetReadDeadline(time.Time{})
 
 	s.mu.Lock()

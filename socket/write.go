@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync"
 )
 
 const writeChunk = 16 << 10
 
 // writeLoop sends the send buffer's bytes to conn until conn fails or stop
 // is closed. It is one of the two I/O goroutines of a connection.
-func (s *Socket) writeLoop(conn net.Conn, stop <-chan struct{}) {
-	defer s.io.Done()
+func (s *Socket) writeLoop(conn net.Conn, stop <-chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
 	chunk := make([]byte, writeChunk)
 	for {
 		s.mu.Lock()
