@@ -1,0 +1,122 @@
+package server
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestConfigSetAndGet(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		set, get, want string
+	}{
+		{"AllowedClients=10.0.0.*, 192.168.1.0/24", "AllowedClients", "10.0.0.*, 192.168.1.0/24"},
+		{"BlockedClients=127.0.0.2", "blockedclients", "127.0.0.2"},
+		{"BindExclusively=No", "BindExclusively", "False"},
+		{"DefaultConnectionTimeout=7", "DefaultConnectionTimeout", "7"},
+		{"KeepAliveTime=1500", "KeepAliveTime", "1500"},
+		{"KeepAliveInterval=250", "KeepAliveInterval", "250"},
+		{"MaxConnections=200000", "MaxConnections", "200000"},
+		{"TcpNoDelay=yes", "TcpNoDelay", "True"},
+		{"UseIPv6=2", "UseIPv6", "2"},
+		{"OutBufferSize=1024", "OutBufferSize", "1024"},
+		{"InBufferSize=8192", "InBufferSize", "8192"},
+		{"CodePage=1252", "CodePage", "1252"},
+		{"MaskSensitiveData=false", "MaskSensitiveData", "False"},
+		{"UseInternalSecurityAPI=1", "UseInternalSecurityAPI", "True"},
+		{"SSLProvider=2", "SSLProvider", "2"},
+	} {
+		if _, err := s.Config(tc.set); err != nil {
+			t.Fatalf("Config(%q): %v", tc.set, err)
+		}
+		if got, err := s.Config(tc.get); err != nil || got != tc.want {
+			t.Fatalf("Config(%q) = %q, %v; want %q", tc.get, got, err, tc.want)
+		}
+	}
+	if got, _ := s.Config("BuildInfo"); !strings.Contains(got, "go1.") {
+		t.Fatalf("BuildInfo = %q", got)
+	}
+	// Reset restores the options given to New.
+	if err := s.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Config("MaxConnections"); got != "1000" {
+		t.Fatalf("MaxConnections after Reset = %s", got)
+	}
+	if got, _ := s.Config("AllowedClients"); got != "*" {
+		t.Fatalf("AllowedClients after Reset = %s", got)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	s, err := New(Options{LocalHost: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		setting string
+		want    error
+	}{
+		{"NoSuchSetting=1", ErrUnknownSetting},
+		{"NoSuchSetting", ErrUnknownSetting},
+		{"TcpNoDelay=maybe", ErrInvalidValue},
+		{"AllowedClients=example.com", ErrInvalidValue},
+		{"UseIPv6=7", ErrInvalidValue},
+		{"CodePage=4242", ErrInvalidValue},
+		{"BuildInfo=x", ErrReadOnly},
+		{"SSLEnabledProtocols=3072", ErrUnsupported},
+		{"SSLNegotiatedCipher", ErrInvalidValue},
+		{"SSLNegotiatedCipher[1]=x", ErrReadOnly},
+		{"SSLNegotiatedCipher[abc]", ErrInvalidValue},
+		{"SSLNegotiatedCipher[42]", ErrInvalidConnectionID},
+		{"TcpNoDelay[1]", ErrUnknownSetting},
+	} {
+		if _, err := s.Config(tc.setting); !errors.Is(err, tc.want) {
+			t.Errorf("Config(%q) = %v, want %v", tc.setting, err, tc.want)
+		}
+	}
+	if err := s.StartListening(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Config("MaxConnections=5"); !errors.Is(err, ErrMaxConnListening) {
+		t.Fatalf("MaxConnections while listening: %v, want code 108", err)
+	}
+	var se *Error
+	if _, err := s.Config("MaxConnections=5"); !errors.As(err, &se) || se.Code != 108 {
+		t.Fatalf("code %v", err)
+	}
+}
+
+func TestErrorCodesAndMessages(t *testing.T) {
+	e := &Error{Code: 135, Description: "operation would block", ConnectionID: 3}
+	if !errors.Is(e, ErrWouldBlock) || errors.Is(e, ErrInvalidConnectionID) {
+		t.Fatal("errors.Is does not compare codes")
+	}
+	if got := e.Error(); got != "server: [135] operation would block (connection 3)" {
+		t.Fatalf("message %q", got)
+	}
+}
+
+func TestCodePageText(t *testing.T) {
+	s, err := New(Options{CodePage: 1252})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err := s.EncodeText("café €")
+	if err != nil || string(b) != "caf\xe9 \x80" {
+		t.Fatalf("EncodeText = %q, %v", b, err)
+	}
+	if got, err := s.DecodeText(b); err != nil || got != "café €" {
+		t.Fatalf("DecodeText = %q, %v", got, err)
+	}
+	if _, err := s.EncodeText("日本"); !errors.Is(err, ErrInvalidValue) {
+		t.Fatalf("unencodable text: %v", err)
+	}
+}
