@@ -157,6 +157,7 @@ func codeOf(err error) Code {
 	var cierr x509.CertificateInvalidError
 	var alert tls.AlertError
 	var recErr tls.RecordHeaderError
+	var opErr *net.OpError
 	switch {
 	case err == nil:
 		return CodeNone
@@ -182,6 +183,11 @@ func codeOf(err error) Code {
 		errors.Is(err, ErrRevoked), errors.Is(err, ErrRevocationUnknown), errors.Is(err, ErrRejected):
 		return CodeVerify
 	case errors.As(err, &alert), errors.As(err, &recErr):
+		return CodeHandshake
+	case errors.As(err, &opErr) && (opErr.Op == "local error" || opErr.Op == "remote error"):
+		// crypto/tls reports the alerts it sends (and, before Go 1.21,
+		// those it receives) this way: a TLS failure, such as a refused
+		// renegotiation, not a socket one.
 		return CodeHandshake
 	case errors.Is(err, context.Canceled):
 		return Code(syscall.ECANCELED)

@@ -48,11 +48,23 @@ func freePort(t *testing.T) int {
 // first (the port was taken in between). The process is killed at cleanup.
 func startServer(t *testing.T, tool, ready string, args func(port int) []string) int {
 	t.Helper()
+	port, _ := startServerStdin(t, tool, ready, args)
+	return port
+}
+
+// startServerStdin is startServer that also returns the tool's standard
+// input, for tools driven by commands typed at them (openssl s_server).
+func startServerStdin(t *testing.T, tool, ready string, args func(port int) []string) (int, io.Writer) {
+	t.Helper()
 	path := requireTool(t, tool)
 	var lastOut string
 	for range 3 {
 		port := freePort(t)
 		cmd := exec.Command(path, args(port)...)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +96,7 @@ func startServer(t *testing.T, tool, ready string, args func(port int) []string)
 		case ok := <-found:
 			if ok {
 				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-				return port
+				return port, stdin
 			}
 		case <-time.After(15 * time.Second):
 		}
@@ -93,7 +105,7 @@ func startServer(t *testing.T, tool, ready string, args func(port int) []string)
 		lastOut = out.String()
 	}
 	t.Fatalf("%s did not start: %s", tool, lastOut)
-	return 0
+	return 0, nil
 }
 
 // interopFiles writes the server's certificate, chain and key, the root and
