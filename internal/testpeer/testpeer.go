@@ -8,6 +8,7 @@ package testpeer
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -157,32 +158,39 @@ func (p *Proc) Output() string {
 // the test when the process ends or Timeout passes first.
 func (p *Proc) WaitStdout(t testing.TB, want string) string {
 	t.Helper()
-	return p.waitFor(t, "stdout", want, func() string { return p.stdout.String() })
+	return p.waitFor(t, "stdout", fmt.Sprintf("%q", want), &p.stdout, func(s string) bool { return strings.Contains(s, want) })
 }
 
 // WaitStderr is WaitStdout for stderr.
 func (p *Proc) WaitStderr(t testing.TB, want string) string {
 	t.Helper()
-	return p.waitFor(t, "stderr", want, func() string { return p.stderr.String() })
+	return p.waitFor(t, "stderr", fmt.Sprintf("%q", want), &p.stderr, func(s string) bool { return strings.Contains(s, want) })
 }
 
-func (p *Proc) waitFor(t testing.TB, stream, want string, get func() string) string {
+// StdoutLines waits until stdout has n complete lines and returns them.
+func (p *Proc) StdoutLines(t testing.TB, n int) []string {
+	t.Helper()
+	out := p.waitFor(t, "stdout", fmt.Sprintf("%d lines", n), &p.stdout, func(s string) bool { return strings.Count(s, "\n") >= n })
+	return strings.SplitN(out, "\n", n+1)[:n]
+}
+
+func (p *Proc) waitFor(t testing.TB, stream, what string, buf *bytes.Buffer, done func(string) bool) string {
 	t.Helper()
 	deadline := time.After(Timeout)
 	for {
 		p.mu.Lock()
-		s, exited, ch := get(), p.exited, p.changed
+		s, exited, ch := buf.String(), p.exited, p.changed
 		p.mu.Unlock()
-		if strings.Contains(s, want) {
+		if done(s) {
 			return s
 		}
 		if exited {
-			t.Fatalf("%s ended before its %s had %q\n%s", p.Name, stream, want, p.Output())
+			t.Fatalf("%s ended before its %s had %s\n%s", p.Name, stream, what, p.Output())
 		}
 		select {
 		case <-ch:
 		case <-deadline:
-			t.Fatalf("%s: no %q on %s after %v\n%s", p.Name, want, stream, Timeout, p.Output())
+			t.Fatalf("%s: no %s on %s after %v\n%s", p.Name, what, stream, Timeout, p.Output())
 		}
 	}
 }

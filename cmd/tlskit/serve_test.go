@@ -1,0 +1,248 @@
+package main
+
+import (
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
+)
+
+// tlskit connect against tlskit serve: what goes in comes back, the
+// client half-closes at the end of stdin and exits 0 when the server closes.
+func TestServeConnect(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	for _, tt := range []struct {
+		name        string
+		serve       []string
+		connect     []string
+		input, want string
+		verified    string // the Verified line connect prints; "" for plain
+	}{
+		{name: "tcp echo", serve: []string{"--proto", "tcp"},
+			input: "hello\nworld", want: "hello\nworld"},
+		{name: "tcp line", serve: []string{"--proto", "tcp", "--mode", "line"},
+			input: "one\r\ntwo\nlast", want: "one\r\ntwo\nlast"},
+		{name: "tls echo, generated certificate", serve: nil, connect: []string{"--insecure"},
+			input: "secret\n", want: "secret\n", verified: "NO: --insecure accepts any certificate; this connection is NOT secure"},
+		{name: "tls line, CA-signed certificate", serve: []string{"--mode", "line", "--cert", tc.server, "--key", tc.serverKey},
+			connect: []string{"--ca", tc.ca}, input: "a\nb\n", want: "a\nb\n", verified: "yes"},
+		{name: "tls ALPN and TLS 1.2", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--alpn", "x-test,h2", "--tls-max", "1.2"},
+			connect: []string{"--ca", tc.ca, "--alpn", "h2"}, input: "x", want: "x", verified: "yes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, tt.serve...)
+			stdout, stderr, code := connect(t, tt.input, append([]string{s.url}, tt.connect...)...)
+			if code != 0 || stdout != tt.want {
+				t.Fatalf("connect exited %d with stdout %q, want 0 and %q\n%s", code, stdout, tt.want, stderr)
+			}
+			if !strings.Contains(stderr, "Closed by the server") {
+				t.Errorf("connect did not report the server's close:\n%s", stderr)
+			}
+			if tt.verified == "" {
+				if strings.Contains(stderr, "Version:") {
+					t.Errorf("a plain connection printed TLS details:\n%s", stderr)
+				}
+				return
+			}
+			if got := field(stderr, "Verified"); got != tt.verified {
+				t.Errorf("Verified: %q, want %q", got, tt.verified)
+			}
+			if got := field(stderr, "FingerprintSHA256"); got != s.fingerprint || got == "" {
+				t.Errorf("connect saw certificate %q, serve printed %q", got, s.fingerprint)
+			}
+			if strings.Contains(tt.name, "TLS 1.2") {
+				if v, a := field(stderr, "Version"), field(stderr, "ALPN"); v != "TLS1.2" || a != "h2" {
+					t.Errorf("Version %q ALPN %q, want TLS1.2 and h2\n%s", v, a, stderr)
+				}
+				s.WaitStderr(t, "alpn=h2")
+			}
+		})
+	}
+}
+
+// In line mode nothing comes back before the end of the line; in echo
+// mode every byte comes back as it arrives.
+func TestServeLineVersusEcho(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"echo", "line"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, "--proto", "tcp", "--mode", mode)
+			c := tlskit(t, "connect", s.url)
+			c.WaitStderr(t, "Connected to")
+			c.Write(t, "ab")
+			if mode == "echo" {
+				c.WaitStdout(t, "ab")
+			} else {
+				time.Sleep(300 * time.Millisecond)
+				if out := c.Stdout(); out != "" {
+					t.Fatalf("line mode answered %q before the end of the line", out)
+				}
+			}
+			c.Write(t, "c\n")
+			c.WaitStdout(t, "abc\n")
+			c.CloseStdin()
+			if code := c.Wait(t); code != 0 || c.Stdout() != "abc\n" {
+				t.Fatalf("exit %d, stdout %q\n%s", code, c.Stdout(), c.Output())
+			}
+		})
+	}
+}
+
+// In broadcast mode every line reaches every client, the sender included.
+func TestServeBroadcast(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		proto   string
+		connect []string
+	}{
+		{proto: "tcp"},
+		{proto: "tls", connect: []string{"--insecure"}},
+	} {
+		t.Run(tt.proto, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, "--proto", tt.proto, "--mode", "broadcast")
+			a := tlskit(t, append([]string{"connect", s.url}, tt.connect...)...)
+			b := tlskit(t, append([]string{"connect", s.url}, tt.connect...)...)
+			a.WaitStderr(t, "Connected to")
+			b.WaitStderr(t, "Connected to")
+			s.WaitStderr(t, "msg=connected id=2")
+			a.Write(t, "from a\n")
+			b.WaitStdout(t, "from a\n")
+			a.WaitStdout(t, "from a\n")
+			b.Write(t, "from b\n")
+			a.WaitStdout(t, "from b\n")
+			b.WaitStdout(t, "from b\n")
+			for _, c := range []*testpeer.Proc{a, b} {
+				c.CloseStdin()
+				if code := c.Wait(t); code != 0 || c.Stdout() != "from a\nfrom b\n" {
+					t.Errorf("%s: exit %d, stdout %q", c.Name, code, c.Stdout())
+				}
+			}
+		})
+	}
+}
+
+// openssl s_client against tlskit serve with --client-auth require.
+func TestServeClientAuthOpenSSL(t *testing.T) {
+	t.Parallel()
+	openssl := testpeer.Tool(t, "openssl")
+	tc := newTestCerts(t)
+	s := serve(t, "--proto", "tls", "--cert", tc.server, "--key", tc.serverKey,
+		"--client-auth", "require", "--client-ca", tc.ca)
+	addr := strings.TrimPrefix(s.url, "tls://")
+	sClient := func(args ...string) *testpeer.Proc {
+		return testpeer.Start(t, nil, openssl, append([]string{"s_client", "-connect", addr,
+			"-servername", "localhost", "-CAfile", tc.ca, "-verify_return_error", "-brief"}, args...)...)
+	}
+
+	t.Run("presented", func(t *testing.T) {
+		c := sClient("-cert", tc.client, "-key", tc.clientKey)
+		c.Write(t, "ping\n")
+		c.WaitStdout(t, "ping\n")
+		c.CloseStdin()
+		c.Wait(t)
+		s.WaitStderr(t, `client="CN=test client,O=tlskit"`)
+	})
+	for _, tt := range []struct {
+		name      string
+		args      []string
+		serverLog string
+	}{
+		{name: "missing", serverLog: "client didn't provide a certificate"},
+		{name: "untrusted", args: []string{"-cert", tc.other, "-key", tc.otherKey}, serverLog: "certificate signed by unknown authority"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := sClient(tt.args...)
+			c.Write(t, "ping\n")
+			c.CloseStdin()
+			c.Wait(t)
+			if strings.Contains(c.Stdout(), "ping") {
+				t.Fatalf("the server answered a client whose certificate is %s:\n%s", tt.name, c.Output())
+			}
+			s.WaitStderr(t, tt.serverLog)
+		})
+	}
+}
+
+// SIGINT and SIGTERM shut the server down gracefully: open connections are
+// closed, the process exits 0.
+func TestServeSignals(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			p := tlskit(t, "serve", "--proto", "tcp", "--listen", "127.0.0.1:0")
+			url := p.StdoutLines(t, 1)[0]
+			c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "tcp://"), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			p.WaitStderr(t, "msg=connected")
+			p.Signal(t, sig)
+			if code := p.Wait(t); code != 0 {
+				t.Fatalf("exit %d after %v\n%s", code, sig, p.Output())
+			}
+			if !strings.Contains(p.Stderr(), "msg=stopped") {
+				t.Errorf("no stop message:\n%s", p.Stderr())
+			}
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if n, err := c.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("the open connection got %d bytes, %v; want EOF", n, err)
+			}
+		})
+	}
+}
+
+// README's first command: with no flags serve is a TLS echo server on
+// 127.0.0.1:8443 with a generated certificate (the port is not bound here).
+func TestServeDefaults(t *testing.T) {
+	t.Parallel()
+	cmd := newServeCmd()
+	for name, want := range map[string]string{
+		"proto": "tls", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "",
+		"client-auth": "none", "handshake-timeout": "10s", "tls-min": "1.2", "tls-max": "1.3",
+	} {
+		if got := cmd.Flags().Lookup(name).DefValue; got != want {
+			t.Errorf("--%s defaults to %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--proto", "udp"}, `--proto "udp": use tcp, tls`},
+		{[]string{"--mode", "chat"}, `--mode "chat": --proto tls takes echo, line, broadcast`},
+		{[]string{"--proto", "tcp", "--cert", tc.server}, "--cert needs TLS, but --proto tcp is plain"},
+		{[]string{"--proto", "tcp", "--alpn", "h2"}, "--alpn needs TLS"},
+		{[]string{"--proto", "tcp", "--client-auth", "require"}, "--client-auth needs TLS"},
+		{[]string{"--client-ca", tc.ca}, "--client-ca has no effect with --client-auth none"},
+		{[]string{"--client-auth", "require"}, "--client-auth require needs --client-ca FILE"},
+		{[]string{"--client-auth", "maybe"}, `--client-auth "maybe": use none, request or require`},
+		{[]string{"--key", tc.serverKey}, "--key needs --cert"},
+		{[]string{"--listen", "8443"}, `--listen "8443": want HOST:PORT`},
+		{[]string{"--listen", "127.0.0.1:99999"}, "port must be a number from 0 to 65535"},
+		{[]string{"--tls-min", "1.3", "--tls-max", "1.2"}, "--tls-min 1.3 is above --tls-max 1.2"},
+		{[]string{"--tls-min", "ssl3"}, `--tls-min "ssl3"`},
+		{[]string{"--engine", "epoll", "--listen", "127.0.0.1:0"}, "epoll"},
+		{[]string{"--cert", tc.ca}, "private key"},
+		{[]string{"extra"}, "unknown command"},
+	} {
+		_, err := runCLI(t, append([]string{"serve"}, tt.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("serve %v: %v, want an error containing %q", tt.args, err, tt.want)
+		}
+	}
+}
