@@ -1,8 +1,12 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -185,10 +189,15 @@ func TestServeSignals(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			p.WaitStderr(t, "msg=connected")
+			client := tlskit(t, "connect", url) // stdin stays open
+			client.WaitStderr(t, "Connected to")
+			p.WaitStderr(t, "msg=connected id=2")
 			p.Signal(t, sig)
 			if code := p.Wait(t); code != 0 {
 				t.Fatalf("exit %d after %v\n%s", code, sig, p.Output())
+			}
+			if code := client.Wait(t); code != 0 || !strings.Contains(client.Stderr(), "Closed by the server") {
+				t.Errorf("connect exited %d when the server stopped\n%s", code, client.Output())
 			}
 			if !strings.Contains(p.Stderr(), "msg=stopped") {
 				t.Errorf("no stop message:\n%s", p.Stderr())
@@ -245,4 +254,142 @@ func TestServeFlagErrors(t *testing.T) {
 			t.Errorf("serve %v: %v, want an error containing %q", tt.args, err, tt.want)
 		}
 	}
+}
+
+// --client-auth request asks for a certificate but lets clients without one
+// in; with --client-ca the certificate given must verify.
+func TestServeClientAuthRequest(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	s := serve(t, "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request", "--client-ca", tc.ca)
+	if out, _, code := connect(t, "anonymous", s.url, "--ca", tc.ca); code != 0 || out != "anonymous" {
+		t.Fatalf("a client without a certificate: exit %d, %q", code, out)
+	}
+	if out, _, code := connect(t, "known", s.url, "--ca", tc.ca, "--cert", tc.client, "--key", tc.clientKey); code != 0 || out != "known" {
+		t.Fatalf("a client with a certificate: exit %d, %q", code, out)
+	}
+	s.WaitStderr(t, `client="CN=test client,O=tlskit"`)
+	// Go clients send no certificate the server's CA list does not name;
+	// openssl sends it anyway, and the server must refuse it.
+	c := testpeer.Start(t, nil, testpeer.Tool(t, "openssl"), "s_client", "-brief", "-connect", strings.TrimPrefix(s.url, "tls://"),
+		"-CAfile", tc.ca, "-cert", tc.other, "-key", tc.otherKey)
+	c.Write(t, "stranger\n")
+	c.CloseStdin()
+	c.Wait(t)
+	if strings.Contains(c.Stdout(), "stranger") {
+		t.Fatalf("a client with an untrusted certificate was answered:\n%s", c.Output())
+	}
+	s.WaitStderr(t, "certificate signed by unknown authority")
+}
+
+// --keylog on both sides writes the same NSS key log lines.
+func TestServeConnectKeyLog(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	dir := t.TempDir()
+	serverLog, clientLog := filepath.Join(dir, "server.keys"), filepath.Join(dir, "client.keys")
+	s := serve(t, "--cert", tc.server, "--key", tc.serverKey, "--keylog", serverLog)
+	s.WaitStderr(t, "anyone who reads it can decrypt the traffic")
+	if out, _, code := connect(t, "x", s.url, "--ca", tc.ca, "--keylog", clientLog); code != 0 || out != "x" {
+		t.Fatalf("exit %d, %q", code, out)
+	}
+	read := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	server, client := read(serverLog), read(clientLog)
+	if !regexp.MustCompile(`(?m)^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$`).MatchString(server) || server != client {
+		t.Fatalf("key logs differ or are not in the NSS format:\nserver:\n%s\nclient:\n%s", server, client)
+	}
+}
+
+// A PFX certificate with its password, and an IPv6 listener.
+func TestServePFXAndIPv6(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	pfx := filepath.Join(t.TempDir(), "server.pfx")
+	pfxData, err := tc.serverCert.EncodePFX("s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pfx, pfxData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, "--cert", pfx, "--password", "s3cret")
+	if s.fingerprint != tc.serverCert.FingerprintSHA256 {
+		t.Fatalf("serve uses %s, the PFX holds %s", s.fingerprint, tc.serverCert.FingerprintSHA256)
+	}
+	if _, err := runCLI(t, "serve", "--cert", pfx, "--password", "wrong", "--listen", "127.0.0.1:0"); err == nil {
+		t.Fatal("a wrong PFX password was accepted")
+	}
+
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	ln.Close()
+	p := tlskit(t, "serve", "--proto", "tcp", "--listen", "[::1]:0")
+	url := p.StdoutLines(t, 1)[0]
+	if !strings.HasPrefix(url, "tcp://[::1]:") {
+		t.Fatalf("URL %q, want tcp://[::1]:PORT", url)
+	}
+	if out, _, code := connect(t, "v6", url); code != 0 || out != "v6" {
+		t.Fatalf("over IPv6: exit %d, %q", code, out)
+	}
+	p.Signal(t, syscall.SIGINT)
+	p.Wait(t)
+}
+
+// --max-conns, --idle-timeout and --handshake-timeout close connections.
+func TestServeLimits(t *testing.T) {
+	t.Parallel()
+	dialServe := func(t *testing.T, s *served) net.Conn {
+		t.Helper()
+		addr := s.url[strings.Index(s.url, "://")+3:]
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	closedWithin := func(t *testing.T, c net.Conn, d time.Duration) {
+		t.Helper()
+		c.SetReadDeadline(time.Now().Add(d))
+		if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("connection still open after %v: %v", d, err)
+		}
+	}
+
+	t.Run("max-conns", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "tcp", "--max-conns", "1")
+		first := dialServe(t, s)
+		s.WaitStderr(t, "msg=connected id=1")
+		// The second is reset at once, sometimes before connect returns.
+		if second, err := net.DialTimeout("tcp", strings.TrimPrefix(s.url, "tcp://"), 5*time.Second); err == nil {
+			defer second.Close()
+			closedWithin(t, second, 5*time.Second)
+		}
+		first.Write([]byte("still served"))
+		first.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(first, make([]byte, len("still served"))); err != nil {
+			t.Fatalf("the first connection: %v", err)
+		}
+	})
+	t.Run("idle-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "tcp", "--idle-timeout", "300ms")
+		closedWithin(t, dialServe(t, s), 5*time.Second)
+		s.WaitStderr(t, "status=10060")
+	})
+	t.Run("handshake-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--handshake-timeout", "300ms")
+		closedWithin(t, dialServe(t, s), 5*time.Second) // never sends a ClientHello
+		s.WaitStderr(t, "status=10060")
+	})
 }
