@@ -59,8 +59,7 @@ type serveConfig struct {
 	host             string
 	port             int
 	useIPv6          int
-	tls              *tls.Config // nil for plain protocols
-	clientAuth       string
+	tls              *tls.Config // nil for plain protocols, with ClientAuth set
 	maxConns         int
 	idleTimeout      time.Duration
 	handshakeTimeout time.Duration
@@ -183,6 +182,9 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	if !ok {
 		return fmt.Errorf("--proto %q: use %s", f.proto, strings.Join(slices.Sorted(maps.Keys(serveProtos)), ", "))
 	}
+	if !cmd.Flags().Changed("mode") {
+		f.mode = p.modes[0]
+	}
 	if err := f.check(cmd, p); err != nil {
 		return err
 	}
@@ -192,7 +194,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	}
 	sc := &serveConfig{
 		proto: f.proto, mode: f.mode, host: host, port: port, useIPv6: useIPv6,
-		clientAuth: f.clientAuth, maxConns: f.maxConns, idleTimeout: f.idleTimeout,
+		maxConns: f.maxConns, idleTimeout: f.idleTimeout,
 		handshakeTimeout: f.handshakeTimeout, engine: f.engine,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
 	}
