@@ -120,7 +120,7 @@ or SIGTERM stops listening, lets queued answers go out for up to
 	fl := cmd.Flags()
 	fl.StringVar(&f.proto, "proto", defaultServeProto, "protocol: "+strings.Join(slices.Sorted(maps.Keys(serveProtos)), ", "))
 	fl.StringVar(&f.mode, "mode", "echo", "what the server does with data: echo, line or broadcast")
-	fl.StringVar(&f.listen, "listen", defaultServeListen, "address to listen on, HOST:PORT (port 0: the system picks; empty host: every interface)")
+	fl.StringVar(&f.listen, "listen", defaultServeListen, "address to listen on, HOST:PORT (port 0: the system picks; :PORT every IPv4 interface, [::]:PORT every IPv6 one)")
 	fl.StringVar(&f.certFile, "cert", "", "certificate and key in any format (PEM, PFX, JKS, ...; default: generated in memory)")
 	f.cert.register(cmd, "certificate store")
 	fl.StringVar(&f.clientAuth, "client-auth", "none", "client certificates: none, request (verified against --client-ca when given) or require")
@@ -282,7 +282,8 @@ func (f *serveFlags) serverTLS(cert *certs.Certificate) (*tls.Config, error) {
 }
 
 // parseListen splits HOST:PORT and chooses the address family: an IPv6
-// literal listens on IPv6 only, an empty host on IPv6 and IPv4.
+// literal listens on IPv6, anything else on IPv4 (an empty host: every
+// IPv4 interface).
 func parseListen(s string) (host string, port, useIPv6 int, err error) {
 	host, ps, err := net.SplitHostPort(s)
 	if err != nil {
@@ -292,10 +293,7 @@ func parseListen(s string) (host string, port, useIPv6 int, err error) {
 	if err != nil || port < 0 || port > 65535 {
 		return "", 0, 0, fmt.Errorf("--listen %q: the port must be a number from 0 to 65535", s)
 	}
-	switch a, err := netip.ParseAddr(host); {
-	case host == "":
-		useIPv6 = 2
-	case err == nil && a.Is6() && !a.Is4In6():
+	if a, err := netip.ParseAddr(host); err == nil && a.Is6() && !a.Is4In6() {
 		useIPv6 = 1
 	}
 	return host, port, useIPv6, nil

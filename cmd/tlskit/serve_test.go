@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -306,10 +307,23 @@ func TestServeConnectKeyLog(t *testing.T) {
 	}
 }
 
-// A PFX certificate with its password, and an IPv6 listener.
-func TestServePFXAndIPv6(t *testing.T) {
+// --cert takes any format: PEM certificate and key in one file, PFX with
+// its password.
+func TestServeCertificateFiles(t *testing.T) {
 	t.Parallel()
 	tc := newTestCerts(t)
+	both := filepath.Join(t.TempDir(), "both.pem")
+	certPEM, keyPEM, err := tc.serverCert.EncodePEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(both, append(certPEM, keyPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s := serve(t, "--cert", both); s.fingerprint != tc.serverCert.FingerprintSHA256 {
+		t.Fatalf("serve uses %s, the PEM file holds %s", s.fingerprint, tc.serverCert.FingerprintSHA256)
+	}
+
 	pfx := filepath.Join(t.TempDir(), "server.pfx")
 	pfxData, err := tc.serverCert.EncodePFX("s3cret")
 	if err != nil {
@@ -325,7 +339,10 @@ func TestServePFXAndIPv6(t *testing.T) {
 	if _, err := runCLI(t, "serve", "--cert", pfx, "--password", "wrong", "--listen", "127.0.0.1:0"); err == nil {
 		t.Fatal("a wrong PFX password was accepted")
 	}
+}
 
+func TestServeIPv6(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp6", "[::1]:0")
 	if err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
@@ -392,4 +409,32 @@ func TestServeLimits(t *testing.T) {
 		closedWithin(t, dialServe(t, s), 5*time.Second) // never sends a ClientHello
 		s.WaitStderr(t, "status=10060")
 	})
+}
+
+func TestServeListenAddress(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		listen  string
+		host    string
+		port    int
+		useIPv6 int
+	}{
+		{listen: "127.0.0.1:8443", host: "127.0.0.1", port: 8443},
+		{listen: ":0", host: "", port: 0},
+		{listen: "[::1]:9", host: "::1", port: 9, useIPv6: 1},
+		{listen: "[::]:9", host: "::", port: 9, useIPv6: 1},
+		{listen: "localhost:9", host: "localhost", port: 9},
+	} {
+		host, port, useIPv6, err := parseListen(tt.listen)
+		if err != nil || host != tt.host || port != tt.port || useIPv6 != tt.useIPv6 {
+			t.Errorf("parseListen(%q) = %q, %d, %d, %v; want %q, %d, %d", tt.listen, host, port, useIPv6, err, tt.host, tt.port, tt.useIPv6)
+		}
+	}
+	for addr, want := range map[string]string{
+		"0.0.0.0:5": "tls://127.0.0.1:5", "[::]:5": "tls://[::1]:5", "[::ffff:127.0.0.1]:5": "tls://127.0.0.1:5", "10.1.2.3:5": "tls://10.1.2.3:5",
+	} {
+		if got := serveURL("tls", net.TCPAddrFromAddrPort(netip.MustParseAddrPort(addr))); got != want {
+			t.Errorf("serveURL(%s) = %s, want %s", addr, got, want)
+		}
+	}
 }
