@@ -145,6 +145,15 @@ func newError(op string, err error) *Error {
 	return &Error{Code: codeOf(err), Op: op, Err: err}
 }
 
+// isRemoteAlert reports whether err is a TLS alert the peer sent, such as a
+// TLS 1.3 server's "certificate required" that arrives on the first read
+// after the client's side of the handshake ended. crypto/tls reports those
+// as a *net.OpError with Op "remote error" around an unexported type.
+func isRemoteAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
+}
+
 // codeOf maps an error from the net and tls packages to a seed code.
 func codeOf(err error) Code {
 	var se *Error
@@ -181,7 +190,7 @@ func codeOf(err error) Code {
 	case errors.As(err, &verr), errors.As(err, &uaerr), errors.As(err, &hnerr), errors.As(err, &cierr),
 		errors.Is(err, ErrRevoked), errors.Is(err, ErrRevocationUnknown), errors.Is(err, ErrRejected):
 		return CodeVerify
-	case errors.As(err, &alert), errors.As(err, &recErr):
+	case errors.As(err, &alert), errors.As(err, &recErr), isRemoteAlert(err):
 		return CodeHandshake
 	case errors.Is(err, context.Canceled):
 		return Code(syscall.ECANCELED)
