@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 // The fixtures are made once per test binary by the real tools: openssl
@@ -59,25 +61,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// needTool finds an external tool, skipping the test when it is missing
-// outside CI and failing in CI.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed: %v", name, err)
-	}
-	return path
-}
-
 // fixtures returns the directory with the fixture files, building it on first use.
 func fixtures(t testing.TB) string {
 	t.Helper()
-	needTool(t, "openssl")
-	needTool(t, "keytool")
+	testpeer.Tool(t, "openssl")
+	testpeer.Tool(t, "keytool")
 	fixtureOnce.Do(func() {
 		fixtureDir, fixtureErr = os.MkdirTemp("", "certs-fixtures-")
 		if fixtureErr == nil {

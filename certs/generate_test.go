@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 func writePEM(t *testing.T, dir, name string, c *Certificate) string {
@@ -25,7 +27,7 @@ func writePEM(t *testing.T, dir, name string, c *Certificate) string {
 
 func TestGenerate(t *testing.T) {
 	t.Parallel()
-	needTool(t, "openssl")
+	testpeer.Tool(t, "openssl")
 	ca, err := Generate(GenerateOptions{IsCA: true, CommonName: "Test CA"})
 	if err != nil {
 		t.Fatal(err)

@@ -411,6 +411,16 @@ func (c *Conn) handle(ev event) {
 		}
 	case evCall:
 		ev.fn()
+	case evPeerClosed:
+		if c.holdClose(ev) {
+			return
+		}
+		c.deliver()
+		c.flushFramer()
+		if c.holdClose(ev) { // a DataIn hook paused the connection
+			return
+		}
+		c.closeWith(0, "OK", false)
 	case evClosed:
 		c.mu.Lock()
 		if c.paused && !c.stopData && (len(c.inbox) > 0 || c.buffered() > 0) {
@@ -428,6 +438,18 @@ func (c *Conn) handle(ev event) {
 		}
 		c.s.removeConn(c)
 	}
+}
+
+// holdClose keeps a peer's close for ProcessData when the connection is
+// paused with received data waiting, so that nothing is lost.
+func (c *Conn) holdClose(ev event) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paused && !c.stopData && (len(c.inbox) > 0 || c.buffered() > 0) {
+		c.closePending = &ev
+		return true
+	}
+	return false
 }
 
 func (c *Conn) isStopped() bool {
@@ -611,4 +633,12 @@ func (h *connHandler) OnClose(err error) {
 	c.q.post(event{kind: evClosed, err: e})
 }
 
-var _ engine.Handler = (*connHandler)(nil)
+// OnPeerClose: the client closed its sending side. The data it sent before
+// is delivered (the partial last record too) and the answers DataIn queues
+// are sent before the connection is closed.
+func (h *connHandler) OnPeerClose() {
+	c := (*Conn)(h)
+	c.q.post(event{kind: evPeerClosed})
+}
+
+var _ engine.PeerCloseHandler = (*connHandler)(nil)

@@ -10,14 +10,15 @@ import (
 type eventKind uint8
 
 const (
-	evRequest eventKind = iota // ConnectionRequest, then Start
-	evOpen                     // handshake done: Connected + ReadyToSend
-	evData                     // received bytes are waiting in the inbox
-	evReady                    // ReadyToSend after a would-block
-	evError                    // Error
-	evStatus                   // SSLStatus
-	evClosed                   // the engine closed the connection
-	evCall                     // run fn (TLS hooks from the handshake)
+	evRequest    eventKind = iota // ConnectionRequest, then Start
+	evOpen                        // handshake done: Connected + ReadyToSend
+	evData                        // received bytes are waiting in the inbox
+	evReady                       // ReadyToSend after a would-block
+	evError                       // Error
+	evStatus                      // SSLStatus
+	evPeerClosed                  // the client closed its side; answers may still go out
+	evClosed                      // the engine closed the connection
+	evCall                        // run fn (TLS hooks from the handshake)
 )
 
 type event struct {

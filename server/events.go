@@ -43,6 +43,10 @@ type Events struct {
 	// OnDisconnected is the last event of a connection: status 0 and "OK"
 	// for an orderly close by either side, otherwise the seed's code (for
 	// example 10054 reset by peer, 10060 timed out, 276 handshake failure).
+	// When the client closes its side first (TCP FIN, TLS close_notify),
+	// OnDataIn still receives everything it sent, the unterminated last
+	// record included (eol=false), and what those hooks Send is delivered
+	// before the server closes the connection gracefully.
 	OnDisconnected func(c *Conn, statusCode int, description string)
 
 	// OnError reports errors during data delivery or the handshake; c is

@@ -7,11 +7,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 func TestLocalBindingAndPort(t *testing.T) {
 	t.Parallel()
-	want := freePort(t)
+	want := testpeer.FreePort(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -145,6 +145,17 @@ func newError(op string, err error) *Error {
 	return &Error{Code: codeOf(err), Op: op, Err: err}
 }
 
+// isAlert reports whether err is a TLS alert: one the peer sent, such as a
+// TLS 1.3 server's "certificate required" that arrives on the first read
+// after the client's side of the handshake ended, or one crypto/tls sent,
+// such as its refusal of a renegotiation. crypto/tls reports those as a
+// *net.OpError with Op "remote error" or "local error" around an
+// unexported type.
+func isAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && (op.Op == "remote error" || op.Op == "local error")
+}
+
 // codeOf maps an error from the net and tls packages to a seed code.
 func codeOf(err error) Code {
 	var se *Error
@@ -157,7 +168,6 @@ func codeOf(err error) Code {
 	var cierr x509.CertificateInvalidError
 	var alert tls.AlertError
 	var recErr tls.RecordHeaderError
-	var opErr *net.OpError
 	switch {
 	case err == nil:
 		return CodeNone
@@ -182,12 +192,7 @@ func codeOf(err error) Code {
 	case errors.As(err, &verr), errors.As(err, &uaerr), errors.As(err, &hnerr), errors.As(err, &cierr),
 		errors.Is(err, ErrRevoked), errors.Is(err, ErrRevocationUnknown), errors.Is(err, ErrRejected):
 		return CodeVerify
-	case errors.As(err, &alert), errors.As(err, &recErr):
-		return CodeHandshake
-	case errors.As(err, &opErr) && (opErr.Op == "local error" || opErr.Op == "remote error"):
-		// crypto/tls reports the alerts it sends (and, before Go 1.21,
-		// those it receives) this way: a TLS failure, such as a refused
-		// renegotiation, not a socket one.
+	case errors.As(err, &alert), errors.As(err, &recErr), isAlert(err):
 		return CodeHandshake
 	case errors.Is(err, context.Canceled):
 		return Code(syscall.ECANCELED)

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -158,5 +159,45 @@ func TestErrorText(t *testing.T) {
 	}
 	if errors.Is(e, &Error{Code: CodeInvalidState}) {
 		t.Error("codes differ but errors.Is matched")
+	}
+}
+
+// A TLS 1.3 server that refuses the missing client certificate says so
+// with an alert on the client's first read: code 276, not 100.
+func TestRemoteAlertCode(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := p.serverConfig(t)
+	cfg.ClientAuth = tls.RequireAnyClientCert
+	cfg.MinVersion = tls.VersionTLS13
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		_ = tls.Server(c, cfg).Handshake()
+	}()
+	defer func() { <-done }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := Dial(ctx, Config{Address: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Secure: true,
+		TLS: TLSOptions{Config: &tls.Config{RootCAs: p.pool}}})
+	if err == nil {
+		defer s.Close()
+		s.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = s.Read(make([]byte, 1))
+	}
+	var se *Error
+	if !errors.As(err, &se) || se.Code != CodeHandshake || !errors.Is(err, ErrHandshake) {
+		t.Fatalf("refused client certificate: %v, want code %d", err, CodeHandshake)
 	}
 }

@@ -1,112 +1,18 @@
 package socket
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/testpeer"
 	"github.com/tlskit/tlskit/tlsconf"
 )
-
-// requireTool finds an external program; it skips the test when it is
-// missing, except in CI.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed: %v", name, err)
-	}
-	return path
-}
-
-// freePort returns a port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startServer runs a TLS server tool on a free port and waits until its
-// output contains ready; it retries on another port when the tool exits
-// first (the port was taken in between). The process is killed at cleanup.
-func startServer(t *testing.T, tool, ready string, args func(port int) []string) int {
-	t.Helper()
-	port, _ := startServerStdin(t, tool, ready, args)
-	return port
-}
-
-// startServerStdin is startServer that also returns the tool's standard
-// input, for tools driven by commands typed at them (openssl s_server).
-func startServerStdin(t *testing.T, tool, ready string, args func(port int) []string) (int, io.Writer) {
-	t.Helper()
-	path := requireTool(t, tool)
-	var lastOut string
-	for range 3 {
-		port := freePort(t)
-		cmd := exec.Command(path, args(port)...)
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = cmd.Stdout
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		found := make(chan bool, 1)
-		var out strings.Builder
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			signalled := false
-			for sc.Scan() {
-				if !signalled {
-					out.WriteString(sc.Text() + "\n")
-					if strings.Contains(sc.Text(), ready) {
-						signalled = true
-						found <- true
-					}
-				}
-			}
-			if !signalled {
-				found <- false
-			}
-			io.Copy(io.Discard, stdout)
-		}()
-		select {
-		case ok := <-found:
-			if ok {
-				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-				return port, stdin
-			}
-		case <-time.After(15 * time.Second):
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-		lastOut = out.String()
-	}
-	t.Fatalf("%s did not start: %s", tool, lastOut)
-	return 0, nil
-}
 
 // interopFiles writes the server's certificate, chain and key, the root and
 // a client certificate as PEM files.
@@ -168,7 +74,7 @@ func TestOpenSSLServer(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			port := startServer(t, "openssl", "ACCEPT", sServer(tt.version))
+			_, port := testpeer.StartServer(t, "openssl", "ACCEPT", sServer(tt.version))
 			s, err := dial(t, port, TLSOptions{MinimumVersion: "TLS1.2", MaximumVersion: "TLS1.3"})
 			if err != nil {
 				t.Fatal(err)
@@ -184,7 +90,7 @@ func TestOpenSSLServer(t *testing.T) {
 
 	t.Run("version range refused", func(t *testing.T) {
 		t.Parallel()
-		port := startServer(t, "openssl", "ACCEPT", sServer("-tls1_2"))
+		_, port := testpeer.StartServer(t, "openssl", "ACCEPT", sServer("-tls1_2"))
 		_, err := dial(t, port, TLSOptions{ConnectionType: tlsconf.TLSv13})
 		if !errors.Is(err, ErrHandshake) {
 			t.Fatalf("TLS 1.3 only against a TLS 1.2 server: %v", err)
@@ -193,7 +99,7 @@ func TestOpenSSLServer(t *testing.T) {
 
 	t.Run("client certificate required", func(t *testing.T) {
 		t.Parallel()
-		port := startServer(t, "openssl", "ACCEPT", sServer("-Verify", "2", "-CAfile", f.root, "-tls1_3"))
+		_, port := testpeer.StartServer(t, "openssl", "ACCEPT", sServer("-Verify", "2", "-CAfile", f.root, "-tls1_3"))
 		s, err := dial(t, port, TLSOptions{CertificateFile: f.clientBoth})
 		if err != nil {
 			t.Fatal(err)
@@ -216,7 +122,7 @@ func TestOpenSSLServer(t *testing.T) {
 
 	t.Run("ALPN", func(t *testing.T) {
 		t.Parallel()
-		port := startServer(t, "openssl", "ACCEPT", sServer("-alpn", "foo,bar"))
+		_, port := testpeer.StartServer(t, "openssl", "ACCEPT", sServer("-alpn", "foo,bar"))
 		s, err := dial(t, port, TLSOptions{Settings: tlsconf.Settings{NextProtos: []string{"bar", "baz"}}})
 		if err != nil {
 			t.Fatal(err)
@@ -231,7 +137,7 @@ func TestOpenSSLServer(t *testing.T) {
 	for _, version := range []string{"-tls1_2", "-tls1_3"} {
 		t.Run("session resumption "+version, func(t *testing.T) {
 			t.Parallel()
-			port := startServer(t, "openssl", "ACCEPT", sServer(version))
+			_, port := testpeer.StartServer(t, "openssl", "ACCEPT", sServer(version))
 			s := New(Config{Address: "127.0.0.1", Port: port, Secure: true,
 				TLS: TLSOptions{CA: [][]byte{p.root.Raw}, Settings: tlsconf.Settings{ReuseSession: true}}})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -267,7 +173,7 @@ func TestGnuTLSServer(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			port := startServer(t, "gnutls-serv", "listening", func(port int) []string {
+			_, port := testpeer.StartServer(t, "gnutls-serv", "listening", func(port int) []string {
 				return []string{"--port", strconv.Itoa(port), "--echo", "--x509certfile", chain,
 					"--x509keyfile", f.key, "--priority", tt.priority}
 			})

@@ -3,11 +3,11 @@ package socket
 import (
 	"context"
 	"errors"
-	"io"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/testpeer"
 	"github.com/tlskit/tlskit/tlsconf"
 )
 
@@ -28,7 +28,7 @@ func TestOpenSSLRenegotiation(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			port, stdin := startServerStdin(t, "openssl", "ACCEPT", func(port int) []string {
+			srv, port := testpeer.StartServer(t, "openssl", "ACCEPT", func(port int) []string {
 				return []string{"s_server", "-accept", "127.0.0.1:" + strconv.Itoa(port),
 					"-cert", f.cert, "-key", f.key, "-cert_chain", f.inter, "-tls1_2"}
 			})
@@ -43,9 +43,9 @@ func TestOpenSSLRenegotiation(t *testing.T) {
 
 			// s_server treats a line holding only "r" as its renegotiate
 			// command; the pause keeps it from reading both lines at once.
-			io.WriteString(stdin, "r\n")
+			srv.Write(t, "r\n")
 			time.Sleep(time.Second)
-			io.WriteString(stdin, "after renegotiation\n")
+			srv.Write(t, "after renegotiation\n")
 
 			s.SetReadDeadline(time.Now().Add(10 * time.Second))
 			var got []byte

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 const revokedSerial = 999_999
@@ -109,7 +111,7 @@ func TestRevocationModes(t *testing.T) {
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	r.p = newPKIWithURLs(t, srv.URL+"/crl/inter", srv.URL+"/ocsp/inter")
-	unreachable := "http://127.0.0.1:" + strconv.Itoa(freePort(t))
+	unreachable := "http://127.0.0.1:" + strconv.Itoa(testpeer.FreePort(t))
 
 	type outcome int
 	const (

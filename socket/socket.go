@@ -58,6 +58,7 @@ type Socket struct {
 	listener    net.Listener
 	handshaking bool
 	userClosed  bool            // Close was called: net.Conn reads fail with net.ErrClosed
+	writeShut   bool            // CloseWrite was called: sends fail, reads go on
 	changed     chan struct{}   // closed and replaced on every change of state or buffers
 	stop        chan struct{}   // closed to stop the I/O goroutines of the current connection
 	io          *sync.WaitGroup // the I/O goroutines of the current connection
@@ -144,6 +145,7 @@ func (s *Socket) begin(op string, st State) error {
 	}
 	s.state = st
 	s.userClosed = false
+	s.writeShut = false
 	s.rbuf.Reset()
 	s.sbuf.Reset()
 	s.rerr, s.werr, s.lastErr = nil, nil, nil

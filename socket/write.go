@@ -126,6 +126,8 @@ func (s *Socket) sendableLocked(op string) error {
 		return net.ErrClosed
 	case s.werr != nil:
 		return newError(op, s.werr)
+	case s.writeShut && s.state == StateConnected:
+		return &Error{Code: CodeInvalidState, Op: op, Err: errWriteShut}
 	case s.state != StateConnected:
 		return &Error{Code: CodeInvalidState, Op: op, Err: fmt.Errorf("socket is %s", s.state)}
 	}

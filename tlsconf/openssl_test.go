@@ -18,23 +18,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 // Interop with OpenSSL (Debian 12: OpenSSL 3.0). OpenSSL 3.0 has no
 // ML-KEM, so the X25519MLKEM768 group is tested Go-to-Go only
 // (TestHandshakeGroups).
-
-func needOpenSSL(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("openssl not found in CI")
-		}
-		t.Skip("openssl not installed")
-	}
-	return path
-}
 
 // goServer serves TLS with cfg on 127.0.0.1:0: each connection is
 // handshaken, reported on the returned channel, sent "hello\n" and
@@ -83,7 +73,7 @@ func goServer(t *testing.T, cfg *tls.Config) (string, <-chan serverResult) {
 // output is kept.
 func sClient(t *testing.T, addr string, args ...string) (string, bool) {
 	t.Helper()
-	openssl := needOpenSSL(t)
+	openssl := testpeer.Tool(t, "openssl")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	argv := []string{"s_client", "-connect", addr, "-servername", "localhost", "-ign_eof"}
@@ -275,7 +265,7 @@ func TestOpenSSLClientCiphers(t *testing.T) {
 // and returns its address. The server is stopped at cleanup.
 func sServer(t *testing.T, cert tls.Certificate, args ...string) string {
 	t.Helper()
-	openssl := needOpenSSL(t)
+	openssl := testpeer.Tool(t, "openssl")
 	dir := t.TempDir()
 	var chain []byte
 	for _, der := range cert.Certificate {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/certs"
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 // runCLI runs tlskit in-process with args and returns what it printed.
@@ -36,19 +37,9 @@ func mustCLI(t *testing.T, args ...string) string {
 	return out
 }
 
-func needOpenSSL(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("openssl not installed")
-		}
-		t.Fatal(err)
-	}
-}
-
 func openssl(t *testing.T, args ...string) string {
 	t.Helper()
-	needOpenSSL(t)
+	testpeer.Tool(t, "openssl")
 	out, err := exec.Command("openssl", args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -112,7 +103,7 @@ func TestCertNewDefaults(t *testing.T) {
 
 func TestCertNewCASigned(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	testpeer.Tool(t, "openssl")
 	dir := t.TempDir()
 	ca, caKey := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-key.pem")
 	mustCLI(t, "cert", "new", "--ca", "--out-cert", ca, "--out-key", caKey)
@@ -141,7 +132,7 @@ func TestCertNewCASigned(t *testing.T) {
 
 func TestCertShow(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	testpeer.Tool(t, "openssl")
 	dir := t.TempDir()
 	certPath, keyPath, pfx := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem"), filepath.Join(dir, "c.pfx")
 	mustCLI(t, "cert", "new", "show.test", "--out-cert", certPath, "--out-key", keyPath)
@@ -198,7 +189,7 @@ func TestCertShow(t *testing.T) {
 
 func TestCertConvert(t *testing.T) {
 	t.Parallel()
-	needOpenSSL(t)
+	testpeer.Tool(t, "openssl")
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
 	mustCLI(t, "cert", "new", "--ca", "--out-cert", p("ca.pem"), "--out-key", p("ca-key.pem"))

@@ -3,7 +3,8 @@
 //
 // Usage examples:
 //
-//	tlskit serve                         # WebSocket-over-TLS echo on 127.0.0.1:8443
+//	tlskit serve                         # TLS echo on 127.0.0.1:8443, generated certificate
+//	tlskit connect tls://127.0.0.1:8443 --insecure
 //	tlskit cert new localhost 127.0.0.1  # writes a certificate and key
 //	tlskit cert show server.pfx --password secret
 package main

@@ -10,6 +10,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCertCmd())
+	root.AddCommand(newServeCmd(), newConnectCmd(), newCertCmd())
 	return root
 }

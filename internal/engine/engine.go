@@ -170,3 +170,16 @@ type Handler interface {
 	// orderly close, otherwise what ended it (read or write error, timeout).
 	OnClose(err error)
 }
+
+// A PeerCloseHandler is a Handler that answers data received just before
+// the peer's orderly close (EOF: a TCP FIN, or a TLS close_notify). Instead
+// of closing such a connection at once, which would refuse the answers,
+// the engine calls OnPeerClose (after the last OnData) and waits for the
+// handler to call Close or Reset; OnClose follows as usual. Handlers
+// without it have the connection closed gracefully by the engine.
+type PeerCloseHandler interface {
+	Handler
+	// OnPeerClose must not block; it may call Close or Reset at once or
+	// later, from any goroutine.
+	OnPeerClose()
+}

@@ -193,7 +193,12 @@ func (c *conn) readLoop(buf []byte) error {
 func (c *conn) finish(readErr error) {
 	c.mu.Lock()
 	local := c.byUs
-	if !c.closing {
+	if pc, ok := c.h.(engine.PeerCloseHandler); ok && !c.closing && readErr == io.EOF {
+		// The handler answers what arrived before the EOF, then closes.
+		c.mu.Unlock()
+		pc.OnPeerClose()
+		c.mu.Lock()
+	} else if !c.closing {
 		c.startCloseLocked(c.peerLinger)
 	}
 	for !c.shut && !c.reset && c.werr == nil {

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/tlskit/tlskit/certs"
+	"github.com/tlskit/tlskit/internal/testpeer"
+)
+
+// runMainEnv makes the test binary run main instead of the tests, so that
+// the tests run the real command as a child process (signals included).
+const runMainEnv = "TLSKIT_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// tlskit starts the command with args as a child process.
+func tlskit(t *testing.T, args ...string) *testpeer.Proc {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testpeer.Start(t, []string{runMainEnv + "=1"}, exe, args...)
+	p.Name = "tlskit " + strings.Join(args, " ")
+	return p
+}
+
+// served is a running tlskit serve.
+type served struct {
+	*testpeer.Proc
+	url         string
+	fingerprint string // "" for plain servers
+}
+
+// serve starts tlskit serve on a port of 127.0.0.1 that the system picks and
+// reads the URL (and fingerprint) it prints. It is stopped with SIGINT, and
+// must exit 0, when the test ends.
+func serve(t *testing.T, args ...string) *served {
+	t.Helper()
+	p := tlskit(t, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	s := &served{Proc: p, url: p.StdoutLines(t, 1)[0]}
+	if strings.HasPrefix(s.url, "tls://") {
+		s.fingerprint = strings.TrimPrefix(p.StdoutLines(t, 2)[1], "FingerprintSHA256: ")
+	}
+	p.WaitStderr(t, "msg=listening")
+	t.Cleanup(func() {
+		p.Signal(t, syscall.SIGINT)
+		if code := p.Wait(t); code != 0 {
+			t.Errorf("serve exited with %d after SIGINT\n%s", code, p.Output())
+		}
+	})
+	return s
+}
+
+// connect runs tlskit connect with input on stdin until it ends.
+func connect(t *testing.T, input string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	p := tlskit(t, append([]string{"connect"}, args...)...)
+	p.Write(t, input)
+	p.CloseStdin()
+	code = p.Wait(t)
+	return p.Stdout(), p.Stderr(), code
+}
+
+// field returns the value of the "Name: value" line of out, "" if none.
+func field(out, name string) string {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// testCerts is a CA with a server and a client certificate, as PEM files.
+type testCerts struct {
+	ca, caKey           string
+	server, serverKey   string
+	client, clientKey   string
+	serverCert          *certs.Certificate
+	other, otherKey     string // a self-signed localhost certificate nobody trusts
+	otherFingerprint256 string
+}
+
+func newTestCerts(t *testing.T) *testCerts {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name string, o certs.GenerateOptions) (certPath, keyPath string, c *certs.Certificate) {
+		c, err := certs.Generate(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		certPEM, keyPEM, err := c.EncodePEM()
+		if err != nil {
+			t.Fatal(err)
+		}
+		certPath, keyPath = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
+		if err := os.WriteFile(certPath, certPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(keyPath, keyPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return certPath, keyPath, c
+	}
+	var tc testCerts
+	var ca, other *certs.Certificate
+	tc.ca, tc.caKey, ca = write("ca", certs.GenerateOptions{IsCA: true, CommonName: "tlskit test CA"})
+	tc.server, tc.serverKey, tc.serverCert = write("server", certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1"}, Issuer: ca})
+	tc.client, tc.clientKey, _ = write("client", certs.GenerateOptions{CommonName: "test client", Issuer: ca})
+	tc.other, tc.otherKey, other = write("other", certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1"}})
+	tc.otherFingerprint256 = other.FingerprintSHA256
+	return &tc
+}

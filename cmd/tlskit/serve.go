@@ -1,0 +1,330 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tlskit/tlskit/certs"
+	"github.com/tlskit/tlskit/tlsconf"
+)
+
+// Defaults of serve.
+const (
+	defaultServeProto   = "tls"
+	defaultServeListen  = "127.0.0.1:8443"
+	defaultShutdownWait = 5 * time.Second
+)
+
+// serveProto is one protocol serve speaks: adding a protocol is adding an
+// entry to serveProtos.
+type serveProto struct {
+	secure bool     // needs a certificate; the URL scheme is the protocol's name
+	modes  []string // the --mode values it accepts, the first is the default
+	start  func(sc *serveConfig) (service, error)
+}
+
+// serveProtos is the table of protocols, by --proto name. It is never
+// modified.
+var serveProtos = map[string]serveProto{
+	"tcp": {secure: false, modes: socketModes, start: startSocketServer},
+	"tls": {secure: true, modes: socketModes, start: startSocketServer},
+}
+
+// service is a running server of any protocol.
+type service interface {
+	Addr() net.Addr
+	Shutdown(ctx context.Context) error
+	Close() error
+}
+
+// serveConfig is what a protocol's starter gets: the checked flags.
+type serveConfig struct {
+	proto            string
+	mode             string
+	host             string
+	port             int
+	useIPv6          int
+	tls              *tls.Config // nil for plain protocols, with ClientAuth set
+	maxConns         int
+	idleTimeout      time.Duration
+	handshakeTimeout time.Duration
+	engine           string
+	log              *slog.Logger
+}
+
+type serveFlags struct {
+	cert loadFlags
+	tlsFlags
+	proto            string
+	mode             string
+	listen           string
+	certFile         string
+	clientAuth       string
+	clientCA         string
+	maxConns         int
+	idleTimeout      time.Duration
+	handshakeTimeout time.Duration
+	shutdownWait     time.Duration
+	engine           string
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run an echo, line or broadcast server over TCP or TLS",
+		Long: `Run a server until Ctrl-C. The first line printed is the URL it serves, the
+second (for TLS) the SHA-256 fingerprint of its certificate; connections are
+logged to stderr. Without --cert the server uses a certificate generated in
+memory for localhost, 127.0.0.1 and ::1.
+
+Modes:
+  echo       every byte received is sent back as it arrives.
+  line       data is cut into lines ending in "\n"; each line is sent back,
+             with its "\n", once it is complete ("\r\n" comes back as "\r\n").
+             A line longer than 2048 bytes is sent back in pieces of at most
+             2048 bytes. An unterminated last line is sent back when the client
+             ends its side of the connection, which the server then closes.
+  broadcast  data is cut into lines as in line mode and every line received
+             is sent to every connection, the sender included. A connection
+             that does not read fast enough (64 KiB queued) is disconnected.
+
+In every mode the server closes a connection once the client has ended its
+side (TCP FIN or TLS close_notify) and the answers are sent. Ctrl-C (SIGINT)
+or SIGTERM stops listening, lets queued answers go out for up to
+--shutdown-timeout, closes every connection and exits with status 0.`,
+		Example: `  tlskit serve                                   # TLS echo on 127.0.0.1:8443
+  tlskit serve --proto tcp --mode line --listen 127.0.0.1:7000
+  tlskit serve --mode broadcast --listen :8443 --max-conns 100
+  tlskit serve --cert server.pfx --password secret --alpn h2,http/1.1
+  tlskit serve --cert cert.pem --key key.pem --client-auth require --client-ca ca.pem
+  tlskit serve --listen 127.0.0.1:0 --keylog keys.log   # port chosen by the system`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.proto, "proto", defaultServeProto, "protocol: "+strings.Join(slices.Sorted(maps.Keys(serveProtos)), ", "))
+	fl.StringVar(&f.mode, "mode", "echo", "what the server does with data: echo, line or broadcast")
+	fl.StringVar(&f.listen, "listen", defaultServeListen, "address to listen on, HOST:PORT (port 0: the system picks; :PORT every IPv4 interface, [::]:PORT every IPv6 one)")
+	fl.StringVar(&f.certFile, "cert", "", "certificate and key in any format (PEM, PFX, JKS, ...; default: generated in memory)")
+	f.cert.register(cmd, "certificate store")
+	fl.StringVar(&f.clientAuth, "client-auth", "none", "client certificates: none, request (verified against --client-ca when given) or require")
+	fl.StringVar(&f.clientCA, "client-ca", "", "CA certificates (any format) that client certificates must chain to")
+	f.tlsFlags.register(cmd)
+	fl.IntVar(&f.maxConns, "max-conns", 0, "most simultaneous connections (default 1000, -1: no limit)")
+	fl.DurationVar(&f.idleTimeout, "idle-timeout", 0, "disconnect connections idle this long (default: never)")
+	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "TLS handshake inactivity limit")
+	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
+	fl.StringVar(&f.engine, "engine", "", `I/O engine: "portable" (default)`)
+	return cmd
+}
+
+// tlsOnlyFlags are serve's flags that make no sense without TLS.
+var tlsOnlyFlags = append([]string{"cert", "key", "password", "subject", "store-type",
+	"client-auth", "client-ca", "handshake-timeout"}, tlsFlagNames...)
+
+// check rejects unknown values and conflicting flags before anything starts.
+func (f *serveFlags) check(cmd *cobra.Command, p serveProto) error {
+	if !slices.Contains(p.modes, f.mode) {
+		return fmt.Errorf("--mode %q: --proto %s takes %s", f.mode, f.proto, strings.Join(p.modes, ", "))
+	}
+	if !p.secure {
+		for _, name := range tlsOnlyFlags {
+			if cmd.Flags().Changed(name) {
+				return fmt.Errorf("--%s needs TLS, but --proto %s is plain: use --proto tls", name, f.proto)
+			}
+		}
+		return nil
+	}
+	switch f.clientAuth {
+	case "none":
+		if f.clientCA != "" {
+			return errors.New("--client-ca has no effect with --client-auth none: add --client-auth request or require")
+		}
+	case "request":
+	case "require":
+		if f.clientCA == "" {
+			return errors.New("--client-auth require needs --client-ca FILE, the CA that issued the client certificates")
+		}
+	default:
+		return fmt.Errorf("--client-auth %q: use none, request or require", f.clientAuth)
+	}
+	if f.certFile == "" {
+		for _, name := range []string{"key", "password", "subject", "store-type"} {
+			if cmd.Flags().Changed(name) {
+				return fmt.Errorf("--%s needs --cert", name)
+			}
+		}
+	}
+	if f.handshakeTimeout < 0 || f.idleTimeout < 0 || f.shutdownWait < 0 {
+		return errors.New("timeouts must not be negative")
+	}
+	return nil
+}
+
+func runServe(cmd *cobra.Command, f *serveFlags) error {
+	p, ok := serveProtos[f.proto]
+	if !ok {
+		return fmt.Errorf("--proto %q: use %s", f.proto, strings.Join(slices.Sorted(maps.Keys(serveProtos)), ", "))
+	}
+	if !cmd.Flags().Changed("mode") {
+		f.mode = p.modes[0]
+	}
+	if err := f.check(cmd, p); err != nil {
+		return err
+	}
+	host, port, useIPv6, err := parseListen(f.listen)
+	if err != nil {
+		return err
+	}
+	sc := &serveConfig{
+		proto: f.proto, mode: f.mode, host: host, port: port, useIPv6: useIPv6,
+		maxConns: f.maxConns, idleTimeout: f.idleTimeout,
+		handshakeTimeout: f.handshakeTimeout, engine: f.engine,
+		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
+	}
+	var cert *certs.Certificate
+	if p.secure {
+		if cert, err = f.certificate(); err != nil {
+			return err
+		}
+		if sc.tls, err = f.serverTLS(cert); err != nil {
+			return err
+		}
+		defer tlsconf.Close(sc.tls)
+		if f.keyLog != "" {
+			sc.log.Warn("TLS secrets are written to the key log: anyone who reads it can decrypt the traffic", "file", f.keyLog)
+		}
+	}
+	svc, err := p.start(sc)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	out := cmd.OutOrStdout()
+	url := serveURL(f.proto, svc.Addr())
+	fmt.Fprintln(out, url)
+	if cert != nil {
+		fmt.Fprintf(out, "FingerprintSHA256: %s\n", cert.FingerprintSHA256)
+	}
+	sc.log.Info("listening", "url", url, "mode", f.mode, "stop", "Ctrl-C")
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	<-ctx.Done()
+	stop() // a second Ctrl-C ends the process at once
+	sc.log.Info("shutting down", "wait", f.shutdownWait)
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownWait)
+	defer cancel()
+	if err := svc.Shutdown(sctx); err != nil {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		sc.log.Warn("connections still busy after the shutdown timeout were reset")
+	}
+	sc.log.Info("stopped")
+	return nil
+}
+
+// certificate loads --cert or generates one for the local host.
+func (f *serveFlags) certificate() (*certs.Certificate, error) {
+	if f.certFile != "" {
+		return f.cert.load(f.certFile)
+	}
+	return certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1", "::1"}})
+}
+
+// serverTLS builds the server's TLS configuration from the flags.
+func (f *serveFlags) serverTLS(cert *certs.Certificate) (*tls.Config, error) {
+	s, err := f.settings()
+	if err != nil {
+		return nil, err
+	}
+	tc, err := cert.TLSCertificate()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := s.ServerConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Certificates = []tls.Certificate{tc}
+	if f.clientCA != "" {
+		// Only the given CAs, not the system roots, vouch for clients.
+		if cfg.ClientCAs, err = loadPool(f.clientCA, "--client-ca"); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case f.clientAuth == "require":
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	case f.clientAuth == "request" && f.clientCA != "":
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
+	case f.clientAuth == "request":
+		cfg.ClientAuth = tls.RequestClientCert
+	}
+	return cfg, nil
+}
+
+// parseListen splits HOST:PORT and chooses the address family: an IPv6
+// literal listens on IPv6, anything else on IPv4 (an empty host: every
+// IPv4 interface).
+func parseListen(s string) (host string, port, useIPv6 int, err error) {
+	host, ps, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("--listen %q: want HOST:PORT, such as 127.0.0.1:8443, [::1]:0 or :8443", s)
+	}
+	port, err = strconv.Atoi(ps)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, 0, fmt.Errorf("--listen %q: the port must be a number from 0 to 65535", s)
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.Is6() && !a.Is4In6() {
+		useIPv6 = 1
+	}
+	return host, port, useIPv6, nil
+}
+
+// serveURL is the URL clients use: the wildcard address becomes the
+// loopback address of its family.
+func serveURL(scheme string, a net.Addr) string {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return scheme + "://" + a.String()
+	}
+	ip := ap.Addr().Unmap()
+	switch {
+	case ip.IsUnspecified() && ip.Is4():
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	case ip.IsUnspecified():
+		ip = netip.IPv6Loopback()
+	}
+	return scheme + "://" + netip.AddrPortFrom(ip, ap.Port()).String()
+}
+
+// loadPool reads every certificate of a store (any format) into a pool.
+func loadPool(path, flag string) (*x509.CertPool, error) {
+	st, err := certs.LoadStore(path, certs.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	pool := x509.NewCertPool()
+	for _, c := range st.Certificates {
+		pool.AddCert(c.Leaf)
+	}
+	return pool, nil
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/tlskit/tlskit/server"
+)
+
+// socketModes are the --mode values of the tcp and tls protocols.
+var socketModes = []string{"echo", "line", "broadcast"}
+
+// sendTimeout bounds how long echo and line mode wait for a client that
+// does not read its replies before disconnecting it.
+const sendTimeout = 30 * time.Second
+
+// startSocketServer starts a tcp or tls server (package server) in the
+// configured mode.
+func startSocketServer(sc *serveConfig) (service, error) {
+	var srv *server.Server
+	opts := server.Options{
+		LocalHost:          sc.host,
+		LocalPort:          sc.port,
+		UseIPv6:            sc.useIPv6,
+		ConnectionBacklog:  128,
+		MaxConnections:     sc.maxConns,
+		DefaultIdleTimeout: sc.idleTimeout,
+		TcpNoDelay:         true,
+		TLSConfig:          sc.tls,
+		Engine:             sc.engine,
+		Events:             logEvents(sc.log),
+	}
+	if sc.tls != nil {
+		opts.DefaultConnectionTimeout = sc.handshakeTimeout
+	}
+	switch sc.mode {
+	case "echo":
+		opts.DefaultTimeout = sendTimeout
+		opts.Events.OnDataIn = func(c *server.Conn, text []byte, _ bool) {
+			send(sc.log, c, text)
+		}
+	case "line":
+		opts.DefaultEOL = []byte("\n")
+		opts.DefaultTimeout = sendTimeout
+		opts.Events.OnDataIn = func(c *server.Conn, text []byte, eol bool) {
+			send(sc.log, c, withEOL(text, eol))
+		}
+	case "broadcast":
+		// Sends never block: one slow reader must not stall everyone.
+		opts.DefaultEOL = []byte("\n")
+		opts.Events.OnDataIn = func(_ *server.Conn, text []byte, eol bool) {
+			msg := withEOL(text, eol)
+			for c := range srv.Connections() {
+				if c.Connected() {
+					send(sc.log, c, msg)
+				}
+			}
+		}
+	}
+	srv, err := server.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.StartListening(); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+// withEOL adds back the "\n" the line framing removed.
+func withEOL(text []byte, eol bool) []byte {
+	if !eol {
+		return text
+	}
+	return append(append(make([]byte, 0, len(text)+1), text...), '\n')
+}
+
+// send queues p on c; a connection that cannot take it (it does not read)
+// is disconnected, so that no data is silently lost for it.
+func send(log *slog.Logger, c *server.Conn, p []byte) {
+	if _, err := c.Send(p); err != nil {
+		if errors.Is(err, server.ErrNotConnected) {
+			return
+		}
+		log.Warn("disconnecting a client that does not read", "id", c.ConnectionID(), "err", err)
+		c.Reset()
+	}
+}
+
+// logEvents logs each connection's life to log.
+func logEvents(log *slog.Logger) server.Events {
+	return server.Events{
+		OnConnected: func(c *server.Conn, _ int, _ string) {
+			attrs := []any{"id", c.ConnectionID(), "remote", c.RemoteAddr().String()}
+			if info, ok := c.TLS(); ok {
+				attrs = append(attrs, "version", info.Version, "cipher", info.CipherSuite,
+					"group", info.KeyExchange)
+				if info.ALPN != "" {
+					attrs = append(attrs, "alpn", info.ALPN)
+				}
+				if info.ServerName != "" {
+					attrs = append(attrs, "sni", info.ServerName)
+				}
+				if info.Resumed {
+					attrs = append(attrs, "resumed", true)
+				}
+				if len(info.PeerCertificates) > 0 {
+					attrs = append(attrs, "client", info.PeerCertificates[0].Subject.String())
+				}
+			}
+			log.Info("connected", attrs...)
+		},
+		OnDisconnected: func(c *server.Conn, status int, description string) {
+			log.Info("disconnected", "id", c.ConnectionID(), "status", status, "reason", description)
+		},
+		OnError: func(c *server.Conn, err *server.Error) {
+			if c == nil {
+				log.Error("server error", "err", err)
+				return
+			}
+			log.Warn("connection error", "id", c.ConnectionID(), "code", err.Code, "err", strings.TrimSpace(err.Error()))
+		},
+	}
+}

@@ -1,0 +1,440 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
+)
+
+// tlskit connect against tlskit serve: what goes in comes back, the
+// client half-closes at the end of stdin and exits 0 when the server closes.
+func TestServeConnect(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	for _, tt := range []struct {
+		name        string
+		serve       []string
+		connect     []string
+		input, want string
+		verified    string // the Verified line connect prints; "" for plain
+	}{
+		{name: "tcp echo", serve: []string{"--proto", "tcp"},
+			input: "hello\nworld", want: "hello\nworld"},
+		{name: "tcp line", serve: []string{"--proto", "tcp", "--mode", "line"},
+			input: "one\r\ntwo\nlast", want: "one\r\ntwo\nlast"},
+		{name: "tls echo, generated certificate", serve: nil, connect: []string{"--insecure"},
+			input: "secret\n", want: "secret\n", verified: "NO: --insecure accepts any certificate; this connection is NOT secure"},
+		{name: "tls line, CA-signed certificate", serve: []string{"--mode", "line", "--cert", tc.server, "--key", tc.serverKey},
+			connect: []string{"--ca", tc.ca}, input: "a\nb\n", want: "a\nb\n", verified: "yes"},
+		{name: "tls ALPN and TLS 1.2", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--alpn", "x-test,h2", "--tls-max", "1.2"},
+			connect: []string{"--ca", tc.ca, "--alpn", "h2"}, input: "x", want: "x", verified: "yes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, tt.serve...)
+			stdout, stderr, code := connect(t, tt.input, append([]string{s.url}, tt.connect...)...)
+			if code != 0 || stdout != tt.want {
+				t.Fatalf("connect exited %d with stdout %q, want 0 and %q\n%s", code, stdout, tt.want, stderr)
+			}
+			if !strings.Contains(stderr, "Closed by the server") {
+				t.Errorf("connect did not report the server's close:\n%s", stderr)
+			}
+			if tt.verified == "" {
+				if strings.Contains(stderr, "Version:") {
+					t.Errorf("a plain connection printed TLS details:\n%s", stderr)
+				}
+				return
+			}
+			if got := field(stderr, "Verified"); got != tt.verified {
+				t.Errorf("Verified: %q, want %q", got, tt.verified)
+			}
+			if got := field(stderr, "FingerprintSHA256"); got != s.fingerprint || got == "" {
+				t.Errorf("connect saw certificate %q, serve printed %q", got, s.fingerprint)
+			}
+			if strings.Contains(tt.name, "TLS 1.2") {
+				if v, a := field(stderr, "Version"), field(stderr, "ALPN"); v != "TLS1.2" || a != "h2" {
+					t.Errorf("Version %q ALPN %q, want TLS1.2 and h2\n%s", v, a, stderr)
+				}
+				s.WaitStderr(t, "alpn=h2")
+			}
+		})
+	}
+}
+
+// In line mode nothing comes back before the end of the line; in echo
+// mode every byte comes back as it arrives.
+func TestServeLineVersusEcho(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"echo", "line"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, "--proto", "tcp", "--mode", mode)
+			c := tlskit(t, "connect", s.url)
+			c.WaitStderr(t, "Connected to")
+			c.Write(t, "ab")
+			if mode == "echo" {
+				c.WaitStdout(t, "ab")
+			} else {
+				time.Sleep(300 * time.Millisecond)
+				if out := c.Stdout(); out != "" {
+					t.Fatalf("line mode answered %q before the end of the line", out)
+				}
+			}
+			c.Write(t, "c\n")
+			c.WaitStdout(t, "abc\n")
+			c.CloseStdin()
+			if code := c.Wait(t); code != 0 || c.Stdout() != "abc\n" {
+				t.Fatalf("exit %d, stdout %q\n%s", code, c.Stdout(), c.Output())
+			}
+		})
+	}
+}
+
+// In broadcast mode every line reaches every client, the sender included.
+func TestServeBroadcast(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		proto   string
+		connect []string
+	}{
+		{proto: "tcp"},
+		{proto: "tls", connect: []string{"--insecure"}},
+	} {
+		t.Run(tt.proto, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, "--proto", tt.proto, "--mode", "broadcast")
+			a := tlskit(t, append([]string{"connect", s.url}, tt.connect...)...)
+			b := tlskit(t, append([]string{"connect", s.url}, tt.connect...)...)
+			a.WaitStderr(t, "Connected to")
+			b.WaitStderr(t, "Connected to")
+			s.WaitStderr(t, "msg=connected id=2")
+			a.Write(t, "from a\n")
+			b.WaitStdout(t, "from a\n")
+			a.WaitStdout(t, "from a\n")
+			b.Write(t, "from b\n")
+			a.WaitStdout(t, "from b\n")
+			b.WaitStdout(t, "from b\n")
+			for _, c := range []*testpeer.Proc{a, b} {
+				c.CloseStdin()
+				if code := c.Wait(t); code != 0 || c.Stdout() != "from a\nfrom b\n" {
+					t.Errorf("%s: exit %d, stdout %q", c.Name, code, c.Stdout())
+				}
+			}
+		})
+	}
+}
+
+// openssl s_client against tlskit serve with --client-auth require.
+func TestServeClientAuthOpenSSL(t *testing.T) {
+	t.Parallel()
+	openssl := testpeer.Tool(t, "openssl")
+	tc := newTestCerts(t)
+	s := serve(t, "--proto", "tls", "--cert", tc.server, "--key", tc.serverKey,
+		"--client-auth", "require", "--client-ca", tc.ca)
+	addr := strings.TrimPrefix(s.url, "tls://")
+	sClient := func(args ...string) *testpeer.Proc {
+		return testpeer.Start(t, nil, openssl, append([]string{"s_client", "-connect", addr,
+			"-servername", "localhost", "-CAfile", tc.ca, "-verify_return_error", "-brief"}, args...)...)
+	}
+
+	t.Run("presented", func(t *testing.T) {
+		c := sClient("-cert", tc.client, "-key", tc.clientKey)
+		c.Write(t, "ping\n")
+		c.WaitStdout(t, "ping\n")
+		c.CloseStdin()
+		c.Wait(t)
+		s.WaitStderr(t, `client="CN=test client,O=tlskit"`)
+	})
+	for _, tt := range []struct {
+		name      string
+		args      []string
+		serverLog string
+	}{
+		{name: "missing", serverLog: "client didn't provide a certificate"},
+		{name: "untrusted", args: []string{"-cert", tc.other, "-key", tc.otherKey}, serverLog: "certificate signed by unknown authority"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := sClient(tt.args...)
+			c.Write(t, "ping\n")
+			c.CloseStdin()
+			c.Wait(t)
+			if strings.Contains(c.Stdout(), "ping") {
+				t.Fatalf("the server answered a client whose certificate is %s:\n%s", tt.name, c.Output())
+			}
+			s.WaitStderr(t, tt.serverLog)
+		})
+	}
+}
+
+// SIGINT and SIGTERM shut the server down gracefully: open connections are
+// closed, the process exits 0.
+func TestServeSignals(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			p := tlskit(t, "serve", "--proto", "tcp", "--listen", "127.0.0.1:0")
+			url := p.StdoutLines(t, 1)[0]
+			c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "tcp://"), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			client := tlskit(t, "connect", url) // stdin stays open
+			client.WaitStderr(t, "Connected to")
+			p.WaitStderr(t, "msg=connected id=2")
+			p.Signal(t, sig)
+			if code := p.Wait(t); code != 0 {
+				t.Fatalf("exit %d after %v\n%s", code, sig, p.Output())
+			}
+			if code := client.Wait(t); code != 0 || !strings.Contains(client.Stderr(), "Closed by the server") {
+				t.Errorf("connect exited %d when the server stopped\n%s", code, client.Output())
+			}
+			if !strings.Contains(p.Stderr(), "msg=stopped") {
+				t.Errorf("no stop message:\n%s", p.Stderr())
+			}
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if n, err := c.Read(make([]byte, 1)); err != io.EOF {
+				t.Fatalf("the open connection got %d bytes, %v; want EOF", n, err)
+			}
+		})
+	}
+}
+
+// README's first command: with no flags serve is a TLS echo server on
+// 127.0.0.1:8443 with a generated certificate (the port is not bound here).
+func TestServeDefaults(t *testing.T) {
+	t.Parallel()
+	cmd := newServeCmd()
+	for name, want := range map[string]string{
+		"proto": "tls", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "",
+		"client-auth": "none", "handshake-timeout": "10s", "tls-min": "1.2", "tls-max": "1.3",
+	} {
+		if got := cmd.Flags().Lookup(name).DefValue; got != want {
+			t.Errorf("--%s defaults to %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--proto", "udp"}, `--proto "udp": use tcp, tls`},
+		{[]string{"--mode", "chat"}, `--mode "chat": --proto tls takes echo, line, broadcast`},
+		{[]string{"--proto", "tcp", "--cert", tc.server}, "--cert needs TLS, but --proto tcp is plain"},
+		{[]string{"--proto", "tcp", "--alpn", "h2"}, "--alpn needs TLS"},
+		{[]string{"--proto", "tcp", "--client-auth", "require"}, "--client-auth needs TLS"},
+		{[]string{"--client-ca", tc.ca}, "--client-ca has no effect with --client-auth none"},
+		{[]string{"--client-auth", "require"}, "--client-auth require needs --client-ca FILE"},
+		{[]string{"--client-auth", "maybe"}, `--client-auth "maybe": use none, request or require`},
+		{[]string{"--key", tc.serverKey}, "--key needs --cert"},
+		{[]string{"--listen", "8443"}, `--listen "8443": want HOST:PORT`},
+		{[]string{"--listen", "127.0.0.1:99999"}, "port must be a number from 0 to 65535"},
+		{[]string{"--tls-min", "1.3", "--tls-max", "1.2"}, "--tls-min 1.3 is above --tls-max 1.2"},
+		{[]string{"--tls-min", "ssl3"}, `--tls-min "ssl3"`},
+		{[]string{"--engine", "epoll", "--listen", "127.0.0.1:0"}, "epoll"},
+		{[]string{"--cert", tc.ca}, "private key"},
+		{[]string{"extra"}, "unknown command"},
+	} {
+		_, err := runCLI(t, append([]string{"serve"}, tt.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("serve %v: %v, want an error containing %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// --client-auth request asks for a certificate but lets clients without one
+// in; with --client-ca the certificate given must verify.
+func TestServeClientAuthRequest(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	s := serve(t, "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request", "--client-ca", tc.ca)
+	if out, _, code := connect(t, "anonymous", s.url, "--ca", tc.ca); code != 0 || out != "anonymous" {
+		t.Fatalf("a client without a certificate: exit %d, %q", code, out)
+	}
+	if out, _, code := connect(t, "known", s.url, "--ca", tc.ca, "--cert", tc.client, "--key", tc.clientKey); code != 0 || out != "known" {
+		t.Fatalf("a client with a certificate: exit %d, %q", code, out)
+	}
+	s.WaitStderr(t, `client="CN=test client,O=tlskit"`)
+	// Go clients send no certificate the server's CA list does not name;
+	// openssl sends it anyway, and the server must refuse it.
+	c := testpeer.Start(t, nil, testpeer.Tool(t, "openssl"), "s_client", "-brief", "-connect", strings.TrimPrefix(s.url, "tls://"),
+		"-CAfile", tc.ca, "-cert", tc.other, "-key", tc.otherKey)
+	c.Write(t, "stranger\n")
+	c.CloseStdin()
+	c.Wait(t)
+	if strings.Contains(c.Stdout(), "stranger") {
+		t.Fatalf("a client with an untrusted certificate was answered:\n%s", c.Output())
+	}
+	s.WaitStderr(t, "certificate signed by unknown authority")
+}
+
+// --keylog on both sides writes the same NSS key log lines.
+func TestServeConnectKeyLog(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	dir := t.TempDir()
+	serverLog, clientLog := filepath.Join(dir, "server.keys"), filepath.Join(dir, "client.keys")
+	s := serve(t, "--cert", tc.server, "--key", tc.serverKey, "--keylog", serverLog)
+	s.WaitStderr(t, "anyone who reads it can decrypt the traffic")
+	if out, _, code := connect(t, "x", s.url, "--ca", tc.ca, "--keylog", clientLog); code != 0 || out != "x" {
+		t.Fatalf("exit %d, %q", code, out)
+	}
+	read := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	server, client := read(serverLog), read(clientLog)
+	if !regexp.MustCompile(`(?m)^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$`).MatchString(server) || server != client {
+		t.Fatalf("key logs differ or are not in the NSS format:\nserver:\n%s\nclient:\n%s", server, client)
+	}
+}
+
+// --cert takes any format: PEM certificate and key in one file, PFX with
+// its password.
+func TestServeCertificateFiles(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	both := filepath.Join(t.TempDir(), "both.pem")
+	certPEM, keyPEM, err := tc.serverCert.EncodePEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(both, append(certPEM, keyPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s := serve(t, "--cert", both); s.fingerprint != tc.serverCert.FingerprintSHA256 {
+		t.Fatalf("serve uses %s, the PEM file holds %s", s.fingerprint, tc.serverCert.FingerprintSHA256)
+	}
+
+	pfx := filepath.Join(t.TempDir(), "server.pfx")
+	pfxData, err := tc.serverCert.EncodePFX("s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pfx, pfxData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, "--cert", pfx, "--password", "s3cret")
+	if s.fingerprint != tc.serverCert.FingerprintSHA256 {
+		t.Fatalf("serve uses %s, the PFX holds %s", s.fingerprint, tc.serverCert.FingerprintSHA256)
+	}
+	if _, err := runCLI(t, "serve", "--cert", pfx, "--password", "wrong", "--listen", "127.0.0.1:0"); err == nil {
+		t.Fatal("a wrong PFX password was accepted")
+	}
+}
+
+func TestServeIPv6(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	ln.Close()
+	p := tlskit(t, "serve", "--proto", "tcp", "--listen", "[::1]:0")
+	url := p.StdoutLines(t, 1)[0]
+	if !strings.HasPrefix(url, "tcp://[::1]:") {
+		t.Fatalf("URL %q, want tcp://[::1]:PORT", url)
+	}
+	if out, _, code := connect(t, "v6", url); code != 0 || out != "v6" {
+		t.Fatalf("over IPv6: exit %d, %q", code, out)
+	}
+	p.Signal(t, syscall.SIGINT)
+	p.Wait(t)
+}
+
+// --max-conns, --idle-timeout and --handshake-timeout close connections.
+func TestServeLimits(t *testing.T) {
+	t.Parallel()
+	dialServe := func(t *testing.T, s *served) net.Conn {
+		t.Helper()
+		addr := s.url[strings.Index(s.url, "://")+3:]
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	closedWithin := func(t *testing.T, c net.Conn, d time.Duration) {
+		t.Helper()
+		c.SetReadDeadline(time.Now().Add(d))
+		if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("connection still open after %v: %v", d, err)
+		}
+	}
+
+	t.Run("max-conns", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "tcp", "--max-conns", "1")
+		first := dialServe(t, s)
+		s.WaitStderr(t, "msg=connected id=1")
+		// The second is reset at once, sometimes before connect returns.
+		if second, err := net.DialTimeout("tcp", strings.TrimPrefix(s.url, "tcp://"), 5*time.Second); err == nil {
+			defer second.Close()
+			closedWithin(t, second, 5*time.Second)
+		}
+		first.Write([]byte("still served"))
+		first.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(first, make([]byte, len("still served"))); err != nil {
+			t.Fatalf("the first connection: %v", err)
+		}
+	})
+	t.Run("idle-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "tcp", "--idle-timeout", "300ms")
+		closedWithin(t, dialServe(t, s), 5*time.Second)
+		s.WaitStderr(t, "status=10060")
+	})
+	t.Run("handshake-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--handshake-timeout", "300ms")
+		closedWithin(t, dialServe(t, s), 5*time.Second) // never sends a ClientHello
+		s.WaitStderr(t, "status=10060")
+	})
+}
+
+func TestServeListenAddress(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		listen  string
+		host    string
+		port    int
+		useIPv6 int
+	}{
+		{listen: "127.0.0.1:8443", host: "127.0.0.1", port: 8443},
+		{listen: ":0", host: "", port: 0},
+		{listen: "[::1]:9", host: "::1", port: 9, useIPv6: 1},
+		{listen: "[::]:9", host: "::", port: 9, useIPv6: 1},
+		{listen: "localhost:9", host: "localhost", port: 9},
+	} {
+		host, port, useIPv6, err := parseListen(tt.listen)
+		if err != nil || host != tt.host || port != tt.port || useIPv6 != tt.useIPv6 {
+			t.Errorf("parseListen(%q) = %q, %d, %d, %v; want %q, %d, %d", tt.listen, host, port, useIPv6, err, tt.host, tt.port, tt.useIPv6)
+		}
+	}
+	for addr, want := range map[string]string{
+		"0.0.0.0:5": "tls://127.0.0.1:5", "[::]:5": "tls://[::1]:5", "[::ffff:127.0.0.1]:5": "tls://127.0.0.1:5", "10.1.2.3:5": "tls://10.1.2.3:5",
+	} {
+		if got := serveURL("tls", net.TCPAddrFromAddrPort(netip.MustParseAddrPort(addr))); got != want {
+			t.Errorf("serveURL(%s) = %s, want %s", addr, got, want)
+		}
+	}
+}
