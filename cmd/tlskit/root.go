@@ -11,5 +11,6 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newCertCmd())
+	root.AddCommand(newBenchCmd())
 	return root
 }

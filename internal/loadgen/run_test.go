@@ -1,9 +1,12 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	imagepng "image/png"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 )
@@ -321,5 +324,38 @@ func TestOptionErrors(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Options{}); !errors.Is(err, ErrNoTarget) {
 		t.Fatalf("empty URL: %v", err)
+	}
+}
+
+func TestWriteTableAndChart(t *testing.T) {
+	t.Parallel()
+	s := startEcho(t, 64)
+	res := runOK(t, Options{URL: "tcp://" + s.addr(), Conns: 2, Duration: 250 * time.Millisecond, ProgressInterval: 50 * time.Millisecond})
+	var tbl strings.Builder
+	if err := res.WriteTable(&tbl); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"connections  2 opened, 0 failed", "msg/s", "MB/s", "p99.9", "errors       none"} {
+		if !strings.Contains(tbl.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, tbl.String())
+		}
+	}
+	var png bytes.Buffer
+	if err := res.WriteChart(&png); err != nil {
+		t.Fatal(err)
+	}
+	img, err := imagepng.Decode(&png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() != 900 || img.Bounds().Dy() != 640 {
+		t.Fatalf("chart is %v", img.Bounds())
+	}
+
+	res.Errors = map[string]int64{"lost": 2, "corrupt": 1}
+	tbl.Reset()
+	res.WriteTable(&tbl)
+	if !strings.Contains(tbl.String(), "corrupt 1, lost 2") {
+		t.Errorf("errors by kind missing:\n%s", tbl.String())
 	}
 }
