@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -61,7 +62,9 @@ const (
 	marginB      = 40 // x tick labels and x label
 )
 
+// text draws s; basicfont has ASCII only, so µ is written as u.
 func (c *canvas) text(x, y int, s string, col color.Color) {
+	s = strings.ReplaceAll(s, "µ", "u")
 	d := font.Drawer{Dst: c.img, Src: image.NewUniform(col), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
 	d.DrawString(s)
 }

@@ -166,11 +166,13 @@ func (r *run) progressLoop(stop <-chan struct{}) {
 		last = now
 		recv, hs := r.received.Load(), r.allHandshakes.Load()
 		elapsed := r.since()
+		// The phase of a tick is the one its interval was mostly in.
+		mid := elapsed - int64(r.o.ProgressInterval)/2
 		phase := "measuring"
 		switch {
-		case elapsed < r.warmupEnd:
+		case mid < r.warmupEnd:
 			phase = "warmup"
-		case elapsed > r.end:
+		case mid > r.end:
 			phase = "draining"
 		}
 		s := Sample{
