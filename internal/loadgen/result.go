@@ -86,8 +86,10 @@ type Result struct {
 
 	// Errors counts failures by ErrorKind name; kinds that did not occur
 	// are absent.
-	Errors   map[string]int64 `json:"errors"`
-	Timeline []Sample         `json:"timeline"`
+	Errors map[string]int64 `json:"errors"`
+	// ErrorSamples holds the first error of each kind, for diagnosis.
+	ErrorSamples map[string]string `json:"error_samples,omitempty"`
+	Timeline     []Sample          `json:"timeline"`
 }
 
 // ErrorCount returns the number of errors of every kind.
@@ -134,6 +136,11 @@ func (res *Result) WriteTable(w io.Writer) error {
 			parts[i] = fmt.Sprintf("%s %d", k, res.Errors[k])
 		}
 		row("errors", "%s", strings.Join(parts, ", "))
+		for _, k := range kinds {
+			if msg := res.ErrorSamples[k]; msg != "" {
+				row("  first "+k, "%s", msg)
+			}
+		}
 	}
 	return tw.Flush()
 }
@@ -224,6 +231,12 @@ func (r *run) result() *Result {
 	for k := range numKinds {
 		if n := r.errs[k].Load(); n > 0 {
 			res.Errors[k.String()] = n
+		}
+		if msg := r.firstErr[k].Load(); msg != nil {
+			if res.ErrorSamples == nil {
+				res.ErrorSamples = map[string]string{}
+			}
+			res.ErrorSamples[k.String()] = *msg
 		}
 	}
 	return res

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type run struct {
 	handshakes           atomic.Int64 // inside the measured window
 	allHandshakes        atomic.Int64
 	errs                 [numKinds]atomic.Int64
+	firstErr             [numKinds]atomic.Pointer[string]
 	latency, handshake   Histogram
 
 	mu       sync.Mutex
@@ -57,9 +59,16 @@ type run struct {
 
 func (r *run) since() int64 { return int64(time.Since(r.t0)) }
 
-func (r *run) countErr(k ErrorKind, n int64) {
-	if r.ctx.Err() == nil {
-		r.errs[k].Add(n)
+// countErr counts n errors of kind k; the first error of each kind is
+// kept as an example for the report.
+func (r *run) countErr(k ErrorKind, n int64, err error) {
+	if r.ctx.Err() != nil || n <= 0 {
+		return
+	}
+	r.errs[k].Add(n)
+	if err != nil && r.firstErr[k].Load() == nil {
+		msg := err.Error()
+		r.firstErr[k].CompareAndSwap(nil, &msg)
 	}
 }
 
@@ -106,9 +115,9 @@ func (r *run) dial() (msgConn, bool) {
 		r.failed.Add(1)
 		var ke *kindError
 		if errors.As(err, &ke) {
-			r.countErr(ke.kind, 1)
+			r.countErr(ke.kind, 1, ke.err)
 		} else {
-			r.countErr(KindDial, 1)
+			r.countErr(KindDial, 1, err)
 		}
 		return nil, false
 	}
@@ -207,14 +216,14 @@ func (r *run) closedLoop(c msgConn) {
 		fillMessage(out, seq, now)
 		seq++
 		if err := c.WriteMsg(out); err != nil {
-			r.countErr(classifyIO(err), 1)
+			r.countErr(classifyIO(err), 1, err)
 			return
 		}
 		r.sent.Add(1)
 		c.SetReadDeadline(time.Now().Add(r.o.Timeout))
 		msg, err := c.ReadMsg(in)
 		if err != nil {
-			r.countErr(classifyIO(err), 1)
+			r.countErr(classifyIO(err), 1, err)
 			return
 		}
 		r.check(msg, &st)
@@ -238,7 +247,7 @@ func (r *run) openLoop(c msgConn, index int) {
 	)
 	fail := func(err error) {
 		if failed.CompareAndSwap(false, true) {
-			r.countErr(classifyIO(err), 1)
+			r.countErr(classifyIO(err), 1, err)
 			close(quit)
 		}
 		r.untrack(c)
@@ -326,7 +335,7 @@ func (r *run) check(msg []byte, st *seqState) int64 {
 	r.received.Add(1)
 	seq, sent, ok := parseMessage(msg)
 	if !ok || len(msg) != r.o.Size {
-		r.countErr(KindCorrupt, 1)
+		r.countErr(KindCorrupt, 1, fmt.Errorf("reply %d (%d bytes of %d): checksum or size mismatch", st.expect, len(msg), r.o.Size))
 		st.expect++
 		return 1
 	}
@@ -336,7 +345,7 @@ func (r *run) check(msg []byte, st *seqState) int64 {
 		// A late message is reordered; one never skipped is a duplicate,
 		// reported under the same kind.
 		delete(st.missing, seq)
-		r.countErr(KindReordered, 1)
+		r.countErr(KindReordered, 1, fmt.Errorf("message %d arrived after message %d", seq, st.expect-1))
 		return 0
 	case seq > st.expect:
 		gap := seq - st.expect
@@ -346,7 +355,7 @@ func (r *run) check(msg []byte, st *seqState) int64 {
 		}
 		for s := st.expect; s < seq; s++ {
 			if len(st.missing) >= maxMissing {
-				r.countErr(KindLost, int64(seq-s))
+				r.countErr(KindLost, int64(seq-s), fmt.Errorf("messages %d..%d were skipped", s, seq-1))
 				break
 			}
 			st.missing[s] = struct{}{}
@@ -364,7 +373,10 @@ func (r *run) check(msg []byte, st *seqState) int64 {
 
 // finish counts the messages still missing when a connection ends as lost.
 func (r *run) finish(st *seqState) {
-	r.countErr(KindLost, int64(len(st.missing)))
+	for seq := range st.missing {
+		r.countErr(KindLost, int64(len(st.missing)), fmt.Errorf("message %d never came back (a later one did)", seq))
+		return
+	}
 }
 
 // handshakeLoop connects, handshakes and closes until the run ends.

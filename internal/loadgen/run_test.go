@@ -151,6 +151,11 @@ func TestDetectsMisbehavingServer(t *testing.T) {
 			if !maps.Equal(res.Errors, want) {
 				t.Fatalf("errors %v, want %v", res.Errors, want)
 			}
+			for k := range want {
+				if res.ErrorSamples[k] == "" {
+					t.Errorf("no example of the %s errors: %v", k, res.ErrorSamples)
+				}
+			}
 			waitFor(t, "the server's count to match the bench's", func() bool { return s.echoed.Load() == res.Received })
 		})
 	}
@@ -169,6 +174,21 @@ func TestDetectsReorder(t *testing.T) {
 		t.Fatalf("sent %d received %d", res.Sent, res.Received)
 	}
 	waitFor(t, "the server's count to match the bench's", func() bool { return s.echoed.Load() == res.Received })
+}
+
+func TestServerCloses(t *testing.T) {
+	t.Parallel()
+	for _, rate := range []float64{0, 100} {
+		const conns = 3
+		s := startEcho(t, 64, withCloseAt(4))
+		res := runOK(t, Options{URL: "tcp://" + s.addr(), Conns: conns, Rate: rate, Duration: 300 * time.Millisecond})
+		if want := map[string]int64{"closed": conns}; !maps.Equal(res.Errors, want) {
+			t.Fatalf("rate %v: errors %v, want %v", rate, res.Errors, want)
+		}
+		if res.Received != 4*conns {
+			t.Fatalf("rate %v: received %d, want 4 per connection", rate, res.Received)
+		}
+	}
 }
 
 func TestRefusedPort(t *testing.T) {

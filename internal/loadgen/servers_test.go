@@ -31,6 +31,9 @@ type echoServer struct {
 	mutate func(i int, msg []byte) bool
 	// swap, when positive, sends message swap+1 before message swap.
 	swap int
+	// closeAt, when positive, closes a stream connection instead of
+	// echoing its closeAt-th message.
+	closeAt int
 
 	echoed     atomic.Int64
 	handshakes atomic.Int64
@@ -46,8 +49,9 @@ type serverOpt func(*echoServer)
 func withTLS(cfg *tls.Config) serverOpt {
 	return func(s *echoServer) { s.ln = tls.NewListener(s.ln, cfg) }
 }
-func withWS() serverOpt        { return func(s *echoServer) { s.ws = true } }
-func withSwap(i int) serverOpt { return func(s *echoServer) { s.swap = i } }
+func withWS() serverOpt           { return func(s *echoServer) { s.ws = true } }
+func withSwap(i int) serverOpt    { return func(s *echoServer) { s.swap = i } }
+func withCloseAt(i int) serverOpt { return func(s *echoServer) { s.closeAt = i } }
 func withMutate(f func(int, []byte) bool) serverOpt {
 	return func(s *echoServer) { s.mutate = f }
 }
@@ -122,6 +126,9 @@ func (s *echoServer) serveStream(c net.Conn) {
 	var held []byte
 	for i := 0; ; i++ {
 		if _, err := io.ReadFull(r, msg); err != nil {
+			return
+		}
+		if s.closeAt > 0 && i == s.closeAt {
 			return
 		}
 		if !s.pass(i, msg) {

@@ -122,11 +122,19 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 		return sample{}, err
 	}
 	defer stopProcess(srv)
-	// The server prints one line once it is listening.
-	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
-		return sample{}, fmt.Errorf("server did not start: %w", err)
+	// The server prints "... listening on ADDR" once it is; libraries
+	// may log other lines to stdout before it.
+	rd := bufio.NewReader(stdout)
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			return sample{}, fmt.Errorf("server did not start: %w", err)
+		}
+		if strings.Contains(line, " listening on "+addr) {
+			break
+		}
 	}
-	go io.Copy(io.Discard, stdout)
+	go io.Copy(io.Discard, rd)
 	pid := srv.Process.Pid
 	url := s.Proto + "://" + addr
 	if s.Proto == "ws" {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,11 +24,12 @@ type summary struct {
 	peakMiB         float64
 	msgsByRound     []float64
 	errors          map[string]int64
+	samples         map[string]string // first error of each kind
 	connsFailed     int64
 }
 
 func summarize(r *serverResult, idle int) summary {
-	s := summary{name: r.s.Name, proto: r.s.Proto, ours: r.s.Ours, errors: map[string]int64{}}
+	s := summary{name: r.s.Name, proto: r.s.Proto, ours: r.s.Ours, errors: map[string]int64{}, samples: map[string]string{}}
 	var msgs, mbps, p50, p99, hs, idleMiB, per, peak []float64
 	for _, x := range r.samples {
 		msgs = append(msgs, x.echo.MsgsPerSec)
@@ -41,9 +44,15 @@ func summarize(r *serverResult, idle int) summary {
 		peak = append(peak, float64(x.peakKB)/1024)
 		for k, v := range x.echo.Errors {
 			s.errors[k] += v
+			if _, ok := s.samples[k]; !ok {
+				s.samples[k] = x.echo.ErrorSamples[k]
+			}
 		}
 		for k, v := range x.hs.Errors {
 			s.errors["handshake run: "+k] += v
+			if _, ok := s.samples["handshake run: "+k]; !ok {
+				s.samples["handshake run: "+k] = x.hs.ErrorSamples[k]
+			}
 		}
 		s.connsFailed += x.echo.ConnsFailed
 	}
@@ -146,6 +155,15 @@ func writeReport(c config, results []*serverResult, start time.Time) error {
 			p("| %s | %.0f | %s | %s | %.2f | %.0f | %.0f | %s | %.0f | %s | %.1f MiB | %.1f | %s | %.1f MiB | %s |\n",
 				s.name, s.msgs, ratio(s.msgs, base.msgs), strings.Join(rounds, " / "), s.mbps, s.p50, s.p99, ratio(s.p99, base.p99),
 				s.hs, ratio(s.hs, base.hs), s.idleMiB, s.kibPer, ratio(s.kibPer, base.kibPer), s.peakMiB, errorText(s))
+		}
+		p("\n")
+		for _, s := range sums {
+			if s.proto != proto {
+				continue
+			}
+			for _, k := range slices.Sorted(maps.Keys(s.samples)) {
+				p("- %s, %s (%d in all): first one was `%s`\n", s.name, k, s.errors[k], s.samples[k])
+			}
 		}
 		p("\n")
 	}
