@@ -38,11 +38,24 @@ func main() {
 	}
 }
 
+// loadAverage returns the 1-minute load average from /proc/loadavg: how
+// busy the machine was besides the comparison.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}
+
 func run() error {
 	var c config
 	var only string
 	flag.StringVar(&c.root, "root", "..", "the tlskit repository (where cmd/tlskit is)")
-	flag.IntVar(&c.rounds, "rounds", 2, "rounds; each runs every server once, in order")
+	flag.IntVar(&c.rounds, "rounds", 3, "rounds; each runs every server once, in order")
 	flag.IntVar(&c.conns, "conns", 50, "connections of the echo load")
 	flag.IntVar(&c.size, "size", 512, "message size of the echo load")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measured time of each echo load")
@@ -62,11 +75,12 @@ func run() error {
 		return fmt.Errorf("-rounds and -conns must be at least 1, -idle at least 0")
 	}
 	start := time.Now()
+	loadBefore := loadAverage()
 	results, err := measure(c)
 	if err != nil {
 		return err
 	}
-	if err := writeReport(c, results, start); err != nil {
+	if err := writeReport(c, results, start, loadBefore, loadAverage()); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s and %s in %s\n", c.out, c.chart, time.Since(start).Round(time.Second))

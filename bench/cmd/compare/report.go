@@ -112,7 +112,7 @@ func machine() string {
 	return fmt.Sprintf("%d cores (nproc), %s memory, %s, Linux %s, %s", runtime.NumCPU(), mem, model, kernel, runtime.Version())
 }
 
-func writeReport(c config, results []*serverResult, start time.Time) error {
+func writeReport(c config, results []*serverResult, start time.Time, loadBefore, loadAfter string) error {
 	sums := make([]summary, len(results))
 	for i, r := range results {
 		sums[i] = summarize(r, c.idle)
@@ -121,7 +121,7 @@ func writeReport(c config, results []*serverResult, start time.Time) error {
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	p("# Benchmarks: tlskit against peer libraries\n\n")
 	p("Measured %s by `bench/cmd/compare` in %s.\n\n", start.UTC().Format("2006-01-02 15:04 MST"), time.Since(start).Round(time.Second))
-	p("- Machine: %s.\n", machine())
+	p("- Machine: %s. Load average (1 min) %s before the run and %s after it: the machine was shared with other work, see below.\n", machine(), loadBefore, loadAfter)
 	p("- Load: `tlskit bench` with %d connections, %d-byte messages, one message in flight per connection "+
 		"(the next is sent when the echo arrives), %s measured after %s warmup; handshakes: %d connect/handshake/close loops for %s.\n",
 		c.conns, c.size, c.duration, c.warmup, c.hsConns, c.hsTime)
