@@ -55,6 +55,7 @@ handshakes/s and errors by kind. The exit status is 1 when any error occurred.`,
 	fl.BoolVar(&f.o.Handshakes, "handshakes", false, "measure connect+handshake+close per second instead of messages")
 	fl.IntVar(&f.o.SourceIPs, "source-ips", 0, "spread connections over 127.0.0.1..127.0.0.N (more local ports)")
 	fl.DurationVar(&f.o.Timeout, "timeout", 5*time.Second, "limit for a connect with its handshakes, and for each reply")
+	fl.IntVar(&f.o.ServerPID, "pid", 0, "process id of a local server whose memory (RSS, peak) to report (Linux)")
 	fl.BoolVar(&f.insecure, "insecure", false, "tls/wss: do not verify the server certificate (self-signed test servers)")
 	fl.StringVar(&f.caFile, "ca", "", "tls/wss: PEM file of the CA certificates to trust instead of the system's")
 	fl.StringVar(&f.jsonFile, "json", "", "write the full result as JSON to this file")

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -72,11 +73,11 @@ func TestBenchTCP(t *testing.T) {
 	addr := echoListener(t, nil)
 	jsonFile, chartFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.png")
 	out, status, err := runBench(t, context.Background(), "tcp://"+addr, "--conns", "3", "--size", "128",
-		"--duration", "1200ms", "--warmup", "200ms", "--json", jsonFile, "--chart", chartFile)
+		"--duration", "1200ms", "--warmup", "200ms", "--json", jsonFile, "--chart", chartFile, "--pid", strconv.Itoa(os.Getpid()))
 	if err != nil {
 		t.Fatalf("%v\n%s%s", err, status, out)
 	}
-	for _, want := range []string{"connections  3 opened, 0 failed", "msg/s", "MB/s", "p50", "p99.9", "errors       none", "wrote " + jsonFile, "wrote " + chartFile} {
+	for _, want := range []string{"connections    3 opened, 0 failed", "msg/s", "MB/s", "p50", "p99.9", "server memory", "errors         none", "wrote " + jsonFile, "wrote " + chartFile} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -43,6 +43,10 @@ type Options struct {
 	// TLSConfig is used for tls:// and wss:// (nil: system roots, the
 	// URL's host as server name). It is cloned, not modified.
 	TLSConfig *tls.Config
+	// ServerPID, when set, is a local server process whose memory is
+	// sampled every ProgressInterval and reported (Linux only: from
+	// /proc/PID/status). Run fails at once if it cannot be read.
+	ServerPID int
 	// Progress, when set, is called every ProgressInterval (default 1 s)
 	// from a goroutine of Run with the state so far. It must not block for
 	// long.

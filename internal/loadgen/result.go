@@ -29,6 +29,7 @@ type Sample struct {
 	MBPerSec         float64 `json:"mb_per_s"`
 	HandshakesPerSec float64 `json:"handshakes_per_s,omitempty"`
 	Warmup           bool    `json:"warmup,omitempty"`
+	ServerRSSKiB     int64   `json:"server_rss_kib,omitempty"`
 }
 
 // Percentiles summarises a latency histogram, in microseconds.
@@ -84,6 +85,11 @@ type Result struct {
 	HandshakesPerSec float64     `json:"handshakes_per_s"`
 	HandshakeLatency Percentiles `json:"handshake_latency"`
 
+	// ServerRSSKiB and ServerPeakKiB are the memory of Options.ServerPID
+	// at the end of the run (VmRSS) and its peak since it started (VmHWM).
+	ServerRSSKiB  int64 `json:"server_rss_kib,omitempty"`
+	ServerPeakKiB int64 `json:"server_peak_kib,omitempty"`
+
 	// Errors counts failures by ErrorKind name; kinds that did not occur
 	// are absent.
 	Errors map[string]int64 `json:"errors"`
@@ -122,6 +128,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 		row("messages", "%d of %d bytes (%d sent, %d received in all)", res.Messages, res.Size, res.Sent, res.Received)
 		row("throughput", "%.0f msg/s, %.2f MB/s", res.MsgsPerSec, res.MBPerSec)
 		lat("latency", res.Latency)
+	}
+	if res.ServerRSSKiB > 0 {
+		row("server memory", "%.1f MiB resident at the end, %.1f MiB peak", float64(res.ServerRSSKiB)/1024, float64(res.ServerPeakKiB)/1024)
 	}
 	if len(res.Errors) == 0 {
 		row("errors", "none")
@@ -189,6 +198,9 @@ func (r *run) progressLoop(stop <-chan struct{}) {
 			Warmup:           phase == "warmup",
 		}
 		s.MBPerSec = s.MsgsPerSec * float64(r.o.Size) / 1e6
+		if r.o.ServerPID != 0 {
+			s.ServerRSSKiB, _, _ = readProcMem(r.o.ServerPID)
+		}
 		lastRecv, lastHS = recv, hs
 		r.timeline = append(r.timeline, s)
 		if r.o.Progress != nil {
@@ -227,6 +239,9 @@ func (r *run) result() *Result {
 		res.MsgsPerSec = float64(res.Messages) / secs
 		res.MBPerSec = res.MsgsPerSec * float64(res.Size) / 1e6
 		res.HandshakesPerSec = float64(res.Handshakes) / secs
+	}
+	if r.o.ServerPID != 0 {
+		res.ServerRSSKiB, res.ServerPeakKiB, _ = readProcMem(r.o.ServerPID)
 	}
 	for k := range numKinds {
 		if n := r.errs[k].Load(); n > 0 {

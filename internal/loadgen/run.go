@@ -26,6 +26,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.ServerPID != 0 {
+		if _, _, err := readProcMem(o.ServerPID); err != nil {
+			return nil, &OptionError{Option: "pid", Msg: err.Error()}
+		}
+	}
 	r := &run{o: o, d: d, ctx: ctx, conns: make(map[msgConn]struct{})}
 	return r.do(), nil
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	imagepng "image/png"
 	"maps"
+	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -377,5 +379,28 @@ func TestWriteTableAndChart(t *testing.T) {
 	res.WriteTable(&tbl)
 	if !strings.Contains(tbl.String(), "corrupt 1, lost 2") {
 		t.Errorf("errors by kind missing:\n%s", tbl.String())
+	}
+}
+
+func TestServerMemory(t *testing.T) {
+	t.Parallel()
+	// The test's echo server runs in this process.
+	s := startEcho(t, 64)
+	res := runOK(t, Options{URL: "tcp://" + s.addr(), Duration: 250 * time.Millisecond, ProgressInterval: 50 * time.Millisecond, ServerPID: os.Getpid()})
+	if res.ServerRSSKiB <= 0 || res.ServerPeakKiB < res.ServerRSSKiB {
+		t.Fatalf("server memory %d KiB, peak %d KiB", res.ServerRSSKiB, res.ServerPeakKiB)
+	}
+	if len(res.Timeline) == 0 || res.Timeline[0].ServerRSSKiB <= 0 {
+		t.Fatalf("timeline has no memory samples: %+v", res.Timeline)
+	}
+	var tbl strings.Builder
+	res.WriteTable(&tbl)
+	if !strings.Contains(tbl.String(), "server memory") {
+		t.Fatalf("table:\n%s", tbl.String())
+	}
+	_, err := Run(context.Background(), Options{URL: "tcp://" + s.addr(), ServerPID: math.MaxInt32})
+	var oe *OptionError
+	if !errors.As(err, &oe) || oe.Option != "pid" {
+		t.Fatalf("missing process: %v", err)
 	}
 }

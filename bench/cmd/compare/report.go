@@ -157,15 +157,19 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 				s.hs, ratio(s.hs, base.hs), s.idleMiB, s.kibPer, ratio(s.kibPer, base.kibPer), s.peakMiB, errorText(s))
 		}
 		p("\n")
+		notes := 0
 		for _, s := range sums {
 			if s.proto != proto {
 				continue
 			}
 			for _, k := range slices.Sorted(maps.Keys(s.samples)) {
 				p("- %s, %s (%d in all): first one was `%s`\n", s.name, k, s.errors[k], s.samples[k])
+				notes++
 			}
 		}
-		p("\n")
+		if notes > 0 {
+			p("\n")
+		}
 	}
 	p("![msg/s and handshakes/s relative to the base, memory per idle connection](%s)\n\n", filepath.Base(c.chart))
 	p("## What the numbers mean\n\n")
