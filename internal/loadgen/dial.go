@@ -22,7 +22,12 @@ type msgConn interface {
 	// is exactly len(buf) bytes.
 	ReadMsg(buf []byte) ([]byte, error)
 	SetReadDeadline(t time.Time) error
+	// Close closes at once; it may be called while a read or write is
+	// blocked, to break it.
 	Close() error
+	// Shutdown closes as the protocol asks, waiting at most timeout for
+	// the peer; it is called only when nothing else uses the connection.
+	Shutdown(timeout time.Duration) error
 }
 
 // target is a parsed bench URL.
@@ -180,6 +185,9 @@ func (c *streamConn) WriteMsg(p []byte) error {
 	_, err := c.Conn.Write(p)
 	return err
 }
+
+// Shutdown closes the stream; for TLS, Close sends close_notify first.
+func (c *streamConn) Shutdown(time.Duration) error { return c.Close() }
 
 func (c *streamConn) ReadMsg(buf []byte) ([]byte, error) {
 	n, err := io.ReadFull(c.r, buf)

@@ -88,13 +88,20 @@ func (r *run) track(c msgConn) bool {
 	return true
 }
 
-func (r *run) untrack(c msgConn) {
+// untrack forgets c and closes it: gracefully when the run is done with
+// it and nothing else uses it, at once otherwise.
+func (r *run) untrack(c msgConn, graceful bool) {
 	r.mu.Lock()
 	_, ok := r.conns[c]
 	delete(r.conns, c)
 	r.mu.Unlock()
-	if ok {
-		r.open.Add(-1)
+	if !ok {
+		return
+	}
+	r.open.Add(-1)
+	if graceful && r.ctx.Err() == nil {
+		c.Shutdown(r.o.Timeout)
+	} else {
 		c.Close()
 	}
 }
@@ -163,7 +170,7 @@ func (r *run) do() *Result {
 	} else {
 		for i, c := range conns {
 			wg.Go(func() {
-				defer r.untrack(c)
+				defer r.untrack(c, true)
 				if r.o.Rate > 0 {
 					r.openLoop(c, i)
 				} else {
@@ -255,7 +262,7 @@ func (r *run) openLoop(c msgConn, index int) {
 			r.countErr(classifyIO(err), 1, err)
 			close(quit)
 		}
-		r.untrack(c)
+		r.untrack(c, false)
 	}
 	writerW.Go(func() {
 		defer func() {
@@ -405,6 +412,6 @@ func (r *run) handshakeLoop() {
 			r.handshakes.Add(1)
 			r.handshake.Record(time.Duration(now - begin))
 		}
-		r.untrack(c)
+		r.untrack(c, true)
 	}
 }

@@ -193,6 +193,20 @@ func TestServerCloses(t *testing.T) {
 	}
 }
 
+func TestWSClosingHandshake(t *testing.T) {
+	t.Parallel()
+	// Every WebSocket connection ends with a Close frame, echo and
+	// handshake runs alike.
+	for _, hs := range []bool{false, true} {
+		s := startEcho(t, 64, withWS())
+		res := runOK(t, Options{URL: "ws://" + s.addr() + "/", Conns: 3, Handshakes: hs, Duration: 200 * time.Millisecond})
+		if len(res.Errors) != 0 || res.ConnsOpened < 3 {
+			t.Fatalf("handshakes=%v: opened %d, errors %v", hs, res.ConnsOpened, res.Errors)
+		}
+		waitFor(t, "a Close frame from every connection", func() bool { return s.closes.Load() == res.ConnsOpened })
+	}
+}
+
 func TestRefusedPort(t *testing.T) {
 	t.Parallel()
 	for _, hs := range []bool{false, true} {

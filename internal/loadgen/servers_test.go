@@ -36,6 +36,7 @@ type echoServer struct {
 	closeAt int
 
 	echoed     atomic.Int64
+	closes     atomic.Int64 // WebSocket Close frames received
 	handshakes atomic.Int64
 	remotes    sync.Map // remote IP string -> true
 
@@ -200,6 +201,7 @@ func (s *echoServer) serveWS(c net.Conn) {
 				break
 			}
 			if ch.Header.Opcode == wsproto.OpClose {
+				s.closes.Add(1)
 				out, _ = enc.AppendClose(out[:0], wsproto.CloseNormal, "")
 				c.Write(out)
 				return

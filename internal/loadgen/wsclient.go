@@ -143,6 +143,28 @@ func (w *wsConn) ReadMsg(buf []byte) ([]byte, error) {
 	}
 }
 
+// Shutdown runs the closing handshake (RFC 6455 §7.1.1): send a Close
+// frame, read until the server's Close frame or the end of the stream,
+// and then close, so that the server, which closes the TCP connection
+// first, does not get a reset for a frame it sent after ours.
+func (w *wsConn) Shutdown(timeout time.Duration) error {
+	b, err := w.enc.AppendClose(nil, wsproto.CloseNormal, "")
+	if err != nil {
+		return w.Conn.Close()
+	}
+	// A server that answers at all answers within a round trip; do not
+	// let one that never does stall a handshake loop for long.
+	w.Conn.SetDeadline(time.Now().Add(min(timeout, time.Second)))
+	if _, err := w.Conn.Write(b); err == nil {
+		for {
+			if _, err := w.ReadMsg(nil); err != nil {
+				break // errServerClosed, EOF or the deadline
+			}
+		}
+	}
+	return w.Conn.Close()
+}
+
 // Close sends a normal Close frame, best effort and only when no write is
 // in progress (a blocked write means Close is breaking it), then closes.
 func (w *wsConn) Close() error {

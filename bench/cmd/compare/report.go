@@ -183,6 +183,8 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 		"TLS handshakes are full ones (no session resumption) with an ECDSA P-256 certificate.\n", c.hsConns)
 	p("- **KiB/conn** is what an idle connection costs the server process: goroutine stacks, buffers and TLS state. " +
 		"RSS includes what the Go runtime has not returned to the OS, so small differences are not meaningful.\n")
+	p("- The bench's WebSocket client ends every connection with the closing handshake (it sends a Close frame and waits for the server's), " +
+		"as RFC 6455 §7 asks; clients that just drop the TCP connection exercise less of a server.\n")
 	p("- **errors** are anything the bench detected: lost, reordered or corrupt messages, timeouts, failed connections. Every server here must show none.\n")
 	p("- The WebSocket servers are compared to gorilla/websocket until tlskit's WebSocket server lands: it will be one entry in `bench/servers` (`All`) and then becomes the base.\n")
 
