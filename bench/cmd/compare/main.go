@@ -22,6 +22,8 @@ type config struct {
 	size      int
 	duration  time.Duration
 	warmup    time.Duration
+	rate      float64       // messages/s per connection of the fixed-rate load; 0 skips it
+	rateTime  time.Duration // its measured time
 	hsConns   int
 	hsTime    time.Duration
 	idle      int
@@ -60,6 +62,8 @@ func run() error {
 	flag.IntVar(&c.size, "size", 512, "message size of the echo load")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measured time of each echo load")
 	flag.DurationVar(&c.warmup, "warmup", time.Second, "warmup of each echo load")
+	flag.Float64Var(&c.rate, "rate", 100, "messages/s per connection of the fixed-rate load (latency at equal load); 0 skips it")
+	flag.DurationVar(&c.rateTime, "rate-duration", 3*time.Second, "measured time of the fixed-rate load")
 	flag.IntVar(&c.hsConns, "handshake-conns", 2, "parallel loops of the handshake load")
 	flag.DurationVar(&c.hsTime, "handshake-duration", 2*time.Second, "measured time of each handshake load")
 	flag.IntVar(&c.idle, "idle", 1000, "idle connections held open while the server's memory is read")

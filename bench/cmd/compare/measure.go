@@ -24,8 +24,9 @@ import (
 // sample is what one round measured of one server.
 type sample struct {
 	echo, hs        *loadgen.Result
-	baseRSS, idleKB int64 // VmRSS at start and with c.idle connections open
-	peakKB          int64 // VmHWM after the echo load
+	paced           *loadgen.Result // fixed-rate load; nil when skipped
+	baseRSS, idleKB int64           // VmRSS at start and with c.idle connections open
+	peakKB          int64           // VmHWM after the echo load
 }
 
 // serverResult collects a server's samples over the rounds.
@@ -156,12 +157,23 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	if smp.peakKB, err = procStatus(pid, "VmHWM"); err != nil {
 		return smp, err
 	}
+	if c.rate > 0 {
+		paceArgs := []string{"--conns", strconv.Itoa(c.conns), "--size", strconv.Itoa(c.size), "--rate", strconv.FormatFloat(c.rate, 'g', -1, 64),
+			"--duration", c.rateTime.String(), "--warmup", "500ms"}
+		if smp.paced, err = bench(t, url, filepath.Join(t.dir, tag+"-rate.json"), paceArgs); err != nil {
+			return smp, err
+		}
+	}
 	hsArgs := []string{"--handshakes", "--conns", strconv.Itoa(c.hsConns), "--duration", c.hsTime.String(), "--warmup", "500ms"}
 	if smp.hs, err = bench(t, url, filepath.Join(t.dir, tag+"-hs.json"), hsArgs); err != nil {
 		return smp, err
 	}
-	fmt.Printf("   %.0f msg/s, p99 %.0fµs, %.0f handshakes/s, %d KiB idle with %d conns (%d KiB at start), peak %d KiB\n",
-		smp.echo.MsgsPerSec, smp.echo.Latency.P99, smp.hs.HandshakesPerSec, smp.idleKB, c.idle, smp.baseRSS, smp.peakKB)
+	var pacedP99 float64
+	if smp.paced != nil {
+		pacedP99 = smp.paced.Latency.P99
+	}
+	fmt.Printf("   %.0f msg/s, p99 %.0fµs (%.0fµs at a fixed rate), %.0f handshakes/s, %d KiB idle with %d conns (%d KiB at start), peak %d KiB\n",
+		smp.echo.MsgsPerSec, smp.echo.Latency.P99, pacedP99, smp.hs.HandshakesPerSec, smp.idleKB, c.idle, smp.baseRSS, smp.peakKB)
 	return smp, nil
 }
 

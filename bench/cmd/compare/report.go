@@ -19,6 +19,8 @@ type summary struct {
 	ours            bool
 	msgs, mbps      float64
 	p50, p99        float64
+	rateP50         float64 // fixed-rate load, 0 when skipped
+	rateP99         float64
 	hs              float64
 	idleMiB, kibPer float64
 	peakMiB         float64
@@ -30,8 +32,18 @@ type summary struct {
 
 func summarize(r *serverResult, idle int) summary {
 	s := summary{name: r.s.Name, proto: r.s.Proto, ours: r.s.Ours, errors: map[string]int64{}, samples: map[string]string{}}
-	var msgs, mbps, p50, p99, hs, idleMiB, per, peak []float64
+	var msgs, mbps, p50, p99, hs, idleMiB, per, peak, rp50, rp99 []float64
 	for _, x := range r.samples {
+		if x.paced != nil {
+			rp50 = append(rp50, x.paced.Latency.P50)
+			rp99 = append(rp99, x.paced.Latency.P99)
+			for k, v := range x.paced.Errors {
+				s.errors["rate run: "+k] += v
+				if _, ok := s.samples["rate run: "+k]; !ok {
+					s.samples["rate run: "+k] = x.paced.ErrorSamples[k]
+				}
+			}
+		}
 		msgs = append(msgs, x.echo.MsgsPerSec)
 		mbps = append(mbps, x.echo.MBPerSec)
 		p50 = append(p50, x.echo.Latency.P50)
@@ -59,6 +71,7 @@ func summarize(r *serverResult, idle int) summary {
 	s.msgs, s.mbps, s.p50, s.p99, s.hs = median(msgs), median(mbps), median(p50), median(p99), median(hs)
 	s.idleMiB, s.kibPer, s.peakMiB = median(idleMiB), median(per), median(peak)
 	s.msgsByRound = msgs
+	s.rateP50, s.rateP99 = median(rp50), median(rp99)
 	return s
 }
 
@@ -123,13 +136,13 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 	p("Measured %s by `bench/cmd/compare` in %s.\n\n", start.UTC().Format("2006-01-02 15:04 MST"), time.Since(start).Round(time.Second))
 	p("- Machine: %s. Load average (1 min) %s before the run and %s after it: the machine was shared with other work, see below.\n", machine(), loadBefore, loadAfter)
 	p("- Load: `tlskit bench` with %d connections, %d-byte messages, one message in flight per connection "+
-		"(the next is sent when the echo arrives), %s measured after %s warmup; handshakes: %d connect/handshake/close loops for %s.\n",
+		"(the next is sent when the echo arrives), %s measured after %s warmup; then the same connections at a fixed rate; handshakes: %d connect/handshake/close loops for %s.\n",
 		c.conns, c.size, c.duration, c.warmup, c.hsConns, c.hsTime)
 	p("- Memory: the server's VmRSS (from /proc/PID/status) with %d idle connections open, their handshakes done; "+
 		"per connection is (that − VmRSS at start) / %d; peak is VmHWM over the whole run.\n", c.idle, c.idle)
 	p("- %d rounds; each round starts every server afresh, one after the other (A B C, A B C), so drift on the machine hits all alike. Figures are medians over the rounds; the msg/s of each round are listed to show the spread.\n\n", c.rounds)
-	p("## Reproduce\n\n```sh\ncd bench && go run ./cmd/compare -rounds %d -conns %d -size %d -duration %s -warmup %s -idle %d\n```\n\n",
-		c.rounds, c.conns, c.size, c.duration, c.warmup, c.idle)
+	p("## Reproduce\n\n```sh\ncd bench && go run ./cmd/compare -rounds %d -conns %d -size %d -duration %s -warmup %s -rate %g -rate-duration %s -idle %d\n```\n\n",
+		c.rounds, c.conns, c.size, c.duration, c.warmup, c.rate, c.rateTime, c.idle)
 	p("One server by hand: `go run ./cmd/echoserver -impl gorilla -addr 127.0.0.1:9000` and, from the repository root, `go run ./cmd/tlskit bench ws://127.0.0.1:9000/ --conns %d --size %d --duration %s`.\n\n", c.conns, c.size, c.duration)
 
 	p("## Results\n\n")
@@ -142,8 +155,8 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 		}
 		base := sums[bi]
 		p("### %s (base: %s)\n\n", proto, base.name)
-		p("| server | msg/s | ratio | msg/s by round | MB/s | p50 µs | p99 µs | p99 ratio | handshakes/s | ratio | RSS idle, %d conns | KiB/conn | ratio | peak RSS | errors |\n", c.idle)
-		p("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		p("| server | msg/s | ratio | msg/s by round | MB/s | p50 µs | p99 µs | at %g/s: p50 µs | p99 µs | p99 ratio | handshakes/s | ratio | RSS idle, %d conns | KiB/conn | ratio | peak RSS | errors |\n", c.rate*float64(c.conns), c.idle)
+		p("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, s := range sums {
 			if s.proto != proto {
 				continue
@@ -152,8 +165,9 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 			for i, v := range s.msgsByRound {
 				rounds[i] = fmt.Sprintf("%.0f", v)
 			}
-			p("| %s | %.0f | %s | %s | %.2f | %.0f | %.0f | %s | %.0f | %s | %.1f MiB | %.1f | %s | %.1f MiB | %s |\n",
-				s.name, s.msgs, ratio(s.msgs, base.msgs), strings.Join(rounds, " / "), s.mbps, s.p50, s.p99, ratio(s.p99, base.p99),
+			p("| %s | %.0f | %s | %s | %.2f | %.0f | %.0f | %.0f | %.0f | %s | %.0f | %s | %.1f MiB | %.1f | %s | %.1f MiB | %s |\n",
+				s.name, s.msgs, ratio(s.msgs, base.msgs), strings.Join(rounds, " / "), s.mbps, s.p50, s.p99,
+				s.rateP50, s.rateP99, ratio(s.rateP99, base.rateP99),
 				s.hs, ratio(s.hs, base.hs), s.idleMiB, s.kibPer, ratio(s.kibPer, base.kibPer), s.peakMiB, errorText(s))
 		}
 		p("\n")
@@ -178,7 +192,9 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 		"compare the rounds of one server to see the spread. Absolute figures say little; ratios measured in the same run say more.\n", runtime.NumCPU())
 	p("- **msg/s** counts verified echoes (sequence number and CRC checked) per second of the measured window, summed over connections; " +
 		"with one message in flight per connection it is a round-trip rate, so it is bound by latency, not bandwidth. **MB/s** is that times the message size, one direction.\n")
-	p("- **p50/p99** are round-trip latencies from a log-linear histogram (0.8 %% precision).\n")
+	p("- **p50/p99** are round-trip latencies from a log-linear histogram (0.8 %% precision): first at full speed, where they mostly reflect queueing for the 2 cores, "+
+		"then at a fixed rate of %g msg/s per connection (%g msg/s in all, %s measured), the same load for every server, measured from the time each message was due. "+
+		"The p99 ratio is the fixed-rate one.\n", c.rate, c.rate*float64(c.conns), c.rateTime)
 	p("- **handshakes/s** is connect + TLS handshake or WebSocket upgrade + close, %d loops in parallel; for tcp it is connect and close only. "+
 		"TLS handshakes are full ones (no session resumption) with an ECDSA P-256 certificate.\n", c.hsConns)
 	p("- **KiB/conn** is what an idle connection costs the server process: goroutine stacks, buffers and TLS state. " +
