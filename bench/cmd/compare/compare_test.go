@@ -1,0 +1,73 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/tlskit/tlskit/internal/loadgen"
+)
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		in   []float64
+		want float64
+	}{
+		{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1}, 3}, {[]float64{9, 1, 5}, 5},
+	}
+	for _, tc := range tests {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestProcStatus(t *testing.T) {
+	rss, err := procStatus(os.Getpid(), "VmRSS")
+	if err != nil || rss <= 0 {
+		t.Fatalf("VmRSS %d, %v", rss, err)
+	}
+	if _, err := procStatus(os.Getpid(), "NoSuchField"); err == nil {
+		t.Fatal("missing field found")
+	}
+}
+
+func TestBaseAndRatios(t *testing.T) {
+	sums := []summary{
+		{name: "gnet", proto: "tcp", msgs: 150},
+		{name: "tlskit-tcp", proto: "tcp", ours: true, msgs: 100},
+		{name: "gorilla", proto: "ws", msgs: 80},
+		{name: "gws", proto: "ws", msgs: 120},
+	}
+	if b := baseOf(sums, "tcp"); sums[b].name != "tlskit-tcp" {
+		t.Errorf("tcp base %s, want tlskit's", sums[b].name)
+	}
+	if b := baseOf(sums, "ws"); sums[b].name != "gorilla" {
+		t.Errorf("ws base %s, want the first", sums[b].name)
+	}
+	if baseOf(sums, "tls") != -1 {
+		t.Error("a base for an absent protocol")
+	}
+	if got := ratio(150, 100); got != "1.50" {
+		t.Errorf("ratio %s", got)
+	}
+	if got := ratio(1, 0); got != "–" {
+		t.Errorf("ratio to zero %s", got)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	res := func(msgs float64, errs map[string]int64) *loadgen.Result {
+		return &loadgen.Result{MsgsPerSec: msgs, Errors: errs}
+	}
+	r := &serverResult{samples: []sample{
+		{echo: res(100, nil), hs: res(0, nil), baseRSS: 1000, idleKB: 3000},
+		{echo: res(300, map[string]int64{"lost": 2}), hs: res(0, nil), baseRSS: 1000, idleKB: 5000},
+	}}
+	s := summarize(r, 1000)
+	if s.msgs != 200 || s.kibPer != 3 || s.errors["lost"] != 2 || len(s.msgsByRound) != 2 {
+		t.Fatalf("summary %+v", s)
+	}
+	if errorText(s) != "lost 2" {
+		t.Fatalf("errors %q", errorText(s))
+	}
+}

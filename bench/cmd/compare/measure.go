@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tlskit/tlskit/bench/servers"
+	"github.com/tlskit/tlskit/internal/loadgen"
+)
+
+// sample is what one round measured of one server.
+type sample struct {
+	echo, hs        *loadgen.Result
+	paced           *loadgen.Result // fixed-rate load; nil when skipped
+	baseRSS, idleKB int64           // VmRSS at start and with c.idle connections open
+	peakKB          int64           // VmHWM after the echo load
+}
+
+// serverResult collects a server's samples over the rounds.
+type serverResult struct {
+	s       servers.Server
+	samples []sample
+}
+
+type tools struct {
+	dir, tlskit, echoserver string
+}
+
+func build(c config) (tools, error) {
+	dir, err := os.MkdirTemp("", "tlskit-compare-")
+	if err != nil {
+		return tools{}, err
+	}
+	t := tools{dir: dir, tlskit: filepath.Join(dir, "tlskit"), echoserver: filepath.Join(dir, "echoserver")}
+	steps := [][]string{
+		{"go", "build", "-C", c.root, "-o", t.tlskit, "./cmd/tlskit"},
+		{"go", "build", "-o", t.echoserver, "./cmd/echoserver"},
+	}
+	for _, s := range steps {
+		fmt.Println("$", strings.Join(s, " "))
+		cmd := exec.Command(s[0], s[1:]...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return t, fmt.Errorf("%s: %w", strings.Join(s, " "), err)
+		}
+	}
+	return t, nil
+}
+
+func selected(c config) ([]servers.Server, error) {
+	if len(c.only) == 0 {
+		return servers.All, nil
+	}
+	var out []servers.Server
+	for _, name := range c.only {
+		s, err := servers.Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func measure(c config) ([]*serverResult, error) {
+	list, err := selected(c)
+	if err != nil {
+		return nil, err
+	}
+	t, err := build(c)
+	if !c.keepFiles {
+		defer os.RemoveAll(t.dir)
+	} else {
+		fmt.Println("files in", t.dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	results := make([]*serverResult, len(list))
+	for i, s := range list {
+		results[i] = &serverResult{s: s}
+	}
+	for round := 1; round <= c.rounds; round++ {
+		for i, s := range list {
+			fmt.Printf("== round %d/%d: %s (%s)\n", round, c.rounds, s.Name, s.Proto)
+			smp, err := measureOne(c, t, s, fmt.Sprintf("%s-%d", s.Name, round))
+			if err != nil {
+				return nil, fmt.Errorf("%s, round %d: %w", s.Name, round, err)
+			}
+			results[i].samples = append(results[i].samples, smp)
+		}
+	}
+	return results, nil
+}
+
+// measureOne starts a fresh server process, reads its memory idle and with
+// c.idle connections, runs the echo and handshake loads, and stops it.
+func measureOne(c config, t tools, s servers.Server, tag string) (sample, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return sample{}, err
+	}
+	srv := exec.Command(t.echoserver, "-impl", s.Name, "-addr", addr)
+	srv.Stderr = os.Stderr
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		return sample{}, err
+	}
+	if err := srv.Start(); err != nil {
+		return sample{}, err
+	}
+	defer stopProcess(srv)
+	// The server prints "... listening on ADDR" once it is; libraries
+	// may log other lines to stdout before it.
+	rd := bufio.NewReader(stdout)
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			return sample{}, fmt.Errorf("server did not start: %w", err)
+		}
+		if strings.Contains(line, " listening on "+addr) {
+			break
+		}
+	}
+	go io.Copy(io.Discard, rd)
+	pid := srv.Process.Pid
+	url := s.Proto + "://" + addr
+	if s.Proto == "ws" {
+		url += "/"
+	}
+
+	var smp sample
+	if smp.baseRSS, err = procStatus(pid, "VmRSS"); err != nil {
+		return smp, err
+	}
+	if smp.idleKB, err = idleRSS(c, url, pid); err != nil {
+		return smp, err
+	}
+	echoArgs := []string{"--conns", strconv.Itoa(c.conns), "--size", strconv.Itoa(c.size),
+		"--duration", c.duration.String(), "--warmup", c.warmup.String()}
+	if smp.echo, err = bench(t, url, filepath.Join(t.dir, tag+"-echo.json"), echoArgs); err != nil {
+		return smp, err
+	}
+	if smp.peakKB, err = procStatus(pid, "VmHWM"); err != nil {
+		return smp, err
+	}
+	if c.rate > 0 {
+		paceArgs := []string{"--conns", strconv.Itoa(c.conns), "--size", strconv.Itoa(c.size), "--rate", strconv.FormatFloat(c.rate, 'g', -1, 64),
+			"--duration", c.rateTime.String(), "--warmup", "500ms"}
+		if smp.paced, err = bench(t, url, filepath.Join(t.dir, tag+"-rate.json"), paceArgs); err != nil {
+			return smp, err
+		}
+	}
+	hsArgs := []string{"--handshakes", "--conns", strconv.Itoa(c.hsConns), "--duration", c.hsTime.String(), "--warmup", "500ms"}
+	if smp.hs, err = bench(t, url, filepath.Join(t.dir, tag+"-hs.json"), hsArgs); err != nil {
+		return smp, err
+	}
+	var pacedP99 float64
+	if smp.paced != nil {
+		pacedP99 = smp.paced.Latency.P99
+	}
+	fmt.Printf("   %.0f msg/s, p99 %.0fµs (%.0fµs at a fixed rate), %.0f handshakes/s, %d KiB idle with %d conns (%d KiB at start), peak %d KiB\n",
+		smp.echo.MsgsPerSec, smp.echo.Latency.P99, pacedP99, smp.hs.HandshakesPerSec, smp.idleKB, c.idle, smp.baseRSS, smp.peakKB)
+	return smp, nil
+}
+
+// bench runs `tlskit bench` and reads its JSON result. A run with errors
+// is still returned: its errors go into the report.
+func bench(t tools, url, jsonFile string, args []string) (*loadgen.Result, error) {
+	args = append([]string{"bench", url, "--json", jsonFile}, args...)
+	if strings.HasPrefix(url, "tls://") {
+		args = append(args, "--insecure")
+	}
+	cmd := exec.Command(t.tlskit, args...)
+	out, runErr := cmd.CombinedOutput()
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		return nil, fmt.Errorf("tlskit %s: %v\n%s", strings.Join(args, " "), runErr, out)
+	}
+	var res loadgen.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, err
+	}
+	if runErr != nil {
+		fmt.Printf("   tlskit bench reported: %s", lastLine(out))
+	}
+	return &res, nil
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1] + "\n"
+}
+
+// idleRSS opens c.idle connections (with their handshakes), lets the
+// server settle and returns its VmRSS, then closes them.
+func idleRSS(c config, url string, pid int) (int64, error) {
+	if c.idle == 0 {
+		return procStatus(pid, "VmRSS")
+	}
+	d, err := loadgen.NewDialer(loadgen.Options{URL: url, TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	if err != nil {
+		return 0, err
+	}
+	var conns []interface{ Close() error }
+	defer func() {
+		for _, cn := range conns {
+			cn.Close()
+		}
+	}()
+	ctx := context.Background()
+	for range c.idle {
+		cn, err := d.Dial(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("idle connection %d: %w", len(conns)+1, err)
+		}
+		conns = append(conns, cn)
+	}
+	time.Sleep(time.Second)
+	return procStatus(pid, "VmRSS")
+}
+
+// procStatus reads a "Name: N kB" line of /proc/PID/status.
+func procStatus(pid int, name string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			f := strings.Fields(v)
+			if len(f) == 0 {
+				break
+			}
+			return strconv.ParseInt(f[0], 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", name, pid)
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// stopProcess ends a server with SIGTERM, and SIGKILL if it lingers.
+func stopProcess(cmd *exec.Cmd) {
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

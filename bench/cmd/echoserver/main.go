@@ -1,0 +1,56 @@
+// Command echoserver runs one echo server of the comparison until SIGTERM
+// or Ctrl-C:
+//
+//	echoserver -impl gorilla -addr 127.0.0.1:9000
+//	echoserver -list
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tlskit/tlskit/bench/servers"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "echoserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	impl := flag.String("impl", "", "server to run (see -list)")
+	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on")
+	list := flag.Bool("list", false, "list the servers and their protocols")
+	flag.Parse()
+	if *list {
+		for _, s := range servers.All {
+			fmt.Printf("%-12s %s\n", s.Name, s.Proto)
+		}
+		return nil
+	}
+	s, err := servers.Lookup(*impl)
+	if err != nil {
+		return err
+	}
+	var tc *tls.Config
+	if s.Proto == "tls" {
+		if tc, err = servers.TLSConfig(); err != nil {
+			return err
+		}
+	}
+	stop, err := s.Start(*addr, tc)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s (%s) listening on %s\n", s.Name, s.Proto, *addr)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	return stop()
+}

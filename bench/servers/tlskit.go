@@ -1,0 +1,79 @@
+package servers
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/tlskit/tlskit/server"
+)
+
+// startTlskit is the echo on tlskit's event-driven server (TCP, or TLS when
+// cfg is set). A Send that does not fit the send queue pauses the
+// connection's input until OnReadyToSend has flushed the rest, so nothing
+// is dropped and memory stays bounded.
+func startTlskit(addr string, cfg *tls.Config) (func() error, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, err
+	}
+	s, err := server.New(server.Options{
+		LocalHost:         host,
+		LocalPort:         port,
+		TLSConfig:         cfg,
+		TcpNoDelay:        true,
+		MaxConnections:    -1,
+		ConnectionBacklog: 4096,
+		Events: server.Events{
+			OnDataIn:      tlskitDataIn,
+			OnReadyToSend: tlskitReadyToSend,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.StartListening(); err != nil {
+		return nil, err
+	}
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return s.Shutdown(ctx)
+	}, nil
+}
+
+// backlog is what a connection could not send yet; events of one
+// connection never run concurrently, so it needs no lock.
+type backlog struct{ b []byte }
+
+func tlskitDataIn(c *server.Conn, data []byte, _ bool) {
+	n, err := c.Send(data)
+	if errors.Is(err, server.ErrWouldBlock) {
+		bl, _ := c.UserData().(*backlog)
+		if bl == nil {
+			bl = &backlog{}
+			c.SetUserData(bl)
+		}
+		bl.b = append(bl.b[:0], data[n:]...)
+		c.PauseData()
+	}
+}
+
+func tlskitReadyToSend(c *server.Conn) {
+	bl, _ := c.UserData().(*backlog)
+	if bl == nil || len(bl.b) == 0 {
+		return
+	}
+	n, err := c.Send(bl.b)
+	bl.b = bl.b[n:]
+	if err == nil && len(bl.b) == 0 {
+		c.ProcessData()
+	}
+}
