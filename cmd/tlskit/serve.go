@@ -211,6 +211,10 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 			sc.log.Warn("TLS secrets are written to the key log: anyone who reads it can decrypt the traffic", "file", f.keyLog)
 		}
 	}
+	// Catch the signals before telling anyone where to connect, so that a
+	// quick Ctrl-C is a graceful stop too.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	svc, err := p.start(sc)
 	if err != nil {
 		return err
@@ -225,7 +229,6 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	}
 	sc.log.Info("listening", "url", url, "mode", f.mode, "stop", "Ctrl-C")
 
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	<-ctx.Done()
 	stop() // a second Ctrl-C ends the process at once
 	sc.log.Info("shutting down", "wait", f.shutdownWait)
