@@ -136,7 +136,7 @@ func runConnect(cmd *cobra.Command, rawURL string, f *connectFlags) error {
 		}
 	}()
 	if _, err := io.Copy(cmd.OutOrStdout(), conn); err != nil {
-		return fmt.Errorf("connection to %s: %w", rawURL, err)
+		return fmt.Errorf("connection to %s: %w", rawURL, explainDialError(err))
 	}
 	fmt.Fprintln(info, "Closed by the server")
 	return nil
@@ -223,7 +223,8 @@ func (f *connectFlags) socketTLS() (socket.TLSOptions, error) {
 	return o, nil
 }
 
-// explainDialError adds what to do to the errors users meet most.
+// explainDialError adds what to do to the errors users meet most, from
+// the handshake or (TLS 1.3 client certificates) the first read.
 func explainDialError(err error) error {
 	var cve *tls.CertificateVerificationError
 	var uae x509.UnknownAuthorityError
@@ -233,6 +234,11 @@ func explainDialError(err error) error {
 		return fmt.Errorf("%w\nthe server's certificate is not signed by a CA you trust: pass --ca FILE with its CA (or, for a test server only, --insecure)", err)
 	case errors.As(err, &hne):
 		return fmt.Errorf("%w\nthe certificate is for another name: connect to one of its names, or pass --sni NAME", err)
+	case strings.Contains(err.Error(), "remote error: tls: certificate required"):
+		return fmt.Errorf("%w\nthe server wants a client certificate: pass --cert FILE (and --key FILE)", err)
+	case strings.Contains(err.Error(), "remote error: tls: bad certificate"),
+		strings.Contains(err.Error(), "remote error: tls: unknown certificate authority"):
+		return fmt.Errorf("%w\nthe server refused the client certificate (--cert)", err)
 	}
 	return err
 }

@@ -83,7 +83,7 @@ func TestConnectOpenSSLServer(t *testing.T) {
 		t.Parallel()
 		url := sServer(t, "-Verify", "1", "-CAfile", tc.ca, "-verify_return_error")
 		_, stderr, code := connect(t, "hello\n", url, "--ca", tc.ca)
-		if code != 1 || !strings.Contains(stderr, "certificate") {
+		if code != 1 || !strings.Contains(stderr, "the server wants a client certificate: pass --cert FILE") {
 			t.Fatalf("exit %d; want 1 and a certificate error\n%s", code, stderr)
 		}
 	})

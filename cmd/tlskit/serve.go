@@ -211,8 +211,8 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 			sc.log.Warn("TLS secrets are written to the key log: anyone who reads it can decrypt the traffic", "file", f.keyLog)
 		}
 	}
-	// Catch Ctrl-C before anything is printed: whoever reads the URL may
-	// signal at once.
+	// Catch the signals before telling anyone where to connect, so that a
+	// quick Ctrl-C is a graceful stop too.
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	svc, err := p.start(sc)

@@ -28,7 +28,7 @@ func TestServeConnect(t *testing.T) {
 		input, want string
 		verified    string // the Verified line connect prints; "" for plain
 	}{
-		{name: "tcp echo", serve: []string{"--proto", "tcp"},
+		{name: "tcp echo", serve: []string{"--proto", "tcp", "--engine", "portable"},
 			input: "hello\nworld", want: "hello\nworld"},
 		{name: "tcp line", serve: []string{"--proto", "tcp", "--mode", "line"},
 			input: "one\r\ntwo\nlast", want: "one\r\ntwo\nlast"},
@@ -281,6 +281,13 @@ func TestServeClientAuthRequest(t *testing.T) {
 		t.Fatalf("a client with an untrusted certificate was answered:\n%s", c.Output())
 	}
 	s.WaitStderr(t, "certificate signed by unknown authority")
+
+	// Without --client-ca any certificate is taken, unverified, and logged.
+	s = serve(t, "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request")
+	if out, _, code := connect(t, "self-signed", s.url, "--ca", tc.ca, "--cert", tc.other, "--key", tc.otherKey); code != 0 || out != "self-signed" {
+		t.Fatalf("request without --client-ca: exit %d, %q", code, out)
+	}
+	s.WaitStderr(t, `client="CN=localhost,O=tlskit"`)
 }
 
 // --keylog on both sides writes the same NSS key log lines.
