@@ -1,0 +1,17 @@
+package server
+
+import (
+	"github.com/tlskit/tlskit/internal/engine"
+	"github.com/tlskit/tlskit/internal/engine/epoll"
+	"github.com/tlskit/tlskit/internal/engine/portable"
+)
+
+// newEngine returns the engine Options.Engine names (already validated).
+// Each server gets its own epoll engine, whose loops run only while the
+// server listens or has connections.
+func newEngine(name string) engine.Engine {
+	if name == "epoll" {
+		return epoll.New(0)
+	}
+	return portable.Engine{}
+}
