@@ -117,10 +117,11 @@ type Options struct {
 	// CodePage setting). Default 0: UTF-8 (65001).
 	CodePage int
 
-	// Engine chooses the I/O engine: "portable" (a goroutine per
-	// connection, every OS), "epoll" (Linux only: a few event loops, no
-	// goroutine per idle connection), or "" / "auto" for the default, which
-	// is "portable". Other names, and "epoll" off Linux, are an error.
+	// Engine chooses the I/O engine: "epoll" (Linux only: one event loop
+	// per CPU, no goroutine and no read buffer per idle connection),
+	// "portable" (a goroutine per connection, every OS), or "" / "auto"
+	// (default): epoll on Linux, portable elsewhere. Other names, and
+	// "epoll" off Linux, are an error.
 	Engine string
 
 	// ManualEvents queues events until the application calls DoEvents on

@@ -109,18 +109,22 @@ func BenchmarkIdleHeap(b *testing.B) {
 	for _, mode := range []string{"plain", "tls"} {
 		for _, eng := range benchEngines {
 			b.Run(mode+"/"+eng.name, func(b *testing.B) {
-				var perConn, gorPerConn float64
+				var m idleCost
 				for range b.N {
-					perConn, gorPerConn = idleHeap(b, eng.new(), mode, n)
+					m = idleHeap(b, eng.new(), mode, n)
 				}
-				b.ReportMetric(perConn, "heapB/conn")
-				b.ReportMetric(gorPerConn, "goroutines/conn")
+				b.ReportMetric(m.heap, "heapB/conn")
+				b.ReportMetric(m.stack, "stackB/conn")
+				b.ReportMetric(m.goroutines, "goroutines/conn")
 			})
 		}
 	}
 }
 
-func idleHeap(b *testing.B, e engine.Engine, mode string, n int) (float64, float64) {
+// idleCost is what one idle connection costs the server.
+type idleCost struct{ heap, stack, goroutines float64 }
+
+func idleHeap(b *testing.B, e engine.Engine, mode string, n int) idleCost {
 	h := &counter{opts: engine.StartOptions{QueueSize: 64 << 10, HandshakeTimeout: 30 * time.Second}}
 	if mode == "tls" {
 		h.opts.TLS = serverConfig()
@@ -131,15 +135,15 @@ func idleHeap(b *testing.B, e engine.Engine, mode string, n int) (float64, float
 		b.Fatal(err)
 	}
 	defer ln.Close()
-	heap := func() uint64 {
+	mem := func() runtime.MemStats {
 		runtime.GC()
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		return ms.HeapAlloc
+		return ms
 	}
 	gBefore := runtime.NumGoroutine()
-	before := heap()
+	before := mem()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %d", clientEnv, ln.Addr(), mode, n), "TLSKIT_TEST_PEM="+certPEM())
 	stdin, _ := cmd.StdinPipe()
@@ -150,17 +154,30 @@ func idleHeap(b *testing.B, e engine.Engine, mode string, n int) (float64, float
 	}
 	defer cmd.Wait()
 	defer stdin.Close()
+	t0 := time.Now()
 	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if os.Getenv("TLSKIT_BENCH_TRACE") != "" {
+		b.Logf("clients ready after %v", time.Since(t0))
+	}
 	if err != nil || line != "ready\n" {
 		b.Fatalf("client process: %q, %v", line, err)
 	}
 	waitFor(b, "every connection open", func() bool { return h.opened.Load() == int64(n) })
 	time.Sleep(100 * time.Millisecond) // let handshake goroutines finish
-	held := heap()
+	held := mem()
 	gHeld := runtime.NumGoroutine()
 	stdin.Close()
+	t0 = time.Now()
 	waitFor(b, "every connection closed", func() bool { return h.closed.Load() == int64(n) })
-	return float64(int64(held)-int64(before)) / float64(n), float64(gHeld-gBefore) / float64(n)
+	if os.Getenv("TLSKIT_BENCH_TRACE") != "" {
+		b.Logf("closed after %v", time.Since(t0))
+	}
+	per := func(after, before uint64) float64 { return float64(int64(after)-int64(before)) / float64(n) }
+	return idleCost{
+		heap:       per(held.HeapAlloc, before.HeapAlloc),
+		stack:      per(held.StackInuse, before.StackInuse),
+		goroutines: float64(gHeld-gBefore) / float64(n),
+	}
 }
 
 // fatalTB lets dialMany run in the client process.

@@ -422,7 +422,7 @@ func (c *conn) ResumeRead() {
 	was := c.paused
 	c.paused = false
 	c.updateInterestLocked()
-	drain := was && c.begun && c.tc != nil && c.open
+	drain := was && c.begun && !c.finished && c.tc != nil && c.open
 	c.mu.Unlock()
 	if drain {
 		// crypto/tls may hold records read before the pause.

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"math"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -32,6 +33,7 @@ type loop struct {
 	sleepUntil int64 // while in epoll_wait: the deadline it sleeps to; 0 while awake
 	timers     timerHeap
 	stopping   bool
+	closed     bool // the descriptors are closed: never write efd again
 
 	// Owned by the loop goroutine.
 	conns     map[int]*conn
@@ -61,8 +63,11 @@ func newLoop(e *Engine) (*loop, error) {
 }
 
 func (l *loop) closeFDs() {
+	l.mu.Lock()
+	l.closed = true
 	unix.Close(l.efd)
 	unix.Close(l.epfd)
+	l.mu.Unlock()
 }
 
 // post hands fn to the loop goroutine. It never blocks.
@@ -75,7 +80,7 @@ func (l *loop) post(fn func()) {
 
 // wakeLocked interrupts epoll_wait; l.mu is held.
 func (l *loop) wakeLocked() {
-	if l.sleepUntil == 0 || l.woken {
+	if l.sleepUntil == 0 || l.woken || l.closed {
 		return
 	}
 	l.woken = true
@@ -115,29 +120,27 @@ func (l *loop) run() {
 	events := make([]unix.EpollEvent, 256)
 	l.rbuf = make([]byte, readBufSize)
 	l.pbuf = make([]byte, chunkSize)
+	// Before blocking, the loop polls once without waiting and yields when
+	// nothing is ready: epoll_wait blocks in a syscall that keeps this P,
+	// so goroutines the callbacks just started (the server's event
+	// dispatchers) would otherwise wait for the scheduler to notice.
+	probe := false
 	for {
 		l.mu.Lock()
 		if l.stopping && len(l.tasks) == 0 {
+			l.sleepUntil = 0
 			l.mu.Unlock()
 			l.closeFDs()
 			return
 		}
-		timeout := -1
-		now := mono()
-		switch {
-		case len(l.tasks) > 0:
+		timeout := l.timeoutLocked()
+		probing := probe && timeout != 0
+		if probing {
 			timeout = 0
-		case len(l.timers) > 0:
-			if d := l.timers[0].when - now; d > 0 {
-				timeout = int(min((d+int64(time.Millisecond)-1)/int64(time.Millisecond), math.MaxInt32))
-			} else {
-				timeout = 0
-			}
-		}
-		if timeout != 0 {
+		} else if timeout != 0 {
 			l.sleepUntil = math.MaxInt64
 			if timeout > 0 {
-				l.sleepUntil = now + int64(timeout)*int64(time.Millisecond)
+				l.sleepUntil = mono() + int64(timeout)*int64(time.Millisecond)
 			}
 		}
 		l.mu.Unlock()
@@ -146,6 +149,12 @@ func (l *loop) run() {
 		if err != nil {
 			n = 0 // EINTR; nothing else can fail with valid arguments
 		}
+		if probing && n == 0 {
+			probe = false
+			runtime.Gosched()
+			continue
+		}
+		probe = true
 		l.mu.Lock()
 		l.sleepUntil = 0
 		l.mu.Unlock()
@@ -156,6 +165,22 @@ func (l *loop) run() {
 		l.runTimers()
 		l.runTasks()
 	}
+}
+
+// timeoutLocked is the epoll_wait timeout in milliseconds: 0 with tasks
+// waiting, until the first timer, or -1 (none); l.mu is held.
+func (l *loop) timeoutLocked() int {
+	switch {
+	case len(l.tasks) > 0:
+		return 0
+	case len(l.timers) > 0:
+		d := l.timers[0].when - mono()
+		if d <= 0 {
+			return 0
+		}
+		return int(min((d+int64(time.Millisecond)-1)/int64(time.Millisecond), math.MaxInt32))
+	}
+	return -1
 }
 
 func (l *loop) dispatch(ev *unix.EpollEvent) {
