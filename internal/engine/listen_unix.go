@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -41,13 +42,24 @@ func ListenSocket(cfg ListenConfig) (int, netip.AddrPort, error) {
 	if cfg.Family != IPv4Only {
 		family = unix.AF_INET6
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.IPPROTO_TCP)
+	// SOCK_CLOEXEC and SOCK_NONBLOCK are not on every Unix: set the flags
+	// afterwards, under ForkLock as the net package does, so no child
+	// process inherits the socket.
+	syscall.ForkLock.RLock()
+	fd, err := unix.Socket(family, unix.SOCK_STREAM, unix.IPPROTO_TCP)
+	if err == nil {
+		unix.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return -1, ap, os.NewSyscallError("socket", err)
 	}
 	fail := func(op string, err error) (int, netip.AddrPort, error) {
 		unix.Close(fd)
 		return -1, ap, &net.OpError{Op: "listen", Net: "tcp", Addr: net.TCPAddrFromAddrPort(ap), Err: os.NewSyscallError(op, err)}
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return fail("fcntl", err)
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail("setsockopt", err)
