@@ -418,3 +418,68 @@ func TestUnstartedCloseHasNoCallbacks(t *testing.T) {
 		t.Fatalf("client read %v, want EOF", err)
 	}
 }
+
+func TestConcurrentWritersLoseNothing(t *testing.T) {
+	modes(t, func(t *testing.T, cfg *tls.Config) {
+		const writers, each = 4, 2 << 20
+		ln, a := serve(t)
+		client, c, r := startConn(t, ln, a, engine.StartOptions{TLS: cfg, QueueSize: 64 << 10}, false)
+		var counts [writers]int
+		got := make(chan error, 1)
+		go func() {
+			buf := make([]byte, 32<<10)
+			total := 0
+			for total < writers*each {
+				n, err := client.Read(buf)
+				for _, b := range buf[:n] {
+					if int(b) >= writers {
+						got <- errors.New("a byte no writer wrote")
+						return
+					}
+					counts[b]++
+				}
+				total += n
+				if err != nil {
+					got <- err
+					return
+				}
+			}
+			got <- nil
+		}()
+		errs := make(chan error, writers)
+		for w := range writers {
+			go func() {
+				p := bytes.Repeat([]byte{byte(w)}, 8<<10)
+				left := each
+				for left > 0 {
+					n, err := c.Write(p[:min(len(p), left)])
+					left -= n
+					if errors.Is(err, engine.ErrWouldBlock) {
+						time.Sleep(time.Millisecond) // OnWritable goes to the recorder
+						continue
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range writers {
+			if err := wait(t, errs, "a writer"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := wait(t, got, "the client's reads"); err != nil {
+			t.Fatal(err)
+		}
+		for w, n := range counts {
+			if n != each {
+				t.Fatalf("writer %d: %d bytes arrived, %d written", w, n, each)
+			}
+		}
+		c.Close(time.Second)
+		wait(t, r.closed, "OnClose")
+	})
+}

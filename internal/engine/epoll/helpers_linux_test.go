@@ -81,7 +81,10 @@ func (r *recorder) OnData(p []byte) {
 
 func (r *recorder) OnWritable() {
 	defer r.enter()()
-	r.writable <- struct{}{}
+	select { // a callback must not block
+	case r.writable <- struct{}{}:
+	default:
+	}
 }
 
 func (r *recorder) OnIdle() {
