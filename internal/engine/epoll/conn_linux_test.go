@@ -483,3 +483,47 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 		wait(t, r.closed, "OnClose")
 	})
 }
+
+// trickleConn writes in pieces of a few bytes with pauses, so the server
+// reads TLS records in fragments.
+type trickleConn struct{ net.Conn }
+
+func (t trickleConn) Write(p []byte) (int, error) {
+	for i := 0; i < len(p); i += 7 {
+		if _, err := t.Conn.Write(p[i:min(len(p), i+7)]); err != nil {
+			return i, err
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	return len(p), nil
+}
+
+// TestTLSRecordsInFragments checks that crypto/tls, read from the loop,
+// keeps a partial record when the in-memory conn has no more bytes and
+// completes it on a later read.
+func TestTLSRecordsInFragments(t *testing.T) {
+	ln, a := serve(t)
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	c := wait(t, a, "Accept")
+	r := newRecorder(c, false)
+	c.Start(r, engine.StartOptions{TLS: serverConfig(), QueueSize: 1 << 10, HandshakeTimeout: 5 * time.Second})
+	tc := tls.Client(trickleConn{raw}, clientConfig())
+	data := stream(6, 3000)
+	if _, err := tc.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, r.opened, "OnOpen"); err != nil {
+		t.Fatal(err)
+	}
+	tc.Close()
+	if err := wait(t, r.closed, "OnClose"); err != nil {
+		t.Fatalf("OnClose(%v)", err)
+	}
+	if got := r.received(); !bytes.Equal(got, data) {
+		t.Fatalf("received %d bytes, want the %d sent", len(got), len(data))
+	}
+}
