@@ -27,6 +27,13 @@
 // goroutine that calls Write; only what the kernel refuses waits for
 // EPOLLOUT.
 //
+// An idle loop does not block a thread in epoll_wait: it polls without
+// waiting and, when nothing is ready, parks in the Go runtime's poller on
+// the epoll descriptor itself (an epoll set is pollable), with the next
+// timer as its read deadline. So the loop's P runs other goroutines at once,
+// such as the server's event dispatchers that callbacks start, and wake-ups
+// take the scheduler's ordinary netpoll path.
+//
 // Timers (idle, handshake, linger) live in a heap per loop whose earliest
 // deadline bounds epoll_wait. An idle timer is not touched by traffic: it
 // fires, finds that bytes moved meanwhile, and re-arms itself.

@@ -2,10 +2,11 @@ package epoll
 
 import (
 	"container/heap"
+	"errors"
 	"math"
 	"os"
-	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -26,6 +27,11 @@ type loop struct {
 	e    *Engine
 	epfd int
 	efd  int // eventfd: wakes epoll_wait
+	// epf is epfd registered with the Go runtime's poller: an idle loop
+	// parks there like any goroutine waiting for I/O instead of blocking
+	// a thread (and its P) in epoll_wait.
+	epf *os.File
+	erc syscall.RawConn
 
 	mu         sync.Mutex
 	tasks      []func()
@@ -59,6 +65,12 @@ func newLoop(e *Engine) (*loop, error) {
 		l.closeFDs()
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
+	if err := unix.SetNonblock(epfd, true); err == nil {
+		l.epf = os.NewFile(uintptr(epfd), "epoll")
+		if rc, err := l.epf.SyscallConn(); err == nil {
+			l.erc = rc
+		}
+	}
 	return l, nil
 }
 
@@ -66,7 +78,11 @@ func (l *loop) closeFDs() {
 	l.mu.Lock()
 	l.closed = true
 	unix.Close(l.efd)
-	unix.Close(l.epfd)
+	if l.epf != nil {
+		l.epf.Close()
+	} else {
+		unix.Close(l.epfd)
+	}
 	l.mu.Unlock()
 }
 
@@ -120,11 +136,7 @@ func (l *loop) run() {
 	events := make([]unix.EpollEvent, 256)
 	l.rbuf = make([]byte, readBufSize)
 	l.pbuf = make([]byte, chunkSize)
-	// Before blocking, the loop polls once without waiting and yields when
-	// nothing is ready: epoll_wait blocks in a syscall that keeps this P,
-	// so goroutines the callbacks just started (the server's event
-	// dispatchers) would otherwise wait for the scheduler to notice.
-	probe := false
+	var deadline time.Time // the runtime poller's read deadline on epf
 	for {
 		l.mu.Lock()
 		if l.stopping && len(l.tasks) == 0 {
@@ -134,10 +146,7 @@ func (l *loop) run() {
 			return
 		}
 		timeout := l.timeoutLocked()
-		probing := probe && timeout != 0
-		if probing {
-			timeout = 0
-		} else if timeout != 0 {
+		if timeout != 0 {
 			l.sleepUntil = math.MaxInt64
 			if timeout > 0 {
 				l.sleepUntil = mono() + int64(timeout)*int64(time.Millisecond)
@@ -145,16 +154,7 @@ func (l *loop) run() {
 		}
 		l.mu.Unlock()
 
-		n, err := unix.EpollWait(l.epfd, events, timeout)
-		if err != nil {
-			n = 0 // EINTR; nothing else can fail with valid arguments
-		}
-		if probing && n == 0 {
-			probe = false
-			runtime.Gosched()
-			continue
-		}
-		probe = true
+		n := l.wait(events, timeout, &deadline)
 		l.mu.Lock()
 		l.sleepUntil = 0
 		l.mu.Unlock()
@@ -165,6 +165,41 @@ func (l *loop) run() {
 		l.runTimers()
 		l.runTasks()
 	}
+}
+
+// wait returns the ready events, waiting up to timeout milliseconds (-1:
+// without limit). It polls without blocking first; when nothing is ready it
+// parks in the Go runtime's poller on the epoll descriptor, so the thread
+// and its P serve other goroutines meanwhile (the server's dispatchers that
+// callbacks just started run at once).
+func (l *loop) wait(events []unix.EpollEvent, timeout int, deadline *time.Time) int {
+	n, err := unix.EpollWait(l.epfd, events, 0)
+	if n > 0 || timeout == 0 {
+		return max(n, 0)
+	}
+	if l.erc != nil {
+		var d time.Time
+		if timeout > 0 {
+			d = time.Now().Add(time.Duration(timeout) * time.Millisecond)
+		}
+		if !d.Equal(*deadline) {
+			_ = l.epf.SetReadDeadline(d)
+			*deadline = d
+		}
+		rerr := l.erc.Read(func(uintptr) bool {
+			n, err = unix.EpollWait(l.epfd, events, 0)
+			return n > 0 || (err != nil && err != unix.EINTR)
+		})
+		if rerr == nil || errors.Is(rerr, os.ErrDeadlineExceeded) {
+			return max(n, 0)
+		}
+		l.erc = nil // not pollable after all: block in epoll_wait below
+	}
+	n, err = unix.EpollWait(l.epfd, events, timeout)
+	if err != nil {
+		return 0 // EINTR; nothing else can fail with valid arguments
+	}
+	return n
 }
 
 // timeoutLocked is the epoll_wait timeout in milliseconds: 0 with tasks
