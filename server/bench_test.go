@@ -18,11 +18,13 @@ func BenchmarkEcho(b *testing.B) {
 		if mode == "tls" {
 			scfg = p.serverConfig()
 		}
-		b.Run(mode+"/server", func(b *testing.B) {
-			o := Options{TcpNoDelay: true, TLSConfig: scfg, Events: Events{OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) }}}
-			s := start(b, "portable", o)
-			echoLoop(b, s.Addr().String(), scfg != nil, msg)
-		})
+		for _, engine := range engines {
+			b.Run(mode+"/server-"+engine, func(b *testing.B) {
+				o := Options{TcpNoDelay: true, TLSConfig: scfg, Events: Events{OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) }}}
+				s := start(b, engine, o)
+				echoLoop(b, s.Addr().String(), scfg != nil, msg)
+			})
+		}
 		b.Run(mode+"/bare", func(b *testing.B) {
 			addr := bareEcho(b, scfg)
 			echoLoop(b, addr, scfg != nil, msg)
@@ -109,11 +111,13 @@ func BenchmarkHandshake(b *testing.B) {
 			c.Close()
 		}
 	}
-	b.Run("server", func(b *testing.B) {
-		s := start(b, "portable", Options{TLSConfig: p.serverConfig(), ConnectionBacklog: 1024,
-			Events: Events{OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) }}})
-		run(b, s.Addr().String())
-	})
+	for _, engine := range engines {
+		b.Run("server-"+engine, func(b *testing.B) {
+			s := start(b, engine, Options{TLSConfig: p.serverConfig(), ConnectionBacklog: 1024,
+				Events: Events{OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) }}})
+			run(b, s.Addr().String())
+		})
+	}
 	b.Run("bare", func(b *testing.B) {
 		run(b, bareEcho(b, p.serverConfig()))
 	})

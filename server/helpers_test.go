@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/engine/epoll"
 	"go.uber.org/goleak"
 )
 
@@ -24,8 +25,13 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// engines lists the engines every test runs on.
-var engines = []string{"portable"}
+// engines lists the engines every test runs on: all this build has.
+var engines = func() []string {
+	if epoll.Supported {
+		return []string{"portable", "epoll"}
+	}
+	return []string{"portable"}
+}()
 
 // forEachEngine runs f as a subtest per engine.
 func forEachEngine(t *testing.T, f func(t *testing.T, engine string)) {

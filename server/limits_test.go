@@ -75,9 +75,12 @@ func TestIdleTimeouts(t *testing.T) {
 
 func TestIdleTimeoutCountsTraffic(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
-		s := start(t, engine, Options{DefaultIdleTimeout: 300 * time.Millisecond, Events: echoEvents()})
+		// Traffic every 100 ms for 1.2 s, more than twice the timeout; the
+		// 5x margin keeps a loaded machine (-race, shared cores) from
+		// dropping an active connection.
+		s := start(t, engine, Options{DefaultIdleTimeout: 500 * time.Millisecond, Events: echoEvents()})
 		c := dial(t, s)
-		for range 8 {
+		for range 12 {
 			time.Sleep(100 * time.Millisecond)
 			c.Write([]byte("k"))
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))

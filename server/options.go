@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
+	"github.com/tlskit/tlskit/internal/engine/epoll"
 	"github.com/tlskit/tlskit/internal/framing"
 )
 
@@ -116,8 +117,11 @@ type Options struct {
 	// CodePage setting). Default 0: UTF-8 (65001).
 	CodePage int
 
-	// Engine chooses the I/O engine: "" or "portable" (goroutine per
-	// connection, every OS). Other names are an error.
+	// Engine chooses the I/O engine: "epoll" (Linux only: one event loop
+	// per CPU, no goroutine and no read buffer per idle connection),
+	// "portable" (a goroutine per connection, every OS), or "" / "auto"
+	// (default): epoll on Linux, portable elsewhere. Other names, and
+	// "epoll" off Linux, are an error.
 	Engine string
 
 	// ManualEvents queues events until the application calls DoEvents on
@@ -197,9 +201,13 @@ func (o Options) defaulted() (Options, error) {
 		return bad("CodePage", o.CodePage, err.Error())
 	}
 	switch o.Engine {
-	case "", "portable":
+	case "", "auto", "portable":
+	case "epoll":
+		if !epoll.Supported {
+			return bad("Engine", o.Engine, `the epoll engine needs Linux; use "portable" or "auto"`)
+		}
 	default:
-		return bad("Engine", o.Engine, `only "portable" is available in this build`)
+		return bad("Engine", o.Engine, `must be "auto", "portable" or "epoll"`)
 	}
 	return o, nil
 }

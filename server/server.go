@@ -13,7 +13,6 @@ import (
 
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
-	"github.com/tlskit/tlskit/internal/engine/portable"
 )
 
 // State is the lifecycle state of a Server.
@@ -71,7 +70,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		eng:      portable.Engine{},
+		eng:      newEngine(o.Engine),
 		ev:       o.Events,
 		manual:   o.ManualEvents,
 		initial:  o,

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/engine/epoll"
 )
 
 func TestListenPortZeroReported(t *testing.T) {
@@ -179,5 +181,30 @@ func TestNewRejectsBadOptions(t *testing.T) {
 				t.Fatalf("New = %v, want ErrInvalidValue", err)
 			}
 		})
+	}
+}
+
+func TestEngineSelection(t *testing.T) {
+	auto := "portable"
+	if epoll.Supported {
+		auto = "epoll"
+	}
+	for _, tc := range []struct {
+		name, want string
+	}{
+		{name: "", want: auto},
+		{name: "auto", want: auto},
+		{name: "portable", want: "portable"},
+	} {
+		s, err := New(Options{Engine: tc.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.eng.Name(); got != tc.want {
+			t.Errorf("Engine %q runs %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if _, err := New(Options{Engine: "epoll"}); (err == nil) != epoll.Supported {
+		t.Fatalf("Engine epoll: %v with Supported=%v", err, epoll.Supported)
 	}
 }

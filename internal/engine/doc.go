@@ -8,10 +8,10 @@
 // event queue, the DataIn/ReadyToSend rules) lives above it and is written
 // sans-I/O, so every engine shares it.
 //
-// Two implementations are planned: package portable (a goroutine per
-// connection over net and crypto/tls, for every OS) and a Linux epoll engine
-// (no goroutine per idle connection). The interface is shaped so that the
-// second needs no change in package server:
+// There are two implementations: package portable (a goroutine per
+// connection over net and crypto/tls, for every OS) and package epoll (Linux:
+// a few event loops, no goroutine per idle connection). The interface is
+// shaped so that package server works with either unchanged:
 //
 //   - nothing in Conn blocks: Write copies into a bounded queue and returns
 //     ErrWouldBlock with the count accepted when the queue is full; the engine

@@ -103,6 +103,25 @@ type StartOptions struct {
 	Linger time.Duration
 }
 
+// Defaults StartOptions fields take when zero.
+const (
+	DefaultReadSize = 16 << 10        // StartOptions.ReadSize
+	DefaultLinger   = 2 * time.Second // StartOptions.Linger
+)
+
+// WithDefaults returns o with QueueSize raised to at least 1 and zero
+// ReadSize and Linger replaced by their defaults, as engines apply them.
+func (o StartOptions) WithDefaults() StartOptions {
+	o.QueueSize = max(o.QueueSize, 1)
+	if o.ReadSize <= 0 {
+		o.ReadSize = DefaultReadSize
+	}
+	if o.Linger <= 0 {
+		o.Linger = DefaultLinger
+	}
+	return o
+}
+
 // A Conn is one accepted connection. All methods are safe for concurrent use
 // and none blocks, so they may be called from Handler callbacks. No method
 // calls a Handler method before returning, so callers may hold their own

@@ -5,7 +5,9 @@ package engine
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,21 +16,50 @@ import (
 // the backlog, exclusive or shared binding and the IPv6-only flag, which the
 // net package does not expose.
 func ListenTCP(cfg ListenConfig) (*net.TCPListener, error) {
-	ap, err := ResolveListenAddr(cfg)
+	fd, ap, err := ListenSocket(cfg)
 	if err != nil {
 		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), fmt.Sprintf("tcp-listener:%v", ap))
+	ln, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	return ln.(*net.TCPListener), nil
+}
+
+// ListenSocket creates a non-blocking, close-on-exec TCP socket, binds and
+// listens as cfg says and returns its descriptor with the address it was
+// bound to (port 0 stays 0: ask getsockname for the chosen port). Engines
+// with their own event loop use it directly.
+func ListenSocket(cfg ListenConfig) (int, netip.AddrPort, error) {
+	ap, err := ResolveListenAddr(cfg)
+	if err != nil {
+		return -1, ap, err
 	}
 	family := unix.AF_INET
 	if cfg.Family != IPv4Only {
 		family = unix.AF_INET6
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.IPPROTO_TCP)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
+	// SOCK_CLOEXEC and SOCK_NONBLOCK are not on every Unix: set the flags
+	// afterwards, under ForkLock as the net package does, so no child
+	// process inherits the socket.
+	syscall.ForkLock.RLock()
+	fd, err := unix.Socket(family, unix.SOCK_STREAM, unix.IPPROTO_TCP)
+	if err == nil {
+		unix.CloseOnExec(fd)
 	}
-	fail := func(op string, err error) (*net.TCPListener, error) {
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return -1, ap, os.NewSyscallError("socket", err)
+	}
+	fail := func(op string, err error) (int, netip.AddrPort, error) {
 		unix.Close(fd)
-		return nil, &net.OpError{Op: "listen", Net: "tcp", Addr: net.TCPAddrFromAddrPort(ap), Err: os.NewSyscallError(op, err)}
+		return -1, ap, &net.OpError{Op: "listen", Net: "tcp", Addr: net.TCPAddrFromAddrPort(ap), Err: os.NewSyscallError(op, err)}
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return fail("fcntl", err)
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail("setsockopt", err)
@@ -61,11 +92,5 @@ func ListenTCP(cfg ListenConfig) (*net.TCPListener, error) {
 	if err := unix.Listen(fd, backlog); err != nil {
 		return fail("listen", err)
 	}
-	f := os.NewFile(uintptr(fd), fmt.Sprintf("tcp-listener:%v", ap))
-	ln, err := net.FileListener(f)
-	f.Close()
-	if err != nil {
-		return nil, err
-	}
-	return ln.(*net.TCPListener), nil
+	return fd, ap, nil
 }

@@ -16,8 +16,6 @@ import (
 // after sending its own, when no shorter linger is left.
 const peerCloseWait = 2 * time.Second
 
-const defaultReadSize = 16 << 10
-
 // conn is one connection of the portable engine. The reader goroutine
 // (started by Start) runs the handshake, reads, and is the only one to
 // finish the connection; a writer goroutine runs only while the send queue
@@ -88,14 +86,12 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 		c.mu.Unlock()
 		return
 	}
+	opts = opts.WithDefaults()
 	c.started = true
 	c.h = h
-	c.limit = max(opts.QueueSize, 1)
+	c.limit = opts.QueueSize
 	c.paused = opts.Paused
 	c.peerLinger = opts.Linger
-	if c.peerLinger <= 0 {
-		c.peerLinger = peerCloseWait
-	}
 	c.mu.Unlock()
 	c.touch()
 	c.SetIdleTimeout(opts.IdleTimeout)
@@ -118,11 +114,7 @@ func (c *conn) run(opts engine.StartOptions) {
 	c.mu.Unlock()
 	c.h.OnOpen(err)
 	if err == nil {
-		size := opts.ReadSize
-		if size <= 0 {
-			size = defaultReadSize
-		}
-		err = c.readLoop(make([]byte, size))
+		err = c.readLoop(make([]byte, opts.ReadSize))
 	}
 	c.finish(err)
 }

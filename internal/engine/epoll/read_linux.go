@@ -1,0 +1,142 @@
+package epoll
+
+import (
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// handleEvents handles one epoll event of the connection (on the loop).
+func (c *conn) handleEvents(ev uint32) {
+	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		c.flush(true)
+	}
+	if ev&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		c.readable()
+	}
+}
+
+// readable reads once from the socket into the loop's buffer and hands
+// the bytes on: to OnData, or to crypto/tls.
+func (c *conn) readable() {
+	c.mu.Lock()
+	if c.fd < 0 || c.finished || c.events&unix.EPOLLIN == 0 {
+		// Not reading (paused, or the peer is done): an error or hang-up
+		// waits until reading resumes; a pending flush has seen it.
+		c.mu.Unlock()
+		return
+	}
+	fd, size := c.fd, c.readSize
+	discard := c.closing && c.byUs
+	isTLS := c.tc != nil
+	c.mu.Unlock()
+
+	buf := c.l.rbuf[:size]
+	n, err := unix.Read(fd, buf)
+	for err == unix.EINTR {
+		n, err = unix.Read(fd, buf)
+	}
+	if err == unix.EAGAIN {
+		return
+	}
+	var rerr error
+	switch {
+	case err != nil:
+		n = 0
+		rerr = c.opError("read", os.NewSyscallError("read", err))
+	case n == 0:
+		rerr = io.EOF
+	default:
+		c.touch()
+	}
+	if !isTLS {
+		if rerr != nil {
+			c.readEnded(rerr)
+		} else if !discard {
+			c.h.OnData(buf[:n])
+		}
+		return
+	}
+
+	c.mu.Lock()
+	if rerr != nil {
+		c.inErr = rerr
+		c.rdDone = true
+		c.updateInterestLocked()
+	} else {
+		c.in.push(buf[:n])
+		if c.hs == hsRunning && c.in.len() >= hsInLimit {
+			c.updateInterestLocked()
+		}
+	}
+	c.wakeReaderLocked()
+	startHS := c.hs == hsWaiting && n > 0
+	if startHS {
+		c.hs = hsRunning
+	}
+	hs := c.hs
+	c.mu.Unlock()
+	switch {
+	case startHS:
+		c.l.mu.Lock()
+		if c.killAct == killHandshake {
+			c.l.stopTimerLocked(&c.killT)
+		}
+		c.l.mu.Unlock()
+		go c.handshake()
+	case hs == hsWaiting: // the peer left before sending a byte
+		c.end(rerr, false)
+	case hs == hsDone:
+		c.drainTLS()
+	}
+}
+
+// drainTLS reads from crypto/tls what the bytes received so far make
+// available and delivers it (on the loop), until crypto/tls needs more
+// bytes, reading is paused or the stream ends.
+func (c *conn) drainTLS() {
+	for {
+		c.mu.Lock()
+		stop := c.finished || !c.open || (c.paused && !c.closing)
+		discard := c.closing && c.byUs
+		c.mu.Unlock()
+		if stop {
+			return
+		}
+		n, err := c.tc.Read(c.l.pbuf)
+		if n > 0 && !discard {
+			c.h.OnData(c.l.pbuf[:n])
+		}
+		if err == errNoData {
+			return
+		}
+		if err != nil {
+			c.readEnded(err)
+			return
+		}
+	}
+}
+
+// readEnded handles the end of the peer's stream (on the loop): an orderly
+// end starts or completes a graceful close, an error ends the connection.
+func (c *conn) readEnded(err error) {
+	c.mu.Lock()
+	c.rdDone = true
+	c.updateInterestLocked()
+	wasClosing := c.closing
+	if isEOF(err) {
+		c.closing = true
+	}
+	c.mu.Unlock()
+	if !isEOF(err) {
+		c.end(err, false)
+		return
+	}
+	if !wasClosing {
+		c.armKill(c.linger, killLinger)
+	}
+	c.progressClose()
+}
+
+func isEOF(err error) bool { return err == io.EOF }
