@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tlskit/tlskit/internal/engine"
 )
 
 // handleEvents handles one epoll event of the connection (on the loop).
@@ -125,12 +127,20 @@ func (c *conn) readEnded(err error) {
 	c.rdDone = true
 	c.updateInterestLocked()
 	wasClosing := c.closing
-	if isEOF(err) {
+	pc, answers := c.h.(engine.PeerCloseHandler)
+	answers = answers && isEOF(err) && !wasClosing
+	if isEOF(err) && !answers {
 		c.closing = true
 	}
 	c.mu.Unlock()
 	if !isEOF(err) {
 		c.end(err, false)
+		return
+	}
+	if answers {
+		// The handler answers what arrived before the EOF and then calls
+		// Close or Reset, which finish the connection as usual.
+		pc.OnPeerClose()
 		return
 	}
 	if !wasClosing {
