@@ -1,0 +1,151 @@
+package ws
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/framing"
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+// Defaults the zero value of a ConnOptions field stands for.
+const (
+	DefaultMaxFrameSize   = wsproto.DefaultMaxFrameSize   // MaxFrameSize, 128 KiB as in the seed
+	DefaultMaxMessageSize = wsproto.DefaultMaxMessageSize // MaxMessageSize, 32 MiB
+	DefaultMaxLineLength  = framing.DefaultMaxLineLength  // MaxLineLength in line mode
+	DefaultCloseTimeout   = 5 * time.Second               // CloseTimeout
+	DefaultSendQueue      = 64 << 10                      // SendQueue of Handler and Dial connections
+)
+
+// DeflateOptions tune permessage-deflate (RFC 7692). The zero value
+// compresses at level 1, lets the server keep no compression context and
+// accepts the client's.
+type DeflateOptions struct {
+	// Level is the compress/flate level, 1-9 (0: 1, fastest).
+	Level int
+	// ServerContextTakeover lets the server keep its LZ77 window between
+	// messages (better ratio for similar messages). Default false: the
+	// server answers server_no_context_takeover and holds no compression
+	// state between messages. Danger: with it, every connection that has
+	// sent a compressed message keeps about 0.8 MB.
+	ServerContextTakeover bool
+	// ClientNoContextTakeover asks the client to compress each message on
+	// its own, so the receiving side keeps no 32 KiB dictionary per
+	// connection. Default false.
+	ClientNoContextTakeover bool
+	// ClientMaxWindowBits (8-15, 0: none) limits the client's window when
+	// its offer allows it, which shrinks the dictionary kept.
+	ClientMaxWindowBits int
+	// ServerMaxWindowBits (8-15, 0: none) is what a client asks of the server.
+	ServerMaxWindowBits int
+	// MinSize is the smallest message that is compressed (default 64
+	// bytes): shorter ones are sent as they are.
+	MinSize int
+}
+
+func (d DeflateOptions) config(role wsproto.Role) wsproto.DeflateConfig {
+	cfg := wsproto.DeflateConfig{
+		Level:                   d.Level,
+		ClientNoContextTakeover: d.ClientNoContextTakeover,
+		ClientMaxWindowBits:     d.ClientMaxWindowBits,
+		ServerMaxWindowBits:     d.ServerMaxWindowBits,
+	}
+	if role == wsproto.RoleServer {
+		cfg.ServerNoContextTakeover = !d.ServerContextTakeover
+	}
+	return cfg
+}
+
+// ConnOptions are the settings of every connection, server or client:
+// the seed's WebSocket Config settings as typed fields. The zero value has
+// the seed's defaults.
+type ConnOptions struct {
+	// DisablePermessageDeflate turns compression off whatever the peer
+	// offers or accepts: the seed's EnablePermessageDeflate=false.
+	// Default false: permessage-deflate is used when the peer wants it.
+	DisablePermessageDeflate bool
+	// Deflate tunes permessage-deflate.
+	Deflate DeflateOptions
+	// MaxFrameSize is the largest payload of one outgoing frame; longer
+	// messages are fragmented. Default 128 KiB; negative: never fragment.
+	MaxFrameSize int
+	// MaxMessageSize bounds a received message after decompression; larger
+	// ones fail the connection with 1009. Default 32 MiB; negative: no limit
+	// (dangerous with BufferMessage: a peer decides how much we allocate).
+	MaxMessageSize int64
+	// BufferMessage delivers each message whole in one DataIn. Default
+	// false: data is delivered as it arrives, eom marks the end.
+	BufferMessage bool
+	// NoWaitForCloseResponse closes the TCP connection right after sending
+	// our Close frame: the seed's WaitForCloseResponse=false. Default
+	// false: we wait up to CloseTimeout for the peer's Close.
+	NoWaitForCloseResponse bool
+	// CloseTimeout bounds the wait for the peer's Close frame, and for the
+	// server to close TCP after a client's close. Default 5 seconds.
+	CloseTimeout time.Duration
+	// DisconnectStatusCode is the code Disconnect sends (default 1000).
+	DisconnectStatusCode int
+	// DisconnectStatusDescription is the reason Disconnect sends; default
+	// the standard description of the code ("" for unregistered codes).
+	DisconnectStatusDescription string
+	// LineMode delivers received data line by line (the seed's
+	// ChangeLineMode): lines end at CR, LF or CRLF across messages,
+	// format is always FormatContinuation, eol reports a terminator.
+	LineMode bool
+	// MaxLineLength is the line buffer size in line mode: longer lines are
+	// delivered in pieces with eol=false. Default 2048, minimum 256.
+	MaxLineLength int
+	// SendQueue bounds the bytes queued and not yet written for Handler and
+	// Dial connections (the standalone Server uses server.Options'
+	// OutBufferSize). Default 64 KiB.
+	SendQueue int
+	// LogLevel selects the OnLog messages: 1 info (the default, which the
+	// zero value means), 2 verbose, 3 debug. Leave OnLog nil to log nothing.
+	LogLevel LogLevel
+}
+
+func (o *ConnOptions) validate() error {
+	if o.MaxLineLength != 0 && o.MaxLineLength < framing.MinMaxLineLength {
+		return fmt.Errorf("%w: MaxLineLength %d is below %d", ErrInvalidValue, o.MaxLineLength, framing.MinMaxLineLength)
+	}
+	if o.DisconnectStatusCode != 0 && !CloseCode(o.DisconnectStatusCode).ValidOnWire() {
+		return fmt.Errorf("%w: DisconnectStatusCode %d may not be sent in a Close frame", ErrInvalidValue, o.DisconnectStatusCode)
+	}
+	if o.CloseTimeout < 0 {
+		return fmt.Errorf("%w: negative CloseTimeout", ErrInvalidValue)
+	}
+	if o.LogLevel < 0 || o.LogLevel > LogDebug {
+		return fmt.Errorf("%w: LogLevel %d (0-3)", ErrInvalidValue, o.LogLevel)
+	}
+	d := o.Deflate
+	for _, b := range []int{d.ClientMaxWindowBits, d.ServerMaxWindowBits} {
+		if b != 0 && (b < 8 || b > 15) {
+			return fmt.Errorf("%w: window bits %d (8-15)", ErrInvalidValue, b)
+		}
+	}
+	if d.Level < 0 || d.Level > 9 {
+		return fmt.Errorf("%w: deflate level %d (1-9)", ErrInvalidValue, d.Level)
+	}
+	return nil
+}
+
+func (o *ConnOptions) closeTimeout() time.Duration {
+	if o.CloseTimeout == 0 {
+		return DefaultCloseTimeout
+	}
+	return o.CloseTimeout
+}
+
+func (o *ConnOptions) logLevel() LogLevel {
+	if o.LogLevel == 0 {
+		return LogInfo
+	}
+	return o.LogLevel
+}
+
+func (o *ConnOptions) deflateMin() int {
+	if o.Deflate.MinSize == 0 {
+		return 64
+	}
+	return o.Deflate.MinSize
+}
