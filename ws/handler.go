@@ -39,7 +39,7 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 	h := &Handler{opts: opts, fallback: fallback}
 	co := opts.Conn
 	h.conn.Store(&co)
-	h.hub = newHub(&co)
+	h.hub = newHub(&h.conn)
 	return h, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
 )
@@ -18,10 +19,12 @@ type hub struct {
 	conns  map[int64]*Conn
 	nextID int64
 	closed bool
-	opts   *ConnOptions
+	opts   *atomic.Pointer[ConnOptions]
 }
 
-func newHub(opts *ConnOptions) *hub { return &hub{conns: map[int64]*Conn{}, opts: opts} }
+func newHub(opts *atomic.Pointer[ConnOptions]) *hub {
+	return &hub{conns: map[int64]*Conn{}, opts: opts}
+}
 
 func (h *hub) add(c *Conn) bool {
 	h.mu.Lock()
@@ -77,7 +80,7 @@ func (h *hub) broadcast(f SendFormat, p []byte) (int, error) {
 	if !op.IsData() {
 		return 0, fmt.Errorf("%w: Broadcast sends text or binary messages", ErrInvalidValue)
 	}
-	m, err := wsproto.NewPreparedMessage(op, p, h.opts.MaxFrameSize)
+	m, err := wsproto.NewPreparedMessage(op, p, h.opts.Load().MaxFrameSize)
 	if err != nil {
 		return 0, err
 	}

@@ -58,7 +58,7 @@ func NewServer(opts Options) (*Server, error) {
 	s := &Server{opts: opts, events: opts.Events}
 	co := opts.Conn
 	s.conn.Store(&co)
-	s.hub = newHub(&co)
+	s.hub = newHub(&s.conn)
 	so := opts.Server
 	so.DefaultEOL = nil
 	so.DefaultSingleLineMode = false
