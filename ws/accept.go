@@ -42,7 +42,7 @@ func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool)
 	ao := wsproto.AcceptOptions{Protocol: or.Protocol, Header: or.ResponseHeader}
 	var params *wsproto.DeflateParams
 	if !c.opts.DisablePermessageDeflate {
-		ext, p, ok, err := c.opts.Deflate.config(wsproto.RoleServer).Negotiate(req.Extensions)
+		ext, p, ok, err := c.opts.Deflate.config().Negotiate(req.Extensions)
 		if err != nil {
 			c.reportError(err)
 		} else if ok {

@@ -125,7 +125,7 @@ func TestClientConformanceHandshake(t *testing.T) {
 		ok      bool
 	}{
 		{name: "valid", respond: accept101(), ok: true},
-		{name: "valid-deflate", respond: accept101("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10"), ok: true},
+		{name: "valid-deflate", respond: accept101("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits=10"), ok: true},
 		{name: "valid-subprotocol", opts: DialOptions{Protocols: []string{"chat", "v2"}}, respond: accept101("Sec-WebSocket-Protocol: v2"), ok: true},
 		{name: "status-200", respond: func(*wsproto.UpgradeRequest) string { return "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" }},
 		{name: "no-upgrade-header", respond: func(req *wsproto.UpgradeRequest) string {
@@ -143,6 +143,8 @@ func TestClientConformanceHandshake(t *testing.T) {
 		{name: "deflate-not-offered", opts: DialOptions{Conn: ConnOptions{DisablePermessageDeflate: true}}, respond: accept101("Sec-WebSocket-Extensions: permessage-deflate")},
 		{name: "deflate-unknown-param", respond: accept101("Sec-WebSocket-Extensions: permessage-deflate; foo")},
 		{name: "deflate-bad-window", respond: accept101("Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=7")},
+		{name: "deflate-ignores-no-context-takeover", respond: accept101("Sec-WebSocket-Extensions: permessage-deflate")},
+		{name: "deflate-takeover-allowed", opts: DialOptions{Conn: ConnOptions{Deflate: DeflateOptions{ServerContextTakeover: true}}}, respond: accept101("Sec-WebSocket-Extensions: permessage-deflate"), ok: true},
 		{name: "deflate-twice", respond: accept101("Sec-WebSocket-Extensions: permessage-deflate, permessage-deflate")},
 	}
 	for _, tt := range tests {
@@ -205,7 +207,7 @@ func TestClientConformanceFrames(t *testing.T) {
 			t.Parallel()
 			resp := accept101()
 			if tt.deflate {
-				resp = accept101("Sec-WebSocket-Extensions: permessage-deflate")
+				resp = accept101("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover")
 			}
 			url, ch := startRawServer(t, resp)
 			rec := newRecorder()

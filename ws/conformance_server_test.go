@@ -36,7 +36,7 @@ func closeBody(code uint16, reason string) []byte {
 }
 
 // deflateRaw compresses p as permessage-deflate does (tail removed).
-func deflateRaw(t *testing.T, p []byte) []byte {
+func deflateRaw(_ testing.TB, p []byte) []byte {
 	var b bytes.Buffer
 	w, _ := flate.NewWriter(&b, 1)
 	w.Write(p)

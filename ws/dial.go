@@ -33,7 +33,10 @@ type DialOptions struct {
 	// Host overrides the Host header (default: the URL's host).
 	Host string
 	// Conn holds the WebSocket settings (deflate, frame and message
-	// sizes, close behaviour, line mode ...).
+	// sizes, close behaviour, line mode ...). By default the deflate offer
+	// asks for server_no_context_takeover, and RFC 7692 §7.1.1.1 makes a
+	// server that accepts the offer without it fail the handshake; set
+	// Deflate.ServerContextTakeover for such servers.
 	Conn ConnOptions
 	// Events are the hooks. With OnDataIn nil, whole messages are kept
 	// for ReadMessage.
@@ -129,7 +132,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 	deflate := !opts.Conn.DisablePermessageDeflate
 	if deflate {
 		var err error
-		if offer, err = opts.Conn.Deflate.config(wsproto.RoleClient).Offer(); err != nil {
+		if offer, err = opts.Conn.Deflate.config().Offer(); err != nil {
 			return nil, err
 		}
 		hs.Extensions = append(hs.Extensions, offer)

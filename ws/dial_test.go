@@ -41,7 +41,9 @@ func TestDialEcho(t *testing.T) {
 		{name: "no-deflate-client", client: ConnOptions{DisablePermessageDeflate: true}, size: 1000},
 		{name: "fragmented", server: ConnOptions{MaxFrameSize: 100}, client: ConnOptions{MaxFrameSize: 100}, size: 5000, deflated: true},
 		{name: "large", size: 3 << 20, deflated: true},
-		{name: "client-no-context-takeover", client: ConnOptions{Deflate: DeflateOptions{ClientNoContextTakeover: true}}, size: 2000, deflated: true},
+		{name: "context-takeover-both", server: ConnOptions{Deflate: DeflateOptions{ServerContextTakeover: true, ClientContextTakeover: true}},
+			client: ConnOptions{Deflate: DeflateOptions{ServerContextTakeover: true, ClientContextTakeover: true}}, size: 2000, deflated: true},
+		{name: "context-takeover-refused-by-server", client: ConnOptions{Deflate: DeflateOptions{ServerContextTakeover: true, ClientContextTakeover: true}}, size: 2000, deflated: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

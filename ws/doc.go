@@ -46,9 +46,10 @@
 //
 // # Compression
 //
-// permessage-deflate is on by default as in the seed. By default the server
-// answers server_no_context_takeover, so a connection holds no compression
-// state between messages; the client's own context takeover is allowed,
-// which keeps at most a 32 KiB dictionary per connection (ask for
-// ClientNoContextTakeover to keep nothing).
+// permessage-deflate is on by default as in the seed, without context
+// takeover in either direction by default (the server answers
+// server_no_context_takeover and client_no_context_takeover), so an idle
+// connection holds no compression state: flate writers and readers are
+// pooled and taken only while a message is moving. DeflateOptions can allow
+// context takeover for a better ratio at a memory cost per connection.
 package ws

@@ -18,21 +18,25 @@ const (
 )
 
 // DeflateOptions tune permessage-deflate (RFC 7692). The zero value
-// compresses at level 1, lets the server keep no compression context and
-// accepts the client's.
+// compresses at level 1 with no context takeover in either direction, so a
+// connection keeps no compression state between messages: an idle
+// connection holds no flate window or dictionary.
 type DeflateOptions struct {
 	// Level is the compress/flate level, 1-9 (0: 1, fastest).
 	Level int
 	// ServerContextTakeover lets the server keep its LZ77 window between
-	// messages (better ratio for similar messages). Default false: the
-	// server answers server_no_context_takeover and holds no compression
-	// state between messages. Danger: with it, every connection that has
-	// sent a compressed message keeps about 0.8 MB.
+	// messages (a better ratio for similar messages). Default false: a
+	// server answers server_no_context_takeover, a client asks for it.
+	// Danger: with it, each server connection that has sent a compressed
+	// message keeps a flate writer (about 0.8 MB) and each client a 32 KiB
+	// dictionary.
 	ServerContextTakeover bool
-	// ClientNoContextTakeover asks the client to compress each message on
-	// its own, so the receiving side keeps no 32 KiB dictionary per
-	// connection. Default false.
-	ClientNoContextTakeover bool
+	// ClientContextTakeover lets the client keep its window between
+	// messages. Default false: a server answers client_no_context_takeover
+	// (which RFC 7692 §7.1.1.2 lets it do whatever the offer), a client
+	// declares it. Danger: with it, each server connection keeps a 32 KiB
+	// dictionary and each client a flate writer (about 0.8 MB).
+	ClientContextTakeover bool
 	// ClientMaxWindowBits (8-15, 0: none) limits the client's window when
 	// its offer allows it, which shrinks the dictionary kept.
 	ClientMaxWindowBits int
@@ -43,17 +47,14 @@ type DeflateOptions struct {
 	MinSize int
 }
 
-func (d DeflateOptions) config(role wsproto.Role) wsproto.DeflateConfig {
-	cfg := wsproto.DeflateConfig{
+func (d DeflateOptions) config() wsproto.DeflateConfig {
+	return wsproto.DeflateConfig{
 		Level:                   d.Level,
-		ClientNoContextTakeover: d.ClientNoContextTakeover,
+		ServerNoContextTakeover: !d.ServerContextTakeover,
+		ClientNoContextTakeover: !d.ClientContextTakeover,
 		ClientMaxWindowBits:     d.ClientMaxWindowBits,
 		ServerMaxWindowBits:     d.ServerMaxWindowBits,
 	}
-	if role == wsproto.RoleServer {
-		cfg.ServerNoContextTakeover = !d.ServerContextTakeover
-	}
-	return cfg
 }
 
 // ConnOptions are the settings of every connection, server or client:

@@ -32,6 +32,7 @@ func (c *Conn) received(p []byte) {
 			return
 		}
 		if !ok {
+			rd.Release() // idle connections keep no message buffer
 			return
 		}
 		switch ev.Kind {

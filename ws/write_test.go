@@ -130,7 +130,7 @@ func TestSendCompressed(t *testing.T) {
 	if !c.Compressed() {
 		t.Fatal("deflate not negotiated")
 	}
-	if ext := r.resp.Header.Get("Sec-WebSocket-Extensions"); ext != "permessage-deflate; server_no_context_takeover" {
+	if ext := r.resp.Header.Get("Sec-WebSocket-Extensions"); ext != "permessage-deflate; server_no_context_takeover; client_no_context_takeover" {
 		t.Fatalf("response extension %q", ext)
 	}
 	msg := bytes.Repeat([]byte("compress me "), 100)
