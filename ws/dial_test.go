@@ -111,7 +111,7 @@ func TestDialRefused(t *testing.T) {
 	}})
 	_, err := Dial(context.Background(), s.URL(), nil)
 	var he *HandshakeError
-	if !errors.As(err, &he) || !errors.Is(err, ErrBadHandshake) {
+	if !errors.As(err, &he) || !errors.Is(err, ErrBadHandshake) || he.Status != 401 || he.Header.Get("WWW-Authenticate") != `Basic realm="x"` {
 		t.Fatalf("err = %v", err)
 	}
 }
