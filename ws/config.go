@@ -134,7 +134,7 @@ func configWS(opts *atomic.Pointer[ConnOptions], h *hub, setting string) (val st
 		}
 		var n int64
 		n, err = parseInt(value)
-		next.LogLevel = LogLevel(n)
+		next.LogLevel, next.logOff = LogLevel(n), n == 0
 	case "messagelength":
 		return "", true, fmt.Errorf("%w: MessageLength needs a connection id: MessageLength[id]=n", ErrInvalidValue)
 	}

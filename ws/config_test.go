@@ -43,6 +43,9 @@ func TestServerConfig(t *testing.T) {
 		{set: "MessageLength[99]=5", err: ErrInvalidConnectionID},
 		{set: "NoSuchSetting=1", err: ErrUnknownSetting},
 		{set: "TcpNoDelay=true", name: "TcpNoDelay", want: "True"},
+		{set: "LogLevel=0", name: "LogLevel", want: "0"},
+		{set: "LogLevel=3", name: "LogLevel", want: "3"},
+		{set: "LogLevel=4", err: ErrInvalidValue},
 	}
 	for _, c := range sets {
 		_, err := s.Config(c.set)

@@ -2,12 +2,15 @@ package ws
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/socket"
 )
 
 // startHandler serves h on 127.0.0.1:0 with net/http.
@@ -84,5 +87,43 @@ func TestHandlerRejectsBadVersion(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 426 || resp.Header.Get("Sec-WebSocket-Version") != "13" {
 		t.Fatalf("status %d, version header %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Version"))
+	}
+}
+
+func TestHandlerOverTLS(t *testing.T) {
+	t.Parallel()
+	cert := testCert(t)
+	h, err := NewHandler(HandlerOptions{Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
+	go func() { _ = hs.ServeTLS(ln, "", "") }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.Shutdown(ctx)
+		_ = hs.Shutdown(ctx)
+	})
+	c := dialT(t, "wss://"+ln.Addr().String()+"/", &DialOptions{Socket: socket.Config{TLS: socket.TLSOptions{CA: [][]byte{cert.Certificate[0]}}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msg := strings.Repeat("tls ", 50000)
+	if err := c.WriteMessage(ctx, DataText, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := c.ReadMessage(ctx); err != nil || string(got) != msg {
+		t.Fatalf("echo: %d bytes, %v", len(got), err)
+	}
+	srv, err := h.Conn(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := srv.ConnectionState(); !ok || !st.HandshakeComplete {
+		t.Fatal("no TLS state on the handler's connection")
 	}
 }

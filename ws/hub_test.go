@@ -117,3 +117,19 @@ func TestLogLevels(t *testing.T) {
 		})
 	}
 }
+
+func TestLogLevelZeroSilences(t *testing.T) {
+	t.Parallel()
+	logs := make(chan string, 100)
+	s := startServer(t, Options{Events: Events{OnLog: func(c *Conn, l LogLevel, msg, typ string) { logs <- msg }}})
+	if _, err := s.Config("LogLevel=0"); err != nil {
+		t.Fatal(err)
+	}
+	c := dialT(t, s.URL(), nil)
+	_ = c.Disconnect()
+	<-c.Done()
+	time.Sleep(50 * time.Millisecond)
+	if len(logs) != 0 {
+		t.Fatalf("logged %q with LogLevel=0", <-logs)
+	}
+}

@@ -101,8 +101,11 @@ type ConnOptions struct {
 	// OutBufferSize). Default 64 KiB.
 	SendQueue int
 	// LogLevel selects the OnLog messages: 1 info (the default, which the
-	// zero value means), 2 verbose, 3 debug. Leave OnLog nil to log nothing.
+	// zero value means), 2 verbose, 3 debug. Leave OnLog nil to log
+	// nothing, or set Config("LogLevel=0").
 	LogLevel LogLevel
+
+	logOff bool // Config("LogLevel=0")
 }
 
 func (o *ConnOptions) validate() error {
@@ -138,6 +141,9 @@ func (o *ConnOptions) closeTimeout() time.Duration {
 }
 
 func (o *ConnOptions) logLevel() LogLevel {
+	if o.logOff {
+		return LogNone
+	}
 	if o.LogLevel == 0 {
 		return LogInfo
 	}
