@@ -40,7 +40,7 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 		c.mu.Unlock()
 		return ErrNotConnected
 	}
-	c.state = stateClosing
+	c.setStateLocked(stateClosing)
 	c.closeCode, c.closeReason = code, reason
 	frame, _ := c.enc.AppendControl(nil, wsproto.OpClose, payload) // payload checked above
 	err = c.pushLocked(frame)
@@ -77,7 +77,7 @@ func (c *Conn) peerClose(code CloseCode, reason string) {
 	c.peerClosed = true
 	c.closeCode, c.closeReason = code, reason
 	if c.state == stateOpen {
-		c.state = stateClosing
+		c.setStateLocked(stateClosing)
 		echo := code
 		if !echo.ValidOnWire() {
 			echo = CloseNoStatus
@@ -105,7 +105,7 @@ func (c *Conn) fail(err error) {
 	}
 	open := c.state == stateOpen
 	if open {
-		c.state = stateClosing
+		c.setStateLocked(stateClosing)
 		c.closeCode, c.closeReason = code, closeReasonOf(err)
 		if frame, ferr := c.enc.AppendClose(nil, code, c.closeReason); ferr == nil {
 			_ = c.pushLocked(frame)
@@ -144,7 +144,7 @@ func (c *Conn) transportClosed(err error) {
 	}
 	c.reported = true
 	wasOpen := c.rd != nil
-	c.state = stateClosed
+	c.setStateLocked(stateClosed)
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
 	}
@@ -169,4 +169,15 @@ func (c *Conn) transportClosed(err error) {
 		}
 	}
 	close(c.goneCh)
+}
+
+// setStateLocked moves the connection out of the open state; leaving it
+// wakes a read side waiting to queue a message for ReadMessage, since
+// data after our Close may be dropped (RFC 6455 §1.4).
+func (c *Conn) setStateLocked(st connState) {
+	c.state = st
+	if st >= stateClosing && !c.leftOpen {
+		c.leftOpen = true
+		close(c.notOpen)
+	}
 }

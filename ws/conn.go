@@ -87,6 +87,9 @@ type Conn struct {
 	interrupt   chan struct{}
 	userData    any
 	goneCh      chan struct{} // closed once OnDisconnected has run
+	notOpen     chan struct{} // closed when the connection leaves the open state
+	leftOpen    bool
+	hsTimer     *time.Timer // standalone server's handshake timeout
 	reported    bool
 	maxLine     int
 	lineMode    bool
@@ -102,6 +105,7 @@ func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Co
 		enc:       wsproto.Encoder{Role: role, MaxFrameSize: opts.MaxFrameSize},
 		interrupt: make(chan struct{}),
 		goneCh:    make(chan struct{}),
+		notOpen:   make(chan struct{}),
 		maxLine:   opts.MaxLineLength,
 		lineMode:  opts.LineMode,
 		closeCode: CloseAbnormal,

@@ -95,7 +95,7 @@ func (c *Conn) queueMessage(ev wsproto.Event) {
 	m := Message{Format: ev.Format, Data: append([]byte(nil), ev.Data...)}
 	select {
 	case c.messages <- m:
-	case <-c.goneCh:
+	case <-c.notOpen: // closing: nobody may read it, and data after a Close may be dropped
 	}
 }
 

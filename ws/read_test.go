@@ -1,8 +1,10 @@
 package ws
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
 )
@@ -68,5 +70,34 @@ func TestChangeLineModeAtRuntime(t *testing.T) {
 	r.syncPing()
 	if got, want := rec.got(), "continuation:a|eol,continuation:b|eom|eol"; got != want {
 		t.Fatalf("DataIn %q, want %q", got, want)
+	}
+}
+
+// A server without OnDataIn whose messages are never read must still
+// close: the read side stops waiting for ReadMessage when the connection
+// closes.
+func TestUnreadMessagesDoNotBlockClose(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder()
+	ev := rec.events()
+	ev.OnDataIn = nil
+	c, r := serverConn(t, Options{Events: ev})
+	for range 40 {
+		r.frame(true, wsproto.OpText, []byte("unread"))
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := c.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.expectClose(); code != CloseNormal {
+		t.Fatalf("close %v", code)
+	}
+	r.frame(true, wsproto.OpClose, closeBody(1000, ""))
+	r.expectEOF()
+	if code, _ := rec.waitClosed(t); code != CloseNormal {
+		t.Fatalf("OnDisconnected %v", code)
+	}
+	if _, msg, err := c.ReadMessage(context.Background()); err != nil || string(msg) != "unread" {
+		t.Fatalf("queued message lost: %q %v", msg, err)
 	}
 }

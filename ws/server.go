@@ -99,7 +99,7 @@ func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
 		return
 	}
 	if d := s.handshakeTimeout(); d > 0 {
-		time.AfterFunc(d, func() {
+		c.hsTimer = time.AfterFunc(d, func() {
 			c.mu.Lock()
 			stuck := c.rd == nil && !c.reported
 			c.mu.Unlock()
@@ -132,7 +132,7 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 	req, rest, err := c.hs.Feed(data)
 	if err != nil {
 		c.mu.Lock()
-		c.state = stateClosed
+		c.setStateLocked(stateClosed)
 		c.mu.Unlock()
 		_, _ = sc.Send(c.refused(err))
 		sc.Disconnect()
@@ -147,6 +147,9 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 		return
 	}
 	c.hs = wsproto.RequestParser{}
+	if c.hsTimer != nil {
+		c.hsTimer.Stop()
+	}
 	c.opened()
 	if len(rest) > 0 {
 		c.received(rest)
