@@ -71,6 +71,7 @@ type Conn struct {
 	state       connState
 	enc         wsproto.Encoder
 	comp        *wsproto.Compressor
+	decomp      *wsproto.Decompressor
 	pending     []byte // encoded bytes the transport has not taken yet
 	closeAfter  bool   // close the transport once pending is written
 	wantReady   bool   // a send returned ErrWouldBlock: fire OnReadyToSend
@@ -126,6 +127,7 @@ func (c *Conn) open(deflate *wsproto.DeflateParams) {
 		ro.Decompressor = deflate.NewDecompressor(c.role)
 	}
 	c.mu.Lock()
+	c.decomp = ro.Decompressor
 	c.deflate = deflate
 	c.rd = wsproto.NewReader(c.role, ro)
 	c.state = stateOpen

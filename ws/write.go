@@ -176,16 +176,12 @@ func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
 // encodeMessageLocked encodes one whole message, compressed when
 // permessage-deflate applies and the message is long enough.
 func (c *Conn) encodeMessageLocked(op wsproto.Opcode, p []byte) ([]byte, error) {
-	if c.deflate != nil && len(p) >= c.opts.deflateMin() {
-		if c.comp == nil {
-			comp, err := c.deflate.NewCompressor(c.role, c.opts.Deflate.Level)
-			if err != nil {
-				return nil, err
-			}
-			c.comp = comp
-		}
-		z := c.comp.Compress(nil, p)
-		return c.enc.AppendMessage(nil, op, z, true)
+	comp, err := c.compressorLocked(len(p))
+	if err != nil {
+		return nil, err
+	}
+	if comp != nil {
+		return c.enc.AppendMessage(nil, op, comp.Compress(nil, p), true)
 	}
 	return c.enc.AppendMessage(nil, op, p, false)
 }
@@ -377,16 +373,9 @@ func (c *Conn) sendPrepared(m *wsproto.PreparedMessage, size int) error {
 	if err := c.sendableLocked(); err != nil {
 		return err
 	}
-	var comp *wsproto.Compressor
-	if c.deflate != nil && size >= c.opts.deflateMin() {
-		if c.comp == nil {
-			cp, err := c.deflate.NewCompressor(c.role, c.opts.Deflate.Level)
-			if err != nil {
-				return err
-			}
-			c.comp = cp
-		}
-		comp = c.comp
+	comp, err := c.compressorLocked(size)
+	if err != nil {
+		return err
 	}
 	frames, err := c.enc.AppendPrepared(nil, m, comp)
 	if err != nil {
