@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -48,9 +47,6 @@ var (
 	// open, or a send does not fit the open message.
 	ErrMessageOpen = wsproto.ErrMessageOpen
 )
-
-// ErrClosed is returned by a Server or Handler that was shut down.
-var ErrClosed = errors.New("ws: closed")
 
 // CloseError is how a connection ended, as OnDisconnected reports it and
 // ReadMessage returns it: the status code the peer sent (1005 when its Close

@@ -228,3 +228,62 @@ func TestSendFile(t *testing.T) {
 		t.Fatalf("file arrived with %d bytes, want %d", len(got), len(data))
 	}
 }
+
+func TestSendFileInterrupt(t *testing.T) {
+	t.Parallel()
+	name := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(name, make([]byte, 8<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	c, r := serverConn(t, Options{Server: server.Options{OutBufferSize: 16 << 10}, Events: rec.events()})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.SendFile(name)
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the client does not read: SendFile waits for room
+	c.Interrupt()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrInterrupted) {
+			t.Fatalf("SendFile: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Interrupt did not stop SendFile")
+	}
+	// The half-sent message cannot be finished: the connection is failed.
+	r.conn.Close()
+	rec.waitClosed(t)
+}
+
+// With server.Options.DefaultTimeout a send waits for room instead of
+// returning ErrWouldBlock, as the seed's Timeout says.
+func TestSendBlocksWithTimeout(t *testing.T) {
+	t.Parallel()
+	c, r := serverConn(t, Options{Server: server.Options{OutBufferSize: 8 << 10, DefaultTimeout: 10 * time.Second}})
+	msg := bytes.Repeat([]byte("b"), 32<<10)
+	got := make(chan int, 1)
+	go func() {
+		n := 0
+		for {
+			f, ok := r.next()
+			if !ok {
+				break
+			}
+			n += len(f.Payload)
+			if n == 100*len(msg) {
+				break
+			}
+		}
+		got <- n
+	}()
+	for i := 0; i < 100; i++ {
+		if _, err := c.SendBytes(msg); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if n := <-got; n != 100*len(msg) {
+		t.Fatalf("received %d bytes", n)
+	}
+}
