@@ -15,8 +15,8 @@ import (
 // the connection is accepted, opens c.
 func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool) {
 	c.req = req
-	c.logf(LogVerbose, "Verbose", fmt.Sprintf("%s %s %s Host=%s Origin=%q protocols=%v extensions=%q",
-		req.Method, req.URI, req.Proto, req.Host, req.Origin, req.Protocols, wsproto.FormatExtensions(req.Extensions)))
+	c.logf(LogVerbose, "Verbose", "%s %s %s Host=%s Origin=%q protocols=%v extensions=%q",
+		req.Method, req.URI, req.Proto, req.Host, req.Origin, req.Protocols, wsproto.FormatExtensions(req.Extensions))
 	or := &OpenRequest{
 		Conn: c, URI: req.URI, Host: req.Host, Origin: req.Origin,
 		Protocols: req.Protocols, Extensions: req.Extensions, Header: req.Header,
@@ -26,7 +26,7 @@ func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool)
 		c.events.OnWebSocketOpenRequest(or)
 	}
 	if or.StatusCode != http.StatusSwitchingProtocols {
-		c.logf(LogInfo, "Info", fmt.Sprintf("refused %s with %d", req.URI, or.StatusCode))
+		c.logf(LogInfo, "Info", "refused %s with %d", req.URI, or.StatusCode)
 		b, err := wsproto.AppendReject(nil, or.StatusCode, or.ResponseHeader, or.ResponseBody)
 		if err != nil {
 			c.reportError(fmt.Errorf("%w: %w", ErrInvalidValue, err))
@@ -60,7 +60,7 @@ func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool)
 	c.extensions = ao.Extensions
 	c.respHeader = or.ResponseHeader
 	c.open(params)
-	c.logf(LogInfo, "Info", fmt.Sprintf("WebSocket open: %s protocol=%q extensions=%q", req.URI, c.protocol, wsproto.FormatExtensions(c.extensions)))
+	c.logf(LogInfo, "Info", "WebSocket open: %s protocol=%q extensions=%q", req.URI, c.protocol, wsproto.FormatExtensions(c.extensions))
 	return b, true
 }
 

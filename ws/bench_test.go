@@ -1,6 +1,9 @@
 package ws
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"testing"
@@ -99,5 +102,71 @@ func measureIdle(b *testing.B, addr string, exchange func(net.Conn)) {
 	b.ReportMetric(float64(after-before)/float64(b.N), "B/conn")
 	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// BenchmarkEcho measures round trips of one message through an echo
+// server: server.Server with a plain TCP client (the peer, the cost of
+// the engine alone) against ws.Server with a ws.Dial client, with and
+// without permessage-deflate. go test -run X -bench Echo ./ws
+func BenchmarkEcho(b *testing.B) {
+	for _, size := range []int{1 << 10, 64 << 10} {
+		msg := make([]byte, size)
+		for i := range msg {
+			msg[i] = byte('a' + i%26)
+		}
+		b.Run(fmt.Sprintf("tcp-%dK", size>>10), func(b *testing.B) {
+			s, err := server.New(server.Options{LocalHost: "127.0.0.1", OutBufferSize: 1 << 20, Events: server.Events{
+				OnDataIn: func(c *server.Conn, p []byte, _ bool) { _, _ = c.Send(p) },
+			}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.StartListening(); err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			buf := make([]byte, size)
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				_, _ = c.Write(msg)
+				if _, err := io.ReadFull(c, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		for _, deflate := range []bool{false, true} {
+			b.Run(fmt.Sprintf("ws-%dK-deflate=%v", size>>10, deflate), func(b *testing.B) {
+				conn := ConnOptions{BufferMessage: true, DisablePermessageDeflate: !deflate}
+				s, err := NewServer(Options{Server: server.Options{LocalHost: "127.0.0.1", OutBufferSize: 1 << 20}, Conn: conn, Events: echoEvents()})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.StartListening(); err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				ctx := context.Background()
+				c, err := Dial(ctx, s.URL(), &DialOptions{Conn: ConnOptions{DisablePermessageDeflate: !deflate, SendQueue: 1 << 20}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer func() { _ = c.Disconnect(); <-c.Done() }()
+				b.SetBytes(int64(size))
+				for b.Loop() {
+					if err := c.WriteMessage(ctx, DataBinary, msg); err != nil {
+						b.Fatal(err)
+					}
+					if _, _, err := c.ReadMessage(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

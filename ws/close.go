@@ -49,7 +49,7 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 		c.startCloseTimerLocked()
 	}
 	c.mu.Unlock()
-	c.logf(LogVerbose, "Verbose", fmt.Sprintf("sent close %v %q", code, reason))
+	c.logf(LogVerbose, "Verbose", "sent close %v %q", code, reason)
 	if err != nil || !wait {
 		c.closeWhenFlushed()
 	}
@@ -163,7 +163,7 @@ func (c *Conn) transportClosed(err error) {
 		c.hub.remove(c)
 	}
 	if wasOpen {
-		c.logf(LogInfo, "Info", fmt.Sprintf("disconnected: %v %s", code, reason))
+		c.logf(LogInfo, "Info", "disconnected: %v %s", code, reason)
 		if c.events.OnDisconnected != nil {
 			c.events.OnDisconnected(c, code, reason)
 		}

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -239,15 +240,15 @@ func (c *Conn) CloseStatus() *CloseError {
 	return &CloseError{Code: c.closeCode, Reason: c.closeReason, Err: c.closeErr}
 }
 
-func (c *Conn) logf(level LogLevel, typ, msg string) {
+func (c *Conn) logf(level LogLevel, typ, format string, args ...any) {
 	if c.events.OnLog == nil || level > c.opts.logLevel() {
 		return
 	}
-	c.events.OnLog(c, level, msg, typ)
+	c.events.OnLog(c, level, fmt.Sprintf(format, args...), typ)
 }
 
 func (c *Conn) reportError(err error) {
-	c.logf(LogInfo, "Error", err.Error())
+	c.logf(LogInfo, "Error", "%v", err)
 	if c.events.OnError != nil {
 		c.events.OnError(c, err)
 	}

@@ -41,11 +41,15 @@ type DialOptions struct {
 	// Events are the hooks. With OnDataIn nil, whole messages are kept
 	// for ReadMessage.
 	Events Events
-	// Socket configures the TCP/TLS connection (NoDelay, KeepAlive,
-	// LocalAddress, ConnectTimeout, and TLS for wss://: CA, client
-	// certificate, versions, AcceptAnyServerCert ...). Address, Port and
-	// Secure come from the URL.
+	// Socket configures the TCP/TLS connection (KeepAlive, LocalAddress,
+	// ConnectTimeout, and TLS for wss://: CA, client certificate, versions,
+	// AcceptAnyServerCert ...). Address, Port and Secure come from the URL,
+	// and NoDelay is set unless Nagle is.
 	Socket socket.Config
+	// Nagle keeps Nagle's algorithm on. Default false: TCP_NODELAY is set,
+	// since with Nagle a message's last segment can wait for the peer's
+	// delayed ACK (40 ms per message on Linux).
+	Nagle bool
 	// HandshakeTimeout bounds the opening handshake after connecting
 	// (default 10 seconds); ctx bounds everything.
 	HandshakeTimeout time.Duration
@@ -79,6 +83,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 		}
 	}
 	cfg.Address, cfg.Port = host, port
+	cfg.NoDelay = !opts.Nagle
 	if cfg.Secure && len(cfg.TLS.Settings.NextProtos) == 0 && cfg.TLS.Config == nil {
 		cfg.TLS.Settings.NextProtos = []string{"http/1.1"}
 	}
@@ -198,7 +203,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 	c.extensions = resp.Extensions
 	c.respHeader = resp.Header
 	c.open(params)
-	c.logf(LogInfo, "Info", fmt.Sprintf("connected to %s protocol=%q extensions=%q", u.Redacted(), c.protocol, wsproto.FormatExtensions(c.extensions)))
+	c.logf(LogInfo, "Info", "connected to %s protocol=%q extensions=%q", u.Redacted(), c.protocol, wsproto.FormatExtensions(c.extensions))
 	go tr.readLoop(append([]byte(nil), rest...))
 	return c, nil
 }

@@ -74,7 +74,7 @@ const (
 	LogNone    LogLevel = 0 // nothing is logged
 	LogInfo    LogLevel = 1 // connections opened and closed, errors (default)
 	LogVerbose LogLevel = 2 // handshake requests and responses
-	LogDebug   LogLevel = 3 // every frame sent and received
+	LogDebug   LogLevel = 3 // every message and control frame received
 )
 
 // String returns the seed's LogType for messages of this level.

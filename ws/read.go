@@ -37,22 +37,22 @@ func (c *Conn) received(p []byte) {
 		}
 		switch ev.Kind {
 		case wsproto.EventData:
-			c.logf(LogDebug, "Debug", fmt.Sprintf("received %v data, %d bytes, eom=%v", ev.Format, len(ev.Data), ev.EOM))
+			c.logf(LogDebug, "Debug", "received %v data, %d bytes, eom=%v", ev.Format, len(ev.Data), ev.EOM)
 			c.deliverData(ev)
 		case wsproto.EventPing:
-			c.logf(LogDebug, "Debug", fmt.Sprintf("received ping, %d bytes", len(ev.Data)))
+			c.logf(LogDebug, "Debug", "received ping, %d bytes", len(ev.Data))
 			c.sendControl(wsproto.OpPong, ev.Data)
 			if c.events.OnPing != nil {
 				c.events.OnPing(c, ev.Data, false)
 			}
 		case wsproto.EventPong:
-			c.logf(LogDebug, "Debug", fmt.Sprintf("received pong, %d bytes", len(ev.Data)))
+			c.logf(LogDebug, "Debug", "received pong, %d bytes", len(ev.Data))
 			c.pongReceived(ev.Data)
 			if c.events.OnPing != nil {
 				c.events.OnPing(c, ev.Data, true)
 			}
 		case wsproto.EventClose:
-			c.logf(LogVerbose, "Verbose", fmt.Sprintf("received close %v %q", ev.Code, ev.Reason))
+			c.logf(LogVerbose, "Verbose", "received close %v %q", ev.Code, ev.Reason)
 			c.peerClose(ev.Code, ev.Reason)
 			return
 		}
