@@ -30,16 +30,7 @@ func heapInUse() uint64 {
 // -benchtime 500x ./ws
 func BenchmarkIdleConnMemory(b *testing.B) {
 	b.Run("tcp-server", func(b *testing.B) {
-		s, err := server.New(server.Options{LocalHost: "127.0.0.1", MaxConnections: -1, Events: server.Events{
-			OnDataIn: func(c *server.Conn, p []byte, _ bool) { _, _ = c.Send(p) },
-		}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.StartListening(); err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
+		s := startTCPEcho(b, server.Options{MaxConnections: -1})
 		measureIdle(b, s.Addr().String(), func(c net.Conn) {
 			_, _ = c.Write([]byte("hello"))
 			_, _ = c.Read(make([]byte, 16))
@@ -116,16 +107,7 @@ func BenchmarkEcho(b *testing.B) {
 			msg[i] = byte('a' + i%26)
 		}
 		b.Run(fmt.Sprintf("tcp-%dK", size>>10), func(b *testing.B) {
-			s, err := server.New(server.Options{LocalHost: "127.0.0.1", OutBufferSize: 1 << 20, Events: server.Events{
-				OnDataIn: func(c *server.Conn, p []byte, _ bool) { _, _ = c.Send(p) },
-			}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := s.StartListening(); err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
+			s := startTCPEcho(b, server.Options{OutBufferSize: 1 << 20})
 			c, err := net.Dial("tcp", s.Addr().String())
 			if err != nil {
 				b.Fatal(err)
@@ -169,4 +151,20 @@ func BenchmarkEcho(b *testing.B) {
 			})
 		}
 	}
+}
+
+// startTCPEcho starts server.Server as a plain TCP echo on 127.0.0.1, the
+// peer the WebSocket figures are compared with.
+func startTCPEcho(b *testing.B, o server.Options) *server.Server {
+	o.LocalHost = "127.0.0.1"
+	o.Events.OnDataIn = func(c *server.Conn, p []byte, _ bool) { _, _ = c.Send(p) }
+	s, err := server.New(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.StartListening(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
 }
