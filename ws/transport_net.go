@@ -26,6 +26,10 @@ type netTransport struct {
 	closing  bool // close once the queue is written
 	closed   bool
 	wantRoom bool
+	paused   bool
+	resume   chan struct{} // closed by setPaused(false) while paused
+	aborted  chan struct{} // closed by abort
+	abortOne sync.Once
 	room     chan struct{} // closed and replaced when the queue drains
 	async    sync.WaitGroup
 	done     chan struct{} // closed when the read loop has ended
@@ -35,7 +39,7 @@ func newNetTransport(nc net.Conn, limit int) *netTransport {
 	if limit <= 0 {
 		limit = DefaultSendQueue
 	}
-	return &netTransport{nc: nc, limit: limit, room: make(chan struct{}), done: make(chan struct{})}
+	return &netTransport{nc: nc, limit: limit, room: make(chan struct{}), done: make(chan struct{}), aborted: make(chan struct{})}
 }
 
 func (t *netTransport) write(p []byte) (int, error) {
@@ -172,6 +176,7 @@ func (t *netTransport) abort() {
 	t.mu.Lock()
 	t.closed = true
 	t.mu.Unlock()
+	t.abortOne.Do(func() { close(t.aborted) })
 	if tc, ok := t.nc.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0)
 	}
@@ -195,9 +200,11 @@ func (t *netTransport) readLoop(first []byte) {
 	buf := make([]byte, readBufferSize)
 	var err error
 	for {
+		t.waitResumed()
 		var n int
 		n, err = t.nc.Read(buf)
 		if n > 0 {
+			t.waitResumed() // paused while Read was waiting: hold what it got
 			c.evMu.Lock()
 			c.received(buf[:n])
 			c.evMu.Unlock()
@@ -217,4 +224,33 @@ func (t *netTransport) readLoop(first []byte) {
 	c.evMu.Lock()
 	c.transportClosed(err)
 	c.evMu.Unlock()
+}
+
+func (t *netTransport) setPaused(on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if on == t.paused {
+		return
+	}
+	t.paused = on
+	if on {
+		t.resume = make(chan struct{})
+	} else {
+		close(t.resume)
+	}
+}
+
+// waitResumed holds the read loop while data delivery is paused; an abort
+// (close timeout, shutdown) ends the wait too.
+func (t *netTransport) waitResumed() {
+	t.mu.Lock()
+	paused, resume := t.paused, t.resume
+	t.mu.Unlock()
+	if !paused {
+		return
+	}
+	select {
+	case <-resume:
+	case <-t.aborted:
+	}
 }
