@@ -229,7 +229,8 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 
 // Shutdown stops listening and closes every WebSocket with 1001 (going
 // away), waiting for the close handshakes, or until ctx ends, after which
-// the rest are reset. The server can listen again afterwards.
+// the rest are reset. The server can listen again afterwards. With
+// ManualEvents, keep calling DoEvents meanwhile: the closes are events.
 func (s *Server) Shutdown(ctx context.Context) error {
 	_ = s.srv.StopListening()
 	err := s.hub.shutdown(ctx, CloseGoingAway, CloseGoingAway.Text())

@@ -1,6 +1,7 @@
 package wsproto
 
 import (
+	"bufio"
 	"errors"
 	"net/http"
 	"strings"
@@ -315,4 +316,29 @@ func TestCheckRequest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzCheckRequest feeds requests parsed by net/http to CheckRequest: it
+// must not panic, and what it accepts must carry what the upgrade needs.
+func FuzzCheckRequest(f *testing.F) {
+	f.Add(sampleRequest)
+	f.Add("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n")
+	f.Add("POST /x HTTP/1.0\r\nHost: h\r\n\r\n")
+	f.Fuzz(func(t *testing.T, raw string) {
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		if err != nil {
+			return
+		}
+		r, err := CheckRequest(req)
+		if err != nil {
+			var he *HandshakeError
+			if !errors.As(err, &he) || he.Status < 400 {
+				t.Fatalf("error %v is not a refusal with a status", err)
+			}
+			return
+		}
+		if r.Method != "GET" || r.Host == "" || AcceptKey(r.Key) == "" || len(r.Header["Host"]) != 1 {
+			t.Fatalf("accepted an incomplete request: %+v", r)
+		}
+	})
 }
