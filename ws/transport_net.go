@@ -103,7 +103,15 @@ func (t *netTransport) writeLoop() {
 // notifyWritable tells the Conn there is room, on a goroutine of its own
 // that takes the event lock, so the writer never waits for a hook.
 func (t *netTransport) notifyWritable() {
+	// Add under mu, against closed: the read loop sets closed before it
+	// waits for these goroutines, so no Add can race with its Wait.
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return
+	}
 	t.async.Add(1)
+	t.mu.Unlock()
 	go func() {
 		defer t.async.Done()
 		c := t.c
