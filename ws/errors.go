@@ -21,6 +21,9 @@ var (
 	ErrInterrupted = server.ErrInterrupted
 	// ErrInvalidConnectionID (126): no connection has the id given.
 	ErrInvalidConnectionID = server.ErrInvalidConnectionID
+	// ErrSend (4202, the seed's WSServer error): the transport refused
+	// data for a reason other than a full queue; the cause is wrapped.
+	ErrSend = &server.Error{Code: 4202, Description: "error sending data to the connected client"}
 	// ErrUnknownSetting: Config was given a name the seed does not define
 	// for the WebSocket server.
 	ErrUnknownSetting = server.ErrUnknownSetting

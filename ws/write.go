@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
+	"github.com/tlskit/tlskit/server"
 )
 
 // SendFormat is the seed's DataFormat for sending: what Send makes of its data.
@@ -211,7 +212,7 @@ func (c *Conn) pushLocked(frames []byte) error {
 		return nil
 	}
 	if !errors.Is(err, ErrWouldBlock) {
-		return err
+		return &server.Error{Code: ErrSend.Code, Description: ErrSend.Description, ConnectionID: c.id, Err: err}
 	}
 	c.pending = append(c.pending[:0:0], frames[n:]...)
 	return nil
