@@ -178,6 +178,9 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 			return nil, handshakeIOError(ctx, rerr)
 		}
 	}
+	if !stop() { // ctx ended as the response arrived: its deadline is set
+		return nil, ctx.Err()
+	}
 	_ = nc.SetDeadline(time.Time{})
 	if err := hs.Check(resp); err != nil {
 		return nil, err
@@ -211,6 +214,9 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 func handshakeIOError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded // the socket's deadline was ctx's
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
 )
 
 func dialT(t *testing.T, url string, opts *DialOptions) *Conn {
@@ -120,5 +122,25 @@ func TestDialBadScheme(t *testing.T) {
 	t.Parallel()
 	if _, err := Dial(context.Background(), "http://127.0.0.1:1/", nil); !errors.Is(err, ErrInvalidValue) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDialContextEndsHandshake(t *testing.T) {
+	t.Parallel()
+	// A server that accepts TCP and never answers the upgrade.
+	release := make(chan struct{})
+	url, _ := startRawServer(t, func(*wsproto.UpgradeRequest) string {
+		<-release
+		return ""
+	})
+	t.Cleanup(func() { close(release) })
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := Dial(ctx, url, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Fatal("Dial did not stop at the context deadline")
 	}
 }
