@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"runtime"
 	"testing"
 	"time"
@@ -43,6 +44,23 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 	} {
 		b.Run(offer.name, func(b *testing.B) { benchIdleWS(b, offer.ext) })
 	}
+	b.Run("ws-handler-deflate", func(b *testing.B) {
+		h, err := NewHandler(HandlerOptions{Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		hs := &http.Server{Handler: h}
+		go func() { _ = hs.Serve(ln) }()
+		defer func() {
+			_ = h.Shutdown(context.Background())
+			_ = hs.Close()
+		}()
+		measureIdle(b, ln.Addr().String(), idleExchange(b, "permessage-deflate"))
+	})
 }
 
 func benchIdleWS(b *testing.B, ext string) {
@@ -54,6 +72,12 @@ func benchIdleWS(b *testing.B, ext string) {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	measureIdle(b, s.Addr().String(), idleExchange(b, ext))
+}
+
+// idleExchange upgrades a raw connection offering ext ("" for none) and
+// echoes one message, compressed when ext is set.
+func idleExchange(b *testing.B, ext string) func(net.Conn) {
 	req := "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 	payload := []byte("hello hello hello hello hello hello hello hello hello hello hello hello")
 	compressed := ext != ""
@@ -63,7 +87,7 @@ func benchIdleWS(b *testing.B, ext string) {
 	}
 	req += "\r\n"
 	msg := wsproto.AppendFrame(nil, wsproto.Header{Fin: true, RSV1: compressed, Opcode: wsproto.OpText, Masked: true, Mask: [4]byte{1, 2, 3, 4}, Length: uint64(len(payload))}, payload)
-	measureIdle(b, s.Addr().String(), func(c net.Conn) {
+	return func(c net.Conn) {
 		_, _ = c.Write([]byte(req))
 		buf := make([]byte, 4096)
 		if n, _ := c.Read(buf); n == 0 {
@@ -71,7 +95,7 @@ func benchIdleWS(b *testing.B, ext string) {
 		}
 		_, _ = c.Write(msg)
 		_, _ = c.Read(buf)
-	})
+	}
 }
 
 // measureIdle opens b.N connections, runs exchange on each, and reports the
