@@ -83,20 +83,3 @@ func TestPeerDropReports1006(t *testing.T) {
 		t.Fatalf("OnDisconnected %v, want 1006", code)
 	}
 }
-
-func TestOptionsValidation(t *testing.T) {
-	t.Parallel()
-	bad := []ConnOptions{
-		{MaxLineLength: 10},
-		{DisconnectStatusCode: 1006},
-		{CloseTimeout: -1},
-		{LogLevel: 7},
-		{Deflate: DeflateOptions{ClientMaxWindowBits: 7}},
-		{Deflate: DeflateOptions{Level: 12}},
-	}
-	for _, o := range bad {
-		if _, err := NewServer(Options{Conn: o}); err == nil {
-			t.Errorf("NewServer accepted %+v", o)
-		}
-	}
-}
