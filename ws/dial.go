@@ -42,9 +42,11 @@ type DialOptions struct {
 	// for ReadMessage.
 	Events Events
 	// Socket configures the TCP/TLS connection (KeepAlive, LocalAddress,
-	// ConnectTimeout, and TLS for wss://: CA, client certificate, versions,
-	// AcceptAnyServerCert ...). Address, Port and Secure come from the URL,
-	// and NoDelay is set unless Nagle is.
+	// ConnectTimeout, ReceiveBufferSize, and TLS for wss://: CA, client
+	// certificate, versions, AcceptAnyServerCert ...). Address, Port and
+	// Secure come from the URL, NoDelay is set unless Nagle is, and its
+	// Events, ManualEvents and SendBufferSize (Conn.SendQueue) are the
+	// connection's own.
 	Socket socket.Config
 	// Nagle keeps Nagle's algorithm on. Default false: TCP_NODELAY is set,
 	// since with Nagle a message's last segment can wait for the peer's
@@ -83,15 +85,20 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 		}
 	}
 	cfg.Address, cfg.Port = host, port
+	cfg.ManualEvents = false
 	cfg.NoDelay = !opts.Nagle
 	if cfg.Secure && len(cfg.TLS.Settings.NextProtos) == 0 && cfg.TLS.Config == nil {
 		cfg.TLS.Settings.NextProtos = []string{"http/1.1"}
 	}
+	st := newSocketTransport(opts.Conn.SendQueue)
+	cfg.SendBufferSize = st.limit
+	cfg.Events = st.events()
 	sock, err := socket.Dial(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	c, err := clientHandshake(ctx, sock, u, opts)
+	st.s = sock
+	c, err := clientHandshake(ctx, sock, u, opts, st)
 	if err != nil {
 		sock.Close()
 		return nil, err
@@ -107,7 +114,7 @@ func NewClientConn(ctx context.Context, nc net.Conn, rawURL string, opts *DialOp
 	if err != nil {
 		return nil, err
 	}
-	return clientHandshake(ctx, nc, u, opts)
+	return clientHandshake(ctx, nc, u, opts, nil)
 }
 
 func prepareDial(opts *DialOptions, rawURL string) (*DialOptions, *url.URL, error) {
@@ -124,7 +131,9 @@ func prepareDial(opts *DialOptions, rawURL string) (*DialOptions, *url.URL, erro
 	return opts, u, nil
 }
 
-func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOptions) (*Conn, error) {
+// clientHandshake runs the opening handshake over nc and returns the open
+// Conn on tr (nil: a netTransport over nc).
+func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOptions, tr clientTransport) (*Conn, error) {
 	hostHeader := opts.Host
 	if hostHeader == "" {
 		hostHeader = u.Host
@@ -196,10 +205,12 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 		}
 		params = &dp
 	}
-	tr := newNetTransport(nc, opts.Conn.SendQueue)
+	if tr == nil {
+		tr = newNetTransport(nc, opts.Conn.SendQueue)
+	}
 	events := opts.Events
 	c := newConn(wsproto.RoleClient, &opts.Conn, &events, tr)
-	tr.c = c
+	tr.bind(c)
 	c.req = &wsproto.UpgradeRequest{Method: http.MethodGet, URI: u.RequestURI(), Proto: "HTTP/1.1", Host: hostHeader,
 		Origin: opts.Origin, Key: hs.Key, Protocols: opts.Protocols, Extensions: hs.Extensions, Header: opts.Header}
 	c.protocol = resp.Protocol
@@ -207,8 +218,16 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 	c.respHeader = resp.Header
 	c.open(params)
 	c.logf(LogInfo, "Info", "connected to %s protocol=%q extensions=%q", u.Redacted(), c.protocol, wsproto.FormatExtensions(c.extensions))
-	go tr.readLoop(append([]byte(nil), rest...))
+	tr.start(append([]byte(nil), rest...))
 	return c, nil
+}
+
+// clientTransport is a transport a client Conn can be bound to once the
+// handshake is done; start begins delivering events.
+type clientTransport interface {
+	transport
+	bind(c *Conn)
+	start(rest []byte)
 }
 
 func handshakeIOError(ctx context.Context, err error) error {
@@ -229,6 +248,9 @@ func handshakeIOError(ctx context.Context, err error) error {
 func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 	if c.sc != nil {
 		return c.sc.ConnectionState()
+	}
+	if t, ok := c.tr.(*socketTransport); ok {
+		return t.s.ConnectionState()
 	}
 	if t, ok := c.tr.(*netTransport); ok {
 		if s, ok := t.nc.(interface {

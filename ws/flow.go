@@ -14,7 +14,7 @@ func (c *Conn) PauseData() {
 		c.sc.PauseData()
 		return
 	}
-	if t, ok := c.tr.(*netTransport); ok {
+	if t, ok := c.tr.(interface{ setPaused(bool) }); ok {
 		t.setPaused(true)
 	}
 }
@@ -25,7 +25,7 @@ func (c *Conn) ProcessData() {
 		c.sc.ProcessData()
 		return
 	}
-	if t, ok := c.tr.(*netTransport); ok {
+	if t, ok := c.tr.(interface{ setPaused(bool) }); ok {
 		t.setPaused(false)
 	}
 }
@@ -36,7 +36,12 @@ func (c *Conn) AcceptData() bool {
 	if c.sc != nil {
 		return c.sc.AcceptData()
 	}
-	if t, ok := c.tr.(*netTransport); ok {
+	switch t := c.tr.(type) {
+	case *netTransport:
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return !t.paused
+	case *socketTransport:
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		return !t.paused

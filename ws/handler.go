@@ -67,7 +67,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	tr := newNetTransport(nc, h.conn.Load().SendQueue)
 	c := newConn(wsproto.RoleServer, h.conn.Load(), &h.opts.Events, tr)
-	tr.c = c
+	tr.bind(c)
 	if !h.hub.add(c) {
 		b, _ := wsproto.AppendReject(nil, http.StatusServiceUnavailable, nil, "shutting down")
 		_, _ = nc.Write(b)
@@ -87,7 +87,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		nc.Close()
 		return
 	}
-	go tr.readLoop(first)
+	tr.start(first)
 }
 
 func refuse(w http.ResponseWriter, err error) {

@@ -114,19 +114,7 @@ func (t *netTransport) notifyWritable() {
 	t.mu.Unlock()
 	go func() {
 		defer t.async.Done()
-		c := t.c
-		fire := c.writable()
-		if !fire {
-			return
-		}
-		c.evMu.Lock()
-		defer c.evMu.Unlock()
-		c.mu.Lock()
-		gone := c.reported
-		c.mu.Unlock()
-		if !gone {
-			c.fireReady()
-		}
+		t.c.roomReturned()
 	}()
 }
 
@@ -262,3 +250,6 @@ func (t *netTransport) waitResumed() {
 	case <-t.aborted:
 	}
 }
+
+func (t *netTransport) bind(c *Conn)      { t.c = c }
+func (t *netTransport) start(rest []byte) { go t.readLoop(rest) }

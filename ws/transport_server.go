@@ -18,13 +18,20 @@ func (t *serverTransport) write(p []byte) (int, error) { return t.sc.Send(p) }
 // waitWritable polls the queue: the server's OnReadyToSend is an event of
 // the connection, which cannot arrive while one of its hooks is waiting.
 func (t *serverTransport) waitWritable(done <-chan struct{}) bool {
+	return pollRoom(done, t.sc.Connected, func() bool { return t.sc.Queued() == 0 })
+}
+
+// pollRoom waits until room() or the connection ends (false) or done
+// closes (false), checking every millisecond, for transports whose room
+// notifications are events that a waiting hook would hold up.
+func pollRoom(done <-chan struct{}, connected, room func() bool) bool {
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	for {
-		if !t.sc.Connected() {
+		if !connected() {
 			return false
 		}
-		if t.sc.Queued() == 0 {
+		if room() {
 			return true
 		}
 		select {

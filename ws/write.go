@@ -264,6 +264,23 @@ func (c *Conn) writable() bool {
 	return fire
 }
 
+// roomReturned is called by a transport, outside the event lock, when its
+// queue has room: pending bytes go out and OnReadyToSend fires, as an
+// event, if a send was refused and the connection is still there.
+func (c *Conn) roomReturned() {
+	if !c.writable() {
+		return
+	}
+	c.evMu.Lock()
+	defer c.evMu.Unlock()
+	c.mu.Lock()
+	gone := c.reported
+	c.mu.Unlock()
+	if !gone {
+		c.fireReady()
+	}
+}
+
 func (c *Conn) fireReady() {
 	if c.events.OnReadyToSend != nil {
 		c.events.OnReadyToSend(c)
