@@ -101,3 +101,18 @@ func TestUnreadMessagesDoNotBlockClose(t *testing.T) {
 		t.Fatalf("queued message lost: %q %v", msg, err)
 	}
 }
+
+func TestSetBufferMessageAtRuntime(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder()
+	ev := rec.events()
+	ev.OnConnected = func(c *Conn) { c.SetBufferMessage(true) }
+	s := startServer(t, Options{Events: ev})
+	r := dialRaw(t, s.Addr().String())
+	r.upgrade()
+	r.write(frames(hdr{op: wsproto.OpText, payload: []byte("ab")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("cd")}))
+	r.syncPing()
+	if got, want := rec.got(), "text:abcd|eom"; got != want {
+		t.Fatalf("DataIn %q, want %q", got, want)
+	}
+}
