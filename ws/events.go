@@ -128,7 +128,8 @@ type Events struct {
 	// OnError reports a failure on a connection: a protocol violation by
 	// the peer (matching ErrProtocolViolation, ErrInvalidPayload or
 	// ErrMessageTooBig, after which the connection closes), a refused
-	// handshake, or a transport error.
+	// handshake, or a transport error. c is nil for errors of a standalone
+	// Server itself (for example accept failures).
 	OnError func(c *Conn, err error)
 	// OnLog receives log messages up to the configured LogLevel; logType
 	// is "Info", "Error", "Verbose" or "Debug". Default: nothing is logged.
