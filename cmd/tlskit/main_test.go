@@ -50,7 +50,7 @@ func serve(t *testing.T, args ...string) *served {
 	t.Helper()
 	p := tlskit(t, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	s := &served{Proc: p, url: p.StdoutLines(t, 1)[0]}
-	if strings.HasPrefix(s.url, "tls://") {
+	if strings.HasPrefix(s.url, "tls://") || strings.HasPrefix(s.url, "wss://") {
 		s.fingerprint = strings.TrimPrefix(p.StdoutLines(t, 2)[1], "FingerprintSHA256: ")
 	}
 	p.WaitStderr(t, "msg=listening")

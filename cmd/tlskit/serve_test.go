@@ -32,11 +32,11 @@ func TestServeConnect(t *testing.T) {
 			input: "hello\nworld", want: "hello\nworld"},
 		{name: "tcp line", serve: []string{"--proto", "tcp", "--mode", "line"},
 			input: "one\r\ntwo\nlast", want: "one\r\ntwo\nlast"},
-		{name: "tls echo, generated certificate", serve: nil, connect: []string{"--insecure"},
+		{name: "tls echo, generated certificate", serve: []string{"--proto", "tls"}, connect: []string{"--insecure"},
 			input: "secret\n", want: "secret\n", verified: "NO: --insecure accepts any certificate; this connection is NOT secure"},
-		{name: "tls line, CA-signed certificate", serve: []string{"--mode", "line", "--cert", tc.server, "--key", tc.serverKey},
+		{name: "tls line, CA-signed certificate", serve: []string{"--proto", "tls", "--mode", "line", "--cert", tc.server, "--key", tc.serverKey},
 			connect: []string{"--ca", tc.ca}, input: "a\nb\n", want: "a\nb\n", verified: "yes"},
-		{name: "tls ALPN and TLS 1.2", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--alpn", "x-test,h2", "--tls-max", "1.2"},
+		{name: "tls ALPN and TLS 1.2", serve: []string{"--proto", "tls", "--cert", tc.server, "--key", tc.serverKey, "--alpn", "x-test,h2", "--tls-max", "1.2"},
 			connect: []string{"--ca", tc.ca, "--alpn", "h2"}, input: "x", want: "x", verified: "yes"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,13 +211,13 @@ func TestServeSignals(t *testing.T) {
 	}
 }
 
-// README's first command: with no flags serve is a TLS echo server on
+// README's first command: with no flags serve is a wss echo server on
 // 127.0.0.1:8443 with a generated certificate (the port is not bound here).
 func TestServeDefaults(t *testing.T) {
 	t.Parallel()
 	cmd := newServeCmd()
 	for name, want := range map[string]string{
-		"proto": "tls", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "",
+		"proto": "wss", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "", "path": "/",
 		"client-auth": "none", "handshake-timeout": "10s", "tls-min": "1.2", "tls-max": "1.3",
 	} {
 		if got := cmd.Flags().Lookup(name).DefValue; got != want {
@@ -233,8 +233,15 @@ func TestServeFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--proto", "udp"}, `--proto "udp": use tcp, tls`},
-		{[]string{"--mode", "chat"}, `--mode "chat": --proto tls takes echo, line, broadcast`},
+		{[]string{"--proto", "udp"}, `--proto "udp": use tcp, tls, ws, wss`},
+		{[]string{"--proto", "tls", "--mode", "chat"}, `--mode "chat": --proto tls takes echo, line, broadcast`},
+		{[]string{"--mode", "line"}, `--mode "line": --proto wss takes echo, broadcast, chat`},
+		{[]string{"--proto", "ws", "--cert", tc.server}, "--cert needs TLS, but --proto ws is plain: use --proto wss"},
+		{[]string{"--proto", "ws", "--keylog", "k.log"}, "--keylog needs TLS"},
+		{[]string{"--proto", "tls", "--path", "/ws"}, "--path is for WebSocket"},
+		{[]string{"--path", "ws"}, `--path "ws": want an absolute path`},
+		{[]string{"--path", "/a?b=1"}, `--path "/a?b=1"`},
+		{[]string{"--proto", "ws", "--idle-timeout", "-1s"}, "timeouts must not be negative"},
 		{[]string{"--proto", "tcp", "--cert", tc.server}, "--cert needs TLS, but --proto tcp is plain"},
 		{[]string{"--proto", "tcp", "--alpn", "h2"}, "--alpn needs TLS"},
 		{[]string{"--proto", "tcp", "--client-auth", "require"}, "--client-auth needs TLS"},
@@ -262,7 +269,7 @@ func TestServeFlagErrors(t *testing.T) {
 func TestServeClientAuthRequest(t *testing.T) {
 	t.Parallel()
 	tc := newTestCerts(t)
-	s := serve(t, "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request", "--client-ca", tc.ca)
+	s := serve(t, "--proto", "tls", "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request", "--client-ca", tc.ca)
 	if out, _, code := connect(t, "anonymous", s.url, "--ca", tc.ca); code != 0 || out != "anonymous" {
 		t.Fatalf("a client without a certificate: exit %d, %q", code, out)
 	}
@@ -289,7 +296,7 @@ func TestServeConnectKeyLog(t *testing.T) {
 	tc := newTestCerts(t)
 	dir := t.TempDir()
 	serverLog, clientLog := filepath.Join(dir, "server.keys"), filepath.Join(dir, "client.keys")
-	s := serve(t, "--cert", tc.server, "--key", tc.serverKey, "--keylog", serverLog)
+	s := serve(t, "--proto", "tls", "--cert", tc.server, "--key", tc.serverKey, "--keylog", serverLog)
 	s.WaitStderr(t, "anyone who reads it can decrypt the traffic")
 	if out, _, code := connect(t, "x", s.url, "--ca", tc.ca, "--keylog", clientLog); code != 0 || out != "x" {
 		t.Fatalf("exit %d, %q", code, out)
@@ -405,7 +412,7 @@ func TestServeLimits(t *testing.T) {
 	})
 	t.Run("handshake-timeout", func(t *testing.T) {
 		t.Parallel()
-		s := serve(t, "--handshake-timeout", "300ms")
+		s := serve(t, "--proto", "tls", "--handshake-timeout", "300ms")
 		closedWithin(t, dialServe(t, s), 5*time.Second) // never sends a ClientHello
 		s.WaitStderr(t, "status=10060")
 	})
