@@ -16,8 +16,9 @@ import (
 	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
-// tlskit connect against tlskit serve: what goes in comes back, the
-// client half-closes at the end of stdin and exits 0 when the server closes.
+// tlskit connect against tlskit serve: what goes in comes back; over tcp
+// and tls the client half-closes at the end of stdin and exits 0 when the
+// server closes, over ws and wss it sends a Close and exits 0 on the answer.
 func TestServeConnect(t *testing.T) {
 	t.Parallel()
 	tc := newTestCerts(t)
@@ -27,6 +28,7 @@ func TestServeConnect(t *testing.T) {
 		connect     []string
 		input, want string
 		verified    string // the Verified line connect prints; "" for plain
+		tls12ALPN   string // TLS 1.2 with this ALPN protocol
 	}{
 		{name: "tcp echo", serve: []string{"--proto", "tcp"},
 			input: "hello\nworld", want: "hello\nworld"},
@@ -37,7 +39,17 @@ func TestServeConnect(t *testing.T) {
 		{name: "tls line, CA-signed certificate", serve: []string{"--proto", "tls", "--mode", "line", "--cert", tc.server, "--key", tc.serverKey},
 			connect: []string{"--ca", tc.ca}, input: "a\nb\n", want: "a\nb\n", verified: "yes"},
 		{name: "tls ALPN and TLS 1.2", serve: []string{"--proto", "tls", "--cert", tc.server, "--key", tc.serverKey, "--alpn", "x-test,h2", "--tls-max", "1.2"},
-			connect: []string{"--ca", tc.ca, "--alpn", "h2"}, input: "x", want: "x", verified: "yes"},
+			connect: []string{"--ca", tc.ca, "--alpn", "h2"}, input: "x", want: "x", verified: "yes", tls12ALPN: "h2"},
+		// WebSocket: echo keeps the opcode (binary comes back as binary,
+		// printed in hex); the close handshake at the end of stdin exits 0.
+		{name: "ws echo text", serve: []string{"--proto", "ws", "--path", "/echo"},
+			input: "hello\nwörld\r\n\nlast", want: "hello\nwörld\n\nlast\n"},
+		{name: "ws echo binary", serve: []string{"--proto", "ws"}, connect: []string{"--binary"},
+			input: "hi\n\xff\x00\n", want: "6869\nff00\n"},
+		{name: "wss echo, generated certificate", connect: []string{"--insecure"},
+			input: "secret\n", want: "secret\n", verified: "NO: --insecure accepts any certificate; this connection is NOT secure"},
+		{name: "wss echo, CA-signed certificate, TLS 1.2 and ALPN", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--alpn", "http/1.1", "--tls-max", "1.2"},
+			connect: []string{"--ca", tc.ca, "--alpn", "http/1.1", "--binary"}, input: "x\n", want: "78\n", verified: "yes", tls12ALPN: "http/1.1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -46,26 +58,21 @@ func TestServeConnect(t *testing.T) {
 			if code != 0 || stdout != tt.want {
 				t.Fatalf("connect exited %d with stdout %q, want 0 and %q\n%s", code, stdout, tt.want, stderr)
 			}
-			if !strings.Contains(stderr, "Closed by the server") {
+			if strings.HasPrefix(s.url, "ws") {
+				for name, want := range map[string]string{
+					"Status": "101 Switching Protocols", "Subprotocol": "none", "Closed": "1000",
+					"Extensions": "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+				} {
+					if got := field(stderr, name); got != want {
+						t.Errorf("%s: %q, want %q\n%s", name, got, want, stderr)
+					}
+				}
+			} else if !strings.Contains(stderr, "Closed by the server") {
 				t.Errorf("connect did not report the server's close:\n%s", stderr)
 			}
-			if tt.verified == "" {
-				if strings.Contains(stderr, "Version:") {
-					t.Errorf("a plain connection printed TLS details:\n%s", stderr)
-				}
-				return
-			}
-			if got := field(stderr, "Verified"); got != tt.verified {
-				t.Errorf("Verified: %q, want %q", got, tt.verified)
-			}
-			if got := field(stderr, "FingerprintSHA256"); got != s.fingerprint || got == "" {
-				t.Errorf("connect saw certificate %q, serve printed %q", got, s.fingerprint)
-			}
-			if strings.Contains(tt.name, "TLS 1.2") {
-				if v, a := field(stderr, "Version"), field(stderr, "ALPN"); v != "TLS1.2" || a != "h2" {
-					t.Errorf("Version %q ALPN %q, want TLS1.2 and h2\n%s", v, a, stderr)
-				}
-				s.WaitStderr(t, "alpn=h2")
+			s.checkTLSDetails(t, stderr, tt.verified, tt.tls12ALPN)
+			if tt.tls12ALPN != "" {
+				s.WaitStderr(t, "alpn="+tt.tls12ALPN)
 			}
 		})
 	}
@@ -100,7 +107,8 @@ func TestServeLineVersusEcho(t *testing.T) {
 	}
 }
 
-// In broadcast mode every line reaches every client, the sender included.
+// In broadcast mode every line (over ws and wss: every message) reaches
+// every client, the sender included.
 func TestServeBroadcast(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -109,6 +117,8 @@ func TestServeBroadcast(t *testing.T) {
 	}{
 		{proto: "tcp"},
 		{proto: "tls", connect: []string{"--insecure"}},
+		{proto: "ws"},
+		{proto: "wss", connect: []string{"--insecure"}},
 	} {
 		t.Run(tt.proto, func(t *testing.T) {
 			t.Parallel()

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 // httpURL turns a served ws:// or wss:// URL into the page's http(s) URL.
@@ -78,107 +80,41 @@ func TestServeWSPage(t *testing.T) {
 	}
 }
 
-// tlskit connect against tlskit serve over ws and wss: echo keeps the
-// opcode (binary comes back as binary, printed in hex), the close handshake
-// at the end of stdin exits 0.
-func TestServeConnectWebSocket(t *testing.T) {
-	t.Parallel()
-	tc := newTestCerts(t)
-	for _, tt := range []struct {
-		name        string
-		serve       []string
-		connect     []string
-		input, want string
-		verified    string // "" for ws://
-	}{
-		{name: "ws echo text", serve: []string{"--proto", "ws", "--path", "/echo"},
-			input: "hello\nwörld\r\n\nlast", want: "hello\nwörld\n\nlast\n"},
-		{name: "ws echo binary", serve: []string{"--proto", "ws"}, connect: []string{"--binary"},
-			input: "hi\n\xff\x00\n", want: "6869\nff00\n"},
-		{name: "wss echo, generated certificate", connect: []string{"--insecure"},
-			input: "secret\n", want: "secret\n", verified: "NO: --insecure accepts any certificate; this connection is NOT secure"},
-		{name: "wss echo, CA-signed certificate, TLS 1.2 and ALPN", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--alpn", "http/1.1", "--tls-max", "1.2"},
-			connect: []string{"--ca", tc.ca, "--alpn", "http/1.1", "--binary"}, input: "x\n", want: "78\n", verified: "yes"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := serve(t, tt.serve...)
-			stdout, stderr, code := connect(t, tt.input, append([]string{s.url}, tt.connect...)...)
-			if code != 0 || stdout != tt.want {
-				t.Fatalf("connect exited %d with stdout %q, want 0 and %q\n%s", code, stdout, tt.want, stderr)
-			}
-			for name, want := range map[string]string{
-				"Status": "101 Switching Protocols", "Subprotocol": "none", "Closed": "1000",
-				"Extensions": "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
-			} {
-				if got := field(stderr, name); got != want {
-					t.Errorf("%s: %q, want %q\n%s", name, got, want, stderr)
-				}
-			}
-			if tt.verified == "" {
-				if strings.Contains(stderr, "Version:") {
-					t.Errorf("a plain connection printed TLS details:\n%s", stderr)
-				}
-				return
-			}
-			if got := field(stderr, "Verified"); got != tt.verified {
-				t.Errorf("Verified: %q, want %q", got, tt.verified)
-			}
-			if got := field(stderr, "FingerprintSHA256"); got != s.fingerprint || got == "" {
-				t.Errorf("connect saw certificate %q, serve printed %q", got, s.fingerprint)
-			}
-			if strings.Contains(tt.name, "TLS 1.2") {
-				if v, a := field(stderr, "Version"), field(stderr, "ALPN"); v != "TLS1.2" || a != "http/1.1" {
-					t.Errorf("Version %q ALPN %q, want TLS1.2 and http/1.1\n%s", v, a, stderr)
-				}
-			}
-		})
-	}
-}
-
-// In broadcast mode every message reaches every client; in chat mode text
-// is prefixed with the sender's id and joins and leaves are announced.
-func TestServeWebSocketBroadcastChat(t *testing.T) {
+// In chat mode text is prefixed with the sender's id, and joins and leaves
+// are announced to everyone.
+func TestServeWebSocketChat(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		mode, proto string
-		connect     []string
-		aWant       string // everything a prints
-		bWant       string
+		proto   string
+		connect []string
 	}{
-		{mode: "broadcast", proto: "ws", aWant: "from a\nfrom b\n", bWant: "from a\nfrom b\n"},
-		{mode: "broadcast", proto: "wss", connect: []string{"--insecure"}, aWant: "from a\nfrom b\n", bWant: "from a\nfrom b\n"},
-		{mode: "chat", proto: "ws", aWant: "1 joined\n2 joined\n1: from a\n2: from b\n2 left\n", bWant: "2 joined\n1: from a\n2: from b\n"},
-		{mode: "chat", proto: "wss", connect: []string{"--insecure"}, aWant: "1 joined\n2 joined\n1: from a\n2: from b\n2 left\n", bWant: "2 joined\n1: from a\n2: from b\n"},
+		{proto: "ws"},
+		{proto: "wss", connect: []string{"--insecure"}},
 	} {
-		t.Run(tt.mode+" "+tt.proto, func(t *testing.T) {
+		t.Run(tt.proto, func(t *testing.T) {
 			t.Parallel()
-			s := serve(t, "--proto", tt.proto, "--mode", tt.mode)
-			a := tlskit(t, append([]string{"connect", s.url}, tt.connect...)...)
-			a.WaitStderr(t, "Extensions:")
-			s.WaitStderr(t, "msg=connected id=1")
-			b := tlskit(t, append([]string{"connect", s.url}, tt.connect...)...)
-			b.WaitStderr(t, "Extensions:")
-			s.WaitStderr(t, "msg=connected id=2")
-			if tt.mode == "chat" {
-				a.WaitStdout(t, "2 joined\n")
+			s := serve(t, "--proto", tt.proto, "--mode", "chat")
+			start := func(id string) *testpeer.Proc {
+				c := tlskit(t, append([]string{"connect", s.url}, tt.connect...)...)
+				c.WaitStderr(t, "Extensions:")
+				s.WaitStderr(t, "msg=connected id="+id)
+				return c
 			}
+			a := start("1")
+			b := start("2")
+			a.WaitStdout(t, "2 joined\n")
 			a.Write(t, "from a\n")
-			b.WaitStdout(t, "from a\n")
-			a.WaitStdout(t, "from a\n")
+			b.WaitStdout(t, "1: from a\n")
 			b.Write(t, "from b\n")
-			a.WaitStdout(t, "from b\n")
-			b.WaitStdout(t, "from b\n")
+			a.WaitStdout(t, "2: from b\n")
 			b.CloseStdin()
-			if code := b.Wait(t); code != 0 || b.Stdout() != tt.bWant {
-				t.Errorf("b: exit %d, stdout %q, want %q\n%s", code, b.Stdout(), tt.bWant, b.Stderr())
+			if code, want := b.Wait(t), "2 joined\n1: from a\n2: from b\n"; code != 0 || b.Stdout() != want {
+				t.Errorf("b: exit %d, stdout %q, want %q\n%s", code, b.Stdout(), want, b.Stderr())
 			}
-			if tt.mode == "chat" {
-				a.WaitStdout(t, "2 left\n")
-			}
+			a.WaitStdout(t, "2 left\n")
 			a.CloseStdin()
-			if code := a.Wait(t); code != 0 || a.Stdout() != tt.aWant {
-				t.Errorf("a: exit %d, stdout %q, want %q\n%s", code, a.Stdout(), tt.aWant, a.Stderr())
+			if code, want := a.Wait(t), "1 joined\n2 joined\n1: from a\n2: from b\n2 left\n"; code != 0 || a.Stdout() != want {
+				t.Errorf("a: exit %d, stdout %q, want %q\n%s", code, a.Stdout(), want, a.Stderr())
 			}
 		})
 	}
