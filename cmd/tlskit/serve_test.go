@@ -50,6 +50,8 @@ func TestServeConnect(t *testing.T) {
 			input: "secret\n", want: "secret\n", verified: "NO: --insecure accepts any certificate; this connection is NOT secure"},
 		{name: "wss echo, CA-signed certificate, TLS 1.2 and ALPN", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--alpn", "http/1.1", "--tls-max", "1.2"},
 			connect: []string{"--ca", tc.ca, "--alpn", "http/1.1", "--binary"}, input: "x\n", want: "78\n", verified: "yes", tls12ALPN: "http/1.1"},
+		{name: "wss client certificate required", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--client-auth", "require", "--client-ca", tc.ca},
+			connect: []string{"--ca", tc.ca, "--cert", tc.client, "--key", tc.clientKey}, input: "mutual\n", want: "mutual\n", verified: "yes"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -377,12 +379,13 @@ func TestServeIPv6(t *testing.T) {
 	p.Wait(t)
 }
 
-// --max-conns, --idle-timeout and --handshake-timeout close connections.
+// --max-conns, --idle-timeout and --handshake-timeout close connections,
+// over WebSocket too (where the handshake timeout bounds the upgrade).
 func TestServeLimits(t *testing.T) {
 	t.Parallel()
 	dialServe := func(t *testing.T, s *served) net.Conn {
 		t.Helper()
-		addr := s.url[strings.Index(s.url, "://")+3:]
+		addr, _, _ := strings.Cut(s.url[strings.Index(s.url, "://")+3:], "/") // ws URLs have a path
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
@@ -425,6 +428,36 @@ func TestServeLimits(t *testing.T) {
 		s := serve(t, "--proto", "tls", "--handshake-timeout", "300ms")
 		closedWithin(t, dialServe(t, s), 5*time.Second) // never sends a ClientHello
 		s.WaitStderr(t, "status=10060")
+	})
+	t.Run("ws max-conns", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "ws", "--max-conns", "1")
+		first := tlskit(t, "connect", s.url) // stdin stays open
+		first.WaitStderr(t, "Extensions:")
+		if out, stderr, code := connect(t, "x\n", s.url); code != 1 || out != "" {
+			t.Fatalf("a second connection: exit %d, stdout %q\n%s", code, out, stderr)
+		}
+		first.Write(t, "still served\n")
+		first.WaitStdout(t, "still served\n")
+		first.CloseStdin()
+		if code := first.Wait(t); code != 0 {
+			t.Fatalf("the first connection: exit %d\n%s", code, first.Stderr())
+		}
+	})
+	t.Run("ws idle-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "ws", "--idle-timeout", "300ms")
+		c := tlskit(t, "connect", s.url) // stdin stays open: the WebSocket is idle
+		c.WaitStderr(t, "Extensions:")
+		if code := c.Wait(t); code != 1 || !strings.Contains(c.Stderr(), "1006") {
+			t.Fatalf("an idle WebSocket: exit %d\n%s", code, c.Stderr())
+		}
+		s.WaitStderr(t, "status=1006")
+	})
+	t.Run("ws handshake-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "ws", "--handshake-timeout", "300ms")
+		closedWithin(t, dialServe(t, s), 5*time.Second) // never sends the upgrade request
 	})
 }
 
