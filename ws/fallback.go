@@ -59,25 +59,24 @@ func (s *Server) serveHTTP(c *Conn, sc *server.Conn, herr error) bool {
 	}
 	c.logf(LogVerbose, "Verbose", "HTTP %s %s %s", req.Method, req.RequestURI, req.Proto)
 
-	w := &httpResponse{sc: sc, req: req, header: http.Header{}, stall: s.handshakeTimeout()}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	defer cancel() // the request's context ends with the handler
 	req = req.WithContext(ctx)
 	req.RemoteAddr = sc.RemoteAddr().String()
 	if st, ok := sc.ConnectionState(); ok {
 		req.TLS = &st
 	}
-	if req.ContentLength != 0 || len(req.TransferEncoding) > 0 {
+	hasBody := req.ContentLength != 0 || len(req.TransferEncoding) > 0
+	req.Body = http.NoBody
+	w := &httpResponse{sc: sc, req: req, header: http.Header{}, stall: s.handshakeTimeout()}
+	ok := true
+	if hasBody {
 		http.Error(w, "ws: this server accepts no request body", http.StatusRequestEntityTooLarge)
 	} else {
-		req.Body = http.NoBody
-		if !w.run(c, s.opts.HTTP) {
-			sc.Reset()
-			return true
-		}
+		ok = w.run(c, s.opts.HTTP)
 	}
-	if w.finish() != nil {
-		sc.Reset()
+	if !ok || w.finish() != nil {
+		sc.Reset() // the client must not take a truncated response for a whole one
 		return true
 	}
 	sc.Disconnect()

@@ -54,6 +54,12 @@ func pageHandler() http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, fallbackPage)
 	})
+	mux.HandleFunc("GET /remote", func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if r.Context().Err() == nil && r.TLS == nil {
+			io.WriteString(w, host)
+		}
+	})
 	mux.HandleFunc("GET /empty", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Before", "1")
@@ -80,6 +86,7 @@ func TestServerHTTPFallback(t *testing.T) {
 		{name: "page", method: "GET", path: "/", status: 200, body: fallbackPage, length: "34"},
 		{name: "HEAD has no body", method: "HEAD", path: "/", status: 200, body: "", length: "34"},
 		{name: "not found", method: "GET", path: "/nothing", status: 404, body: "404 page not found\n", length: "19"},
+		{name: "request fields", method: "GET", path: "/remote", status: 200, body: "127.0.0.1", length: "9"},
 		{name: "204", method: "GET", path: "/empty", status: 204, body: "", length: ""},
 		{name: "panic is a 500", method: "GET", path: "/panic", status: 500, body: "500 internal server error\n", length: "26"},
 		{name: "method not allowed", method: "POST", path: "/", status: 405},
