@@ -1,12 +1,14 @@
 package ws
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -200,4 +202,61 @@ func TestServerHTTPFallbackLargeBody(t *testing.T) {
 		t.Fatalf("after the stuck client: status %d, %d bytes", resp.StatusCode, len(body))
 	}
 	<-writeErr
+}
+
+// FuzzServerHTTPFallback sends arbitrary bytes to a Server with
+// Options.HTTP: whatever it answers must be one HTTP response (the page, a
+// refusal or a 101), after which the connection closes; the server keeps
+// serving.
+func FuzzServerHTTPFallback(f *testing.F) {
+	for _, s := range []string{
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /panic HTTP/1.0\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+		"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+		"GET\r\n\r\n",
+		"\x16\x03\x01\x00\x05hello",
+	} {
+		f.Add([]byte(s))
+	}
+	s, err := NewServer(Options{
+		Server:           server.Options{LocalHost: "127.0.0.1"},
+		HTTP:             pageHandler(),
+		HandshakeTimeout: 500 * time.Millisecond,
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := s.StartListening(); err != nil {
+		f.Fatal(err)
+	}
+	defer s.Close()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		conn, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := conn.Write(data); err != nil {
+			return // the server refused the bytes already
+		}
+		_ = conn.(*net.TCPConn).CloseWrite()
+		out, err := io.ReadAll(conn)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("the connection is still open after %q", data)
+		}
+		if len(out) == 0 {
+			return
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), &http.Request{Method: http.MethodHead})
+		if err != nil {
+			t.Fatalf("answer to %q is not an HTTP response: %v\n%q", data, err, out)
+		}
+		resp.Body.Close()
+	})
 }
