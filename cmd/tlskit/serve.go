@@ -101,8 +101,9 @@ connections are logged to stderr. Without --cert the server uses a
 certificate generated in memory for localhost, 127.0.0.1 and ::1.
 
 Protocols: wss (the default) and ws are WebSocket over TLS and over TCP, at
---path; every other GET on the port (or any non-upgrade GET) is answered with a
-web page that talks to the WebSocket. tls and tcp carry raw bytes.
+--path; every GET that is not a WebSocket upgrade, whatever its path, gets a
+web page that talks to the WebSocket (https://127.0.0.1:8443/ by default).
+tls and tcp carry raw bytes.
 
 WebSocket modes (ws, wss):
   echo       every message is sent back, text as text and binary as binary.
@@ -123,10 +124,11 @@ TCP and TLS modes (tcp, tls):
              is sent to every connection, the sender included. A connection
              that does not read fast enough (64 KiB queued) is disconnected.
 
-In every mode the server closes a connection once the client has ended its
-side (TCP FIN or TLS close_notify) and the answers are sent. Ctrl-C (SIGINT)
-or SIGTERM stops listening, lets queued answers go out for up to
---shutdown-timeout, closes every connection and exits with status 0.`,
+In the tcp and tls modes the server closes a connection once the client has
+ended its side (TCP FIN or TLS close_notify) and the answers are sent.
+Ctrl-C (SIGINT) or SIGTERM stops listening, lets queued answers go out for up
+to --shutdown-timeout, closes every connection (WebSockets with 1001, going
+away) and exits with status 0.`,
 		Example: `  tlskit serve                                   # wss echo on 127.0.0.1:8443, page at https://127.0.0.1:8443/
   tlskit serve --proto ws --mode chat --listen 127.0.0.1:8080 --path /chat
   tlskit serve --proto tls                        # TLS echo of raw bytes
@@ -274,7 +276,15 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	if cert != nil {
 		fmt.Fprintf(out, "FingerprintSHA256: %s\n", cert.FingerprintSHA256)
 	}
-	sc.log.Info("listening", "url", url, "mode", f.mode, "stop", "Ctrl-C")
+	attrs := []any{"url", url, "mode", f.mode, "stop", "Ctrl-C"}
+	if p.websocket {
+		page := "http"
+		if p.secure {
+			page = "https"
+		}
+		attrs = append(attrs, "page", serveURL(page, svc.Addr())+"/")
+	}
+	sc.log.Info("listening", attrs...)
 
 	<-ctx.Done()
 	stop() // a second Ctrl-C ends the process at once

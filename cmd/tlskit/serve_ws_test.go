@@ -47,6 +47,7 @@ func TestServeWSPage(t *testing.T) {
 			if !strings.HasSuffix(s.url, tt.path) {
 				t.Errorf("URL %s does not end with the path %s", s.url, tt.path)
 			}
+			s.WaitStderr(t, "page="+httpURL(t, s.url, "/"))
 			resp, err := client.Get(httpURL(t, s.url, tt.get))
 			if err != nil {
 				t.Fatal(err)
