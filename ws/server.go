@@ -278,7 +278,8 @@ func (s *Server) ConnectionCount() int { return len(s.hub.snapshot()) }
 
 // Broadcast sends one message to every open WebSocket, encoding (and
 // compressing) its frames once. It returns how many connections took it;
-// the errors of the others (ErrWouldBlock for a full queue) are joined.
+// the errors of the others (each a *SendError, matching ErrWouldBlock for a
+// full queue) are joined.
 func (s *Server) Broadcast(f SendFormat, p []byte) (int, error) { return s.hub.broadcast(f, p) }
 
 // DoEvents delivers queued events when Options.Server.ManualEvents is set
