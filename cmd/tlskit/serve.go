@@ -71,6 +71,14 @@ type serveConfig struct {
 	handshakeTimeout time.Duration
 	engine           string
 	log              *slog.Logger
+	sendWait         time.Duration // ws, wss: how long a send waits for a client that does not read (0: sendTimeout)
+}
+
+func (sc *serveConfig) sendTimeout() time.Duration {
+	if sc.sendWait > 0 {
+		return sc.sendWait
+	}
+	return sendTimeout
 }
 
 type serveFlags struct {
@@ -110,8 +118,8 @@ WebSocket modes (ws, wss):
   broadcast  every message is sent to every connection, the sender included.
   chat       like broadcast, with text messages prefixed by the sender's
              connection id ("3: hello"), and "3 joined" / "3 left" notices.
-             In broadcast and chat a connection whose send queue is full
-             when a message comes (it does not read) is disconnected.
+             A connection that does not read (its send queue stays full
+             for 30 seconds) is disconnected in every mode.
 
 TCP and TLS modes (tcp, tls):
   echo       every byte received is sent back as it arrives.

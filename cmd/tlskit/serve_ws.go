@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tlskit/tlskit/ws"
 )
@@ -63,32 +65,29 @@ func startWSServer(sc *serveConfig) (service, error) {
 	switch sc.mode {
 	case "echo":
 		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
-			ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), sc.sendTimeout())
 			defer cancel()
-			if err := c.WriteMessage(ctx, ws.SendFormatOf(f), data); err != nil && !errors.Is(err, ws.ErrNotConnected) {
-				sc.log.Warn("disconnecting a client that does not read", "id", c.ConnectionID(), "err", err)
-				c.ServerConn().Reset()
-			}
+			writeOrReset(ctx, sc.log, c, ws.SendFormatOf(f), data)
 		}
 	case "broadcast":
 		opts.Events.OnDataIn = func(_ *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
-			broadcast(sc.log, srv, ws.SendFormatOf(f), data)
+			broadcast(sc.log, srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
 		}
 	case "chat":
 		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
 			if f == ws.FormatText {
 				data = append([]byte(strconv.FormatInt(c.ConnectionID(), 10)+": "), data...)
 			}
-			broadcast(sc.log, srv, ws.SendFormatOf(f), data)
+			broadcast(sc.log, srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
 		}
 		opts.Events.OnConnected = func(c *ws.Conn) {
 			logConnected(c)
-			broadcast(sc.log, srv, ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
+			broadcast(sc.log, srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
 		}
 		logDisconnected := opts.Events.OnDisconnected
 		opts.Events.OnDisconnected = func(c *ws.Conn, code ws.CloseCode, reason string) {
 			logDisconnected(c, code, reason)
-			broadcast(sc.log, srv, ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
+			broadcast(sc.log, srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
 		}
 	}
 	if srv, err = ws.NewServer(opts); err != nil {
@@ -101,18 +100,46 @@ func startWSServer(sc *serveConfig) (service, error) {
 	return srv, nil
 }
 
-// broadcast sends one message to every WebSocket, encoded once; a
-// connection whose send queue is full when it comes does not read fast
-// enough and is disconnected, so that no message is silently lost for it.
-func broadcast(log *slog.Logger, srv *ws.Server, f ws.SendFormat, p []byte) {
-	if _, err := srv.Broadcast(f, p); !errors.Is(err, ws.ErrWouldBlock) {
+// broadcast sends one message to every WebSocket, encoded once. A
+// connection whose send queue was full gets it on its own as soon as there
+// is room; one that has no room within timeout does not read and is
+// disconnected, so that no message is silently lost for it. The waits run
+// side by side and delay only the sender's connection, whose next message
+// waits for them (so each sender's messages stay in order).
+func broadcast(log *slog.Logger, srv *ws.Server, timeout time.Duration, f ws.SendFormat, p []byte) {
+	_, err := srv.Broadcast(f, p)
+	if err == nil {
 		return
 	}
-	for c := range srv.Connections() {
-		if c.Connected() && !c.ReadyToSend() {
-			log.Warn("disconnecting a client that does not read", "id", c.ConnectionID())
-			c.ServerConn().Reset()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, e := range joined(err) {
+		var se *ws.SendError
+		if !errors.As(e, &se) || !errors.Is(se, ws.ErrWouldBlock) {
+			continue // closing connections need no message
 		}
+		if c, err := srv.Conn(se.ConnectionID); err == nil {
+			wg.Go(func() { writeOrReset(ctx, log, c, f, p) })
+		}
+	}
+	wg.Wait()
+}
+
+// joined returns the errors errors.Join put together.
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// writeOrReset sends p on c, waiting for room until ctx ends; a
+// connection that does not take it is reset.
+func writeOrReset(ctx context.Context, log *slog.Logger, c *ws.Conn, f ws.SendFormat, p []byte) {
+	if err := c.WriteMessage(ctx, f, p); err != nil && !errors.Is(err, ws.ErrNotConnected) {
+		log.Warn("disconnecting a client that does not read", "id", c.ConnectionID(), "err", err)
+		c.ServerConn().Reset()
 	}
 }
 

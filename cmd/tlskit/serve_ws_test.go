@@ -1,16 +1,24 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/testpeer"
+	"github.com/tlskit/tlskit/ws"
 )
 
 // httpURL turns a served ws:// or wss:// URL into the page's http(s) URL.
@@ -119,4 +127,96 @@ func TestServeWebSocketChat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Ctrl-C closes every WebSocket with 1001 (going away), which connect takes
+// as a normal end.
+func TestServeWebSocketShutdown(t *testing.T) {
+	t.Parallel()
+	p := tlskit(t, "serve", "--proto", "ws", "--listen", "127.0.0.1:0")
+	url := p.StdoutLines(t, 1)[0]
+	c := tlskit(t, "connect", url) // stdin stays open
+	c.WaitStderr(t, "Extensions:")
+	p.WaitStderr(t, "msg=connected id=1")
+	p.Signal(t, syscall.SIGINT)
+	if code := p.Wait(t); code != 0 {
+		t.Fatalf("serve exited %d\n%s", code, p.Output())
+	}
+	if code := c.Wait(t); code != 0 || field(c.Stderr(), "Closed") != `1001 "going away"` {
+		t.Fatalf("connect exited %d\n%s", code, c.Stderr())
+	}
+}
+
+// In broadcast mode a WebSocket whose send queue is full gets the message
+// once it has room (messages larger than the queue are the common case);
+// one that does not read is disconnected after the send timeout, and the
+// others go on getting every message.
+func TestServeWebSocketBroadcastSlowReader(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	svc, err := startWSServer(&serveConfig{proto: "ws", mode: "broadcast", host: "127.0.0.1", path: "/",
+		handshakeTimeout: 10 * time.Second, sendWait: time.Second, log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := svc.(*ws.Server)
+	defer srv.Close()
+
+	slow, err := net.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if err := slow.(*net.TCPConn).SetReadBuffer(4096); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(slow, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") // and never reads
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	fast, err := ws.Dial(ctx, "ws://"+srv.Addr().String()+"/", &ws.DialOptions{Conn: ws.ConnOptions{DisablePermessageDeflate: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close(ws.CloseNormal, "")
+	for srv.ConnectionCount() < 2 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	const n = 32 // 8 MiB: more than the kernel buffers of the slow connection
+	msg := make([]byte, 256<<10)
+	rand.Read(msg) // incompressible
+	go func() {
+		for range n {
+			if fast.WriteMessage(ctx, ws.DataBinary, msg) != nil {
+				return
+			}
+		}
+	}()
+	for i := range n {
+		if _, got, err := fast.ReadMessage(ctx); err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("message %d: %d bytes, %v", i, len(got), err)
+		}
+	}
+	if srv.ConnectionCount() != 1 || !strings.Contains(logs.String(), "disconnecting a client that does not read") {
+		t.Fatalf("%d connections after %d MiB; log:\n%s", srv.ConnectionCount(), n/4, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use, for logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
