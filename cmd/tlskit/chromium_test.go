@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,6 +46,11 @@ func TestServeChromiumSelftest(t *testing.T) {
 				args = append([]string{"-r"}, args...) // map us to root in a user namespace
 			}
 			cmd := exec.CommandContext(ctx, unshare, args...)
+			// On timeout, kill the whole group: the script's server and
+			// Chromium too, not only bash.
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+			cmd.WaitDelay = 5 * time.Second
 			cmd.Env = append(os.Environ(), runMainEnv+"=1", "TLSKIT="+exe,
 				"PROTO="+tt.proto, "MODE="+tt.mode, "WSPATH="+tt.path)
 			var stdout, stderr bytes.Buffer

@@ -306,23 +306,31 @@ func TestServeClientAuthRequest(t *testing.T) {
 func TestServeConnectKeyLog(t *testing.T) {
 	t.Parallel()
 	tc := newTestCerts(t)
-	dir := t.TempDir()
-	serverLog, clientLog := filepath.Join(dir, "server.keys"), filepath.Join(dir, "client.keys")
-	s := serve(t, "--proto", "tls", "--cert", tc.server, "--key", tc.serverKey, "--keylog", serverLog)
-	s.WaitStderr(t, "anyone who reads it can decrypt the traffic")
-	if out, _, code := connect(t, "x", s.url, "--ca", tc.ca, "--keylog", clientLog); code != 0 || out != "x" {
-		t.Fatalf("exit %d, %q", code, out)
-	}
-	read := func(path string) string {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
-	server, client := read(serverLog), read(clientLog)
-	if !regexp.MustCompile(`(?m)^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$`).MatchString(server) || server != client {
-		t.Fatalf("key logs differ or are not in the NSS format:\nserver:\n%s\nclient:\n%s", server, client)
+	for _, tt := range []struct{ proto, input, want string }{
+		{proto: "tls", input: "x", want: "x"},
+		{proto: "wss", input: "x\n", want: "x\n"},
+	} {
+		t.Run(tt.proto, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			serverLog, clientLog := filepath.Join(dir, "server.keys"), filepath.Join(dir, "client.keys")
+			s := serve(t, "--proto", tt.proto, "--cert", tc.server, "--key", tc.serverKey, "--keylog", serverLog)
+			s.WaitStderr(t, "anyone who reads it can decrypt the traffic")
+			if out, _, code := connect(t, tt.input, s.url, "--ca", tc.ca, "--keylog", clientLog); code != 0 || out != tt.want {
+				t.Fatalf("exit %d, %q", code, out)
+			}
+			read := func(path string) string {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(data)
+			}
+			server, client := read(serverLog), read(clientLog)
+			if !regexp.MustCompile(`(?m)^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$`).MatchString(server) || server != client {
+				t.Fatalf("key logs differ or are not in the NSS format:\nserver:\n%s\nclient:\n%s", server, client)
+			}
+		})
 	}
 }
 
