@@ -96,6 +96,8 @@ type Conn struct {
 	maxLine     int
 	lineMode    bool
 	bufferMsg   atomic.Bool
+
+	httpHead []byte // the standalone server's handshake bytes, kept for Options.HTTP
 }
 
 func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Conn {

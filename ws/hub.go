@@ -88,7 +88,7 @@ func (h *hub) broadcast(f SendFormat, p []byte) (int, error) {
 	var errs []error
 	for _, c := range h.snapshot() {
 		if err := c.sendPrepared(m, len(p)); err != nil {
-			errs = append(errs, fmt.Errorf("connection %d: %w", c.id, err))
+			errs = append(errs, &SendError{ConnectionID: c.id, Err: err})
 			continue
 		}
 		n++

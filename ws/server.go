@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"net"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,18 @@ type Options struct {
 	// MaxHeaderBytes bounds the upgrade request head (default 16 KiB); a
 	// larger one is refused with 431.
 	MaxHeaderBytes int
+	// HTTP answers requests that are not WebSocket upgrades (valid HTTP/1.x
+	// without "Upgrade: websocket"), so one port serves a page and its
+	// WebSocket. Default nil: they are refused with 426 Upgrade Required.
+	// Its ResponseWriter is minimal: one response per connection, which
+	// then closes ("Connection: close"); a body of up to 16 KiB gets a
+	// Content-Length, a longer one is streamed through the send queue
+	// (OutBufferSize) and ends with the connection; a write that finds no
+	// room for HandshakeTimeout fails and resets the connection. Requests
+	// with a body are answered 413. A panic answers 500 (or resets the
+	// connection once the head is out) and is reported to OnError. The
+	// handler runs on the connection's event goroutine, like a hook.
+	HTTP http.Handler
 }
 
 // Server is a standalone WebSocket server, the seed's WSServer: it listens
@@ -129,8 +142,11 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 		c.received(data)
 		return
 	}
-	req, rest, err := c.hs.Feed(data)
+	req, rest, err := s.feedHandshake(c, data)
 	if err != nil {
+		if s.serveHTTP(c, sc, err) {
+			return
+		}
 		c.mu.Lock()
 		c.setStateLocked(stateClosed)
 		c.mu.Unlock()
@@ -263,7 +279,8 @@ func (s *Server) ConnectionCount() int { return len(s.hub.snapshot()) }
 
 // Broadcast sends one message to every open WebSocket, encoding (and
 // compressing) its frames once. It returns how many connections took it;
-// the errors of the others (ErrWouldBlock for a full queue) are joined.
+// the errors of the others (each a *SendError, matching ErrWouldBlock for a
+// full queue) are joined.
 func (s *Server) Broadcast(f SendFormat, p []byte) (int, error) { return s.hub.broadcast(f, p) }
 
 // DoEvents delivers queued events when Options.Server.ManualEvents is set

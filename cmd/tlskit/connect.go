@@ -25,11 +25,18 @@ import (
 // an entry to connectSchemes.
 type connectScheme struct {
 	secure bool
-	dial   func(ctx context.Context, f *connectFlags, t target, info io.Writer) (connection, error)
+	// websocket: the URL may have a path and query, and the WebSocket
+	// flags (--binary, --subprotocol, --header) apply.
+	websocket   bool
+	defaultPort int // used when the URL has none; 0: the port is required
+	// run connects and copies stdin to the server and the server to
+	// stdout until the connection ends.
+	run func(cmd *cobra.Command, f *connectFlags, t target) error
 }
 
 // target is where connect goes.
 type target struct {
+	url    string // as given
 	scheme string
 	host   string
 	port   int
@@ -38,11 +45,13 @@ type target struct {
 
 // connectSchemes is the table of schemes, by name. It is never modified.
 var connectSchemes = map[string]connectScheme{
-	"tcp": {secure: false, dial: dialSocket},
-	"tls": {secure: true, dial: dialSocket},
+	"tcp": {secure: false, run: runSocket},
+	"tls": {secure: true, run: runSocket},
+	"ws":  {secure: false, websocket: true, defaultPort: 80, run: runWebSocket},
+	"wss": {secure: true, websocket: true, defaultPort: 443, run: runWebSocket},
 }
 
-// connection is an open connection of any scheme.
+// connection is an open tcp:// or tls:// connection.
 type connection interface {
 	io.ReadWriteCloser
 	// CloseWrite tells the peer that nothing more will be sent.
@@ -57,19 +66,33 @@ type connectFlags struct {
 	sni      string
 	insecure bool
 	timeout  time.Duration
+	ws       wsFlags
 }
 
 func newConnectCmd() *cobra.Command {
 	var f connectFlags
 	cmd := &cobra.Command{
 		Use:   "connect URL",
-		Short: "Connect to a TCP or TLS server and copy stdin to it and it to stdout",
-		Long: `Connect to URL (tcp://HOST:PORT or tls://HOST:PORT), print what the TLS
-handshake negotiated to stderr, then copy stdin to the connection and the
+		Short: "Connect to a WebSocket, TCP or TLS server and copy stdin to it and it to stdout",
+		Long: `Connect to URL (ws://HOST[:PORT]/PATH, wss://..., tcp://HOST:PORT or
+tls://HOST:PORT) and print what the handshakes negotiated to stderr.
+
+WebSocket (ws://, wss://): every line of stdin is sent as a text message
+(--binary: a binary message), without its line end; every message received is
+printed on its own line: text as it is, binary as hexadecimal. At the end of
+stdin a Close frame (1000) is sent and connect waits for the server's. The
+exit status is 0 when the connection closes normally (1000, or 1001 when the
+server goes away), 1 otherwise, with the close code and reason; a refused
+handshake prints the HTTP status.
+
+TCP and TLS (tcp://, tls://): stdin is copied to the connection and the
 connection to stdout. At the end of stdin the sending side is shut down
 (TLS close_notify, TCP FIN) and the answer is read until the server closes.
 The exit status is 0 when the server closed the connection, 1 on any failure.`,
-		Example: `  tlskit connect tls://127.0.0.1:8443 --ca ca.pem
+		Example: `  tlskit connect wss://127.0.0.1:8443/ --insecure           # against tlskit serve
+  tlskit connect ws://127.0.0.1:8080/chat --subprotocol chat --header 'Authorization: Bearer x'
+  printf 'hi\n' | tlskit connect wss://127.0.0.1:8443/ --binary --ca ca.pem
+  tlskit connect tls://127.0.0.1:8443 --ca ca.pem
   tlskit connect tls://example.test:443 --sni example.test --alpn h2,http/1.1
   tlskit connect tls://127.0.0.1:8443 --insecure          # no verification (DANGER)
   tlskit connect tls://api.test:8443 --cert client.pem --key client-key.pem
@@ -84,7 +107,8 @@ The exit status is 0 when the server closed the connection, 1 on any failure.`,
 	f.cert.register(cmd, "client certificate store")
 	fl.StringVar(&f.sni, "sni", "", "server name sent (SNI) and verified (default: the URL's host)")
 	f.tlsFlags.register(cmd)
-	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "limit for connecting and the TLS handshake")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "limit for connecting and the TLS (and WebSocket) handshake")
+	f.ws.register(cmd)
 	return cmd
 }
 
@@ -94,7 +118,14 @@ func (f *connectFlags) check(cmd *cobra.Command, scheme string, sc connectScheme
 	if !sc.secure {
 		for _, name := range tlsOnly {
 			if cmd.Flags().Changed(name) {
-				return fmt.Errorf("--%s needs TLS, but %s:// is plain: use tls://", name, scheme)
+				return fmt.Errorf("--%s needs TLS, but %s:// is plain: use %s://", name, scheme, secureTwin(scheme))
+			}
+		}
+	}
+	if !sc.websocket {
+		for _, name := range wsFlagNames {
+			if cmd.Flags().Changed(name) {
+				return fmt.Errorf("--%s is for WebSocket: use ws:// or wss://", name)
 			}
 		}
 	}
@@ -119,13 +150,18 @@ func runConnect(cmd *cobra.Command, rawURL string, f *connectFlags) error {
 	if err := f.check(cmd, t.scheme, sc); err != nil {
 		return err
 	}
-	info := cmd.ErrOrStderr()
 	if f.insecure {
-		fmt.Fprintln(info, "WARNING: --insecure: the server's certificate is NOT verified; anyone can impersonate the server")
+		fmt.Fprintln(cmd.ErrOrStderr(), "WARNING: --insecure: the server's certificate is NOT verified; anyone can impersonate the server")
 	}
-	conn, err := sc.dial(cmd.Context(), f, t, info)
+	return sc.run(cmd, f, t)
+}
+
+// runSocket is a tcp:// or tls:// session.
+func runSocket(cmd *cobra.Command, f *connectFlags, t target) error {
+	info := cmd.ErrOrStderr()
+	conn, err := dialSocket(cmd.Context(), f, t, info)
 	if err != nil {
-		return fmt.Errorf("connect %s: %w", rawURL, err)
+		return fmt.Errorf("connect %s: %w", t.url, err)
 	}
 	defer conn.Close()
 
@@ -136,7 +172,7 @@ func runConnect(cmd *cobra.Command, rawURL string, f *connectFlags) error {
 		}
 	}()
 	if _, err := io.Copy(cmd.OutOrStdout(), conn); err != nil {
-		return fmt.Errorf("connection to %s: %w", rawURL, explainDialError(err))
+		return fmt.Errorf("connection to %s: %w", t.url, explainDialError(err))
 	}
 	fmt.Fprintln(info, "Closed by the server")
 	return nil
@@ -147,20 +183,26 @@ func parseConnectURL(raw string) (target, error) {
 	schemes := strings.Join(slices.Sorted(maps.Keys(connectSchemes)), ", ")
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return target{}, fmt.Errorf("%q is not a URL such as tls://127.0.0.1:8443 (schemes: %s)", raw, schemes)
+		return target{}, fmt.Errorf("%q is not a URL such as wss://127.0.0.1:8443/ or tls://127.0.0.1:8443 (schemes: %s)", raw, schemes)
 	}
 	sc, ok := connectSchemes[u.Scheme]
 	if !ok {
 		return target{}, fmt.Errorf("%q: unknown scheme %q; use %s", raw, u.Scheme, schemes)
 	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+	switch {
+	case u.User != nil || u.Fragment != "":
+		return target{}, fmt.Errorf("%q: %s:// URLs take no user name or #fragment", raw, u.Scheme)
+	case !sc.websocket && ((u.Path != "" && u.Path != "/") || u.RawQuery != ""):
 		return target{}, fmt.Errorf("%q: %s:// URLs are HOST:PORT only", raw, u.Scheme)
 	}
 	port, err := strconv.Atoi(u.Port())
+	if u.Port() == "" && sc.defaultPort != 0 {
+		port, err = sc.defaultPort, nil
+	}
 	if err != nil || port < 1 || port > 65535 {
 		return target{}, fmt.Errorf("%q: the URL needs a port from 1 to 65535, such as %s://%s:8443", raw, u.Scheme, u.Hostname())
 	}
-	return target{scheme: u.Scheme, host: u.Hostname(), port: port, secure: sc.secure}, nil
+	return target{url: raw, scheme: u.Scheme, host: u.Hostname(), port: port, secure: sc.secure}, nil
 }
 
 // dialSocket connects with package socket and prints the TLS details.

@@ -120,8 +120,13 @@ func TestConnectFlagErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{}, "needs URL"},
-		{[]string{"127.0.0.1:8443"}, "is not a URL such as tls://127.0.0.1:8443"},
-		{[]string{"udp://127.0.0.1:53"}, `unknown scheme "udp"; use tcp, tls`},
+		{[]string{"127.0.0.1:8443"}, "is not a URL such as wss://127.0.0.1:8443/ or tls://127.0.0.1:8443"},
+		{[]string{"udp://127.0.0.1:53"}, `unknown scheme "udp"; use tcp, tls, ws, wss`},
+		{[]string{"ws://127.0.0.1:7/#frag"}, "no user name or #fragment"},
+		{[]string{"ws://127.0.0.1:7/", "--insecure"}, "--insecure needs TLS, but ws:// is plain: use wss://"},
+		{[]string{"tls://127.0.0.1:7", "--binary"}, "--binary is for WebSocket"},
+		{[]string{"tcp://127.0.0.1:7", "--header", "A: b"}, "--header is for WebSocket"},
+		{[]string{"ws://127.0.0.1:7/", "--header", "no colon"}, `--header "no colon": want "Name: value"`},
 		{[]string{"tls://127.0.0.1"}, "the URL needs a port"},
 		{[]string{"tcp://127.0.0.1:80/path"}, "HOST:PORT only"},
 		{[]string{"tcp://127.0.0.1:7", "--insecure"}, "--insecure needs TLS, but tcp:// is plain"},

@@ -3,8 +3,9 @@
 //
 // Usage examples:
 //
-//	tlskit serve                         # TLS echo on 127.0.0.1:8443, generated certificate
-//	tlskit connect tls://127.0.0.1:8443 --insecure
+//	tlskit serve                         # wss echo on 127.0.0.1:8443, generated certificate
+//	tlskit connect wss://127.0.0.1:8443/ --insecure
+//	tlskit serve --proto tls             # raw TLS echo
 //	tlskit cert new localhost 127.0.0.1  # writes a certificate and key
 //	tlskit cert show server.pfx --password secret
 package main

@@ -50,7 +50,7 @@ func serve(t *testing.T, args ...string) *served {
 	t.Helper()
 	p := tlskit(t, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	s := &served{Proc: p, url: p.StdoutLines(t, 1)[0]}
-	if strings.HasPrefix(s.url, "tls://") {
+	if strings.HasPrefix(s.url, "tls://") || strings.HasPrefix(s.url, "wss://") {
 		s.fingerprint = strings.TrimPrefix(p.StdoutLines(t, 2)[1], "FingerprintSHA256: ")
 	}
 	p.WaitStderr(t, "msg=listening")
@@ -61,6 +61,32 @@ func serve(t *testing.T, args ...string) *served {
 		}
 	})
 	return s
+}
+
+// checkTLSDetails checks what connect printed about TLS: nothing for a
+// plain connection (verified ""), otherwise the Verified line, this
+// server's fingerprint and, when tls12ALPN is set, TLS 1.2 with that ALPN
+// protocol.
+func (s *served) checkTLSDetails(t *testing.T, stderr, verified, tls12ALPN string) {
+	t.Helper()
+	if verified == "" {
+		if strings.Contains(stderr, "Version:") {
+			t.Errorf("a plain connection printed TLS details:\n%s", stderr)
+		}
+		return
+	}
+	if got := field(stderr, "Verified"); got != verified {
+		t.Errorf("Verified: %q, want %q", got, verified)
+	}
+	if got := field(stderr, "FingerprintSHA256"); got != s.fingerprint || got == "" {
+		t.Errorf("connect saw certificate %q, serve printed %q", got, s.fingerprint)
+	}
+	if tls12ALPN == "" {
+		return
+	}
+	if v, a := field(stderr, "Version"), field(stderr, "ALPN"); v != "TLS1.2" || a != tls12ALPN {
+		t.Errorf("Version %q ALPN %q, want TLS1.2 and %s\n%s", v, a, tls12ALPN, stderr)
+	}
 }
 
 // connect runs tlskit connect with input on stdin until it ends.

@@ -25,7 +25,7 @@ import (
 
 // Defaults of serve.
 const (
-	defaultServeProto   = "tls"
+	defaultServeProto   = "wss"
 	defaultServeListen  = "127.0.0.1:8443"
 	defaultShutdownWait = 5 * time.Second
 )
@@ -35,7 +35,10 @@ const (
 type serveProto struct {
 	secure bool     // needs a certificate; the URL scheme is the protocol's name
 	modes  []string // the --mode values it accepts, the first is the default
-	start  func(sc *serveConfig) (service, error)
+	// websocket: the URL ends with --path, and --handshake-timeout bounds
+	// the upgrade (TLS included) even without TLS.
+	websocket bool
+	start     func(sc *serveConfig) (service, error)
 }
 
 // serveProtos is the table of protocols, by --proto name. It is never
@@ -43,6 +46,8 @@ type serveProto struct {
 var serveProtos = map[string]serveProto{
 	"tcp": {secure: false, modes: socketModes, start: startSocketServer},
 	"tls": {secure: true, modes: socketModes, start: startSocketServer},
+	"ws":  {secure: false, modes: wsModes, websocket: true, start: startWSServer},
+	"wss": {secure: true, modes: wsModes, websocket: true, start: startWSServer},
 }
 
 // service is a running server of any protocol.
@@ -56,6 +61,7 @@ type service interface {
 type serveConfig struct {
 	proto            string
 	mode             string
+	path             string // the WebSocket's path (ws, wss)
 	host             string
 	port             int
 	useIPv6          int
@@ -65,6 +71,14 @@ type serveConfig struct {
 	handshakeTimeout time.Duration
 	engine           string
 	log              *slog.Logger
+	sendWait         time.Duration // ws, wss: how long a send waits for a client that does not read (0: sendTimeout)
+}
+
+func (sc *serveConfig) sendTimeout() time.Duration {
+	if sc.sendWait > 0 {
+		return sc.sendWait
+	}
+	return sendTimeout
 }
 
 type serveFlags struct {
@@ -72,6 +86,7 @@ type serveFlags struct {
 	tlsFlags
 	proto            string
 	mode             string
+	path             string
 	listen           string
 	certFile         string
 	clientAuth       string
@@ -87,13 +102,26 @@ func newServeCmd() *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run an echo, line or broadcast server over TCP or TLS",
+		Short: "Run an echo, broadcast or chat server over WebSocket, TCP or TLS",
 		Long: `Run a server until Ctrl-C. The first line printed is the URL it serves, the
-second (for TLS) the SHA-256 fingerprint of its certificate; connections are
-logged to stderr. Without --cert the server uses a certificate generated in
-memory for localhost, 127.0.0.1 and ::1.
+second (for TLS and wss) the SHA-256 fingerprint of its certificate;
+connections are logged to stderr. Without --cert the server uses a
+certificate generated in memory for localhost, 127.0.0.1 and ::1.
 
-Modes:
+Protocols: wss (the default) and ws are WebSocket over TLS and over TCP, at
+--path; every GET that is not a WebSocket upgrade, whatever its path, gets a
+web page that talks to the WebSocket (https://127.0.0.1:8443/ by default).
+tls and tcp carry raw bytes.
+
+WebSocket modes (ws, wss):
+  echo       every message is sent back, text as text and binary as binary.
+  broadcast  every message is sent to every connection, the sender included.
+  chat       like broadcast, with text messages prefixed by the sender's
+             connection id ("3: hello"), and "3 joined" / "3 left" notices.
+             A connection that does not read (its send queue stays full
+             for 30 seconds) is disconnected in every mode.
+
+TCP and TLS modes (tcp, tls):
   echo       every byte received is sent back as it arrives.
   line       data is cut into lines ending in "\n"; each line is sent back,
              with its "\n", once it is complete ("\r\n" comes back as "\r\n").
@@ -104,11 +132,14 @@ Modes:
              is sent to every connection, the sender included. A connection
              that does not read fast enough (64 KiB queued) is disconnected.
 
-In every mode the server closes a connection once the client has ended its
-side (TCP FIN or TLS close_notify) and the answers are sent. Ctrl-C (SIGINT)
-or SIGTERM stops listening, lets queued answers go out for up to
---shutdown-timeout, closes every connection and exits with status 0.`,
-		Example: `  tlskit serve                                   # TLS echo on 127.0.0.1:8443
+In the tcp and tls modes the server closes a connection once the client has
+ended its side (TCP FIN or TLS close_notify) and the answers are sent.
+Ctrl-C (SIGINT) or SIGTERM stops listening, lets queued answers go out for up
+to --shutdown-timeout, closes every connection (WebSockets with 1001, going
+away) and exits with status 0.`,
+		Example: `  tlskit serve                                   # wss echo on 127.0.0.1:8443, page at https://127.0.0.1:8443/
+  tlskit serve --proto ws --mode chat --listen 127.0.0.1:8080 --path /chat
+  tlskit serve --proto tls                        # TLS echo of raw bytes
   tlskit serve --proto tcp --mode line --listen 127.0.0.1:7000
   tlskit serve --mode broadcast --listen :8443 --max-conns 100
   tlskit serve --cert server.pfx --password secret --alpn h2,http/1.1
@@ -119,7 +150,8 @@ or SIGTERM stops listening, lets queued answers go out for up to
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.proto, "proto", defaultServeProto, "protocol: "+strings.Join(slices.Sorted(maps.Keys(serveProtos)), ", "))
-	fl.StringVar(&f.mode, "mode", "echo", "what the server does with data: echo, line or broadcast")
+	fl.StringVar(&f.mode, "mode", "echo", "what the server does with data: echo, broadcast, chat (ws, wss) or echo, line, broadcast (tcp, tls)")
+	fl.StringVar(&f.path, "path", "/", "the WebSocket's path (ws, wss)")
 	fl.StringVar(&f.listen, "listen", defaultServeListen, "address to listen on, HOST:PORT (port 0: the system picks; :PORT every IPv4 interface, [::]:PORT every IPv6 one)")
 	fl.StringVar(&f.certFile, "cert", "", "certificate and key in any format (PEM, PFX, JKS, ...; default: generated in memory)")
 	f.cert.register(cmd, "certificate store")
@@ -128,9 +160,9 @@ or SIGTERM stops listening, lets queued answers go out for up to
 	f.tlsFlags.register(cmd)
 	fl.IntVar(&f.maxConns, "max-conns", 0, "most simultaneous connections (default 1000, -1: no limit)")
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", 0, "disconnect connections idle this long (default: never)")
-	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "TLS handshake inactivity limit")
+	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "TLS handshake inactivity limit (ws, wss: the whole opening handshake)")
 	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
-	fl.StringVar(&f.engine, "engine", "", `I/O engine: "portable" (default)`)
+	fl.StringVar(&f.engine, "engine", "", `I/O engine: "auto" (default: epoll on Linux, portable elsewhere), "epoll" or "portable"`)
 	return cmd
 }
 
@@ -143,13 +175,23 @@ func (f *serveFlags) check(cmd *cobra.Command, p serveProto) error {
 	if !slices.Contains(p.modes, f.mode) {
 		return fmt.Errorf("--mode %q: --proto %s takes %s", f.mode, f.proto, strings.Join(p.modes, ", "))
 	}
+	if p.websocket {
+		if err := checkPath(f.path); err != nil {
+			return err
+		}
+	} else if cmd.Flags().Changed("path") {
+		return fmt.Errorf("--path is for WebSocket: --proto %s has no paths; use --proto ws or wss", f.proto)
+	}
 	if !p.secure {
 		for _, name := range tlsOnlyFlags {
+			if name == "handshake-timeout" && p.websocket {
+				continue
+			}
 			if cmd.Flags().Changed(name) {
-				return fmt.Errorf("--%s needs TLS, but --proto %s is plain: use --proto tls", name, f.proto)
+				return fmt.Errorf("--%s needs TLS, but --proto %s is plain: use --proto %s", name, f.proto, secureTwin(f.proto))
 			}
 		}
-		return nil
+		return f.checkTimeouts()
 	}
 	switch f.clientAuth {
 	case "none":
@@ -171,10 +213,22 @@ func (f *serveFlags) check(cmd *cobra.Command, p serveProto) error {
 			}
 		}
 	}
+	return f.checkTimeouts()
+}
+
+func (f *serveFlags) checkTimeouts() error {
 	if f.handshakeTimeout < 0 || f.idleTimeout < 0 || f.shutdownWait < 0 {
 		return errors.New("timeouts must not be negative")
 	}
 	return nil
+}
+
+// secureTwin is the protocol that adds TLS to a plain one.
+func secureTwin(proto string) string {
+	if proto == "ws" {
+		return "wss"
+	}
+	return "tls"
 }
 
 func runServe(cmd *cobra.Command, f *serveFlags) error {
@@ -193,7 +247,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	sc := &serveConfig{
-		proto: f.proto, mode: f.mode, host: host, port: port, useIPv6: useIPv6,
+		proto: f.proto, mode: f.mode, path: f.path, host: host, port: port, useIPv6: useIPv6,
 		maxConns: f.maxConns, idleTimeout: f.idleTimeout,
 		handshakeTimeout: f.handshakeTimeout, engine: f.engine,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
@@ -223,11 +277,22 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 
 	out := cmd.OutOrStdout()
 	url := serveURL(f.proto, svc.Addr())
+	if p.websocket {
+		url += f.path
+	}
 	fmt.Fprintln(out, url)
 	if cert != nil {
 		fmt.Fprintf(out, "FingerprintSHA256: %s\n", cert.FingerprintSHA256)
 	}
-	sc.log.Info("listening", "url", url, "mode", f.mode, "stop", "Ctrl-C")
+	attrs := []any{"url", url, "mode", f.mode, "stop", "Ctrl-C"}
+	if p.websocket {
+		page := "http"
+		if p.secure {
+			page = "https"
+		}
+		attrs = append(attrs, "page", serveURL(page, svc.Addr())+"/")
+	}
+	sc.log.Info("listening", attrs...)
 
 	<-ctx.Done()
 	stop() // a second Ctrl-C ends the process at once

@@ -20,21 +20,7 @@ const sendTimeout = 30 * time.Second
 // configured mode.
 func startSocketServer(sc *serveConfig) (service, error) {
 	var srv *server.Server
-	opts := server.Options{
-		LocalHost:          sc.host,
-		LocalPort:          sc.port,
-		UseIPv6:            sc.useIPv6,
-		ConnectionBacklog:  128,
-		MaxConnections:     sc.maxConns,
-		DefaultIdleTimeout: sc.idleTimeout,
-		TcpNoDelay:         true,
-		TLSConfig:          sc.tls,
-		Engine:             sc.engine,
-		Events:             logEvents(sc.log),
-	}
-	if sc.tls != nil {
-		opts.DefaultConnectionTimeout = sc.handshakeTimeout
-	}
+	opts := sc.serverOptions()
 	switch sc.mode {
 	case "echo":
 		opts.DefaultTimeout = sendTimeout
@@ -68,6 +54,27 @@ func startSocketServer(sc *serveConfig) (service, error) {
 		return nil, err
 	}
 	return srv, nil
+}
+
+// serverOptions are the listener and TCP/TLS settings every protocol
+// shares, with connections logged.
+func (sc *serveConfig) serverOptions() server.Options {
+	opts := server.Options{
+		LocalHost:          sc.host,
+		LocalPort:          sc.port,
+		UseIPv6:            sc.useIPv6,
+		ConnectionBacklog:  128,
+		MaxConnections:     sc.maxConns,
+		DefaultIdleTimeout: sc.idleTimeout,
+		TcpNoDelay:         true,
+		TLSConfig:          sc.tls,
+		Engine:             sc.engine,
+		Events:             logEvents(sc.log),
+	}
+	if sc.tls != nil {
+		opts.DefaultConnectionTimeout = sc.handshakeTimeout
+	}
+	return opts
 }
 
 // withEOL adds back the "\n" the line framing removed.

@@ -16,8 +16,9 @@ import (
 	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
-// tlskit connect against tlskit serve: what goes in comes back, the
-// client half-closes at the end of stdin and exits 0 when the server closes.
+// tlskit connect against tlskit serve: what goes in comes back; over tcp
+// and tls the client half-closes at the end of stdin and exits 0 when the
+// server closes, over ws and wss it sends a Close and exits 0 on the answer.
 func TestServeConnect(t *testing.T) {
 	t.Parallel()
 	tc := newTestCerts(t)
@@ -27,17 +28,30 @@ func TestServeConnect(t *testing.T) {
 		connect     []string
 		input, want string
 		verified    string // the Verified line connect prints; "" for plain
+		tls12ALPN   string // TLS 1.2 with this ALPN protocol
 	}{
 		{name: "tcp echo", serve: []string{"--proto", "tcp", "--engine", "portable"},
 			input: "hello\nworld", want: "hello\nworld"},
 		{name: "tcp line", serve: []string{"--proto", "tcp", "--mode", "line"},
 			input: "one\r\ntwo\nlast", want: "one\r\ntwo\nlast"},
-		{name: "tls echo, generated certificate", serve: nil, connect: []string{"--insecure"},
+		{name: "tls echo, generated certificate", serve: []string{"--proto", "tls"}, connect: []string{"--insecure"},
 			input: "secret\n", want: "secret\n", verified: "NO: --insecure accepts any certificate; this connection is NOT secure"},
-		{name: "tls line, CA-signed certificate", serve: []string{"--mode", "line", "--cert", tc.server, "--key", tc.serverKey},
+		{name: "tls line, CA-signed certificate", serve: []string{"--proto", "tls", "--mode", "line", "--cert", tc.server, "--key", tc.serverKey},
 			connect: []string{"--ca", tc.ca}, input: "a\nb\n", want: "a\nb\n", verified: "yes"},
-		{name: "tls ALPN and TLS 1.2", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--alpn", "x-test,h2", "--tls-max", "1.2"},
-			connect: []string{"--ca", tc.ca, "--alpn", "h2"}, input: "x", want: "x", verified: "yes"},
+		{name: "tls ALPN and TLS 1.2", serve: []string{"--proto", "tls", "--cert", tc.server, "--key", tc.serverKey, "--alpn", "x-test,h2", "--tls-max", "1.2"},
+			connect: []string{"--ca", tc.ca, "--alpn", "h2"}, input: "x", want: "x", verified: "yes", tls12ALPN: "h2"},
+		// WebSocket: echo keeps the opcode (binary comes back as binary,
+		// printed in hex); the close handshake at the end of stdin exits 0.
+		{name: "ws echo text", serve: []string{"--proto", "ws", "--path", "/echo"},
+			input: "hello\nwörld\r\n\nlast", want: "hello\nwörld\n\nlast\n"},
+		{name: "ws echo binary", serve: []string{"--proto", "ws"}, connect: []string{"--binary"},
+			input: "hi\n\xff\x00\n", want: "6869\nff00\n"},
+		{name: "wss echo, generated certificate", connect: []string{"--insecure"},
+			input: "secret\n", want: "secret\n", verified: "NO: --insecure accepts any certificate; this connection is NOT secure"},
+		{name: "wss echo, CA-signed certificate, TLS 1.2 and ALPN", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--alpn", "http/1.1", "--tls-max", "1.2"},
+			connect: []string{"--ca", tc.ca, "--alpn", "http/1.1", "--binary"}, input: "x\n", want: "78\n", verified: "yes", tls12ALPN: "http/1.1"},
+		{name: "wss client certificate required", serve: []string{"--cert", tc.server, "--key", tc.serverKey, "--client-auth", "require", "--client-ca", tc.ca},
+			connect: []string{"--ca", tc.ca, "--cert", tc.client, "--key", tc.clientKey}, input: "mutual\n", want: "mutual\n", verified: "yes"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -46,26 +60,21 @@ func TestServeConnect(t *testing.T) {
 			if code != 0 || stdout != tt.want {
 				t.Fatalf("connect exited %d with stdout %q, want 0 and %q\n%s", code, stdout, tt.want, stderr)
 			}
-			if !strings.Contains(stderr, "Closed by the server") {
+			if strings.HasPrefix(s.url, "ws") {
+				for name, want := range map[string]string{
+					"Status": "101 Switching Protocols", "Subprotocol": "none", "Closed": "1000",
+					"Extensions": "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+				} {
+					if got := field(stderr, name); got != want {
+						t.Errorf("%s: %q, want %q\n%s", name, got, want, stderr)
+					}
+				}
+			} else if !strings.Contains(stderr, "Closed by the server") {
 				t.Errorf("connect did not report the server's close:\n%s", stderr)
 			}
-			if tt.verified == "" {
-				if strings.Contains(stderr, "Version:") {
-					t.Errorf("a plain connection printed TLS details:\n%s", stderr)
-				}
-				return
-			}
-			if got := field(stderr, "Verified"); got != tt.verified {
-				t.Errorf("Verified: %q, want %q", got, tt.verified)
-			}
-			if got := field(stderr, "FingerprintSHA256"); got != s.fingerprint || got == "" {
-				t.Errorf("connect saw certificate %q, serve printed %q", got, s.fingerprint)
-			}
-			if strings.Contains(tt.name, "TLS 1.2") {
-				if v, a := field(stderr, "Version"), field(stderr, "ALPN"); v != "TLS1.2" || a != "h2" {
-					t.Errorf("Version %q ALPN %q, want TLS1.2 and h2\n%s", v, a, stderr)
-				}
-				s.WaitStderr(t, "alpn=h2")
+			s.checkTLSDetails(t, stderr, tt.verified, tt.tls12ALPN)
+			if tt.tls12ALPN != "" {
+				s.WaitStderr(t, "alpn="+tt.tls12ALPN)
 			}
 		})
 	}
@@ -100,7 +109,8 @@ func TestServeLineVersusEcho(t *testing.T) {
 	}
 }
 
-// In broadcast mode every line reaches every client, the sender included.
+// In broadcast mode every line (over ws and wss: every message) reaches
+// every client, the sender included.
 func TestServeBroadcast(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -109,6 +119,8 @@ func TestServeBroadcast(t *testing.T) {
 	}{
 		{proto: "tcp"},
 		{proto: "tls", connect: []string{"--insecure"}},
+		{proto: "ws"},
+		{proto: "wss", connect: []string{"--insecure"}},
 	} {
 		t.Run(tt.proto, func(t *testing.T) {
 			t.Parallel()
@@ -211,13 +223,13 @@ func TestServeSignals(t *testing.T) {
 	}
 }
 
-// README's first command: with no flags serve is a TLS echo server on
+// README's first command: with no flags serve is a wss echo server on
 // 127.0.0.1:8443 with a generated certificate (the port is not bound here).
 func TestServeDefaults(t *testing.T) {
 	t.Parallel()
 	cmd := newServeCmd()
 	for name, want := range map[string]string{
-		"proto": "tls", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "",
+		"proto": "wss", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "", "path": "/",
 		"client-auth": "none", "handshake-timeout": "10s", "tls-min": "1.2", "tls-max": "1.3",
 	} {
 		if got := cmd.Flags().Lookup(name).DefValue; got != want {
@@ -233,8 +245,15 @@ func TestServeFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--proto", "udp"}, `--proto "udp": use tcp, tls`},
-		{[]string{"--mode", "chat"}, `--mode "chat": --proto tls takes echo, line, broadcast`},
+		{[]string{"--proto", "udp"}, `--proto "udp": use tcp, tls, ws, wss`},
+		{[]string{"--proto", "tls", "--mode", "chat"}, `--mode "chat": --proto tls takes echo, line, broadcast`},
+		{[]string{"--mode", "line"}, `--mode "line": --proto wss takes echo, broadcast, chat`},
+		{[]string{"--proto", "ws", "--cert", tc.server}, "--cert needs TLS, but --proto ws is plain: use --proto wss"},
+		{[]string{"--proto", "ws", "--keylog", "k.log"}, "--keylog needs TLS"},
+		{[]string{"--proto", "tls", "--path", "/ws"}, "--path is for WebSocket"},
+		{[]string{"--path", "ws"}, `--path "ws": want an absolute path`},
+		{[]string{"--path", "/a?b=1"}, `--path "/a?b=1"`},
+		{[]string{"--proto", "ws", "--idle-timeout", "-1s"}, "timeouts must not be negative"},
 		{[]string{"--proto", "tcp", "--cert", tc.server}, "--cert needs TLS, but --proto tcp is plain"},
 		{[]string{"--proto", "tcp", "--alpn", "h2"}, "--alpn needs TLS"},
 		{[]string{"--proto", "tcp", "--client-auth", "require"}, "--client-auth needs TLS"},
@@ -246,7 +265,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--listen", "127.0.0.1:99999"}, "port must be a number from 0 to 65535"},
 		{[]string{"--tls-min", "1.3", "--tls-max", "1.2"}, "--tls-min 1.3 is above --tls-max 1.2"},
 		{[]string{"--tls-min", "ssl3"}, `--tls-min "ssl3"`},
-		{[]string{"--engine", "epoll", "--listen", "127.0.0.1:0"}, "epoll"},
+		{[]string{"--engine", "io_uring", "--listen", "127.0.0.1:0"}, "io_uring"},
 		{[]string{"--cert", tc.ca}, "private key"},
 		{[]string{"extra"}, "unknown command"},
 	} {
@@ -262,7 +281,7 @@ func TestServeFlagErrors(t *testing.T) {
 func TestServeClientAuthRequest(t *testing.T) {
 	t.Parallel()
 	tc := newTestCerts(t)
-	s := serve(t, "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request", "--client-ca", tc.ca)
+	s := serve(t, "--proto", "tls", "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request", "--client-ca", tc.ca)
 	if out, _, code := connect(t, "anonymous", s.url, "--ca", tc.ca); code != 0 || out != "anonymous" {
 		t.Fatalf("a client without a certificate: exit %d, %q", code, out)
 	}
@@ -294,23 +313,31 @@ func TestServeClientAuthRequest(t *testing.T) {
 func TestServeConnectKeyLog(t *testing.T) {
 	t.Parallel()
 	tc := newTestCerts(t)
-	dir := t.TempDir()
-	serverLog, clientLog := filepath.Join(dir, "server.keys"), filepath.Join(dir, "client.keys")
-	s := serve(t, "--cert", tc.server, "--key", tc.serverKey, "--keylog", serverLog)
-	s.WaitStderr(t, "anyone who reads it can decrypt the traffic")
-	if out, _, code := connect(t, "x", s.url, "--ca", tc.ca, "--keylog", clientLog); code != 0 || out != "x" {
-		t.Fatalf("exit %d, %q", code, out)
-	}
-	read := func(path string) string {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
-	server, client := read(serverLog), read(clientLog)
-	if !regexp.MustCompile(`(?m)^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$`).MatchString(server) || server != client {
-		t.Fatalf("key logs differ or are not in the NSS format:\nserver:\n%s\nclient:\n%s", server, client)
+	for _, tt := range []struct{ proto, input, want string }{
+		{proto: "tls", input: "x", want: "x"},
+		{proto: "wss", input: "x\n", want: "x\n"},
+	} {
+		t.Run(tt.proto, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			serverLog, clientLog := filepath.Join(dir, "server.keys"), filepath.Join(dir, "client.keys")
+			s := serve(t, "--proto", tt.proto, "--cert", tc.server, "--key", tc.serverKey, "--keylog", serverLog)
+			s.WaitStderr(t, "anyone who reads it can decrypt the traffic")
+			if out, _, code := connect(t, tt.input, s.url, "--ca", tc.ca, "--keylog", clientLog); code != 0 || out != tt.want {
+				t.Fatalf("exit %d, %q", code, out)
+			}
+			read := func(path string) string {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(data)
+			}
+			server, client := read(serverLog), read(clientLog)
+			if !regexp.MustCompile(`(?m)^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$`).MatchString(server) || server != client {
+				t.Fatalf("key logs differ or are not in the NSS format:\nserver:\n%s\nclient:\n%s", server, client)
+			}
+		})
 	}
 }
 
@@ -367,12 +394,13 @@ func TestServeIPv6(t *testing.T) {
 	p.Wait(t)
 }
 
-// --max-conns, --idle-timeout and --handshake-timeout close connections.
+// --max-conns, --idle-timeout and --handshake-timeout close connections,
+// over WebSocket too (where the handshake timeout bounds the upgrade).
 func TestServeLimits(t *testing.T) {
 	t.Parallel()
 	dialServe := func(t *testing.T, s *served) net.Conn {
 		t.Helper()
-		addr := s.url[strings.Index(s.url, "://")+3:]
+		addr, _, _ := strings.Cut(s.url[strings.Index(s.url, "://")+3:], "/") // ws URLs have a path
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
@@ -412,9 +440,39 @@ func TestServeLimits(t *testing.T) {
 	})
 	t.Run("handshake-timeout", func(t *testing.T) {
 		t.Parallel()
-		s := serve(t, "--handshake-timeout", "300ms")
+		s := serve(t, "--proto", "tls", "--handshake-timeout", "300ms")
 		closedWithin(t, dialServe(t, s), 5*time.Second) // never sends a ClientHello
 		s.WaitStderr(t, "status=10060")
+	})
+	t.Run("ws max-conns", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "ws", "--max-conns", "1")
+		first := tlskit(t, "connect", s.url) // stdin stays open
+		first.WaitStderr(t, "Extensions:")
+		if out, stderr, code := connect(t, "x\n", s.url); code != 1 || out != "" {
+			t.Fatalf("a second connection: exit %d, stdout %q\n%s", code, out, stderr)
+		}
+		first.Write(t, "still served\n")
+		first.WaitStdout(t, "still served\n")
+		first.CloseStdin()
+		if code := first.Wait(t); code != 0 {
+			t.Fatalf("the first connection: exit %d\n%s", code, first.Stderr())
+		}
+	})
+	t.Run("ws idle-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "ws", "--idle-timeout", "300ms")
+		c := tlskit(t, "connect", s.url) // stdin stays open: the WebSocket is idle
+		c.WaitStderr(t, "Extensions:")
+		if code := c.Wait(t); code != 1 || !strings.Contains(c.Stderr(), "1006") {
+			t.Fatalf("an idle WebSocket: exit %d\n%s", code, c.Stderr())
+		}
+		s.WaitStderr(t, "status=1006")
+	})
+	t.Run("ws handshake-timeout", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "ws", "--handshake-timeout", "300ms")
+		closedWithin(t, dialServe(t, s), 5*time.Second) // never sends the upgrade request
 	})
 }
 

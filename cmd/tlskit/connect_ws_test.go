@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/server"
+	"github.com/tlskit/tlskit/ws"
+)
+
+// wsPeer is an in-process ws.Server that records the opening handshake,
+// picks the subprotocol "chat" when offered, refuses /private with 401
+// and closes with 4000 "bye" when it receives "bye".
+type wsPeer struct {
+	url    string
+	mu     sync.Mutex
+	header http.Header
+}
+
+func startWSPeer(t *testing.T) *wsPeer {
+	t.Helper()
+	p := &wsPeer{}
+	srv, err := ws.NewServer(ws.Options{
+		Server: server.Options{LocalHost: "127.0.0.1"},
+		Conn:   ws.ConnOptions{BufferMessage: true},
+		Events: ws.Events{
+			OnWebSocketOpenRequest: func(r *ws.OpenRequest) {
+				p.mu.Lock()
+				p.header = r.Header.Clone()
+				p.mu.Unlock()
+				if r.URI == "/private" {
+					r.StatusCode = http.StatusUnauthorized
+					r.ResponseHeader = http.Header{"Www-Authenticate": {"Bearer"}}
+					return
+				}
+				if slices.Contains(r.Protocols, "chat") {
+					r.Protocol = "chat"
+				}
+			},
+			OnDataIn: func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
+				if string(data) == "bye" {
+					c.Close(4000, "bye")
+					return
+				}
+				c.SendMessage(ws.SendFormatOf(f), data)
+			},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.StartListening(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		srv.Close()
+	})
+	p.url = "ws://127.0.0.1:" + strconv.Itoa(srv.LocalPort())
+	return p
+}
+
+// --subprotocol and --header reach the server; the negotiated subprotocol
+// is printed; a refused handshake and an abnormal close code exit 1 with
+// the status or code.
+func TestConnectWebSocketPeer(t *testing.T) {
+	t.Parallel()
+	p := startWSPeer(t)
+
+	stdout, stderr, code := connect(t, "one\n", p.url+"/room?x=1", "--subprotocol", "v2", "--subprotocol", "chat",
+		"--header", "Authorization: Bearer t0ken", "--header", "x-trace:  a b ")
+	if code != 0 || stdout != "one\n" || field(stderr, "Subprotocol") != "chat" {
+		t.Fatalf("exit %d, stdout %q, Subprotocol %q\n%s", code, stdout, field(stderr, "Subprotocol"), stderr)
+	}
+	p.mu.Lock()
+	h := p.header
+	p.mu.Unlock()
+	if h.Get("Authorization") != "Bearer t0ken" || h.Get("X-Trace") != "a b" || h.Get("Sec-Websocket-Protocol") != "v2, chat" {
+		t.Errorf("the server got headers %v", h)
+	}
+
+	stdout, stderr, code = connect(t, "x\n", p.url+"/private")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "refused the WebSocket handshake with HTTP 401 Unauthorized") {
+		t.Errorf("refused: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+
+	stdout, stderr, code = connect(t, "first\nbye\n", p.url+"/")
+	if code != 1 || stdout != "first\n" || !strings.Contains(stderr, `the server closed the connection with 4000 "bye"`) {
+		t.Errorf("closed with 4000: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+
+	stdout, stderr, code = connect(t, "ok\n\xff\n", p.url+"/")
+	if code != 1 || stdout != "ok\n" || !strings.Contains(stderr, "line 2 of stdin is not UTF-8") {
+		t.Errorf("invalid UTF-8: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+}

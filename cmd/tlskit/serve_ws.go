@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tlskit/tlskit/ws"
+)
+
+// wsModes are the --mode values of the ws and wss protocols.
+var wsModes = []string{"echo", "broadcast", "chat"}
+
+// indexHTML is the page served to every GET that is not a WebSocket
+// upgrade: a small client of the server's WebSocket, with a ?selftest=N
+// mode for browser tests.
+//
+//go:embed web/index.html
+var indexHTML string
+
+var indexTemplate = template.Must(template.New("index.html").Parse(indexHTML))
+
+// checkPath accepts an absolute URL path without query or fragment.
+func checkPath(p string) error {
+	u, err := url.Parse(p)
+	if err != nil || !strings.HasPrefix(p, "/") || u.Path != p || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(p, " \t?#") {
+		return fmt.Errorf("--path %q: want an absolute path such as /ws (no query, no spaces)", p)
+	}
+	return nil
+}
+
+// startWSServer starts a ws or wss server (package ws) in the configured
+// mode, serving the page on plain GETs of the same port.
+func startWSServer(sc *serveConfig) (service, error) {
+	var srv *ws.Server
+	page, err := renderIndex(sc.path, sc.mode)
+	if err != nil {
+		return nil, err
+	}
+	opts := ws.Options{
+		Server: sc.serverOptions(), // its data hooks are the WebSocket layer's
+
+		Conn:             ws.ConnOptions{BufferMessage: true},
+		HandshakeTimeout: sc.handshakeTimeout,
+		HTTP:             pageHandler(page),
+		Events:           wsLogEvents(sc.log),
+	}
+	opts.Events.OnWebSocketOpenRequest = func(r *ws.OpenRequest) {
+		if p := requestPath(r.URI); p != sc.path {
+			r.StatusCode = http.StatusNotFound
+			r.ResponseBody = fmt.Sprintf("no WebSocket at %s: this server's is at %s\n", p, sc.path)
+		}
+	}
+	logConnected := opts.Events.OnConnected
+	switch sc.mode {
+	case "echo":
+		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
+			ctx, cancel := context.WithTimeout(context.Background(), sc.sendTimeout())
+			defer cancel()
+			writeOrReset(ctx, sc.log, c, ws.SendFormatOf(f), data)
+		}
+	case "broadcast":
+		opts.Events.OnDataIn = func(_ *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
+			broadcast(sc.log, srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
+		}
+	case "chat":
+		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
+			if f == ws.FormatText {
+				data = append([]byte(strconv.FormatInt(c.ConnectionID(), 10)+": "), data...)
+			}
+			broadcast(sc.log, srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
+		}
+		opts.Events.OnConnected = func(c *ws.Conn) {
+			logConnected(c)
+			broadcast(sc.log, srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
+		}
+		logDisconnected := opts.Events.OnDisconnected
+		opts.Events.OnDisconnected = func(c *ws.Conn, code ws.CloseCode, reason string) {
+			logDisconnected(c, code, reason)
+			broadcast(sc.log, srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
+		}
+	}
+	if srv, err = ws.NewServer(opts); err != nil {
+		return nil, err
+	}
+	if err := srv.StartListening(); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+// broadcast sends one message to every WebSocket, encoded once. A
+// connection whose send queue was full gets it on its own as soon as there
+// is room; one that has no room within timeout does not read and is
+// disconnected, so that no message is silently lost for it. The waits run
+// side by side and delay only the sender's connection, whose next message
+// waits for them (so each sender's messages stay in order).
+func broadcast(log *slog.Logger, srv *ws.Server, timeout time.Duration, f ws.SendFormat, p []byte) {
+	_, err := srv.Broadcast(f, p)
+	if err == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, e := range joined(err) {
+		var se *ws.SendError
+		if !errors.As(e, &se) || !errors.Is(se, ws.ErrWouldBlock) {
+			continue // closing connections need no message
+		}
+		if c, err := srv.Conn(se.ConnectionID); err == nil {
+			wg.Go(func() { writeOrReset(ctx, log, c, f, p) })
+		}
+	}
+	wg.Wait()
+}
+
+// joined returns the errors errors.Join put together.
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// writeOrReset sends p on c, waiting for room until ctx ends; a
+// connection that does not take it is reset.
+func writeOrReset(ctx context.Context, log *slog.Logger, c *ws.Conn, f ws.SendFormat, p []byte) {
+	if err := c.WriteMessage(ctx, f, p); err != nil && !errors.Is(err, ws.ErrNotConnected) {
+		log.Warn("disconnecting a client that does not read", "id", c.ConnectionID(), "err", err)
+		c.ServerConn().Reset()
+	}
+}
+
+// requestPath is the path of a request target ("/ws?x=1" -> "/ws").
+func requestPath(uri string) string {
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		return uri
+	}
+	return u.Path
+}
+
+func renderIndex(path, mode string) ([]byte, error) {
+	var b bytes.Buffer
+	if err := indexTemplate.Execute(&b, struct{ Path, Mode string }{path, mode}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// pageHandler serves page to every GET and HEAD.
+func pageHandler(page []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "only GET serves the page; WebSocket clients must upgrade", http.StatusMethodNotAllowed)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write(page)
+	})
+}
+
+// wsLogEvents logs each WebSocket's life to log, with the same connected
+// line (TLS details included) as the tcp and tls protocols.
+func wsLogEvents(log *slog.Logger) ws.Events {
+	tcp := logEvents(log)
+	return ws.Events{
+		OnConnected: func(c *ws.Conn) {
+			tcp.OnConnected(c.ServerConn(), 0, "")
+		},
+		OnDisconnected: func(c *ws.Conn, code ws.CloseCode, reason string) {
+			log.Info("disconnected", "id", c.ConnectionID(), "status", int(code), "reason", reason)
+		},
+		OnError: func(c *ws.Conn, err error) {
+			if c == nil {
+				log.Error("server error", "err", err)
+				return
+			}
+			log.Warn("connection error", "id", c.ConnectionID(), "err", strings.TrimSpace(err.Error()))
+		},
+	}
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
+	"github.com/tlskit/tlskit/ws"
+)
+
+// httpURL turns a served ws:// or wss:// URL into the page's http(s) URL.
+func httpURL(t *testing.T, wsURL, path string) string {
+	t.Helper()
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme := map[string]string{"ws": "http", "wss": "https"}[u.Scheme]
+	return scheme + "://" + u.Host + path
+}
+
+// Every non-upgrade GET on a ws or wss port is the page, with the
+// WebSocket's path and the mode filled in; other methods get 405.
+func TestServeWSPage(t *testing.T) {
+	t.Parallel()
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}}
+	for _, tt := range []struct {
+		name  string
+		serve []string
+		get   string
+		path  string
+		mode  string
+	}{
+		{name: "wss default", get: "/", path: "/", mode: "echo"},
+		{name: "ws chat at /chat", serve: []string{"--proto", "ws", "--mode", "chat", "--path", "/chat"}, get: "/", path: "/chat", mode: "chat"},
+		{name: "any GET", serve: []string{"--path", "/ws", "--mode", "broadcast"}, get: "/some/page?x=1", path: "/ws", mode: "broadcast"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, tt.serve...)
+			if !strings.HasSuffix(s.url, tt.path) {
+				t.Errorf("URL %s does not end with the path %s", s.url, tt.path)
+			}
+			s.WaitStderr(t, "page="+httpURL(t, s.url, "/"))
+			resp, err := client.Get(httpURL(t, s.url, tt.get))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+				t.Fatalf("GET: %d %v, %v", resp.StatusCode, resp.Header, err)
+			}
+			for _, want := range []string{
+				`<meta name="ws-path" content="` + tt.path + `">`,
+				`<meta name="ws-mode" content="` + tt.mode + `">`,
+				`<title>tlskit ` + tt.mode + `</title>`,
+			} {
+				if !strings.Contains(string(body), want) {
+					t.Errorf("the page lacks %s", want)
+				}
+			}
+			if regexp.MustCompile(`\{\{|ZgotmplZ`).Match(body) {
+				t.Errorf("the template was not filled in properly:\n%s", body)
+			}
+			resp, err = client.Post(httpURL(t, s.url, "/"), "text/plain", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed {
+				t.Errorf("POST: %d, want 405", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// In chat mode text is prefixed with the sender's id, and joins and leaves
+// are announced to everyone.
+func TestServeWebSocketChat(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		proto   string
+		connect []string
+	}{
+		{proto: "ws"},
+		{proto: "wss", connect: []string{"--insecure"}},
+	} {
+		t.Run(tt.proto, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, "--proto", tt.proto, "--mode", "chat")
+			start := func(id string) *testpeer.Proc {
+				c := tlskit(t, append([]string{"connect", s.url}, tt.connect...)...)
+				c.WaitStderr(t, "Extensions:")
+				s.WaitStderr(t, "msg=connected id="+id)
+				return c
+			}
+			a := start("1")
+			b := start("2")
+			a.WaitStdout(t, "2 joined\n")
+			a.Write(t, "from a\n")
+			b.WaitStdout(t, "1: from a\n")
+			b.Write(t, "from b\n")
+			a.WaitStdout(t, "2: from b\n")
+			b.CloseStdin()
+			if code, want := b.Wait(t), "2 joined\n1: from a\n2: from b\n"; code != 0 || b.Stdout() != want {
+				t.Errorf("b: exit %d, stdout %q, want %q\n%s", code, b.Stdout(), want, b.Stderr())
+			}
+			a.WaitStdout(t, "2 left\n")
+			a.CloseStdin()
+			if code, want := a.Wait(t), "1 joined\n2 joined\n1: from a\n2: from b\n2 left\n"; code != 0 || a.Stdout() != want {
+				t.Errorf("a: exit %d, stdout %q, want %q\n%s", code, a.Stdout(), want, a.Stderr())
+			}
+		})
+	}
+}
+
+// Ctrl-C closes every WebSocket with 1001 (going away), which connect takes
+// as a normal end.
+func TestServeWebSocketShutdown(t *testing.T) {
+	t.Parallel()
+	p := tlskit(t, "serve", "--proto", "ws", "--listen", "127.0.0.1:0")
+	url := p.StdoutLines(t, 1)[0]
+	c := tlskit(t, "connect", url) // stdin stays open
+	c.WaitStderr(t, "Extensions:")
+	p.WaitStderr(t, "msg=connected id=1")
+	p.Signal(t, syscall.SIGINT)
+	if code := p.Wait(t); code != 0 {
+		t.Fatalf("serve exited %d\n%s", code, p.Output())
+	}
+	if code := c.Wait(t); code != 0 || field(c.Stderr(), "Closed") != `1001 "going away"` {
+		t.Fatalf("connect exited %d\n%s", code, c.Stderr())
+	}
+}
+
+// In broadcast mode a WebSocket whose send queue is full gets the message
+// once it has room (messages larger than the queue are the common case);
+// one that does not read is disconnected after the send timeout, and the
+// others go on getting every message.
+func TestServeWebSocketBroadcastSlowReader(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	svc, err := startWSServer(&serveConfig{proto: "ws", mode: "broadcast", host: "127.0.0.1", path: "/",
+		handshakeTimeout: 10 * time.Second, sendWait: time.Second, log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := svc.(*ws.Server)
+	defer srv.Close()
+
+	slow, err := net.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if err := slow.(*net.TCPConn).SetReadBuffer(4096); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(slow, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n") // and never reads
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	fast, err := ws.Dial(ctx, "ws://"+srv.Addr().String()+"/", &ws.DialOptions{Conn: ws.ConnOptions{DisablePermessageDeflate: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close(ws.CloseNormal, "")
+	for srv.ConnectionCount() < 2 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	const n = 32 // 8 MiB: more than the kernel buffers of the slow connection
+	msg := make([]byte, 256<<10)
+	rand.Read(msg) // incompressible
+	go func() {
+		for range n {
+			if fast.WriteMessage(ctx, ws.DataBinary, msg) != nil {
+				return
+			}
+		}
+	}()
+	for i := range n {
+		if _, got, err := fast.ReadMessage(ctx); err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("message %d: %d bytes, %v", i, len(got), err)
+		}
+	}
+	if srv.ConnectionCount() != 1 || !strings.Contains(logs.String(), "disconnecting a client that does not read") {
+		t.Fatalf("%d connections after %d MiB; log:\n%s", srv.ConnectionCount(), n/4, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use, for logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
