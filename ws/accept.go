@@ -14,7 +14,9 @@ import (
 // permessage-deflate negotiation. It returns the response bytes and, when
 // the connection is accepted, opens c.
 func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool) {
+	c.mu.Lock()
 	c.req = req
+	c.mu.Unlock()
 	c.logf(LogVerbose, "Verbose", "%s %s %s Host=%s Origin=%q protocols=%v extensions=%q",
 		req.Method, req.URI, req.Proto, req.Host, req.Origin, req.Protocols, wsproto.FormatExtensions(req.Extensions))
 	or := &OpenRequest{
@@ -56,11 +58,9 @@ func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool)
 		b, _ = wsproto.AppendReject(nil, http.StatusInternalServerError, nil, "")
 		return b, false
 	}
-	c.protocol = or.Protocol
-	c.extensions = ao.Extensions
-	c.respHeader = or.ResponseHeader
+	c.setHandshake(or.Protocol, ao.Extensions, or.ResponseHeader)
 	c.open(params)
-	c.logf(LogInfo, "Info", "WebSocket open: %s protocol=%q extensions=%q", req.URI, c.protocol, wsproto.FormatExtensions(c.extensions))
+	c.logf(LogInfo, "Info", "WebSocket open: %s protocol=%q extensions=%q", req.URI, or.Protocol, wsproto.FormatExtensions(ao.Extensions))
 	return b, true
 }
 

@@ -146,53 +146,86 @@ func (c *Conn) IsClient() bool { return c.role == wsproto.RoleClient }
 
 // RequestURI returns the request target of the opening handshake.
 func (c *Conn) RequestURI() string {
-	if c.req == nil {
+	req := c.request()
+	if req == nil {
 		return ""
 	}
-	return c.req.URI
+	return req.URI
 }
 
 // Host returns the Host header of the opening handshake.
 func (c *Conn) Host() string {
-	if c.req == nil {
+	req := c.request()
+	if req == nil {
 		return ""
 	}
-	return c.req.Host
+	return req.Host
 }
 
 // Origin returns the Origin header of the opening handshake ("" when absent).
 func (c *Conn) Origin() string {
-	if c.req == nil {
+	req := c.request()
+	if req == nil {
 		return ""
 	}
-	return c.req.Origin
+	return req.Origin
 }
 
 // RequestHeader returns the headers of the opening handshake request (on a
 // client: the request we sent).
 func (c *Conn) RequestHeader() http.Header {
-	if c.req == nil {
+	req := c.request()
+	if req == nil {
 		return nil
 	}
-	return c.req.Header
+	return req.Header
 }
 
 // ResponseHeader returns the headers of the server's 101 response.
-func (c *Conn) ResponseHeader() http.Header { return c.respHeader }
+func (c *Conn) ResponseHeader() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.respHeader
+}
 
 // SubProtocols returns the subprotocols the client offered.
 func (c *Conn) SubProtocols() []string {
-	if c.req == nil {
+	req := c.request()
+	if req == nil {
 		return nil
 	}
-	return c.req.Protocols
+	return req.Protocols
 }
 
 // Protocol returns the negotiated subprotocol ("" for none).
-func (c *Conn) Protocol() string { return c.protocol }
+func (c *Conn) Protocol() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.protocol
+}
 
 // Extensions returns the accepted extensions with their parameters.
-func (c *Conn) Extensions() []Extension { return c.extensions }
+func (c *Conn) Extensions() []Extension {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.extensions
+}
+
+// request returns the opening handshake's request, nil before it. The
+// handshake fields are written under mu: a peer that saw the 101 response
+// may ask for them from another goroutine at once.
+func (c *Conn) request() *wsproto.UpgradeRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.req
+}
+
+// setHandshake records the outcome of the opening handshake.
+func (c *Conn) setHandshake(protocol string, extensions []Extension, respHeader http.Header) {
+	c.mu.Lock()
+	c.protocol, c.extensions, c.respHeader = protocol, extensions, respHeader
+	c.mu.Unlock()
+}
 
 // Compressed reports whether permessage-deflate was negotiated.
 func (c *Conn) Compressed() bool {

@@ -211,13 +211,14 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 	events := opts.Events
 	c := newConn(wsproto.RoleClient, &opts.Conn, &events, tr)
 	tr.bind(c)
-	c.req = &wsproto.UpgradeRequest{Method: http.MethodGet, URI: u.RequestURI(), Proto: "HTTP/1.1", Host: hostHeader,
+	up := &wsproto.UpgradeRequest{Method: http.MethodGet, URI: u.RequestURI(), Proto: "HTTP/1.1", Host: hostHeader,
 		Origin: opts.Origin, Key: hs.Key, Protocols: opts.Protocols, Extensions: hs.Extensions, Header: opts.Header}
-	c.protocol = resp.Protocol
-	c.extensions = resp.Extensions
-	c.respHeader = resp.Header
+	c.mu.Lock()
+	c.req = up
+	c.mu.Unlock()
+	c.setHandshake(resp.Protocol, resp.Extensions, resp.Header)
 	c.open(params)
-	c.logf(LogInfo, "Info", "connected to %s protocol=%q extensions=%q", u.Redacted(), c.protocol, wsproto.FormatExtensions(c.extensions))
+	c.logf(LogInfo, "Info", "connected to %s protocol=%q extensions=%q", u.Redacted(), resp.Protocol, wsproto.FormatExtensions(resp.Extensions))
 	tr.start(append([]byte(nil), rest...))
 	return c, nil
 }

@@ -144,3 +144,32 @@ func TestDialContextEndsHandshake(t *testing.T) {
 		t.Fatal("Dial did not stop at the context deadline")
 	}
 }
+
+// TestReadMessageKeepsEchoesDuringClose sends messages and at once our Close:
+// the echoes the server sends before its Close answer still reach
+// ReadMessage (they used to be dropped at random while closing).
+func TestReadMessageKeepsEchoesDuringClose(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()})
+	for round := 0; round < 10; round++ {
+		c := dialT(t, s.URL(), nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		const n = 8
+		for i := 0; i < n; i++ {
+			if err := c.WriteMessage(ctx, DataText, []byte{'a' + byte(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Disconnect(); err != nil {
+			t.Fatal(err)
+		}
+		<-c.Done()
+		for i := 0; i < n; i++ {
+			_, got, err := c.ReadMessage(ctx)
+			if err != nil || string(got) != string(rune('a'+i)) {
+				t.Fatalf("round %d: echo %d: %q, %v", round, i, got, err)
+			}
+		}
+		cancel()
+	}
+}

@@ -94,8 +94,13 @@ func (c *Conn) deliverData(ev wsproto.Event) {
 func (c *Conn) queueMessage(ev wsproto.Event) {
 	m := Message{Format: ev.Format, Data: append([]byte(nil), ev.Data...)}
 	select {
+	case c.messages <- m: // room: kept even while closing, ReadMessage still returns it
+		return
+	default:
+	}
+	select {
 	case c.messages <- m:
-	case <-c.notOpen: // closing: nobody may read it, and data after a Close may be dropped
+	case <-c.notOpen: // closing with a full queue: data after a Close may be dropped
 	}
 }
 
