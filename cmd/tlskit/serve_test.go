@@ -302,7 +302,7 @@ func TestServeClientAuthRequest(t *testing.T) {
 	s.WaitStderr(t, "certificate signed by unknown authority")
 
 	// Without --client-ca any certificate is taken, unverified, and logged.
-	s = serve(t, "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request")
+	s = serve(t, "--proto", "tls", "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "request")
 	if out, _, code := connect(t, "self-signed", s.url, "--ca", tc.ca, "--cert", tc.other, "--key", tc.otherKey); code != 0 || out != "self-signed" {
 		t.Fatalf("request without --client-ca: exit %d, %q", code, out)
 	}
