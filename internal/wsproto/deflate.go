@@ -138,6 +138,11 @@ func (c *Compressor) ResetContext() {
 	}
 }
 
+// HoldsWriter reports whether the Compressor holds a flate writer now:
+// always after the first message with context takeover, only inside a
+// streamed message without it.
+func (c *Compressor) HoldsWriter() bool { return c.fw != nil }
+
 // Close releases the flate state.
 func (c *Compressor) Close() { c.ResetContext() }
 

@@ -207,3 +207,20 @@ func BenchmarkDecompress(b *testing.B) {
 		out, _ = d.Decompress(out[:0], z, -1)
 	}
 }
+
+func TestCompressorHoldsWriter(t *testing.T) {
+	for _, takeover := range []bool{false, true} {
+		c, err := NewCompressor(1, takeover)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Compress(nil, []byte("hello hello hello"))
+		if c.HoldsWriter() != takeover {
+			t.Fatalf("takeover=%v: HoldsWriter=%v after a message", takeover, c.HoldsWriter())
+		}
+		c.Close()
+		if c.HoldsWriter() {
+			t.Fatal("writer held after Close")
+		}
+	}
+}

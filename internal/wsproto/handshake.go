@@ -26,8 +26,14 @@ var (
 // HandshakeError is a rejected handshake: the HTTP status and extra
 // response headers a server should answer with, and the reason.
 type HandshakeError struct {
-	Status int         // e.g. 400, 405, 426, 431, 505; 0 on the client side
-	Header http.Header // headers the rejection must carry (Sec-WebSocket-Version, Upgrade, Allow)
+	// Status is the HTTP status: on the server side the one to answer
+	// with (400, 405, 426, 431, 505 ...), on the client side the one the
+	// server answered instead of 101 (0 for other client-side failures).
+	Status int
+	// Header holds the headers the rejection must carry (server side:
+	// Sec-WebSocket-Version, Upgrade, Allow) or the refusal's headers
+	// (client side, e.g. WWW-Authenticate).
+	Header http.Header
 	Msg    string
 	Err    error // ErrBadHandshake, ErrNotWebSocket or ErrHeaderTooLarge
 }

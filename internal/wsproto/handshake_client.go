@@ -143,7 +143,9 @@ func clientErr(msg string) *HandshakeError {
 func (c *ClientHandshake) Check(resp *UpgradeResponse) error {
 	h := resp.Header
 	if resp.Status != http.StatusSwitchingProtocols {
-		return clientErr("server answered " + strconv.Itoa(resp.Status) + " " + resp.Reason + " instead of 101")
+		e := clientErr("server answered " + strconv.Itoa(resp.Status) + " " + resp.Reason + " instead of 101")
+		e.Status, e.Header = resp.Status, resp.Header
+		return e
 	}
 	if !hasToken(h["Upgrade"], "websocket") {
 		return clientErr("response lacks \"Upgrade: websocket\"")

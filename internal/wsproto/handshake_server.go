@@ -74,71 +74,104 @@ func parseUpgradeHead(head []byte) (*UpgradeRequest, error) {
 		return nil, badRequest(http.StatusBadRequest, "malformed request line")
 	}
 	r := &UpgradeRequest{Method: parts[0], URI: parts[1], Proto: parts[2], Header: h}
+	if err := checkUpgrade(r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// CheckRequest validates a request already parsed by net/http (an
+// http.Handler's upgrade) with the same rules as RequestParser, and
+// returns the UpgradeRequest it describes. The Host header, which net/http
+// moves to r.Host, is put back into Header.
+func CheckRequest(req *http.Request) (*UpgradeRequest, error) {
+	h := req.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if req.Host != "" {
+		h["Host"] = []string{req.Host}
+	}
+	r := &UpgradeRequest{Method: req.Method, URI: req.RequestURI, Proto: req.Proto, Header: h}
+	if r.URI == "" && req.URL != nil {
+		r.URI = req.URL.RequestURI()
+	}
+	if err := checkUpgrade(r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkUpgrade applies RFC 6455 §4.2.1 to a request whose line and headers
+// are parsed, filling the fields derived from the headers.
+func checkUpgrade(r *UpgradeRequest) error {
+	h := r.Header
+	var err error
 	major, minor, ok := parseHTTPVersion(r.Proto)
 	switch {
 	case !ok:
-		return nil, badRequest(http.StatusBadRequest, "malformed HTTP version "+strconv.Quote(r.Proto))
+		return badRequest(http.StatusBadRequest, "malformed HTTP version "+strconv.Quote(r.Proto))
 	case major != 1:
-		return nil, badRequest(http.StatusHTTPVersionNotSupported, "HTTP version "+r.Proto+" not supported")
+		return badRequest(http.StatusHTTPVersionNotSupported, "HTTP version "+r.Proto+" not supported")
 	case minor < 1:
-		return nil, badRequest(http.StatusBadRequest, "a WebSocket handshake needs HTTP/1.1 or higher")
+		return badRequest(http.StatusBadRequest, "a WebSocket handshake needs HTTP/1.1 or higher")
 	}
 	if !validTarget(r.URI) {
-		return nil, badRequest(http.StatusBadRequest, "malformed request target")
+		return badRequest(http.StatusBadRequest, "malformed request target")
 	}
 	hosts := h["Host"]
 	if len(hosts) != 1 || strings.ContainsAny(hosts[0], " \t,/") {
-		return nil, badRequest(http.StatusBadRequest, "exactly one valid Host header is required")
+		return badRequest(http.StatusBadRequest, "exactly one valid Host header is required")
 	}
 	r.Host = hosts[0]
 	if !hasToken(h["Upgrade"], "websocket") {
 		e := badRequest(http.StatusUpgradeRequired, "the request does not ask for \"Upgrade: websocket\"")
 		e.Err = ErrNotWebSocket
 		e.Header = http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Version": {"13"}}
-		return nil, e
+		return e
 	}
 	if r.Method != http.MethodGet {
 		e := badRequest(http.StatusMethodNotAllowed, "a WebSocket handshake must use GET, not "+r.Method)
 		e.Header = http.Header{"Allow": {"GET"}}
-		return nil, e
+		return e
 	}
 	if !hasToken(h["Connection"], "upgrade") {
 		e := badRequest(http.StatusUpgradeRequired, "the Connection header lacks the \"Upgrade\" token")
 		e.Header = http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}
-		return nil, e
+		return e
 	}
 	if v := h["Sec-Websocket-Version"]; len(v) != 1 || v[0] != "13" {
 		e := badRequest(http.StatusUpgradeRequired, "Sec-WebSocket-Version must be 13")
 		e.Header = http.Header{"Sec-Websocket-Version": {"13"}}
-		return nil, e
+		return e
 	}
 	keys := h["Sec-Websocket-Key"]
 	if len(keys) != 1 {
-		return nil, badRequest(http.StatusBadRequest, "exactly one Sec-WebSocket-Key header is required")
+		return badRequest(http.StatusBadRequest, "exactly one Sec-WebSocket-Key header is required")
 	}
 	if k, err := base64.StdEncoding.DecodeString(keys[0]); err != nil || len(k) != 16 {
-		return nil, badRequest(http.StatusBadRequest, "Sec-WebSocket-Key is not the base64 encoding of 16 bytes")
+		return badRequest(http.StatusBadRequest, "Sec-WebSocket-Key is not the base64 encoding of 16 bytes")
 	}
 	r.Key = keys[0]
 	if len(h["Content-Length"]) > 0 && !slices.Equal(h["Content-Length"], []string{"0"}) || len(h["Transfer-Encoding"]) > 0 {
-		return nil, badRequest(http.StatusBadRequest, "an upgrade request cannot carry a body")
+		return badRequest(http.StatusBadRequest, "an upgrade request cannot carry a body")
 	}
 	if o := h["Origin"]; len(o) > 0 {
 		if len(o) > 1 {
-			return nil, badRequest(http.StatusBadRequest, "more than one Origin header")
+			return badRequest(http.StatusBadRequest, "more than one Origin header")
 		}
 		r.Origin = o[0]
 	}
 	r.Protocols = headerTokens(h["Sec-Websocket-Protocol"])
 	for _, p := range r.Protocols {
 		if !isToken(p) {
-			return nil, badRequest(http.StatusBadRequest, "subprotocol "+strconv.Quote(p)+" is not a token")
+			return badRequest(http.StatusBadRequest, "subprotocol "+strconv.Quote(p)+" is not a token")
 		}
 	}
 	if r.Extensions, err = ParseExtensions(h["Sec-Websocket-Extensions"]); err != nil {
-		return nil, badRequest(http.StatusBadRequest, err.Error())
+		return badRequest(http.StatusBadRequest, err.Error())
 	}
-	return r, nil
+	return nil
 }
 
 // validTarget accepts origin-form ("/path?query") and absolute-form

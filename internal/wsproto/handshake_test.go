@@ -1,6 +1,7 @@
 package wsproto
 
 import (
+	"bufio"
 	"errors"
 	"net/http"
 	"strings"
@@ -261,6 +262,83 @@ func FuzzParseUpgradeRequest(f *testing.F) {
 			if _, err := AppendAccept(nil, r1, AcceptOptions{}); err != nil {
 				t.Fatalf("cannot accept a validated request: %v", err)
 			}
+		}
+	})
+}
+
+func TestCheckRequest(t *testing.T) {
+	good := func() *http.Request {
+		r, _ := http.NewRequest("GET", "http://example.com/chat?x=1", nil)
+		r.RequestURI = "/chat?x=1"
+		r.Proto = "HTTP/1.1"
+		r.Header.Set("Upgrade", "websocket")
+		r.Header.Set("Connection", "keep-alive, Upgrade")
+		r.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		r.Header.Set("Sec-WebSocket-Version", "13")
+		r.Header.Set("Sec-WebSocket-Protocol", "chat, superchat")
+		return r
+	}
+	tests := []struct {
+		name   string
+		change func(r *http.Request)
+		status int
+		notWS  bool
+	}{
+		{name: "valid"},
+		{name: "no-upgrade", change: func(r *http.Request) { r.Header.Del("Upgrade") }, status: 426, notWS: true},
+		{name: "post", change: func(r *http.Request) { r.Method = "POST" }, status: 405},
+		{name: "version", change: func(r *http.Request) { r.Header.Set("Sec-WebSocket-Version", "12") }, status: 426},
+		{name: "http10", change: func(r *http.Request) { r.Proto = "HTTP/1.0" }, status: 400},
+		{name: "no-host", change: func(r *http.Request) { r.Host = "" }, status: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := good()
+			if tt.change != nil {
+				tt.change(r)
+			}
+			req, err := CheckRequest(r)
+			if tt.status == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if req.Host != "example.com" || req.URI != "/chat?x=1" || len(req.Protocols) != 2 {
+					t.Fatalf("request %+v", req)
+				}
+				return
+			}
+			var he *HandshakeError
+			if !errors.As(err, &he) || he.Status != tt.status {
+				t.Fatalf("err = %v, want status %d", err, tt.status)
+			}
+			if errors.Is(err, ErrNotWebSocket) != tt.notWS {
+				t.Fatalf("ErrNotWebSocket = %v", !tt.notWS)
+			}
+		})
+	}
+}
+
+// FuzzCheckRequest feeds requests parsed by net/http to CheckRequest: it
+// must not panic, and what it accepts must carry what the upgrade needs.
+func FuzzCheckRequest(f *testing.F) {
+	f.Add(sampleRequest)
+	f.Add("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n")
+	f.Add("POST /x HTTP/1.0\r\nHost: h\r\n\r\n")
+	f.Fuzz(func(t *testing.T, raw string) {
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+		if err != nil {
+			return
+		}
+		r, err := CheckRequest(req)
+		if err != nil {
+			var he *HandshakeError
+			if !errors.As(err, &he) || he.Status < 400 {
+				t.Fatalf("error %v is not a refusal with a status", err)
+			}
+			return
+		}
+		if r.Method != "GET" || r.Host == "" || AcceptKey(r.Key) == "" || len(r.Header["Host"]) != 1 {
+			t.Fatalf("accepted an incomplete request: %+v", r)
 		}
 	})
 }

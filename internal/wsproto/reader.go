@@ -130,6 +130,16 @@ func (r *Reader) SetBufferMessage(on bool) { r.opt.BufferMessage = on }
 // Feed lends p to the Reader until Next returns ok=false (see Decoder.Feed).
 func (r *Reader) Feed(p []byte) { r.dec.Feed(p) }
 
+// Release drops the Reader's message buffers when no message is in
+// progress, so an idle connection holds none; the next message allocates
+// again. Call it once Next has returned ok=false (event data is then no
+// longer in use).
+func (r *Reader) Release() {
+	if !r.dec.MessageOpen() {
+		r.buf, r.zbuf = nil, nil
+	}
+}
+
 // Closed reports whether a Close frame has been received.
 func (r *Reader) Closed() bool { return r.closed }
 

@@ -213,3 +213,23 @@ func ExampleReader() {
 	}
 	// Output: data format=1 eom=true hello
 }
+
+func TestReaderRelease(t *testing.T) {
+	r := NewReader(RoleServer, ReaderOptions{BufferMessage: true})
+	first := wire(RoleServer, Header{Opcode: OpBinary}, []byte("abc"))
+	r.Feed(first)
+	if _, ok, err := r.Next(); ok || err != nil {
+		t.Fatalf("event before the message ended: ok=%v %v", ok, err)
+	}
+	r.Release() // mid-message: the buffered part must stay
+	if _, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpContinuation}, []byte("def"))); err != nil {
+		t.Fatal(err)
+	}
+	if string(r.buf) != "abcdef" {
+		t.Fatalf("buffered %q after a mid-message Release", r.buf)
+	}
+	r.Release()
+	if r.buf != nil || r.zbuf != nil {
+		t.Fatal("buffers kept after Release between messages")
+	}
+}

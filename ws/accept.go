@@ -1,0 +1,83 @@
+package ws
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+// acceptRequest runs the server side of the opening handshake for a
+// validated request: the OnWebSocketOpenRequest hook, subprotocol and
+// permessage-deflate negotiation. It returns the response bytes and, when
+// the connection is accepted, opens c.
+func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool) {
+	c.req = req
+	c.logf(LogVerbose, "Verbose", "%s %s %s Host=%s Origin=%q protocols=%v extensions=%q",
+		req.Method, req.URI, req.Proto, req.Host, req.Origin, req.Protocols, wsproto.FormatExtensions(req.Extensions))
+	or := &OpenRequest{
+		Conn: c, URI: req.URI, Host: req.Host, Origin: req.Origin,
+		Protocols: req.Protocols, Extensions: req.Extensions, Header: req.Header,
+		StatusCode: http.StatusSwitchingProtocols,
+	}
+	if c.events.OnWebSocketOpenRequest != nil {
+		c.events.OnWebSocketOpenRequest(or)
+	}
+	if or.StatusCode != http.StatusSwitchingProtocols {
+		c.logf(LogInfo, "Info", "refused %s with %d", req.URI, or.StatusCode)
+		b, err := wsproto.AppendReject(nil, or.StatusCode, or.ResponseHeader, or.ResponseBody)
+		if err != nil {
+			c.reportError(fmt.Errorf("%w: %w", ErrInvalidValue, err))
+			b, _ = wsproto.AppendReject(nil, http.StatusInternalServerError, nil, "")
+		}
+		return b, false
+	}
+	if or.Protocol != "" && !slices.Contains(req.Protocols, or.Protocol) {
+		c.reportError(fmt.Errorf("%w: subprotocol %q was not offered (offered %s)", ErrInvalidValue, or.Protocol, strings.Join(req.Protocols, ", ")))
+		b, _ := wsproto.AppendReject(nil, http.StatusInternalServerError, nil, "")
+		return b, false
+	}
+	ao := wsproto.AcceptOptions{Protocol: or.Protocol, Header: or.ResponseHeader}
+	var params *wsproto.DeflateParams
+	if !c.opts.DisablePermessageDeflate {
+		ext, p, ok, err := c.opts.Deflate.config().Negotiate(req.Extensions)
+		if err != nil {
+			c.reportError(err)
+		} else if ok {
+			ao.Extensions = []wsproto.Extension{ext}
+			params = &p
+		}
+	}
+	b, err := wsproto.AppendAccept(nil, req, ao)
+	if err != nil {
+		c.reportError(err)
+		b, _ = wsproto.AppendReject(nil, http.StatusInternalServerError, nil, "")
+		return b, false
+	}
+	c.protocol = or.Protocol
+	c.extensions = ao.Extensions
+	c.respHeader = or.ResponseHeader
+	c.open(params)
+	c.logf(LogInfo, "Info", "WebSocket open: %s protocol=%q extensions=%q", req.URI, c.protocol, wsproto.FormatExtensions(c.extensions))
+	return b, true
+}
+
+// opened fires the events that follow a successful handshake.
+func (c *Conn) opened() {
+	if c.events.OnConnected != nil {
+		c.events.OnConnected(c)
+	}
+	c.fireReady()
+}
+
+// refused reports a handshake that failed validation.
+func (c *Conn) refused(err error) []byte {
+	c.reportError(err)
+	if he, ok := err.(*wsproto.HandshakeError); ok {
+		return he.AppendResponse(nil)
+	}
+	b, _ := wsproto.AppendReject(nil, http.StatusBadRequest, nil, "")
+	return b
+}

@@ -1,0 +1,183 @@
+package ws
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+// Disconnect starts the close handshake with DisconnectStatusCode and
+// DisconnectStatusDescription (1000 and its description by default). With
+// WaitForCloseResponse (the default) the TCP connection is closed when the
+// peer answers, or after CloseTimeout; otherwise right after our Close
+// frame is written. OnDisconnected follows.
+func (c *Conn) Disconnect() error {
+	code := CloseCode(c.opts.DisconnectStatusCode)
+	if code == 0 {
+		code = CloseNormal
+	}
+	reason := c.opts.DisconnectStatusDescription
+	if reason == "" {
+		reason = code.Text()
+	}
+	return c.Close(code, reason)
+}
+
+// Close starts the close handshake with code and reason (at most 123
+// bytes of UTF-8), as Disconnect does; CloseNoStatus sends a Close frame
+// without a body. Codes that may not be sent (1004-1006, 1015, below 1000
+// ...) are refused.
+func (c *Conn) Close(code CloseCode, reason string) error {
+	payload, err := wsproto.AppendClosePayload(nil, code, reason)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return ErrNotConnected
+	}
+	c.setStateLocked(stateClosing)
+	c.closeCode, c.closeReason = code, reason
+	frame, _ := c.enc.AppendControl(nil, wsproto.OpClose, payload) // payload checked above
+	err = c.pushLocked(frame)
+	wait := !c.opts.NoWaitForCloseResponse
+	if wait {
+		c.startCloseTimerLocked()
+	}
+	c.mu.Unlock()
+	c.logf(LogVerbose, "Verbose", "sent close %v %q", code, reason)
+	if err != nil || !wait {
+		c.closeWhenFlushed()
+	}
+	return err
+}
+
+func (c *Conn) startCloseTimerLocked() {
+	if c.closeTimer != nil {
+		return
+	}
+	c.closeTimer = time.AfterFunc(c.opts.closeTimeout(), func() {
+		c.mu.Lock()
+		if c.closeErr == nil && !c.peerClosed {
+			c.closeErr = fmt.Errorf("%w: no close response within %v", ErrTimedOut, c.opts.closeTimeout())
+		}
+		c.mu.Unlock()
+		c.tr.abort()
+	})
+}
+
+// peerClose handles a received Close frame: the answer to ours, or the
+// peer's start of the handshake, which we answer by echoing its code.
+func (c *Conn) peerClose(code CloseCode, reason string) {
+	c.mu.Lock()
+	c.peerClosed = true
+	c.closeCode, c.closeReason = code, reason
+	if c.state == stateOpen {
+		c.setStateLocked(stateClosing)
+		echo := code
+		if !echo.ValidOnWire() {
+			echo = CloseNoStatus
+		}
+		frame, _ := c.enc.AppendClose(nil, echo, "")
+		_ = c.pushLocked(frame)
+	}
+	// RFC 6455 §7.1.1: the server closes TCP first; a client waits for it,
+	// and either side stops waiting after CloseTimeout.
+	client := c.role == wsproto.RoleClient
+	c.startCloseTimerLocked()
+	c.mu.Unlock()
+	if !client {
+		c.closeWhenFlushed()
+	}
+}
+
+// fail closes the connection after a violation (RFC 6455 §7.1.7): a Close
+// frame with the error's code, then TCP, without waiting for an answer.
+func (c *Conn) fail(err error) {
+	code := wsproto.CloseCodeOf(err)
+	c.mu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = err
+	}
+	open := c.state == stateOpen
+	if open {
+		c.setStateLocked(stateClosing)
+		c.closeCode, c.closeReason = code, closeReasonOf(err)
+		if frame, ferr := c.enc.AppendClose(nil, code, c.closeReason); ferr == nil {
+			_ = c.pushLocked(frame)
+		}
+	}
+	c.startCloseTimerLocked()
+	c.mu.Unlock()
+	if open {
+		c.reportError(err)
+	}
+	c.closeWhenFlushed()
+}
+
+// closeReasonOf makes a close reason from err: its message cut to fit a
+// control frame on a character boundary.
+func closeReasonOf(err error) string {
+	var pe *wsproto.ProtocolError
+	msg := err.Error()
+	if errors.As(err, &pe) {
+		msg = pe.Msg
+	}
+	for len(msg) > wsproto.MaxCloseReason {
+		_, size := utf8.DecodeLastRuneInString(msg)
+		msg = msg[:len(msg)-size]
+	}
+	return msg
+}
+
+// transportClosed is the transport's last call: the TCP connection is gone.
+// It fires OnDisconnected once, for connections that were opened.
+func (c *Conn) transportClosed(err error) {
+	c.mu.Lock()
+	if c.reported {
+		c.mu.Unlock()
+		return
+	}
+	c.reported = true
+	wasOpen := c.rd != nil
+	c.setStateLocked(stateClosed)
+	if c.closeTimer != nil {
+		c.closeTimer.Stop()
+	}
+	if !c.peerClosed && c.closeErr == nil && err != nil && c.closeCode == CloseAbnormal {
+		c.closeErr = err
+	}
+	code, reason := c.closeCode, c.closeReason
+	if c.comp != nil {
+		c.comp.Close()
+		c.comp = nil
+	}
+	c.pending = nil
+	c.rd = nil
+	c.mu.Unlock()
+	if c.hub != nil {
+		c.hub.remove(c)
+	}
+	if wasOpen {
+		c.logf(LogInfo, "Info", "disconnected: %v %s", code, reason)
+		if c.events.OnDisconnected != nil {
+			c.events.OnDisconnected(c, code, reason)
+		}
+	}
+	close(c.goneCh)
+}
+
+// setStateLocked moves the connection out of the open state; leaving it
+// wakes a read side waiting to queue a message for ReadMessage, since
+// data after our Close may be dropped (RFC 6455 §1.4).
+func (c *Conn) setStateLocked(st connState) {
+	c.state = st
+	if st >= stateClosing && !c.leftOpen {
+		c.leftOpen = true
+		close(c.notOpen)
+	}
+}

@@ -1,0 +1,86 @@
+package ws
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestServerConfig(t *testing.T) {
+	t.Parallel()
+	s, err := NewServer(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	defaults := []struct{ name, want string }{
+		{name: "EnablePermessageDeflate", want: "True"},
+		{name: "MaxFrameSize", want: "131072"},
+		{name: "WaitForCloseResponse", want: "True"},
+		{name: "DisconnectStatusCode", want: "1000"},
+		{name: "BufferMessage", want: "False"},
+		{name: "maxlinelength", want: "2048"},
+		{name: "LogLevel", want: "1"},
+	}
+	for _, d := range defaults {
+		if got, err := s.Config(d.name); err != nil || got != d.want {
+			t.Errorf("Config(%q) = %q, %v; want %q", d.name, got, err, d.want)
+		}
+	}
+	sets := []struct {
+		set, name, want string
+		err             error
+	}{
+		{set: "BufferMessage=Yes", name: "BufferMessage", want: "True"},
+		{set: "EnablePermessageDeflate=0", name: "EnablePermessageDeflate", want: "False"},
+		{set: "MaxFrameSize=1000", name: "MaxFrameSize", want: "1000"},
+		{set: "WaitForCloseResponse=False", name: "WaitForCloseResponse", want: "False"},
+		{set: "DisconnectStatusCode=4000", name: "DisconnectStatusCode", want: "4000"},
+		{set: "DisconnectStatusDescription=bye", name: "DisconnectStatusDescription", want: "bye"},
+		{set: "DisconnectStatusCode=1005", err: ErrInvalidValue},
+		{set: "MaxLineLength=10", err: ErrInvalidValue},
+		{set: "BufferMessage=maybe", err: ErrInvalidValue},
+		{set: "MessageLength=5", err: ErrInvalidValue},
+		{set: "MessageLength[99]=5", err: ErrInvalidConnectionID},
+		{set: "NoSuchSetting=1", err: ErrUnknownSetting},
+		{set: "TcpNoDelay=true", name: "TcpNoDelay", want: "True"},
+		{set: "LogLevel=0", name: "LogLevel", want: "0"},
+		{set: "LogLevel=3", name: "LogLevel", want: "3"},
+		{set: "LogLevel=4", err: ErrInvalidValue},
+	}
+	for _, c := range sets {
+		_, err := s.Config(c.set)
+		if c.err != nil {
+			if !errors.Is(err, c.err) {
+				t.Errorf("Config(%q) = %v, want %v", c.set, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Config(%q): %v", c.set, err)
+			continue
+		}
+		if got, _ := s.Config(c.name); got != c.want {
+			t.Errorf("after %q, %s = %q, want %q", c.set, c.name, got, c.want)
+		}
+	}
+}
+
+func TestHandlerConfig(t *testing.T) {
+	t.Parallel()
+	h, err := NewHandler(HandlerOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Config("MaxFrameSize=4096"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := h.Config("MaxFrameSize"); v != "4096" {
+		t.Fatalf("MaxFrameSize = %q", v)
+	}
+	if _, err := h.Config("TcpNoDelay=true"); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("TcpNoDelay: %v", err)
+	}
+	if _, err := h.Config("Bogus"); !errors.Is(err, ErrUnknownSetting) {
+		t.Fatalf("Bogus: %v", err)
+	}
+}

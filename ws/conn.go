@@ -1,0 +1,255 @@
+package ws
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/framing"
+	"github.com/tlskit/tlskit/internal/wsproto"
+	"github.com/tlskit/tlskit/server"
+)
+
+// transport is what a Conn writes through: server.Conn for the standalone
+// server, a net.Conn with a small write queue for Handler and Dial.
+type transport interface {
+	// write queues what fits of p without blocking and returns the count;
+	// the error matches ErrWouldBlock when not all of p fitted, and the
+	// transport then calls Conn.writable when there is room.
+	write(p []byte) (int, error)
+	// waitWritable blocks until the queue may have room, ctx-free: done
+	// closes on interrupt.
+	waitWritable(done <-chan struct{}) bool
+	// closeGraceful closes after the queued bytes are written.
+	closeGraceful()
+	// abort closes at once, dropping queued bytes.
+	abort()
+	localAddr() net.Addr
+	remoteAddr() net.Addr
+}
+
+type connState uint8
+
+const (
+	stateHandshake connState = iota // server side, before the 101
+	stateOpen
+	stateClosing // we sent Close and wait for the peer's
+	stateClosed
+)
+
+// Conn is one WebSocket connection, the seed's WSConnection, on either side.
+// Its methods are safe for concurrent use and may be called from hooks.
+type Conn struct {
+	id     int64
+	role   wsproto.Role
+	opts   *ConnOptions
+	events *Events
+	tr     transport
+	sc     *server.Conn // the standalone server's connection, nil otherwise
+	hub    *hub         // the Server or Handler holding the connection, nil for clients
+
+	// Handshake results (read-only once open).
+	req         *wsproto.UpgradeRequest
+	protocol    string
+	extensions  []wsproto.Extension
+	deflate     *wsproto.DeflateParams
+	respHeader  http.Header
+	handshakeAt time.Time
+
+	// evMu serialises event delivery for transports that have several
+	// goroutines (Handler, Dial); the read side holds it while feeding.
+	evMu sync.Mutex
+	rd   *wsproto.Reader
+	hs   wsproto.RequestParser // server handshake (standalone)
+	line *framing.Framer       // line mode, nil otherwise
+	// messages is where whole messages go when OnDataIn is nil (ReadMessage).
+	messages chan Message
+
+	mu          sync.Mutex
+	state       connState
+	enc         wsproto.Encoder
+	comp        *wsproto.Compressor
+	decomp      *wsproto.Decompressor
+	pending     []byte // encoded bytes the transport has not taken yet
+	closeAfter  bool   // close the transport once pending is written
+	wantReady   bool   // a send returned ErrWouldBlock: fire OnReadyToSend
+	bytesSent   int
+	sendFormat  SendFormat
+	msgRemain   int64 // bytes left of a message streamed by SetMessageLength
+	msgOp       wsproto.Opcode
+	closeCode   CloseCode // what OnDisconnected reports
+	closeReason string
+	closeErr    error
+	peerClosed  bool
+	closeTimer  *time.Timer
+	pings       map[string]chan struct{}
+	interrupt   chan struct{}
+	userData    any
+	goneCh      chan struct{} // closed once OnDisconnected has run
+	notOpen     chan struct{} // closed when the connection leaves the open state
+	leftOpen    bool
+	hsTimer     *time.Timer // standalone server's handshake timeout
+	reported    bool
+	maxLine     int
+	lineMode    bool
+	bufferMsg   atomic.Bool
+}
+
+func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Conn {
+	c := &Conn{
+		role:      role,
+		opts:      opts,
+		events:    ev,
+		tr:        tr,
+		enc:       wsproto.Encoder{Role: role, MaxFrameSize: opts.MaxFrameSize},
+		interrupt: make(chan struct{}),
+		goneCh:    make(chan struct{}),
+		notOpen:   make(chan struct{}),
+		maxLine:   opts.MaxLineLength,
+		lineMode:  opts.LineMode,
+		closeCode: CloseAbnormal,
+	}
+	c.bufferMsg.Store(opts.BufferMessage)
+	if ev.OnDataIn == nil {
+		c.messages = make(chan Message, 16)
+		c.bufferMsg.Store(true)
+	}
+	return c
+}
+
+// open switches the connection to the WebSocket protocol once the handshake
+// is done, with the negotiated deflate parameters (nil for none).
+func (c *Conn) open(deflate *wsproto.DeflateParams) {
+	ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, BufferMessage: c.bufferMsg.Load()}
+	if deflate != nil {
+		ro.Decompressor = deflate.NewDecompressor(c.role)
+	}
+	c.mu.Lock()
+	c.decomp = ro.Decompressor
+	c.deflate = deflate
+	c.rd = wsproto.NewReader(c.role, ro)
+	c.state = stateOpen
+	c.handshakeAt = time.Now()
+	c.mu.Unlock()
+}
+
+// ConnectionID returns the id the server gave the connection (0 for clients).
+func (c *Conn) ConnectionID() int64 { return c.id }
+
+// IsClient reports whether this is the client end of the connection.
+func (c *Conn) IsClient() bool { return c.role == wsproto.RoleClient }
+
+// RequestURI returns the request target of the opening handshake.
+func (c *Conn) RequestURI() string {
+	if c.req == nil {
+		return ""
+	}
+	return c.req.URI
+}
+
+// Host returns the Host header of the opening handshake.
+func (c *Conn) Host() string {
+	if c.req == nil {
+		return ""
+	}
+	return c.req.Host
+}
+
+// Origin returns the Origin header of the opening handshake ("" when absent).
+func (c *Conn) Origin() string {
+	if c.req == nil {
+		return ""
+	}
+	return c.req.Origin
+}
+
+// RequestHeader returns the headers of the opening handshake request (on a
+// client: the request we sent).
+func (c *Conn) RequestHeader() http.Header {
+	if c.req == nil {
+		return nil
+	}
+	return c.req.Header
+}
+
+// ResponseHeader returns the headers of the server's 101 response.
+func (c *Conn) ResponseHeader() http.Header { return c.respHeader }
+
+// SubProtocols returns the subprotocols the client offered.
+func (c *Conn) SubProtocols() []string {
+	if c.req == nil {
+		return nil
+	}
+	return c.req.Protocols
+}
+
+// Protocol returns the negotiated subprotocol ("" for none).
+func (c *Conn) Protocol() string { return c.protocol }
+
+// Extensions returns the accepted extensions with their parameters.
+func (c *Conn) Extensions() []Extension { return c.extensions }
+
+// Compressed reports whether permessage-deflate was negotiated.
+func (c *Conn) Compressed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.deflate != nil
+}
+
+// LocalAddr returns the local network address.
+func (c *Conn) LocalAddr() net.Addr { return c.tr.localAddr() }
+
+// RemoteAddr returns the peer's network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.tr.remoteAddr() }
+
+// ServerConn returns the server.Conn under a standalone Server's
+// connection (TLS state, idle timeout, PauseData ...), nil otherwise.
+func (c *Conn) ServerConn() *server.Conn { return c.sc }
+
+// Connected reports whether the WebSocket is open (not closing or closed).
+func (c *Conn) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateOpen
+}
+
+// UserData returns the value set by SetUserData.
+func (c *Conn) UserData() any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.userData
+}
+
+// SetUserData attaches any value to the connection.
+func (c *Conn) SetUserData(v any) {
+	c.mu.Lock()
+	c.userData = v
+	c.mu.Unlock()
+}
+
+// Done is closed once the connection has closed and OnDisconnected has run.
+func (c *Conn) Done() <-chan struct{} { return c.goneCh }
+
+// CloseStatus returns how the connection ended (valid once Done is closed).
+func (c *Conn) CloseStatus() *CloseError {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &CloseError{Code: c.closeCode, Reason: c.closeReason, Err: c.closeErr}
+}
+
+func (c *Conn) logf(level LogLevel, typ, format string, args ...any) {
+	if c.events.OnLog == nil || level > c.opts.logLevel() {
+		return
+	}
+	c.events.OnLog(c, level, fmt.Sprintf(format, args...), typ)
+}
+
+func (c *Conn) reportError(err error) {
+	c.logf(LogInfo, "Error", "%v", err)
+	if c.events.OnError != nil {
+		c.events.OnError(c, err)
+	}
+}

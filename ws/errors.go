@@ -1,0 +1,77 @@
+package ws
+
+import (
+	"fmt"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+	"github.com/tlskit/tlskit/server"
+)
+
+// The seed's error codes are the server package's: these sentinels are
+// *server.Error values and match with errors.Is by code.
+var (
+	// ErrWouldBlock (135): the send queue is full; wait for OnReadyToSend.
+	ErrWouldBlock = server.ErrWouldBlock
+	// ErrNotConnected (10057): the connection is closed or closing.
+	ErrNotConnected = server.ErrNotConnected
+	// ErrTimedOut (10060): a Ping got no Pong in time, or a close
+	// handshake was not answered.
+	ErrTimedOut = server.ErrTimedOut
+	// ErrInterrupted (10004): Interrupt stopped a SendFile.
+	ErrInterrupted = server.ErrInterrupted
+	// ErrInvalidConnectionID (126): no connection has the id given.
+	ErrInvalidConnectionID = server.ErrInvalidConnectionID
+	// ErrSend (4202, the seed's WSServer error): the transport refused
+	// data for a reason other than a full queue; the cause is wrapped.
+	ErrSend = &server.Error{Code: 4202, Description: "error sending data to the connected client"}
+	// ErrUnknownSetting: Config was given a name the seed does not define
+	// for the WebSocket server.
+	ErrUnknownSetting = server.ErrUnknownSetting
+	// ErrInvalidValue: Config or an option was given a value it does not take.
+	ErrInvalidValue = server.ErrInvalidValue
+	// ErrUnsupported: a setting that has no meaning here.
+	ErrUnsupported = server.ErrUnsupported
+)
+
+// Protocol conditions, matched with errors.Is against the errors the Error
+// event and Disconnected report; they are wsproto's sentinels, so a
+// *ProtocolError carrying a close code matches the one for its code.
+var (
+	// ErrProtocolViolation: the peer broke a framing rule (close 1002).
+	ErrProtocolViolation = wsproto.ErrProtocolViolation
+	// ErrInvalidPayload: bad UTF-8 text or close reason, or data that does
+	// not inflate (close 1007).
+	ErrInvalidPayload = wsproto.ErrInvalidPayload
+	// ErrMessageTooBig: a message over MaxMessageSize (close 1009).
+	ErrMessageTooBig = wsproto.ErrMessageTooBig
+	// ErrBadHandshake: the opening handshake was refused or malformed.
+	ErrBadHandshake = wsproto.ErrBadHandshake
+	// ErrMessageOpen: a message streamed with SetMessageLength is still
+	// open, or a send does not fit the open message.
+	ErrMessageOpen = wsproto.ErrMessageOpen
+)
+
+// CloseError is how a connection ended, as OnDisconnected reports it and
+// ReadMessage returns it: the status code the peer sent (1005 when its Close
+// frame had none, 1006 when the connection dropped without one) or the code
+// we closed with after a violation, and the reason text.
+type CloseError struct {
+	Code   CloseCode
+	Reason string
+	// Err is the violation that made us close, nil for a close by either
+	// side's choice.
+	Err error
+}
+
+func (e *CloseError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("ws: closed with %v: %s", e.Code, e.Reason)
+	}
+	return fmt.Sprintf("ws: closed with %v", e.Code)
+}
+
+func (e *CloseError) Unwrap() error { return e.Err }
+
+// HandshakeError is a refused opening handshake: the HTTP status the server
+// answered (0 when the client refused the server's answer) and why.
+type HandshakeError = wsproto.HandshakeError

@@ -1,0 +1,135 @@
+package ws
+
+import (
+	"net/http"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+// DataFormat is the DataIn format: FormatContinuation (0) for later pieces
+// of a message (and every line in line mode), FormatText (1), FormatBinary (2).
+type DataFormat = wsproto.DataFormat
+
+// DataIn formats.
+const (
+	FormatContinuation = wsproto.FormatContinuation
+	FormatText         = wsproto.FormatText
+	FormatBinary       = wsproto.FormatBinary
+)
+
+// CloseCode is a WebSocket close status code (RFC 6455 §7.4).
+type CloseCode = wsproto.CloseCode
+
+// Close codes used by the package.
+const (
+	CloseNormal          = wsproto.CloseNormal
+	CloseGoingAway       = wsproto.CloseGoingAway
+	CloseProtocolError   = wsproto.CloseProtocolError
+	CloseUnsupportedData = wsproto.CloseUnsupportedData
+	CloseNoStatus        = wsproto.CloseNoStatus
+	CloseAbnormal        = wsproto.CloseAbnormal
+	CloseInvalidPayload  = wsproto.CloseInvalidPayload
+	ClosePolicyViolation = wsproto.ClosePolicyViolation
+	CloseMessageTooBig   = wsproto.CloseMessageTooBig
+	CloseInternalError   = wsproto.CloseInternalError
+)
+
+// Extension is one offered or accepted WebSocket extension with its parameters.
+type Extension = wsproto.Extension
+
+// OpenRequest is the argument of OnWebSocketOpenRequest: the client's
+// opening handshake, and the answer to give. Leaving it unchanged accepts
+// the connection with no subprotocol.
+type OpenRequest struct {
+	// Conn is the connection being opened; it cannot send yet.
+	Conn *Conn
+	// URI is the request target ("/chat?room=1"), Host and Origin the
+	// headers of those names (Origin "" when absent).
+	URI, Host, Origin string
+	// Protocols are the offered subprotocols, in the client's preference order.
+	Protocols []string
+	// Extensions are the offered extensions with their parameters.
+	Extensions []Extension
+	// Header holds every request header.
+	Header http.Header
+
+	// Protocol is the subprotocol to answer with: "" (default) for none, or
+	// one of Protocols; anything else fails the handshake with 500.
+	Protocol string
+	// StatusCode is 101 (default) to accept; any status from 200 to 599
+	// refuses the connection with that status (401, 403, 404 ...).
+	StatusCode int
+	// ResponseHeader holds extra headers for the response, accepted or
+	// refused (for example WWW-Authenticate with 401).
+	ResponseHeader http.Header
+	// ResponseBody is the text body of a refusal.
+	ResponseBody string
+}
+
+// LogLevel is the seed's LogLevel: which Log events fire.
+type LogLevel int
+
+// Log levels.
+const (
+	LogNone    LogLevel = 0 // nothing is logged
+	LogInfo    LogLevel = 1 // connections opened and closed, errors (default)
+	LogVerbose LogLevel = 2 // handshake requests and responses
+	LogDebug   LogLevel = 3 // every message and control frame received
+)
+
+// String returns the seed's LogType for messages of this level.
+func (l LogLevel) String() string {
+	switch l {
+	case LogInfo:
+		return "Info"
+	case LogVerbose:
+		return "Verbose"
+	case LogDebug:
+		return "Debug"
+	}
+	return "None"
+}
+
+// Events are a connection's hooks; nil means the default noted on each.
+//
+// Every hook of one connection runs one at a time, in order, never
+// re-entrantly: on the server's event goroutine for the standalone Server,
+// on the connection's read goroutine for Handler and Dial connections.
+// Hooks may block (delaying only their connection) and may call any method
+// of any Conn, except that Ping and WriteMessage on a hook's own connection
+// wait for events that cannot arrive until the hook returns.
+type Events struct {
+	// OnWebSocketOpenRequest inspects the opening handshake and may choose
+	// a subprotocol or refuse (server side only). Default: accept, no
+	// subprotocol.
+	OnWebSocketOpenRequest func(r *OpenRequest)
+	// OnConnected reports that the WebSocket is open.
+	OnConnected func(c *Conn)
+	// OnDataIn delivers received data. format is FormatText or
+	// FormatBinary on a message's first piece, FormatContinuation on
+	// later ones and always in line mode. eom marks a message's last
+	// piece; eol (line mode only) says a line terminator ended the piece
+	// rather than MaxLineLength. data is valid only during the call.
+	// Default (client connections): whole messages are kept for
+	// ReadMessage.
+	OnDataIn func(c *Conn, format DataFormat, data []byte, eom, eol bool)
+	// OnReadyToSend fires once after OnConnected and after each send that
+	// returned ErrWouldBlock, when the queue has room again.
+	OnReadyToSend func(c *Conn)
+	// OnPing reports a received ping (response=false; a pong has already
+	// been queued in answer) or pong (response=true).
+	OnPing func(c *Conn, payload []byte, response bool)
+	// OnDisconnected is a connection's last event: the status code and
+	// reason of the peer's Close frame (1005 when it had none), the code we
+	// closed with after a violation, or 1006 when the connection dropped
+	// without a Close frame.
+	OnDisconnected func(c *Conn, code CloseCode, description string)
+	// OnError reports a failure on a connection: a protocol violation by
+	// the peer (matching ErrProtocolViolation, ErrInvalidPayload or
+	// ErrMessageTooBig, after which the connection closes), a refused
+	// handshake, or a transport error.
+	OnError func(c *Conn, err error)
+	// OnLog receives log messages up to the configured LogLevel; logType
+	// is "Info", "Error", "Verbose" or "Debug". Default: nothing is logged.
+	OnLog func(c *Conn, level LogLevel, message, logType string)
+}

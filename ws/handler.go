@@ -1,0 +1,136 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+// HandlerOptions configure a Handler.
+type HandlerOptions struct {
+	// Conn holds the WebSocket settings of every connection.
+	Conn ConnOptions
+	// Events are the WebSocket hooks.
+	Events Events
+}
+
+// Handler upgrades WebSocket requests of a net/http server (by hijacking
+// the connection) and gives every other request to its fallback handler,
+// so one port can serve a web page and its WebSocket. Its connections have
+// the same Conn type and Events as a standalone Server's.
+type Handler struct {
+	opts     HandlerOptions
+	conn     atomic.Pointer[ConnOptions]
+	fallback http.Handler
+	hub      *hub
+}
+
+// NewHandler returns a Handler. fallback serves requests that are not
+// WebSocket upgrades; nil answers them with 426 Upgrade Required.
+func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
+	if err := opts.Conn.validate(); err != nil {
+		return nil, err
+	}
+	h := &Handler{opts: opts, fallback: fallback}
+	co := opts.Conn
+	h.conn.Store(&co)
+	h.hub = newHub(&h.conn)
+	return h, nil
+}
+
+// ServeHTTP upgrades r when it asks for a WebSocket (strictly validated,
+// refused with the right status otherwise) and passes other requests to
+// the fallback handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	req, err := wsproto.CheckRequest(r)
+	if err != nil {
+		if errors.Is(err, wsproto.ErrNotWebSocket) && h.fallback != nil {
+			h.fallback.ServeHTTP(w, r)
+			return
+		}
+		refuse(w, err)
+		return
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "ws: the connection cannot be hijacked (HTTP/2?)", http.StatusInternalServerError)
+		return
+	}
+	nc, brw, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	tr := newNetTransport(nc, h.conn.Load().SendQueue)
+	c := newConn(wsproto.RoleServer, h.conn.Load(), &h.opts.Events, tr)
+	tr.c = c
+	if !h.hub.add(c) {
+		b, _ := wsproto.AppendReject(nil, http.StatusServiceUnavailable, nil, "shutting down")
+		_, _ = nc.Write(b)
+		nc.Close()
+		return
+	}
+	var first []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		first, _ = brw.Reader.Peek(n)
+		first = append([]byte(nil), first...)
+	}
+	c.evMu.Lock()
+	resp, accepted := c.acceptRequest(req)
+	c.evMu.Unlock()
+	if _, err := nc.Write(resp); err != nil || !accepted {
+		h.hub.remove(c)
+		nc.Close()
+		return
+	}
+	go tr.readLoop(first)
+}
+
+func refuse(w http.ResponseWriter, err error) {
+	var he *wsproto.HandshakeError
+	if !errors.As(err, &he) {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	for k, v := range he.Header {
+		w.Header()[k] = v
+	}
+	http.Error(w, he.Msg, he.Status)
+}
+
+// Conn returns the connection with the given id (ErrInvalidConnectionID).
+func (h *Handler) Conn(id int64) (*Conn, error) { return h.hub.get(id) }
+
+// Connections iterates over the connections in id order (a snapshot).
+func (h *Handler) Connections() iter.Seq[*Conn] {
+	return func(yield func(*Conn) bool) {
+		for _, c := range h.hub.snapshot() {
+			if !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// ConnectionCount returns the number of open connections.
+func (h *Handler) ConnectionCount() int { return len(h.hub.snapshot()) }
+
+// Broadcast sends one message to every open WebSocket, encoding its frames
+// once (see Server.Broadcast).
+func (h *Handler) Broadcast(f SendFormat, p []byte) (int, error) { return h.hub.broadcast(f, p) }
+
+// Shutdown closes every WebSocket with 1001 (going away) and waits for
+// them, or until ctx ends, after which the rest are reset. New upgrades are
+// refused with 503 afterwards. http.Server.Shutdown does not know hijacked
+// connections: call both.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	return h.hub.shutdown(ctx, CloseGoingAway, CloseGoingAway.Text())
+}
+
+func (h *Handler) String() string {
+	return fmt.Sprintf("ws.Handler(%d connections)", h.ConnectionCount())
+}

@@ -1,0 +1,135 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+func TestBroadcastEncodesOnce(t *testing.T) {
+	t.Parallel()
+	conns := make(chan *Conn, 3)
+	s := startServer(t, Options{Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
+	plain := dialRaw(t, s.Addr().String())
+	plain.upgrade()
+	z1 := dialRaw(t, s.Addr().String())
+	z1.upgrade("Sec-WebSocket-Extensions: permessage-deflate")
+	z2 := dialRaw(t, s.Addr().String())
+	z2.upgrade("Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover")
+	for range 3 {
+		<-conns
+	}
+	msg := bytes.Repeat([]byte("broadcast "), 200)
+	n, err := s.Broadcast(DataText, msg)
+	if err != nil || n != 3 {
+		t.Fatalf("Broadcast = %d, %v", n, err)
+	}
+	fp, _ := plain.next()
+	f1, _ := z1.next()
+	f2, _ := z2.next()
+	if fp.Header.RSV1 || !bytes.Equal(fp.Payload, msg) {
+		t.Fatal("plain connection got a wrong frame")
+	}
+	if !f1.Header.RSV1 || !bytes.Equal(f1.Payload, f2.Payload) {
+		t.Fatal("deflate connections did not get the same compressed frame")
+	}
+	out, err := wsproto.NewDecompressor(false, 15).Decompress(nil, f1.Payload, -1)
+	if err != nil || !bytes.Equal(out, msg) {
+		t.Fatalf("inflate: %v", err)
+	}
+	// The connection's own compressor must still work after a broadcast.
+	c, _ := s.Conn(2)
+	if _, err := c.SendText(string(msg)); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := z1.next()
+	if out, err := wsproto.NewDecompressor(false, 15).Decompress(nil, f.Payload, -1); err != nil || !bytes.Equal(out, msg) {
+		t.Fatalf("after broadcast: %v", err)
+	}
+	if s.ConnectionCount() != 3 {
+		t.Fatalf("ConnectionCount %d", s.ConnectionCount())
+	}
+	ids := []int64{}
+	for c := range s.Connections() {
+		ids = append(ids, c.ConnectionID())
+	}
+	if len(ids) != 3 || ids[0] != 1 || ids[2] != 3 {
+		t.Fatalf("Connections ids %v", ids)
+	}
+}
+
+func TestServerShutdownClosesWithGoingAway(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{})
+	c := dialT(t, s.URL(), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	if st := c.CloseStatus(); st.Code != CloseGoingAway {
+		t.Fatalf("client saw %v", st)
+	}
+}
+
+func TestLogLevels(t *testing.T) {
+	t.Parallel()
+	type entry struct {
+		level LogLevel
+		typ   string
+	}
+	for _, level := range []LogLevel{LogInfo, LogVerbose, LogDebug} {
+		t.Run(level.String(), func(t *testing.T) {
+			t.Parallel()
+			logs := make(chan entry, 100)
+			s := startServer(t, Options{Conn: ConnOptions{LogLevel: level, BufferMessage: true}, Events: Events{
+				OnLog: func(c *Conn, l LogLevel, msg, typ string) { logs <- entry{l, typ} },
+				OnDataIn: func(c *Conn, f DataFormat, data []byte, eom, eol bool) {
+					_, _ = c.SendMessage(SendFormatOf(f), data)
+				},
+			}})
+			c := dialT(t, s.URL(), nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = c.WriteMessage(ctx, DataText, []byte("x"))
+			_, _, _ = c.ReadMessage(ctx)
+			highest := LogNone
+			deadline := time.After(500 * time.Millisecond)
+		loop:
+			for {
+				select {
+				case e := <-logs:
+					if e.level > level || e.typ != e.level.String() {
+						t.Fatalf("entry %+v at level %v", e, level)
+					}
+					highest = max(highest, e.level)
+				case <-deadline:
+					break loop
+				}
+			}
+			if highest != level {
+				t.Fatalf("highest level logged %v, want %v", highest, level)
+			}
+		})
+	}
+}
+
+func TestLogLevelZeroSilences(t *testing.T) {
+	t.Parallel()
+	logs := make(chan string, 100)
+	s := startServer(t, Options{Events: Events{OnLog: func(c *Conn, l LogLevel, msg, typ string) { logs <- msg }}})
+	if _, err := s.Config("LogLevel=0"); err != nil {
+		t.Fatal(err)
+	}
+	c := dialT(t, s.URL(), nil)
+	_ = c.Disconnect()
+	<-c.Done()
+	time.Sleep(50 * time.Millisecond)
+	if len(logs) != 0 {
+		t.Fatalf("logged %q with LogLevel=0", <-logs)
+	}
+}

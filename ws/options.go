@@ -1,0 +1,158 @@
+package ws
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/framing"
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+// Defaults the zero value of a ConnOptions field stands for.
+const (
+	DefaultMaxFrameSize   = wsproto.DefaultMaxFrameSize   // MaxFrameSize, 128 KiB as in the seed
+	DefaultMaxMessageSize = wsproto.DefaultMaxMessageSize // MaxMessageSize, 32 MiB
+	DefaultMaxLineLength  = framing.DefaultMaxLineLength  // MaxLineLength in line mode
+	DefaultCloseTimeout   = 5 * time.Second               // CloseTimeout
+	DefaultSendQueue      = 64 << 10                      // SendQueue of Handler and Dial connections
+)
+
+// DeflateOptions tune permessage-deflate (RFC 7692). The zero value
+// compresses at level 1 with no context takeover in either direction, so a
+// connection keeps no compression state between messages: an idle
+// connection holds no flate window or dictionary.
+type DeflateOptions struct {
+	// Level is the compress/flate level, 1-9 (0: 1, fastest).
+	Level int
+	// ServerContextTakeover lets the server keep its LZ77 window between
+	// messages (a better ratio for similar messages). Default false: a
+	// server answers server_no_context_takeover, a client asks for it.
+	// Danger: with it, each server connection that has sent a compressed
+	// message keeps a flate writer (about 0.8 MB) and each client a 32 KiB
+	// dictionary.
+	ServerContextTakeover bool
+	// ClientContextTakeover lets the client keep its window between
+	// messages. Default false: a server answers client_no_context_takeover
+	// (which RFC 7692 §7.1.1.2 lets it do whatever the offer), a client
+	// declares it. Danger: with it, each server connection keeps a 32 KiB
+	// dictionary and each client a flate writer (about 0.8 MB).
+	ClientContextTakeover bool
+	// ClientMaxWindowBits (8-15, 0: none) limits the client's window when
+	// its offer allows it, which shrinks the dictionary kept.
+	ClientMaxWindowBits int
+	// ServerMaxWindowBits (8-15, 0: none) is what a client asks of the server.
+	ServerMaxWindowBits int
+	// MinSize is the smallest message that is compressed (default 64
+	// bytes): shorter ones are sent as they are.
+	MinSize int
+}
+
+func (d DeflateOptions) config() wsproto.DeflateConfig {
+	return wsproto.DeflateConfig{
+		Level:                   d.Level,
+		ServerNoContextTakeover: !d.ServerContextTakeover,
+		ClientNoContextTakeover: !d.ClientContextTakeover,
+		ClientMaxWindowBits:     d.ClientMaxWindowBits,
+		ServerMaxWindowBits:     d.ServerMaxWindowBits,
+	}
+}
+
+// ConnOptions are the settings of every connection, server or client:
+// the seed's WebSocket Config settings as typed fields. The zero value has
+// the seed's defaults.
+type ConnOptions struct {
+	// DisablePermessageDeflate turns compression off whatever the peer
+	// offers or accepts: the seed's EnablePermessageDeflate=false.
+	// Default false: permessage-deflate is used when the peer wants it.
+	DisablePermessageDeflate bool
+	// Deflate tunes permessage-deflate.
+	Deflate DeflateOptions
+	// MaxFrameSize is the largest payload of one outgoing frame; longer
+	// messages are fragmented. Default 128 KiB; negative: never fragment.
+	MaxFrameSize int
+	// MaxMessageSize bounds a received message after decompression; larger
+	// ones fail the connection with 1009. Default 32 MiB; negative: no limit
+	// (dangerous with BufferMessage: a peer decides how much we allocate).
+	MaxMessageSize int64
+	// BufferMessage delivers each message whole in one DataIn. Default
+	// false: data is delivered as it arrives, eom marks the end.
+	BufferMessage bool
+	// NoWaitForCloseResponse closes the TCP connection right after sending
+	// our Close frame: the seed's WaitForCloseResponse=false. Default
+	// false: we wait up to CloseTimeout for the peer's Close.
+	NoWaitForCloseResponse bool
+	// CloseTimeout bounds the wait for the peer's Close frame, and for the
+	// server to close TCP after a client's close. Default 5 seconds.
+	CloseTimeout time.Duration
+	// DisconnectStatusCode is the code Disconnect sends (default 1000).
+	DisconnectStatusCode int
+	// DisconnectStatusDescription is the reason Disconnect sends; default
+	// the standard description of the code ("" for unregistered codes).
+	DisconnectStatusDescription string
+	// LineMode delivers received data line by line (the seed's
+	// ChangeLineMode): lines end at CR, LF or CRLF across messages,
+	// format is always FormatContinuation, eol reports a terminator.
+	LineMode bool
+	// MaxLineLength is the line buffer size in line mode: longer lines are
+	// delivered in pieces with eol=false. Default 2048, minimum 256.
+	MaxLineLength int
+	// SendQueue bounds the bytes queued and not yet written for Handler and
+	// Dial connections (the standalone Server uses server.Options'
+	// OutBufferSize). Default 64 KiB.
+	SendQueue int
+	// LogLevel selects the OnLog messages: 1 info (the default, which the
+	// zero value means), 2 verbose, 3 debug. Leave OnLog nil to log
+	// nothing, or set Config("LogLevel=0").
+	LogLevel LogLevel
+
+	logOff bool // Config("LogLevel=0")
+}
+
+func (o *ConnOptions) validate() error {
+	if o.MaxLineLength != 0 && o.MaxLineLength < framing.MinMaxLineLength {
+		return fmt.Errorf("%w: MaxLineLength %d is below %d", ErrInvalidValue, o.MaxLineLength, framing.MinMaxLineLength)
+	}
+	if o.DisconnectStatusCode != 0 && !CloseCode(o.DisconnectStatusCode).ValidOnWire() {
+		return fmt.Errorf("%w: DisconnectStatusCode %d may not be sent in a Close frame", ErrInvalidValue, o.DisconnectStatusCode)
+	}
+	if o.CloseTimeout < 0 {
+		return fmt.Errorf("%w: negative CloseTimeout", ErrInvalidValue)
+	}
+	if o.LogLevel < 0 || o.LogLevel > LogDebug {
+		return fmt.Errorf("%w: LogLevel %d (0-3)", ErrInvalidValue, o.LogLevel)
+	}
+	d := o.Deflate
+	for _, b := range []int{d.ClientMaxWindowBits, d.ServerMaxWindowBits} {
+		if b != 0 && (b < 8 || b > 15) {
+			return fmt.Errorf("%w: window bits %d (8-15)", ErrInvalidValue, b)
+		}
+	}
+	if d.Level < 0 || d.Level > 9 {
+		return fmt.Errorf("%w: deflate level %d (1-9)", ErrInvalidValue, d.Level)
+	}
+	return nil
+}
+
+func (o *ConnOptions) closeTimeout() time.Duration {
+	if o.CloseTimeout == 0 {
+		return DefaultCloseTimeout
+	}
+	return o.CloseTimeout
+}
+
+func (o *ConnOptions) logLevel() LogLevel {
+	if o.logOff {
+		return LogNone
+	}
+	if o.LogLevel == 0 {
+		return LogInfo
+	}
+	return o.LogLevel
+}
+
+func (o *ConnOptions) deflateMin() int {
+	if o.Deflate.MinSize == 0 {
+		return 64
+	}
+	return o.Deflate.MinSize
+}

@@ -1,0 +1,80 @@
+package ws
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+var pingSeq atomic.Uint64
+
+// Ping sends a ping and waits for the matching pong (the seed's Ping
+// method, with ctx in place of Timeout), returning the round-trip time.
+// payload is at most 125 bytes; nil sends a unique 8-byte payload. A pong
+// with another payload does not end the wait. It fails with
+// ErrTimedOut when ctx's deadline passes and ErrNotConnected when the
+// connection closes. Do not call it from the connection's own hooks: the
+// pong is read by the same event sequence.
+func (c *Conn) Ping(ctx context.Context, payload []byte) (time.Duration, error) {
+	if payload == nil {
+		payload = binary.BigEndian.AppendUint64(nil, pingSeq.Add(1))
+	}
+	if len(payload) > wsproto.MaxControlPayload {
+		return 0, fmt.Errorf("%w: %d bytes", wsproto.ErrControlTooLong, len(payload))
+	}
+	key := string(payload)
+	ch := make(chan struct{})
+	c.mu.Lock()
+	if c.pings == nil {
+		c.pings = map[string]chan struct{}{}
+	}
+	c.pings[key] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.pings[key] == ch {
+			delete(c.pings, key)
+		}
+		c.mu.Unlock()
+	}()
+	start := time.Now()
+	if err := c.sendControl(wsproto.OpPing, payload); err != nil {
+		return 0, err
+	}
+	select {
+	case <-ch:
+		return time.Since(start), nil
+	case <-c.goneCh:
+		return 0, ErrNotConnected
+	case <-ctx.Done():
+		if ctx.Err() == context.DeadlineExceeded {
+			return 0, fmt.Errorf("%w: no pong: %w", ErrTimedOut, ctx.Err())
+		}
+		return 0, ctx.Err()
+	}
+}
+
+// SendPing queues a ping without waiting for its pong; OnPing reports the
+// pong.
+func (c *Conn) SendPing(payload []byte) error {
+	if len(payload) > wsproto.MaxControlPayload {
+		return fmt.Errorf("%w: %d bytes", wsproto.ErrControlTooLong, len(payload))
+	}
+	return c.sendControl(wsproto.OpPing, payload)
+}
+
+func (c *Conn) pongReceived(payload []byte) {
+	c.mu.Lock()
+	ch, ok := c.pings[string(payload)]
+	if ok {
+		delete(c.pings, string(payload))
+	}
+	c.mu.Unlock()
+	if ok {
+		close(ch)
+	}
+}

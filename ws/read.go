@@ -1,0 +1,174 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tlskit/tlskit/internal/framing"
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+// Message is one whole received message, as ReadMessage returns it.
+type Message struct {
+	Format DataFormat // FormatText or FormatBinary
+	Data   []byte
+}
+
+// received handles bytes read from the peer once the WebSocket is open.
+// It is called by the transport, one call at a time, and runs the hooks.
+func (c *Conn) received(p []byte) {
+	c.mu.Lock()
+	rd, st := c.rd, c.state
+	c.mu.Unlock()
+	if rd == nil || st == stateClosed {
+		return
+	}
+	rd.SetBufferMessage(c.bufferMsg.Load())
+	rd.Feed(p)
+	for {
+		ev, ok, err := rd.Next()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if !ok {
+			rd.Release() // idle connections keep no message buffer
+			return
+		}
+		switch ev.Kind {
+		case wsproto.EventData:
+			c.logf(LogDebug, "Debug", "received %v data, %d bytes, eom=%v", ev.Format, len(ev.Data), ev.EOM)
+			c.deliverData(ev)
+		case wsproto.EventPing:
+			c.logf(LogDebug, "Debug", "received ping, %d bytes", len(ev.Data))
+			c.sendControl(wsproto.OpPong, ev.Data)
+			if c.events.OnPing != nil {
+				c.events.OnPing(c, ev.Data, false)
+			}
+		case wsproto.EventPong:
+			c.logf(LogDebug, "Debug", "received pong, %d bytes", len(ev.Data))
+			c.pongReceived(ev.Data)
+			if c.events.OnPing != nil {
+				c.events.OnPing(c, ev.Data, true)
+			}
+		case wsproto.EventClose:
+			c.logf(LogVerbose, "Verbose", "received close %v %q", ev.Code, ev.Reason)
+			c.peerClose(ev.Code, ev.Reason)
+			return
+		}
+	}
+}
+
+func (c *Conn) deliverData(ev wsproto.Event) {
+	if c.messages != nil {
+		c.queueMessage(ev)
+		return
+	}
+	c.mu.Lock()
+	lineMode, maxLine := c.lineMode, c.maxLine
+	c.mu.Unlock()
+	if !lineMode {
+		c.events.OnDataIn(c, ev.Format, ev.Data, ev.EOM, false)
+		return
+	}
+	if c.line == nil {
+		c.line = &framing.Framer{}
+		c.line.SetSingleLineMode(true)
+	}
+	if maxLine != 0 && maxLine != c.line.MaxLineLength() {
+		_ = c.line.SetMaxLineLength(maxLine) // validated by options and SetMaxLineLength
+	}
+	c.line.Feed(ev.Data)
+	for {
+		rec, eol, ok := c.line.Next()
+		if !ok {
+			break
+		}
+		eom := ev.EOM && c.line.Buffered() == 0
+		c.events.OnDataIn(c, FormatContinuation, rec, eom, eol)
+	}
+}
+
+// queueMessage keeps a whole message for ReadMessage; it blocks the
+// reading side while the queue is full, which pushes back on the peer.
+func (c *Conn) queueMessage(ev wsproto.Event) {
+	m := Message{Format: ev.Format, Data: append([]byte(nil), ev.Data...)}
+	select {
+	case c.messages <- m:
+	case <-c.notOpen: // closing: nobody may read it, and data after a Close may be dropped
+	}
+}
+
+// ReadMessage returns the next whole message, for connections without an
+// OnDataIn hook (otherwise messages go to the hook and ReadMessage waits
+// for ctx). After the connection closes it returns a *CloseError.
+func (c *Conn) ReadMessage(ctx context.Context) (DataFormat, []byte, error) {
+	if c.messages == nil {
+		<-ctx.Done()
+		return 0, nil, ctx.Err()
+	}
+	select {
+	case m := <-c.messages:
+		return m.Format, m.Data, nil
+	default:
+	}
+	select {
+	case m := <-c.messages:
+		return m.Format, m.Data, nil
+	case <-c.goneCh:
+		select {
+		case m := <-c.messages:
+			return m.Format, m.Data, nil
+		default:
+		}
+		return 0, nil, c.CloseStatus()
+	case <-ctx.Done():
+		return 0, nil, ctx.Err()
+	}
+}
+
+// ChangeLineMode turns line mode on or off from the next received data on:
+// the seed's ChangeLineMode. It has no effect on the WebSocket protocol.
+func (c *Conn) ChangeLineMode(on bool) {
+	c.mu.Lock()
+	c.lineMode = on
+	c.mu.Unlock()
+}
+
+// LineMode reports whether line mode is on.
+func (c *Conn) LineMode() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lineMode
+}
+
+// SetMaxLineLength sets the line buffer size of line mode (minimum 256):
+// the seed's MaxLineLength[ConnectionId].
+func (c *Conn) SetMaxLineLength(n int) error {
+	if n < framing.MinMaxLineLength {
+		return fmt.Errorf("%w: MaxLineLength %d is below %d", ErrInvalidValue, n, framing.MinMaxLineLength)
+	}
+	c.mu.Lock()
+	c.maxLine = n
+	c.mu.Unlock()
+	return nil
+}
+
+// MaxLineLength returns the line buffer size of line mode.
+func (c *Conn) MaxLineLength() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.maxLine == 0 {
+		return DefaultMaxLineLength
+	}
+	return c.maxLine
+}
+
+// SetBufferMessage switches whole-message delivery on or off from the next
+// message on: the seed's BufferMessage.
+func (c *Conn) SetBufferMessage(on bool) {
+	if c.messages != nil {
+		return // ReadMessage needs whole messages
+	}
+	c.bufferMsg.Store(on)
+}

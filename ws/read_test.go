@@ -1,0 +1,103 @@
+package ws
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+)
+
+// syncPing makes the server answer a ping, which proves it handled
+// everything sent before.
+func (r *rawClient) syncPing() {
+	r.t.Helper()
+	r.frame(true, wsproto.OpPing, []byte("sync"))
+	for {
+		f, ok := r.next()
+		if !ok {
+			r.t.Fatal("closed before pong")
+		}
+		if f.Header.Opcode == wsproto.OpPong && string(f.Payload) == "sync" {
+			return
+		}
+	}
+}
+
+func TestReadDelivery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts ConnOptions
+		send []byte
+		want string
+	}{
+		{name: "streaming", send: frames(hdr{op: wsproto.OpText, payload: []byte("ab")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("cd")}),
+			want: "text:ab,continuation:cd|eom"},
+		{name: "buffer-message", opts: ConnOptions{BufferMessage: true}, send: frames(hdr{op: wsproto.OpBinary, payload: []byte("ab")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("cd")}),
+			want: "binary:abcd|eom"},
+		{name: "line-mode", opts: ConnOptions{LineMode: true}, send: frames(hdr{op: wsproto.OpText, payload: []byte("one\ntw")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("o\r\nthree\n")}),
+			want: "continuation:one|eol,continuation:two|eol,continuation:three|eom|eol"},
+		{name: "line-mode-max-length", opts: ConnOptions{LineMode: true, MaxLineLength: 256}, send: frames(hdr{fin: true, op: wsproto.OpText, payload: []byte(strings.Repeat("x", 300) + "\n")}),
+			want: "continuation:" + strings.Repeat("x", 256) + ",continuation:" + strings.Repeat("x", 44) + "|eom|eol"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := newRecorder()
+			s := startServer(t, Options{Conn: tt.opts, Events: rec.events()})
+			r := dialRaw(t, s.Addr().String())
+			r.upgrade()
+			r.write(tt.send)
+			r.syncPing()
+			if got := rec.got(); got != tt.want {
+				t.Fatalf("DataIn %q\nwant    %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestChangeLineModeAtRuntime(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder()
+	ev := rec.events()
+	ev.OnConnected = func(c *Conn) { c.ChangeLineMode(true) }
+	s := startServer(t, Options{Events: ev})
+	r := dialRaw(t, s.Addr().String())
+	r.upgrade()
+	r.frame(true, wsproto.OpText, []byte("a\nb\n"))
+	r.syncPing()
+	if got, want := rec.got(), "continuation:a|eol,continuation:b|eom|eol"; got != want {
+		t.Fatalf("DataIn %q, want %q", got, want)
+	}
+}
+
+// A server without OnDataIn whose messages are never read must still
+// close: the read side stops waiting for ReadMessage when the connection
+// closes.
+func TestUnreadMessagesDoNotBlockClose(t *testing.T) {
+	t.Parallel()
+	rec := newRecorder()
+	ev := rec.events()
+	ev.OnDataIn = nil
+	c, r := serverConn(t, Options{Events: ev})
+	for range 40 {
+		r.frame(true, wsproto.OpText, []byte("unread"))
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := c.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.expectClose(); code != CloseNormal {
+		t.Fatalf("close %v", code)
+	}
+	r.frame(true, wsproto.OpClose, closeBody(1000, ""))
+	r.expectEOF()
+	if code, _ := rec.waitClosed(t); code != CloseNormal {
+		t.Fatalf("OnDisconnected %v", code)
+	}
+	if _, msg, err := c.ReadMessage(context.Background()); err != nil || string(msg) != "unread" {
+		t.Fatalf("queued message lost: %q %v", msg, err)
+	}
+}

@@ -1,0 +1,276 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+	"github.com/tlskit/tlskit/server"
+)
+
+// DefaultHandshakeTimeout bounds the opening handshake of a standalone
+// Server when Options.HandshakeTimeout is zero.
+const DefaultHandshakeTimeout = 10 * time.Second
+
+// Options configure a standalone Server. The zero value is a plain
+// WebSocket server on an OS-chosen port of every interface with the seed's
+// defaults.
+type Options struct {
+	// Server configures the listener and the TCP/TLS layer: LocalHost,
+	// LocalPort, TLSConfig (nil: ws://), MaxConnections, AllowedClients,
+	// keep-alive, buffer sizes, DefaultTimeout (blocking sends) and the
+	// OnConnectionRequest and TLS hooks of its Events. Its data hooks
+	// (OnConnected, OnDataIn, OnReadyToSend, OnDisconnected, OnError) and
+	// DefaultEOL are the WebSocket layer's and are ignored. The server.Conn
+	// under each WebSocket keeps the *Conn in its UserData.
+	Server server.Options
+	// Conn holds the WebSocket settings of every connection.
+	Conn ConnOptions
+	// Events are the WebSocket hooks.
+	Events Events
+	// HandshakeTimeout bounds the time from TCP (or TLS) connect to a
+	// complete upgrade request. Default 10 seconds; negative: no limit.
+	HandshakeTimeout time.Duration
+	// MaxHeaderBytes bounds the upgrade request head (default 16 KiB); a
+	// larger one is refused with 431.
+	MaxHeaderBytes int
+}
+
+// Server is a standalone WebSocket server, the seed's WSServer: it listens
+// through server.Server and speaks WebSocket on every connection.
+type Server struct {
+	srv    *server.Server
+	opts   Options
+	events Events
+	conn   atomic.Pointer[ConnOptions] // settings for new connections (Config changes them)
+	hub    *hub
+}
+
+// NewServer validates opts and returns a server that is not yet listening.
+func NewServer(opts Options) (*Server, error) {
+	if err := opts.Conn.validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, events: opts.Events}
+	co := opts.Conn
+	s.conn.Store(&co)
+	s.hub = newHub(&s.conn)
+	so := opts.Server
+	so.DefaultEOL = nil
+	so.DefaultSingleLineMode = false
+	user := opts.Server.Events
+	so.Events = server.Events{
+		OnConnectionRequest:       user.OnConnectionRequest,
+		OnSSLClientAuthentication: user.OnSSLClientAuthentication,
+		OnSSLConnectionRequest:    user.OnSSLConnectionRequest,
+		OnSSLStatus:               user.OnSSLStatus,
+		OnConnected:               s.onConnected,
+		OnDataIn:                  s.onDataIn,
+		OnReadyToSend:             s.onReadyToSend,
+		OnDisconnected:            s.onDisconnected,
+		OnError:                   s.onError,
+	}
+	srv, err := server.New(so)
+	if err != nil {
+		return nil, err
+	}
+	s.srv = srv
+	return s, nil
+}
+
+func wsConn(sc *server.Conn) *Conn {
+	c, _ := sc.UserData().(*Conn)
+	return c
+}
+
+func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
+	tr := &serverTransport{sc: sc}
+	c := newConn(wsproto.RoleServer, s.conn.Load(), &s.events, tr)
+	c.id = sc.ConnectionID()
+	c.sc = sc
+	c.hs.MaxHeaderBytes = s.opts.MaxHeaderBytes
+	sc.SetUserData(c)
+	if !s.hub.add(c) {
+		sc.Reset()
+		return
+	}
+	if d := s.handshakeTimeout(); d > 0 {
+		c.hsTimer = time.AfterFunc(d, func() {
+			c.mu.Lock()
+			stuck := c.rd == nil && !c.reported
+			c.mu.Unlock()
+			if stuck {
+				sc.Reset()
+			}
+		})
+	}
+}
+
+func (s *Server) handshakeTimeout() time.Duration {
+	if s.opts.HandshakeTimeout == 0 {
+		return DefaultHandshakeTimeout
+	}
+	return s.opts.HandshakeTimeout
+}
+
+func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
+	c := wsConn(sc)
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	handshake := c.rd == nil && c.state == stateHandshake
+	c.mu.Unlock()
+	if !handshake {
+		c.received(data)
+		return
+	}
+	req, rest, err := c.hs.Feed(data)
+	if err != nil {
+		c.mu.Lock()
+		c.setStateLocked(stateClosed)
+		c.mu.Unlock()
+		_, _ = sc.Send(c.refused(err))
+		sc.Disconnect()
+		return
+	}
+	if req == nil {
+		return
+	}
+	resp, ok := c.acceptRequest(req)
+	if _, err := sc.Send(resp); err != nil || !ok {
+		sc.Disconnect()
+		return
+	}
+	c.hs = wsproto.RequestParser{}
+	if c.hsTimer != nil {
+		c.hsTimer.Stop()
+	}
+	c.opened()
+	if len(rest) > 0 {
+		c.received(rest)
+	}
+}
+
+func (s *Server) onReadyToSend(sc *server.Conn) {
+	if c := wsConn(sc); c != nil && c.writable() {
+		c.fireReady()
+	}
+}
+
+func (s *Server) onDisconnected(sc *server.Conn, code int, desc string) {
+	c := wsConn(sc)
+	if c == nil {
+		return
+	}
+	var err error
+	if code != 0 {
+		err = &server.Error{Code: code, Description: desc, ConnectionID: sc.ConnectionID()}
+	}
+	c.transportClosed(err)
+}
+
+func (s *Server) onError(sc *server.Conn, err *server.Error) {
+	if sc == nil {
+		if s.events.OnError != nil {
+			s.events.OnError(nil, err)
+		}
+		return
+	}
+	if c := wsConn(sc); c != nil {
+		c.reportError(err)
+	}
+}
+
+// StartListening binds and starts accepting connections.
+func (s *Server) StartListening() error { return s.srv.StartListening() }
+
+// StopListening stops accepting; open connections stay.
+func (s *Server) StopListening() error { return s.srv.StopListening() }
+
+// Listening reports whether the server accepts connections.
+func (s *Server) Listening() bool { return s.srv.Listening() }
+
+// Addr returns the listening address, nil when not listening.
+func (s *Server) Addr() net.Addr { return s.srv.Addr() }
+
+// LocalPort returns the listening port (0 when not listening).
+func (s *Server) LocalPort() int { return s.srv.LocalPort() }
+
+// URL returns "ws://host:port" or "wss://host:port" for the listening
+// address (empty when not listening).
+func (s *Server) URL() string {
+	a := s.Addr()
+	if a == nil {
+		return ""
+	}
+	scheme := "ws"
+	if s.opts.Server.TLSConfig != nil {
+		scheme = "wss"
+	}
+	return scheme + "://" + a.String()
+}
+
+// ListenAndServe listens and serves until ctx ends, then shuts down
+// (closing every WebSocket with 1001 going away).
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	if err := s.StartListening(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), s.conn.Load().closeTimeout()+time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+// Shutdown stops listening and closes every WebSocket with 1001 (going
+// away), waiting for the close handshakes, or until ctx ends, after which
+// the rest are reset. The server can listen again afterwards. With
+// ManualEvents, keep calling DoEvents meanwhile: the closes are events.
+func (s *Server) Shutdown(ctx context.Context) error {
+	_ = s.srv.StopListening()
+	err := s.hub.shutdown(ctx, CloseGoingAway, CloseGoingAway.Text())
+	s.hub.reopen()
+	if serr := s.srv.Shutdown(ctx); err == nil {
+		err = serr
+	}
+	return err
+}
+
+// Close resets every connection at once and stops the server for good.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// Conn returns the connection with the given id (ErrInvalidConnectionID).
+func (s *Server) Conn(id int64) (*Conn, error) { return s.hub.get(id) }
+
+// Connections iterates over the connections in id order (a snapshot).
+func (s *Server) Connections() iter.Seq[*Conn] {
+	return func(yield func(*Conn) bool) {
+		for _, c := range s.hub.snapshot() {
+			if !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// ConnectionCount returns the number of connections.
+func (s *Server) ConnectionCount() int { return len(s.hub.snapshot()) }
+
+// Broadcast sends one message to every open WebSocket, encoding (and
+// compressing) its frames once. It returns how many connections took it;
+// the errors of the others (ErrWouldBlock for a full queue) are joined.
+func (s *Server) Broadcast(f SendFormat, p []byte) (int, error) { return s.hub.broadcast(f, p) }
+
+// DoEvents delivers queued events when Options.Server.ManualEvents is set
+// (see server.Server.DoEvents).
+func (s *Server) DoEvents(ctx context.Context) error { return s.srv.DoEvents(ctx) }
+
+// TCP returns the underlying server.Server, for its other methods.
+func (s *Server) TCP() *server.Server { return s.srv }
+
+func (s *Server) String() string { return fmt.Sprintf("ws.Server(%s)", s.URL()) }

@@ -1,0 +1,78 @@
+package ws
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/server"
+	"github.com/tlskit/tlskit/socket"
+)
+
+// testCert is a self-signed server certificate for 127.0.0.1.
+func testCert(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func TestWSSEcho(t *testing.T) {
+	t.Parallel()
+	cert := testCert(t)
+	s := startServer(t, Options{
+		Server: server.Options{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}},
+		Conn:   ConnOptions{BufferMessage: true},
+		Events: echoEvents(),
+	})
+	if s.URL()[:6] != "wss://" {
+		t.Fatalf("URL %q", s.URL())
+	}
+	c := dialT(t, s.URL(), &DialOptions{Socket: socket.Config{TLS: socket.TLSOptions{CA: [][]byte{cert.Certificate[0]}}}})
+	st, ok := c.ConnectionState()
+	if !ok || !st.HandshakeComplete {
+		t.Fatal("no TLS state on a wss:// client")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.WriteMessage(ctx, DataText, []byte("secure")); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := c.ReadMessage(ctx); err != nil || string(got) != "secure" {
+		t.Fatalf("echo %q %v", got, err)
+	}
+	srvConn, _ := s.Conn(1)
+	if _, ok := srvConn.ConnectionState(); !ok {
+		t.Fatal("no TLS state on the server connection")
+	}
+}
+
+func TestWSSUntrustedFails(t *testing.T) {
+	t.Parallel()
+	cert := testCert(t)
+	s := startServer(t, Options{Server: server.Options{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if c, err := Dial(ctx, s.URL(), nil); err == nil {
+		_ = c.Disconnect()
+		<-c.Done()
+		t.Fatal("untrusted certificate accepted")
+	}
+}

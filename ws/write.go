@@ -1,0 +1,390 @@
+package ws
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+
+	"github.com/tlskit/tlskit/internal/wsproto"
+	"github.com/tlskit/tlskit/server"
+)
+
+// SendFormat is the seed's DataFormat for sending: what Send makes of its data.
+type SendFormat int
+
+// Send formats, with the seed's values.
+const (
+	DataAutomatic SendFormat = 0  // text if the data is valid UTF-8, else binary (default)
+	DataText      SendFormat = 1  // a text message; the data must be UTF-8
+	DataBinary    SendFormat = 2  // a binary message
+	DataPing      SendFormat = 9  // a ping with the data as payload (at most 125 bytes)
+	DataPong      SendFormat = 10 // an unsolicited pong with the data as payload
+)
+
+// SendFormatOf returns the send format that echoes a received format.
+func SendFormatOf(f DataFormat) SendFormat {
+	if f == FormatText {
+		return DataText
+	}
+	if f == FormatBinary {
+		return DataBinary
+	}
+	return DataAutomatic
+}
+
+// SetDataFormat sets the format Send uses (default DataAutomatic).
+func (c *Conn) SetDataFormat(f SendFormat) error {
+	switch f {
+	case DataAutomatic, DataText, DataBinary, DataPing, DataPong:
+	default:
+		return fmt.Errorf("%w: DataFormat %d", ErrInvalidValue, f)
+	}
+	c.mu.Lock()
+	c.sendFormat = f
+	c.mu.Unlock()
+	return nil
+}
+
+// DataFormat returns the format Send uses.
+func (c *Conn) DataFormat() SendFormat {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sendFormat
+}
+
+// Send sends p as one message in the connection's DataFormat, or as the
+// next part of a message started with SetMessageLength. It queues all of p
+// or nothing: when the queue is full it returns 0 and an error matching
+// ErrWouldBlock, and OnReadyToSend follows when there is room.
+func (c *Conn) Send(p []byte) (int, error) {
+	return c.SendMessage(c.DataFormat(), p)
+}
+
+// SendBytes sends p as a binary message (or part, see SetMessageLength).
+func (c *Conn) SendBytes(p []byte) (int, error) { return c.SendMessage(DataBinary, p) }
+
+// SendText sends s as a text message (or part, see SetMessageLength).
+func (c *Conn) SendText(s string) (int, error) { return c.SendMessage(DataText, []byte(s)) }
+
+// BytesSent returns how many bytes of data the last send accepted.
+func (c *Conn) BytesSent() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytesSent
+}
+
+// ReadyToSend reports whether a send would be accepted now.
+func (c *Conn) ReadyToSend() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateOpen && len(c.pending) == 0
+}
+
+// SetMessageLength makes the next n bytes sent form one message, sent as
+// fragments as the sends arrive (the seed's MessageLength): only the frame
+// carrying the n-th byte ends the message. Streamed messages are not
+// compressed. n=0 cancels a message that has not started.
+func (c *Conn) SetMessageLength(n int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n < 0 {
+		return fmt.Errorf("%w: negative MessageLength", ErrInvalidValue)
+	}
+	if c.enc.MessageOpen() {
+		return fmt.Errorf("%w: %d bytes of the current message are still to come", ErrMessageOpen, c.msgRemain)
+	}
+	c.msgRemain = n
+	return nil
+}
+
+// MessageLength returns the bytes still to come of a streamed message.
+func (c *Conn) MessageLength() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.msgRemain
+}
+
+func opcodeFor(f SendFormat, p []byte) (wsproto.Opcode, error) {
+	switch f {
+	case DataAutomatic:
+		if utf8.Valid(p) {
+			return wsproto.OpText, nil
+		}
+		return wsproto.OpBinary, nil
+	case DataText:
+		return wsproto.OpText, nil
+	case DataBinary:
+		return wsproto.OpBinary, nil
+	case DataPing:
+		return wsproto.OpPing, nil
+	case DataPong:
+		return wsproto.OpPong, nil
+	}
+	return 0, fmt.Errorf("%w: DataFormat %d", ErrInvalidValue, f)
+}
+
+// SendMessage sends p in format f (see Send).
+func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
+	op, err := opcodeFor(f, p)
+	if err != nil {
+		return 0, err
+	}
+	if op.IsControl() {
+		if len(p) > wsproto.MaxControlPayload {
+			return 0, fmt.Errorf("%w: %d bytes", wsproto.ErrControlTooLong, len(p))
+		}
+		if err := c.sendControl(op, p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	if op == wsproto.OpText && f == DataText && !utf8.Valid(p) && c.MessageLength() == 0 {
+		return 0, fmt.Errorf("%w: text message is not valid UTF-8", ErrInvalidValue)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.sendableLocked(); err != nil {
+		return 0, err
+	}
+	var frames []byte
+	if c.msgRemain > 0 {
+		if int64(len(p)) > c.msgRemain {
+			return 0, fmt.Errorf("%w: %d bytes sent with %d left of the message", ErrMessageOpen, len(p), c.msgRemain)
+		}
+		if !c.enc.MessageOpen() {
+			c.msgOp = op
+		}
+		fin := int64(len(p)) == c.msgRemain
+		frames, err = c.enc.AppendFragment(nil, c.msgOp, p, fin, false)
+		if err == nil {
+			c.msgRemain -= int64(len(p))
+		}
+	} else {
+		frames, err = c.encodeMessageLocked(op, p)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := c.pushLocked(frames); err != nil {
+		return 0, err
+	}
+	c.bytesSent = len(p)
+	return len(p), nil
+}
+
+// encodeMessageLocked encodes one whole message, compressed when
+// permessage-deflate applies and the message is long enough.
+func (c *Conn) encodeMessageLocked(op wsproto.Opcode, p []byte) ([]byte, error) {
+	comp, err := c.compressorLocked(len(p))
+	if err != nil {
+		return nil, err
+	}
+	if comp != nil {
+		return c.enc.AppendMessage(nil, op, comp.Compress(nil, p), true)
+	}
+	return c.enc.AppendMessage(nil, op, p, false)
+}
+
+// sendableLocked says whether a data send may start now.
+func (c *Conn) sendableLocked() error {
+	if c.state != stateOpen {
+		return ErrNotConnected
+	}
+	if len(c.pending) > 0 {
+		c.wantReady = true
+		c.bytesSent = 0
+		return ErrWouldBlock
+	}
+	return nil
+}
+
+// pushLocked hands encoded frames to the transport; what it cannot take
+// now waits in pending, which makes the next data send would-block.
+func (c *Conn) pushLocked(frames []byte) error {
+	if len(c.pending) > 0 {
+		c.pending = append(c.pending, frames...)
+		return nil
+	}
+	n, err := c.tr.write(frames)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, ErrWouldBlock) {
+		return &server.Error{Code: ErrSend.Code, Description: ErrSend.Description, ConnectionID: c.id, Err: err}
+	}
+	c.pending = append(c.pending[:0:0], frames[n:]...)
+	return nil
+}
+
+// sendControl queues a ping, pong or close frame; control frames may go
+// between the frames of a streamed message (RFC 6455 §5.4).
+func (c *Conn) sendControl(op wsproto.Opcode, payload []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen {
+		return ErrNotConnected
+	}
+	if op == wsproto.OpPong && len(c.pending) > 1<<20 {
+		return nil // far behind: a later pong will answer (§5.5.3 allows answering only the last ping)
+	}
+	b, err := c.enc.AppendControl(nil, op, payload)
+	if err != nil {
+		return err
+	}
+	return c.pushLocked(b)
+}
+
+// writable is called by the transport when its queue has room: pending
+// bytes go out first, then OnReadyToSend fires if a send was refused.
+func (c *Conn) writable() bool {
+	c.mu.Lock()
+	if len(c.pending) > 0 {
+		n, err := c.tr.write(c.pending)
+		if err != nil {
+			c.pending = c.pending[n:]
+			if !errors.Is(err, ErrWouldBlock) {
+				c.pending = nil
+			}
+			c.mu.Unlock()
+			return false
+		}
+		c.pending = nil
+	}
+	if c.closeAfter {
+		c.closeAfter = false
+		c.mu.Unlock()
+		c.tr.closeGraceful()
+		return false
+	}
+	fire := c.wantReady && c.state == stateOpen
+	c.wantReady = false
+	c.mu.Unlock()
+	return fire
+}
+
+func (c *Conn) fireReady() {
+	if c.events.OnReadyToSend != nil {
+		c.events.OnReadyToSend(c)
+	}
+}
+
+// fileChunk is the size of SendFile's reads.
+const fileChunk = 64 << 10
+
+// SendFile sends the named file as one binary message, reading it in
+// chunks as the queue makes room, so it never sits in memory whole. Like
+// the seed's it blocks until the file is queued; Interrupt stops it
+// (ErrInterrupted, the connection is then failed since the message cannot
+// be finished).
+func (c *Conn) SendFile(name string) (int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if err := c.SetMessageLength(st.Size()); err != nil {
+		return 0, err
+	}
+	if st.Size() == 0 {
+		_ = c.SetMessageLength(0)
+		_, err := c.waitSend(DataBinary, nil)
+		return 0, err
+	}
+	c.mu.Lock()
+	intr := c.interrupt
+	c.mu.Unlock()
+	buf := make([]byte, fileChunk)
+	var total int64
+	for total < st.Size() {
+		n, rerr := io.ReadFull(f, buf[:min(int64(len(buf)), st.Size()-total)])
+		if n > 0 {
+			if _, err := c.waitSendIntr(DataBinary, buf[:n], intr); err != nil {
+				if errors.Is(err, ErrInterrupted) {
+					c.fail(fmt.Errorf("ws: SendFile interrupted mid-message: %w", err))
+				}
+				return total, err
+			}
+			total += int64(n)
+		}
+		if rerr != nil && total < st.Size() {
+			c.fail(fmt.Errorf("ws: SendFile: %w", rerr))
+			return total, rerr
+		}
+	}
+	return total, nil
+}
+
+// Interrupt stops a SendFile or WriteMessage in progress.
+func (c *Conn) Interrupt() {
+	c.mu.Lock()
+	close(c.interrupt)
+	c.interrupt = make(chan struct{})
+	c.mu.Unlock()
+}
+
+func (c *Conn) waitSend(f SendFormat, p []byte) (int, error) {
+	c.mu.Lock()
+	intr := c.interrupt
+	c.mu.Unlock()
+	return c.waitSendIntr(f, p, intr)
+}
+
+// waitSendIntr sends, waiting for room instead of returning ErrWouldBlock.
+func (c *Conn) waitSendIntr(f SendFormat, p []byte, intr <-chan struct{}) (int, error) {
+	for {
+		n, err := c.SendMessage(f, p)
+		if !errors.Is(err, ErrWouldBlock) {
+			return n, err
+		}
+		if !c.tr.waitWritable(intr) {
+			select {
+			case <-intr:
+				return 0, ErrInterrupted
+			default:
+			}
+			return 0, ErrNotConnected
+		}
+		c.writable()
+	}
+}
+
+// closeWhenFlushed closes the transport gracefully once the bytes still
+// pending (a Close frame among them) have been handed to it.
+func (c *Conn) closeWhenFlushed() {
+	c.mu.Lock()
+	if len(c.pending) > 0 {
+		c.closeAfter = true
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.tr.closeGraceful()
+}
+
+// sendPrepared queues a broadcast message's shared frames.
+func (c *Conn) sendPrepared(m *wsproto.PreparedMessage, size int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.sendableLocked(); err != nil {
+		return err
+	}
+	comp, err := c.compressorLocked(size)
+	if err != nil {
+		return err
+	}
+	frames, err := c.enc.AppendPrepared(nil, m, comp)
+	if err != nil {
+		return err
+	}
+	if err := c.pushLocked(frames); err != nil {
+		return err
+	}
+	c.bytesSent = size
+	return nil
+}
