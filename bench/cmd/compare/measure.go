@@ -138,7 +138,7 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	go io.Copy(io.Discard, rd)
 	pid := srv.Process.Pid
 	url := s.Proto + "://" + addr
-	if s.Proto == "ws" {
+	if s.Proto == "ws" || s.Proto == "wss" {
 		url += "/"
 	}
 
@@ -181,7 +181,7 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 // is still returned: its errors go into the report.
 func bench(t tools, url, jsonFile string, args []string) (*loadgen.Result, error) {
 	args = append([]string{"bench", url, "--json", jsonFile}, args...)
-	if strings.HasPrefix(url, "tls://") {
+	if strings.HasPrefix(url, "tls://") || strings.HasPrefix(url, "wss://") {
 		args = append(args, "--insecure")
 	}
 	cmd := exec.Command(t.tlskit, args...)

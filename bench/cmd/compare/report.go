@@ -148,7 +148,7 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 	p("## Results\n\n")
 	p("Ratios are server ÷ base, where the base is tlskit's server for the protocol, or the first server where tlskit has none yet. " +
 		"Above 1 means more messages or handshakes per second (better) or more memory (worse).\n\n")
-	for _, proto := range []string{"tcp", "tls", "ws"} {
+	for _, proto := range []string{"tcp", "tls", "ws", "wss"} {
 		bi := baseOf(sums, proto)
 		if bi < 0 {
 			continue

@@ -30,7 +30,7 @@ func run() error {
 	flag.Parse()
 	if *list {
 		for _, s := range servers.All {
-			fmt.Printf("%-12s %s\n", s.Name, s.Proto)
+			fmt.Printf("%-20s %s\n", s.Name, s.Proto)
 		}
 		return nil
 	}
@@ -39,7 +39,7 @@ func run() error {
 		return err
 	}
 	var tc *tls.Config
-	if s.Proto == "tls" {
+	if s.Secure() {
 		if tc, err = servers.TLSConfig(); err != nil {
 			return err
 		}
