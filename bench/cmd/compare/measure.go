@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -89,6 +91,7 @@ func measure(c config) ([]*serverResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.profileDir = t.dir
 	results := make([]*serverResult, len(list))
 	for i, s := range list {
 		results[i] = &serverResult{s: s}
@@ -113,7 +116,15 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	if err != nil {
 		return sample{}, err
 	}
-	srv := exec.Command(t.echoserver, "-impl", s.Name, "-addr", addr)
+	args := []string{"-impl", s.Name, "-addr", addr}
+	var pprofAddr string
+	if slices.Contains(c.profile, s.Name) {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return sample{}, err
+		}
+		args = append(args, "-pprof", pprofAddr)
+	}
+	srv := exec.Command(t.echoserver, args...)
 	srv.Stderr = os.Stderr
 	stdout, err := srv.StdoutPipe()
 	if err != nil {
@@ -146,7 +157,13 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	if smp.baseRSS, err = procStatus(pid, "VmRSS"); err != nil {
 		return smp, err
 	}
-	if smp.idleKB, err = idleRSS(c, url, pid); err != nil {
+	var whileIdle func() error
+	if pprofAddr != "" {
+		whileIdle = func() error {
+			return saveHeapProfile(pprofAddr, filepath.Join(c.profileDir, tag+"-heap.pb.gz"))
+		}
+	}
+	if smp.idleKB, err = idleRSS(c, url, pid, whileIdle); err != nil {
 		return smp, err
 	}
 	echoArgs := []string{"--conns", strconv.Itoa(c.conns), "--size", strconv.Itoa(c.size),
@@ -164,17 +181,54 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 			return smp, err
 		}
 	}
-	hsArgs := []string{"--handshakes", "--conns", strconv.Itoa(c.hsConns), "--duration", c.hsTime.String(), "--warmup", "500ms"}
-	if smp.hs, err = bench(t, url, filepath.Join(t.dir, tag+"-hs.json"), hsArgs); err != nil {
-		return smp, err
-	}
-	var pacedP99 float64
-	if smp.paced != nil {
-		pacedP99 = smp.paced.Latency.P99
+	if c.hsConns > 0 {
+		hsArgs := []string{"--handshakes", "--conns", strconv.Itoa(c.hsConns), "--duration", c.hsTime.String(), "--warmup", "500ms"}
+		if smp.hs, err = bench(t, url, filepath.Join(t.dir, tag+"-hs.json"), hsArgs); err != nil {
+			return smp, err
+		}
 	}
 	fmt.Printf("   %.0f msg/s, p99 %.0fµs (%.0fµs at a fixed rate), %.0f handshakes/s, %d KiB idle with %d conns (%d KiB at start), peak %d KiB\n",
-		smp.echo.MsgsPerSec, smp.echo.Latency.P99, pacedP99, smp.hs.HandshakesPerSec, smp.idleKB, c.idle, smp.baseRSS, smp.peakKB)
+		smp.echo.MsgsPerSec, smp.echo.Latency.P99, p99Of(smp.paced), handshakeRate(smp.hs), smp.idleKB, c.idle, smp.baseRSS, smp.peakKB)
 	return smp, nil
+}
+
+// p99Of is a run's p99 latency, 0 for a run that was skipped.
+func p99Of(r *loadgen.Result) float64 {
+	if r == nil {
+		return 0
+	}
+	return r.Latency.P99
+}
+
+// handshakeRate is a run's handshakes/s, 0 for a run that was skipped.
+func handshakeRate(r *loadgen.Result) float64 {
+	if r == nil {
+		return 0
+	}
+	return r.HandshakesPerSec
+}
+
+// saveHeapProfile fetches the server's heap profile (after a GC) from its
+// net/http/pprof address into file, for `go tool pprof`.
+func saveHeapProfile(pprofAddr, file string) error {
+	resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	fmt.Println("   heap profile:", file)
+	return f.Close()
 }
 
 // bench runs `tlskit bench` and reads its JSON result. A run with errors
@@ -205,32 +259,64 @@ func lastLine(b []byte) string {
 	return lines[len(lines)-1] + "\n"
 }
 
-// idleRSS opens c.idle connections (with their handshakes), lets the
-// server settle and returns its VmRSS, then closes them.
-func idleRSS(c config, url string, pid int) (int64, error) {
+// idleRSS opens c.idle connections (with their handshakes, c.dialers at
+// a time), lets the server settle and returns its VmRSS; whileOpen, when
+// set, runs after that with the connections still open. The connections
+// are closed before it returns.
+func idleRSS(c config, url string, pid int, whileOpen func() error) (int64, error) {
 	if c.idle == 0 {
 		return procStatus(pid, "VmRSS")
 	}
-	d, err := loadgen.NewDialer(loadgen.Options{URL: url, TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	d, err := loadgen.NewDialer(loadgen.Options{URL: url, SourceIPs: c.sourceIPs, Timeout: 30 * time.Second,
+		TLSConfig: &tls.Config{InsecureSkipVerify: true}})
 	if err != nil {
 		return 0, err
 	}
-	var conns []interface{ Close() error }
+	conns := make([]interface{ Close() error }, c.idle)
 	defer func() {
 		for _, cn := range conns {
-			cn.Close()
+			if cn != nil {
+				cn.Close()
+			}
 		}
 	}()
-	ctx := context.Background()
-	for range c.idle {
-		cn, err := d.Dial(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("idle connection %d: %w", len(conns)+1, err)
-		}
-		conns = append(conns, cn)
+	start := time.Now()
+	var next atomic.Int64
+	errs := make(chan error, c.dialers)
+	for range c.dialers {
+		go func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(c.idle) {
+					errs <- nil
+					return
+				}
+				cn, err := d.Dial(context.Background())
+				if err != nil {
+					errs <- fmt.Errorf("idle connection %d: %w", i+1, err)
+					return
+				}
+				conns[i] = cn
+			}
+		}()
 	}
-	time.Sleep(time.Second)
-	return procStatus(pid, "VmRSS")
+	var first error
+	for range c.dialers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			next.Store(int64(c.idle)) // stop the other dialers
+		}
+	}
+	if first != nil {
+		return 0, first
+	}
+	fmt.Printf("   %d idle connections in %s\n", c.idle, time.Since(start).Round(time.Millisecond))
+	time.Sleep(c.settle)
+	rss, err := procStatus(pid, "VmRSS")
+	if err == nil && whileOpen != nil {
+		err = whileOpen()
+	}
+	return rss, err
 }
 
 // procStatus reads a "Name: N kB" line of /proc/PID/status.
