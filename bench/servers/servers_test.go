@@ -106,3 +106,35 @@ func TestLookup(t *testing.T) {
 		seen[s.Name] = true
 	}
 }
+
+// TestStartShared starts two shared-port echoes on one port (which fails
+// without SO_REUSEPORT) and checks that the port echoes.
+func TestStartShared(t *testing.T) {
+	for _, proto := range []string{"tcp", "ws"} {
+		t.Run(proto, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			for range 2 {
+				stop, err := StartShared(proto, addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer stop()
+			}
+			res, err := loadgen.Run(context.Background(), loadgen.Options{URL: proto + "://" + addr + "/", Conns: 8, Size: 100, Duration: 200 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Errors) != 0 || res.ConnsOpened != 8 || res.Messages == 0 {
+				t.Fatalf("opened %d, %d messages, errors %v", res.ConnsOpened, res.Messages, res.Errors)
+			}
+		})
+	}
+	if _, err := StartShared("tls", "127.0.0.1:0"); err == nil {
+		t.Fatal("a shared tls echo started")
+	}
+}

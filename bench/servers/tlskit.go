@@ -21,16 +21,21 @@ func tlskitEcho(engine string) func(addr string, cfg *tls.Config) (func() error,
 		if err != nil {
 			return nil, err
 		}
-		opts.Events = server.Events{OnDataIn: tlskitDataIn, OnReadyToSend: tlskitReadyToSend}
-		s, err := server.New(opts)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.StartListening(); err != nil {
-			return nil, err
-		}
-		return shutdownFunc(s.Shutdown), nil
+		return startTlskitTCP(opts)
 	}
+}
+
+// startTlskitTCP runs the TCP/TLS echo with opts.
+func startTlskitTCP(opts server.Options) (func() error, error) {
+	opts.Events = server.Events{OnDataIn: tlskitDataIn, OnReadyToSend: tlskitReadyToSend}
+	s, err := server.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.StartListening(); err != nil {
+		return nil, err
+	}
+	return shutdownFunc(s.Shutdown), nil
 }
 
 // tlskitOptions are the listener settings every tlskit echo shares: no

@@ -3,7 +3,9 @@ package servers
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 
+	"github.com/tlskit/tlskit/server"
 	"github.com/tlskit/tlskit/ws"
 )
 
@@ -15,23 +17,28 @@ import (
 // OnReadyToSend has sent it.
 func tlskitWSEcho(engine string) func(addr string, cfg *tls.Config) (func() error, error) {
 	return func(addr string, cfg *tls.Config) (func() error, error) {
-		sopts, err := tlskitOptions(addr, cfg, engine)
+		opts, err := tlskitOptions(addr, cfg, engine)
 		if err != nil {
 			return nil, err
 		}
-		s, err := ws.NewServer(ws.Options{
-			Server: sopts,
-			Conn:   ws.ConnOptions{DisablePermessageDeflate: true, BufferMessage: true},
-			Events: ws.Events{OnDataIn: tlskitWSDataIn, OnReadyToSend: tlskitWSReadyToSend},
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := s.StartListening(); err != nil {
-			return nil, err
-		}
-		return shutdownFunc(s.Shutdown), nil
+		return startTlskitWS(opts)
 	}
+}
+
+// startTlskitWS runs the WebSocket echo over sopts.
+func startTlskitWS(sopts server.Options) (func() error, error) {
+	s, err := ws.NewServer(ws.Options{
+		Server: sopts,
+		Conn:   ws.ConnOptions{DisablePermessageDeflate: true, BufferMessage: true},
+		Events: ws.Events{OnDataIn: tlskitWSDataIn, OnReadyToSend: tlskitWSReadyToSend},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.StartListening(); err != nil {
+		return nil, err
+	}
+	return shutdownFunc(s.Shutdown), nil
 }
 
 // wsBacklog holds the messages a connection could not send yet, in
@@ -76,4 +83,22 @@ func tlskitWSReadyToSend(c *ws.Conn) {
 	}
 	*bl = nil
 	c.ProcessData()
+}
+
+// StartShared starts tlskit's echo for proto ("tcp" or "ws") on the epoll
+// engine with SharePort (SO_REUSEPORT), so that several processes can
+// listen on addr and the kernel spreads the connections among them.
+func StartShared(proto, addr string) (stop func() error, err error) {
+	opts, err := tlskitOptions(addr, nil, "epoll")
+	if err != nil {
+		return nil, err
+	}
+	opts.SharePort = true
+	switch proto {
+	case "tcp":
+		return startTlskitTCP(opts)
+	case "ws":
+		return startTlskitWS(opts)
+	}
+	return nil, fmt.Errorf("servers: no shared-port echo for %q (tcp or ws)", proto)
 }

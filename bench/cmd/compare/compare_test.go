@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"testing"
 
 	"github.com/tlskit/tlskit/internal/loadgen"
@@ -18,16 +17,6 @@ func TestMedian(t *testing.T) {
 		if got := median(tc.in); got != tc.want {
 			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
 		}
-	}
-}
-
-func TestProcStatus(t *testing.T) {
-	rss, err := procStatus(os.Getpid(), "VmRSS")
-	if err != nil || rss <= 0 {
-		t.Fatalf("VmRSS %d, %v", rss, err)
-	}
-	if _, err := procStatus(os.Getpid(), "NoSuchField"); err == nil {
-		t.Fatal("missing field found")
 	}
 }
 

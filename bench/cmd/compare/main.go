@@ -21,6 +21,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/tlskit/tlskit/bench/internal/host"
 )
 
 type config struct {
@@ -52,19 +54,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
-}
-
-// loadAverage returns the 1-minute load average from /proc/loadavg: how
-// busy the machine was besides the comparison.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	if f := strings.Fields(string(b)); len(f) > 0 {
-		return f[0]
-	}
-	return "unknown"
 }
 
 func run() error {
@@ -109,15 +98,15 @@ func run() error {
 		return fmt.Errorf("-rounds, -conns and -dialers must be at least 1, -idle at least 0")
 	}
 	start := time.Now()
-	loadBefore := loadAverage()
+	loadBefore := host.LoadAverage()
 	results, err := measure(c)
 	if err != nil {
 		return err
 	}
 	if c.mode == "idle" {
-		err = writeIdleReport(c, results, start, loadBefore, loadAverage())
+		err = writeIdleReport(c, results, start, loadBefore, host.LoadAverage())
 	} else {
-		err = writeReport(c, results, start, loadBefore, loadAverage())
+		err = writeReport(c, results, start, loadBefore, host.LoadAverage())
 	}
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tlskit/tlskit/bench/internal/host"
 	"github.com/tlskit/tlskit/bench/servers"
 	"github.com/tlskit/tlskit/internal/loadgen"
 )
@@ -112,14 +112,14 @@ func measure(c config) ([]*serverResult, error) {
 // measureOne starts a fresh server process, reads its memory idle and with
 // c.idle connections, runs the echo and handshake loads, and stops it.
 func measureOne(c config, t tools, s servers.Server, tag string) (sample, error) {
-	addr, err := freeAddr()
+	addr, err := host.FreeAddr()
 	if err != nil {
 		return sample{}, err
 	}
 	args := []string{"-impl", s.Name, "-addr", addr}
 	var pprofAddr string
 	if slices.Contains(c.profile, s.Name) {
-		if pprofAddr, err = freeAddr(); err != nil {
+		if pprofAddr, err = host.FreeAddr(); err != nil {
 			return sample{}, err
 		}
 		args = append(args, "-pprof", pprofAddr)
@@ -154,7 +154,7 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	}
 
 	var smp sample
-	if smp.baseRSS, err = procStatus(pid, "VmRSS"); err != nil {
+	if smp.baseRSS, err = host.Status(pid, "VmRSS"); err != nil {
 		return smp, err
 	}
 	var whileIdle func() error
@@ -171,7 +171,7 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	if smp.echo, err = bench(t, url, filepath.Join(t.dir, tag+"-echo.json"), echoArgs); err != nil {
 		return smp, err
 	}
-	if smp.peakKB, err = procStatus(pid, "VmHWM"); err != nil {
+	if smp.peakKB, err = host.Status(pid, "VmHWM"); err != nil {
 		return smp, err
 	}
 	if c.rate > 0 {
@@ -265,7 +265,7 @@ func lastLine(b []byte) string {
 // are closed before it returns.
 func idleRSS(c config, url string, pid int, whileOpen func() error) (int64, error) {
 	if c.idle == 0 {
-		return procStatus(pid, "VmRSS")
+		return host.Status(pid, "VmRSS")
 	}
 	d, err := loadgen.NewDialer(loadgen.Options{URL: url, SourceIPs: c.sourceIPs, Timeout: 30 * time.Second,
 		TLSConfig: &tls.Config{InsecureSkipVerify: true}})
@@ -312,38 +312,11 @@ func idleRSS(c config, url string, pid int, whileOpen func() error) (int64, erro
 	}
 	fmt.Printf("   %d idle connections in %s\n", c.idle, time.Since(start).Round(time.Millisecond))
 	time.Sleep(c.settle)
-	rss, err := procStatus(pid, "VmRSS")
+	rss, err := host.Status(pid, "VmRSS")
 	if err == nil && whileOpen != nil {
 		err = whileOpen()
 	}
 	return rss, err
-}
-
-// procStatus reads a "Name: N kB" line of /proc/PID/status.
-func procStatus(pid int, name string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, name+":"); ok {
-			f := strings.Fields(v)
-			if len(f) == 0 {
-				break
-			}
-			return strconv.ParseInt(f[0], 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", name, pid)
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // stopProcess ends a server with SIGTERM, and SIGKILL if it lingers.
