@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,9 +20,10 @@ import (
 
 // child is a server or client process; closing stdin asks it to end.
 type child struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines *bufio.Scanner
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  *bufio.Scanner
+	server bool
 }
 
 // family is every process started, ended together.
@@ -57,13 +59,14 @@ func (f *family) start(args ...string) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	ch := &child{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout)}
+	ch := &child{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), server: slices.Contains(args, "server")}
 	f.children = append(f.children, ch)
 	return ch, nil
 }
 
-// end asks every child to end (stdin closed, SIGTERM), waits up to 10
-// seconds for all, then kills the rest. It is safe to call twice.
+// end asks every child to end (stdin closed, SIGTERM) and waits up to 10
+// seconds for each, then kills it: the clients first, so that the servers
+// then shut down with no connection left. It is safe to call twice.
 func (f *family) end() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -71,22 +74,27 @@ func (f *family) end() {
 		return
 	}
 	f.ended = true
-	var wg sync.WaitGroup
-	for _, ch := range f.children {
-		ch.stdin.Close()
-		ch.cmd.Process.Signal(syscall.SIGTERM)
-		wg.Go(func() {
-			done := make(chan struct{})
-			go func() { ch.cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				ch.cmd.Process.Kill()
-				<-done
+	for _, servers := range []bool{false, true} {
+		var wg sync.WaitGroup
+		for _, ch := range f.children {
+			if ch.server != servers {
+				continue
 			}
-		})
+			ch.stdin.Close()
+			ch.cmd.Process.Signal(syscall.SIGTERM)
+			wg.Go(func() {
+				done := make(chan struct{})
+				go func() { ch.cmd.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(10 * time.Second):
+					ch.cmd.Process.Kill()
+					<-done
+				}
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 }
 
 // expect reads the child's output up to a line starting with prefix and
