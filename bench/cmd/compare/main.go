@@ -9,9 +9,9 @@
 //
 // Each mode replaces its own generated section of docs/benchmarks.md.
 //
-//	cd bench && go run ./cmd/compare            # about 8 minutes on 2 cores
+//	cd bench && go run ./cmd/compare            # about 8 minutes on 2 cores (2 rounds of 19 servers)
 //	go run ./cmd/compare -only tlskit-tcp-epoll,gnet -rounds 1
-//	go run ./cmd/compare -mode idle             # about 4 minutes
+//	go run ./cmd/compare -mode idle -rounds 2   # about 8 minutes
 //	go run ./cmd/compare -mode idle -only tlskit-ws-epoll -profile tlskit-ws-epoll -keep
 package main
 
@@ -61,13 +61,13 @@ func run() error {
 	var only, profile string
 	flag.StringVar(&c.mode, "mode", "compare", "compare: every server, echo, latency, handshakes, 1000 idle; idle: WebSocket servers with 15000 idle connections and an echo of 200 x 1 KiB")
 	flag.StringVar(&c.root, "root", "..", "the tlskit repository (where cmd/tlskit is)")
-	flag.IntVar(&c.rounds, "rounds", 3, "rounds; each runs every server once, in order")
+	flag.IntVar(&c.rounds, "rounds", 2, "rounds; each runs every server once, in order")
 	flag.IntVar(&c.conns, "conns", 50, "connections of the echo load")
 	flag.IntVar(&c.size, "size", 512, "message size of the echo load")
-	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measured time of each echo load")
+	flag.DurationVar(&c.duration, "duration", 3*time.Second, "measured time of each echo load")
 	flag.DurationVar(&c.warmup, "warmup", time.Second, "warmup of each echo load")
 	flag.Float64Var(&c.rate, "rate", 100, "messages/s per connection of the fixed-rate load (latency at equal load); 0 skips it")
-	flag.DurationVar(&c.rateTime, "rate-duration", 3*time.Second, "measured time of the fixed-rate load")
+	flag.DurationVar(&c.rateTime, "rate-duration", 2*time.Second, "measured time of the fixed-rate load")
 	flag.IntVar(&c.hsConns, "handshake-conns", 2, "parallel loops of the handshake load")
 	flag.DurationVar(&c.hsTime, "handshake-duration", 2*time.Second, "measured time of each handshake load")
 	flag.IntVar(&c.idle, "idle", 1000, "idle connections held open while the server's memory is read")
