@@ -10,8 +10,8 @@ import (
 
 // startCoder is coder/websocket's echo, as in its examples: a goroutine per
 // connection streaming each message from Reader to Writer.
-func startCoder(addr string, _ *tls.Config) (func() error, error) {
-	return serveHTTP(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func startCoder(addr string, cfg *tls.Config) (func() error, error) {
+	return serveHTTP(addr, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 		if err != nil {
 			return

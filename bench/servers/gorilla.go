@@ -9,9 +9,9 @@ import (
 
 // startGorilla is gorilla/websocket's echo, as in its examples: a goroutine
 // per connection with ReadMessage and WriteMessage.
-func startGorilla(addr string, _ *tls.Config) (func() error, error) {
+func startGorilla(addr string, cfg *tls.Config) (func() error, error) {
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	return serveHTTP(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTP(addr, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r, nil)
 		if err != nil {
 			return
@@ -29,9 +29,9 @@ func startGorilla(addr string, _ *tls.Config) (func() error, error) {
 	}))
 }
 
-// serveHTTP runs h on addr with net/http.
-func serveHTTP(addr string, h http.Handler) (func() error, error) {
-	ln, err := listen(addr, nil)
+// serveHTTP runs h on addr with net/http, over TLS when cfg is set.
+func serveHTTP(addr string, cfg *tls.Config, h http.Handler) (func() error, error) {
+	ln, err := listen(addr, cfg)
 	if err != nil {
 		return nil, err
 	}

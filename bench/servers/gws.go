@@ -17,9 +17,9 @@ func (gwsEcho) OnMessage(c *gws.Conn, m *gws.Message) {
 
 // startGws is lxzan/gws's echo: an upgrader on net/http and a read loop
 // per connection.
-func startGws(addr string, _ *tls.Config) (func() error, error) {
+func startGws(addr string, cfg *tls.Config) (func() error, error) {
 	up := gws.NewUpgrader(gwsEcho{}, &gws.ServerOption{})
-	return serveHTTP(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serveHTTP(addr, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r)
 		if err != nil {
 			return

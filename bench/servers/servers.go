@@ -16,31 +16,48 @@ import (
 type Server struct {
 	// Name identifies it on the command line and in the tables.
 	Name string
-	// Proto is the scheme the bench uses against it: "tcp", "tls" or "ws"
-	// (WebSocket servers echo binary messages on every path).
+	// Proto is the scheme the bench uses against it: "tcp", "tls", "ws"
+	// or "wss" (WebSocket servers echo every message, binary or text,
+	// with its own opcode, on every path).
 	Proto string
 	// Ours marks tlskit's server for Proto: the others' figures are given
 	// as ratios to it. A protocol without one is compared to its first
 	// server.
 	Ours bool
 	// Start serves on addr (host:port) until stop is called. cfg is the
-	// TLS configuration for Proto "tls", nil otherwise.
+	// TLS configuration for Proto "tls" and "wss", nil otherwise.
 	Start func(addr string, cfg *tls.Config) (stop func() error, err error)
 }
 
 // All is every server, tlskit's first within each protocol. Adding a
 // server is adding its entry here and its file.
+// tlskit has an entry per engine; the epoll one is the base of its
+// protocol.
 var All = []Server{
-	{Name: "tlskit-tcp", Proto: "tcp", Ours: true, Start: startTlskit},
+	{Name: "tlskit-tcp-epoll", Proto: "tcp", Ours: true, Start: tlskitEcho("epoll")},
+	{Name: "tlskit-tcp-portable", Proto: "tcp", Start: tlskitEcho("portable")},
 	{Name: "gnet", Proto: "tcp", Start: startGnet},
 	{Name: "net", Proto: "tcp", Start: startNet},
-	{Name: "tlskit-tls", Proto: "tls", Ours: true, Start: startTlskit},
+	{Name: "tlskit-tls-epoll", Proto: "tls", Ours: true, Start: tlskitEcho("epoll")},
+	{Name: "tlskit-tls-portable", Proto: "tls", Start: tlskitEcho("portable")},
 	{Name: "crypto-tls", Proto: "tls", Start: startNet},
+	{Name: "tlskit-ws-epoll", Proto: "ws", Ours: true, Start: tlskitWSEcho("epoll")},
+	{Name: "tlskit-ws-portable", Proto: "ws", Start: tlskitWSEcho("portable")},
 	{Name: "gorilla", Proto: "ws", Start: startGorilla},
 	{Name: "gws", Proto: "ws", Start: startGws},
 	{Name: "nbio", Proto: "ws", Start: startNbio},
 	{Name: "coder", Proto: "ws", Start: startCoder},
+	{Name: "tlskit-wss-epoll", Proto: "wss", Ours: true, Start: tlskitWSEcho("epoll")},
+	{Name: "tlskit-wss-portable", Proto: "wss", Start: tlskitWSEcho("portable")},
+	{Name: "gorilla-wss", Proto: "wss", Start: startGorilla},
+	{Name: "gws-wss", Proto: "wss", Start: startGws},
+	{Name: "nbio-wss", Proto: "wss", Start: startNbio},
+	{Name: "coder-wss", Proto: "wss", Start: startCoder},
 }
+
+// Secure reports whether the server speaks TLS (Proto "tls" or "wss"), so
+// that Start needs a configuration.
+func (s Server) Secure() bool { return s.Proto == "tls" || s.Proto == "wss" }
 
 // Lookup returns the server called name.
 func Lookup(name string) (Server, error) {
@@ -55,7 +72,8 @@ func Lookup(name string) (Server, error) {
 }
 
 // TLSConfig returns a server configuration with a fresh self-signed ECDSA
-// certificate for 127.0.0.1 (the bench connects with --insecure).
+// certificate for 127.0.0.1 (the bench connects with --insecure). It
+// offers HTTP/1.1 by ALPN, which wss clients ask for.
 func TLSConfig() (*tls.Config, error) {
 	c, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
 	if err != nil {
@@ -69,7 +87,7 @@ func TLSConfig() (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tls.Config{Certificates: []tls.Certificate{pair}}, nil
+	return &tls.Config{Certificates: []tls.Certificate{pair}, NextProtos: []string{"http/1.1"}}, nil
 }
 
 // listen opens addr, wrapped in TLS when cfg is set.

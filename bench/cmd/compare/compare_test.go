@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"testing"
 
 	"github.com/tlskit/tlskit/internal/loadgen"
@@ -18,16 +17,6 @@ func TestMedian(t *testing.T) {
 		if got := median(tc.in); got != tc.want {
 			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
 		}
-	}
-}
-
-func TestProcStatus(t *testing.T) {
-	rss, err := procStatus(os.Getpid(), "VmRSS")
-	if err != nil || rss <= 0 {
-		t.Fatalf("VmRSS %d, %v", rss, err)
-	}
-	if _, err := procStatus(os.Getpid(), "NoSuchField"); err == nil {
-		t.Fatal("missing field found")
 	}
 }
 
@@ -69,5 +58,38 @@ func TestSummarize(t *testing.T) {
 	}
 	if errorText(s) != "lost 2" {
 		t.Fatalf("errors %q", errorText(s))
+	}
+}
+
+func TestIdleTargets(t *testing.T) {
+	sums := []summary{
+		{name: "gws", proto: "ws"},
+		{name: "gws-wss", proto: "wss"},
+		{name: "gwsx", proto: "ws"},
+	}
+	if i := peerOf(sums, "ws", "gws"); i != 0 {
+		t.Errorf("ws peer %d, want 0", i)
+	}
+	if i := peerOf(sums, "wss", "gws"); i != 1 {
+		t.Errorf("wss peer %d, want 1", i)
+	}
+	if i := peerOf(sums, "tls", "gws"); i != -1 {
+		t.Errorf("tls peer %d, want none", i)
+	}
+	tests := []struct {
+		proto string
+		kib   float64
+		want  string
+	}{
+		{proto: "ws", kib: 1.5, want: "≤ 1.5: met"},
+		{proto: "ws", kib: 1.6, want: "≤ 1.5: **missed**"},
+		{proto: "wss", kib: 7.9, want: "≤ 8: met"},
+		{proto: "wss", kib: 9, want: "≤ 8: **missed**"},
+		{proto: "tcp", kib: 100, want: ""},
+	}
+	for _, tc := range tests {
+		if got := idleTarget(tc.proto, tc.kib); got != tc.want {
+			t.Errorf("idleTarget(%s, %v) = %q, want %q", tc.proto, tc.kib, got, tc.want)
+		}
 	}
 }

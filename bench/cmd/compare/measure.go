@@ -7,16 +7,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/tlskit/tlskit/bench/internal/host"
 	"github.com/tlskit/tlskit/bench/servers"
 	"github.com/tlskit/tlskit/internal/loadgen"
 )
@@ -89,6 +91,7 @@ func measure(c config) ([]*serverResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.profileDir = t.dir
 	results := make([]*serverResult, len(list))
 	for i, s := range list {
 		results[i] = &serverResult{s: s}
@@ -109,11 +112,19 @@ func measure(c config) ([]*serverResult, error) {
 // measureOne starts a fresh server process, reads its memory idle and with
 // c.idle connections, runs the echo and handshake loads, and stops it.
 func measureOne(c config, t tools, s servers.Server, tag string) (sample, error) {
-	addr, err := freeAddr()
+	addr, err := host.FreeAddr()
 	if err != nil {
 		return sample{}, err
 	}
-	srv := exec.Command(t.echoserver, "-impl", s.Name, "-addr", addr)
+	args := []string{"-impl", s.Name, "-addr", addr}
+	var pprofAddr string
+	if slices.Contains(c.profile, s.Name) {
+		if pprofAddr, err = host.FreeAddr(); err != nil {
+			return sample{}, err
+		}
+		args = append(args, "-pprof", pprofAddr)
+	}
+	srv := exec.Command(t.echoserver, args...)
 	srv.Stderr = os.Stderr
 	stdout, err := srv.StdoutPipe()
 	if err != nil {
@@ -138,15 +149,21 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	go io.Copy(io.Discard, rd)
 	pid := srv.Process.Pid
 	url := s.Proto + "://" + addr
-	if s.Proto == "ws" {
+	if s.Proto == "ws" || s.Proto == "wss" {
 		url += "/"
 	}
 
 	var smp sample
-	if smp.baseRSS, err = procStatus(pid, "VmRSS"); err != nil {
+	if smp.baseRSS, err = host.Status(pid, "VmRSS"); err != nil {
 		return smp, err
 	}
-	if smp.idleKB, err = idleRSS(c, url, pid); err != nil {
+	var whileIdle func() error
+	if pprofAddr != "" {
+		whileIdle = func() error {
+			return saveHeapProfile(pprofAddr, filepath.Join(c.profileDir, tag+"-heap.pb.gz"))
+		}
+	}
+	if smp.idleKB, err = idleRSS(c, url, pid, whileIdle); err != nil {
 		return smp, err
 	}
 	echoArgs := []string{"--conns", strconv.Itoa(c.conns), "--size", strconv.Itoa(c.size),
@@ -154,7 +171,7 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	if smp.echo, err = bench(t, url, filepath.Join(t.dir, tag+"-echo.json"), echoArgs); err != nil {
 		return smp, err
 	}
-	if smp.peakKB, err = procStatus(pid, "VmHWM"); err != nil {
+	if smp.peakKB, err = host.Status(pid, "VmHWM"); err != nil {
 		return smp, err
 	}
 	if c.rate > 0 {
@@ -164,24 +181,61 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 			return smp, err
 		}
 	}
-	hsArgs := []string{"--handshakes", "--conns", strconv.Itoa(c.hsConns), "--duration", c.hsTime.String(), "--warmup", "500ms"}
-	if smp.hs, err = bench(t, url, filepath.Join(t.dir, tag+"-hs.json"), hsArgs); err != nil {
-		return smp, err
-	}
-	var pacedP99 float64
-	if smp.paced != nil {
-		pacedP99 = smp.paced.Latency.P99
+	if c.hsConns > 0 {
+		hsArgs := []string{"--handshakes", "--conns", strconv.Itoa(c.hsConns), "--duration", c.hsTime.String(), "--warmup", "500ms"}
+		if smp.hs, err = bench(t, url, filepath.Join(t.dir, tag+"-hs.json"), hsArgs); err != nil {
+			return smp, err
+		}
 	}
 	fmt.Printf("   %.0f msg/s, p99 %.0fµs (%.0fµs at a fixed rate), %.0f handshakes/s, %d KiB idle with %d conns (%d KiB at start), peak %d KiB\n",
-		smp.echo.MsgsPerSec, smp.echo.Latency.P99, pacedP99, smp.hs.HandshakesPerSec, smp.idleKB, c.idle, smp.baseRSS, smp.peakKB)
+		smp.echo.MsgsPerSec, smp.echo.Latency.P99, p99Of(smp.paced), handshakeRate(smp.hs), smp.idleKB, c.idle, smp.baseRSS, smp.peakKB)
 	return smp, nil
+}
+
+// p99Of is a run's p99 latency, 0 for a run that was skipped.
+func p99Of(r *loadgen.Result) float64 {
+	if r == nil {
+		return 0
+	}
+	return r.Latency.P99
+}
+
+// handshakeRate is a run's handshakes/s, 0 for a run that was skipped.
+func handshakeRate(r *loadgen.Result) float64 {
+	if r == nil {
+		return 0
+	}
+	return r.HandshakesPerSec
+}
+
+// saveHeapProfile fetches the server's heap profile (after a GC) from its
+// net/http/pprof address into file, for `go tool pprof`.
+func saveHeapProfile(pprofAddr, file string) error {
+	resp, err := http.Get("http://" + pprofAddr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	fmt.Println("   heap profile:", file)
+	return f.Close()
 }
 
 // bench runs `tlskit bench` and reads its JSON result. A run with errors
 // is still returned: its errors go into the report.
 func bench(t tools, url, jsonFile string, args []string) (*loadgen.Result, error) {
 	args = append([]string{"bench", url, "--json", jsonFile}, args...)
-	if strings.HasPrefix(url, "tls://") {
+	if strings.HasPrefix(url, "tls://") || strings.HasPrefix(url, "wss://") {
 		args = append(args, "--insecure")
 	}
 	cmd := exec.Command(t.tlskit, args...)
@@ -205,59 +259,64 @@ func lastLine(b []byte) string {
 	return lines[len(lines)-1] + "\n"
 }
 
-// idleRSS opens c.idle connections (with their handshakes), lets the
-// server settle and returns its VmRSS, then closes them.
-func idleRSS(c config, url string, pid int) (int64, error) {
+// idleRSS opens c.idle connections (with their handshakes, c.dialers at
+// a time), lets the server settle and returns its VmRSS; whileOpen, when
+// set, runs after that with the connections still open. The connections
+// are closed before it returns.
+func idleRSS(c config, url string, pid int, whileOpen func() error) (int64, error) {
 	if c.idle == 0 {
-		return procStatus(pid, "VmRSS")
+		return host.Status(pid, "VmRSS")
 	}
-	d, err := loadgen.NewDialer(loadgen.Options{URL: url, TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	d, err := loadgen.NewDialer(loadgen.Options{URL: url, SourceIPs: c.sourceIPs, Timeout: 30 * time.Second,
+		TLSConfig: &tls.Config{InsecureSkipVerify: true}})
 	if err != nil {
 		return 0, err
 	}
-	var conns []interface{ Close() error }
+	conns := make([]interface{ Close() error }, c.idle)
 	defer func() {
 		for _, cn := range conns {
-			cn.Close()
+			if cn != nil {
+				cn.Close()
+			}
 		}
 	}()
-	ctx := context.Background()
-	for range c.idle {
-		cn, err := d.Dial(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("idle connection %d: %w", len(conns)+1, err)
-		}
-		conns = append(conns, cn)
-	}
-	time.Sleep(time.Second)
-	return procStatus(pid, "VmRSS")
-}
-
-// procStatus reads a "Name: N kB" line of /proc/PID/status.
-func procStatus(pid int, name string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, name+":"); ok {
-			f := strings.Fields(v)
-			if len(f) == 0 {
-				break
+	start := time.Now()
+	var next atomic.Int64
+	errs := make(chan error, c.dialers)
+	for range c.dialers {
+		go func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(c.idle) {
+					errs <- nil
+					return
+				}
+				cn, err := d.Dial(context.Background())
+				if err != nil {
+					errs <- fmt.Errorf("idle connection %d: %w", i+1, err)
+					return
+				}
+				conns[i] = cn
 			}
-			return strconv.ParseInt(f[0], 10, 64)
+		}()
+	}
+	var first error
+	for range c.dialers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			next.Store(int64(c.idle)) // stop the other dialers
 		}
 	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", name, pid)
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	if first != nil {
+		return 0, first
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	fmt.Printf("   %d idle connections in %s\n", c.idle, time.Since(start).Round(time.Millisecond))
+	time.Sleep(c.settle)
+	rss, err := host.Status(pid, "VmRSS")
+	if err == nil && whileOpen != nil {
+		err = whileOpen()
+	}
+	return rss, err
 }
 
 // stopProcess ends a server with SIGTERM, and SIGKILL if it lingers.

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/bench/internal/docsection"
 	"github.com/tlskit/tlskit/internal/chart"
+	"github.com/tlskit/tlskit/internal/loadgen"
 )
 
 // summary is a server's medians over the rounds.
@@ -37,35 +39,20 @@ func summarize(r *serverResult, idle int) summary {
 		if x.paced != nil {
 			rp50 = append(rp50, x.paced.Latency.P50)
 			rp99 = append(rp99, x.paced.Latency.P99)
-			for k, v := range x.paced.Errors {
-				s.errors["rate run: "+k] += v
-				if _, ok := s.samples["rate run: "+k]; !ok {
-					s.samples["rate run: "+k] = x.paced.ErrorSamples[k]
-				}
-			}
 		}
+		s.addErrors("", x.echo)
+		s.addErrors("rate run: ", x.paced)
+		s.addErrors("handshake run: ", x.hs)
 		msgs = append(msgs, x.echo.MsgsPerSec)
 		mbps = append(mbps, x.echo.MBPerSec)
 		p50 = append(p50, x.echo.Latency.P50)
 		p99 = append(p99, x.echo.Latency.P99)
-		hs = append(hs, x.hs.HandshakesPerSec)
+		hs = append(hs, handshakeRate(x.hs))
 		idleMiB = append(idleMiB, float64(x.idleKB)/1024)
 		if idle > 0 {
 			per = append(per, float64(x.idleKB-x.baseRSS)/float64(idle))
 		}
 		peak = append(peak, float64(x.peakKB)/1024)
-		for k, v := range x.echo.Errors {
-			s.errors[k] += v
-			if _, ok := s.samples[k]; !ok {
-				s.samples[k] = x.echo.ErrorSamples[k]
-			}
-		}
-		for k, v := range x.hs.Errors {
-			s.errors["handshake run: "+k] += v
-			if _, ok := s.samples["handshake run: "+k]; !ok {
-				s.samples["handshake run: "+k] = x.hs.ErrorSamples[k]
-			}
-		}
 		s.connsFailed += x.echo.ConnsFailed
 	}
 	s.msgs, s.mbps, s.p50, s.p99, s.hs = median(msgs), median(mbps), median(p50), median(p99), median(hs)
@@ -73,6 +60,20 @@ func summarize(r *serverResult, idle int) summary {
 	s.msgsByRound = msgs
 	s.rateP50, s.rateP99 = median(rp50), median(rp99)
 	return s
+}
+
+// addErrors counts the errors of run r (nil: skipped) under their kind
+// with prefix, keeping the first sample of each.
+func (s *summary) addErrors(prefix string, r *loadgen.Result) {
+	if r == nil {
+		return
+	}
+	for k, v := range r.Errors {
+		s.errors[prefix+k] += v
+		if _, ok := s.samples[prefix+k]; !ok {
+			s.samples[prefix+k] = r.ErrorSamples[k]
+		}
+	}
 }
 
 // baseOf returns the index of the server the others of proto are compared
@@ -132,7 +133,7 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 	}
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	p("# Benchmarks: tlskit against peer libraries\n\n")
+	p("## Every server: echo, latency, handshakes, memory\n\n")
 	p("Measured %s by `bench/cmd/compare` in %s.\n\n", start.UTC().Format("2006-01-02 15:04 MST"), time.Since(start).Round(time.Second))
 	p("- Machine: %s. Load average (1 min) %s before the run and %s after it: the machine was shared with other work, see below.\n", machine(), loadBefore, loadAfter)
 	p("- Load: `tlskit bench` with %d connections, %d-byte messages, one message in flight per connection "+
@@ -141,20 +142,20 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 	p("- Memory: the server's VmRSS (from /proc/PID/status) with %d idle connections open, their handshakes done; "+
 		"per connection is (that − VmRSS at start) / %d; peak is VmHWM over the whole run.\n", c.idle, c.idle)
 	p("- %d rounds; each round starts every server afresh, one after the other (A B C, A B C), so drift on the machine hits all alike. Figures are medians over the rounds; the msg/s of each round are listed to show the spread.\n\n", c.rounds)
-	p("## Reproduce\n\n```sh\ncd bench && go run ./cmd/compare -rounds %d -conns %d -size %d -duration %s -warmup %s -rate %g -rate-duration %s -idle %d\n```\n\n",
+	p("### Reproduce\n\n```sh\ncd bench && go run ./cmd/compare -rounds %d -conns %d -size %d -duration %s -warmup %s -rate %g -rate-duration %s -idle %d\n```\n\n",
 		c.rounds, c.conns, c.size, c.duration, c.warmup, c.rate, c.rateTime, c.idle)
 	p("One server by hand: `go run ./cmd/echoserver -impl gorilla -addr 127.0.0.1:9000` and, from the repository root, `go run ./cmd/tlskit bench ws://127.0.0.1:9000/ --conns %d --size %d --duration %s`.\n\n", c.conns, c.size, c.duration)
 
-	p("## Results\n\n")
-	p("Ratios are server ÷ base, where the base is tlskit's server for the protocol, or the first server where tlskit has none yet. " +
+	p("### Results\n\n")
+	p("Ratios are server ÷ base, where the base is tlskit's server for the protocol on its epoll engine. " +
 		"Above 1 means more messages or handshakes per second (better) or more memory (worse).\n\n")
-	for _, proto := range []string{"tcp", "tls", "ws"} {
+	for _, proto := range []string{"tcp", "tls", "ws", "wss"} {
 		bi := baseOf(sums, proto)
 		if bi < 0 {
 			continue
 		}
 		base := sums[bi]
-		p("### %s (base: %s)\n\n", proto, base.name)
+		p("#### %s (base: %s)\n\n", proto, base.name)
 		p("| server | msg/s | ratio | msg/s by round | MB/s | p50 µs | p99 µs | at %g/s: p50 µs | p99 µs | p99 ratio | handshakes/s | ratio | RSS idle, %d conns | KiB/conn | ratio | peak RSS | errors |\n", c.rate*float64(c.conns), c.idle)
 		p("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, s := range sums {
@@ -186,7 +187,7 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 		}
 	}
 	p("![msg/s and handshakes/s relative to the base, memory per idle connection](%s)\n\n", filepath.Base(c.chart))
-	p("## What the numbers mean\n\n")
+	p("### What the numbers mean\n\n")
 	p("- **The machine is small and shared.** The load generator and the server run on the same %d cores, and other work may run beside them: "+
 		"a server that uses less CPU leaves more to the client and looks faster. Differences under about 10-15 %% are noise here; "+
 		"compare the rounds of one server to see the spread. Absolute figures say little; ratios measured in the same run say more.\n", runtime.NumCPU())
@@ -202,9 +203,11 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 	p("- The bench's WebSocket client ends every connection with the closing handshake (it sends a Close frame and waits for the server's), " +
 		"as RFC 6455 §7 asks; clients that just drop the TCP connection exercise less of a server.\n")
 	p("- **errors** are anything the bench detected: lost, reordered or corrupt messages, timeouts, failed connections. Every server here must show none.\n")
-	p("- The WebSocket servers are compared to gorilla/websocket until tlskit's WebSocket server lands: it will be one entry in `bench/servers` (`All`) and then becomes the base.\n")
+	p("- **ws and wss** servers echo each message whole with its own opcode. No server uses permessage-deflate: the bench's client does not offer it, " +
+		"and tlskit's echo turns it off (as gorilla, gws and nbio have it by default). wss servers are the same echoes behind TLS with the same certificate; " +
+		"nbio's is its own TLS (lesismal/llib's fork of crypto/tls), the others' crypto/tls.\n")
 
-	if err := os.WriteFile(c.out, []byte(b.String()), 0o644); err != nil {
+	if err := docsection.WriteFile(c.out, "compare", b.String()); err != nil {
 		return err
 	}
 	return writeChart(c.chart, sums)
@@ -235,8 +238,8 @@ func writeChart(path string, sums []summary) error {
 	if err != nil {
 		return err
 	}
-	err = chart.WritePNG(f, 1000, 340,
-		&chart.Bars{Title: "throughput relative to the protocol's base (tlskit, or gorilla for ws)", YLabel: "ratio", Labels: labels, ShowValues: true,
+	err = chart.WritePNG(f, 1400, 340,
+		&chart.Bars{Title: "throughput relative to the protocol's base (tlskit, epoll engine)", YLabel: "ratio", Labels: labels, ShowValues: true,
 			Groups: []chart.Group{{Name: "msg/s", Values: msgs}, {Name: "handshakes/s", Values: hs}}},
 		&chart.Bars{Title: "server memory per idle connection", YLabel: "KiB", Labels: labels, ShowValues: true,
 			Groups: []chart.Group{{Name: "KiB/conn", Values: per}}},
