@@ -93,3 +93,11 @@ func TestIdleTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestChartLabel(t *testing.T) {
+	for name, want := range map[string]string{"tlskit-wss-portable": "tk-wss-pt", "tlskit-tcp-epoll": "tk-tcp-ep", "gorilla-wss": "gorilla-wss"} {
+		if got := chartLabel(name); got != want {
+			t.Errorf("chartLabel(%s) = %s, want %s", name, got, want)
+		}
+	}
+}

@@ -229,7 +229,7 @@ func writeChart(path string, sums []summary) error {
 	var msgs, hs, per []float64
 	for _, s := range sums {
 		base := sums[baseOf(sums, s.proto)]
-		labels = append(labels, s.name)
+		labels = append(labels, chartLabel(s.name))
 		msgs = append(msgs, safeDiv(s.msgs, base.msgs))
 		hs = append(hs, safeDiv(s.hs, base.hs))
 		per = append(per, s.kibPer)
@@ -238,7 +238,7 @@ func writeChart(path string, sums []summary) error {
 	if err != nil {
 		return err
 	}
-	err = chart.WritePNG(f, 1400, 340,
+	err = chart.WritePNG(f, 1700, 340,
 		&chart.Bars{Title: "throughput relative to the protocol's base (tlskit, epoll engine)", YLabel: "ratio", Labels: labels, ShowValues: true,
 			Groups: []chart.Group{{Name: "msg/s", Values: msgs}, {Name: "handshakes/s", Values: hs}}},
 		&chart.Bars{Title: "server memory per idle connection", YLabel: "KiB", Labels: labels, ShowValues: true,
@@ -248,6 +248,12 @@ func writeChart(path string, sums []summary) error {
 		err = cerr
 	}
 	return err
+}
+
+// chartLabel shortens a server's name to fit under its bars:
+// tlskit-wss-portable is tk-wss-pt.
+func chartLabel(name string) string {
+	return strings.NewReplacer("tlskit-", "tk-", "-epoll", "-ep", "-portable", "-pt").Replace(name)
 }
 
 func safeDiv(a, b float64) float64 {
