@@ -10,7 +10,11 @@ import (
 // startGorilla is gorilla/websocket's echo, as in its examples: a goroutine
 // per connection with ReadMessage and WriteMessage.
 func startGorilla(addr string, cfg *tls.Config) (func() error, error) {
-	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	return serveGorilla(addr, cfg, websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }})
+}
+
+// serveGorilla runs the echo with up.
+func serveGorilla(addr string, cfg *tls.Config, up websocket.Upgrader) (func() error, error) {
 	return serveHTTP(addr, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r, nil)
 		if err != nil {

@@ -18,7 +18,12 @@ func (gwsEcho) OnMessage(c *gws.Conn, m *gws.Message) {
 // startGws is lxzan/gws's echo: an upgrader on net/http and a read loop
 // per connection.
 func startGws(addr string, cfg *tls.Config) (func() error, error) {
-	up := gws.NewUpgrader(gwsEcho{}, &gws.ServerOption{})
+	return serveGws(addr, cfg, &gws.ServerOption{})
+}
+
+// serveGws runs the echo with opt.
+func serveGws(addr string, cfg *tls.Config, opt *gws.ServerOption) (func() error, error) {
+	up := gws.NewUpgrader(gwsEcho{}, opt)
 	return serveHTTP(addr, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r)
 		if err != nil {

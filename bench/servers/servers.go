@@ -24,6 +24,10 @@ type Server struct {
 	// as ratios to it. A protocol without one is compared to its first
 	// server.
 	Ours bool
+	// Deflate marks a server that accepts permessage-deflate: the bench
+	// offers it to this one (no context takeover) and checks it was
+	// negotiated.
+	Deflate bool
 	// Start serves on addr (host:port) until stop is called. cfg is the
 	// TLS configuration for Proto "tls" and "wss", nil otherwise.
 	Start func(addr string, cfg *tls.Config) (stop func() error, err error)
@@ -47,6 +51,9 @@ var All = []Server{
 	{Name: "gws", Proto: "ws", Start: startGws},
 	{Name: "nbio", Proto: "ws", Start: startNbio},
 	{Name: "coder", Proto: "ws", Start: startCoder},
+	{Name: "tlskit-ws-epoll-deflate", Proto: "ws", Deflate: true, Start: tlskitWSDeflateEcho("epoll")},
+	{Name: "gorilla-deflate", Proto: "ws", Deflate: true, Start: startGorillaDeflate},
+	{Name: "gws-deflate", Proto: "ws", Deflate: true, Start: startGwsDeflate},
 	{Name: "tlskit-wss-epoll", Proto: "wss", Ours: true, Start: tlskitWSEcho("epoll")},
 	{Name: "tlskit-wss-portable", Proto: "wss", Start: tlskitWSEcho("portable")},
 	{Name: "gorilla-wss", Proto: "wss", Start: startGorilla},

@@ -14,6 +14,8 @@ import (
 
 // TestEveryServerEchoes runs a short bench against each server: every
 // message must come back intact and in order, at a rate and closed-loop.
+// The deflate servers are offered permessage-deflate and must negotiate it
+// on every connection; the others are not offered it.
 func TestEveryServerEchoes(t *testing.T) {
 	for _, s := range All {
 		t.Run(s.Name, func(t *testing.T) {
@@ -42,13 +44,16 @@ func TestEveryServerEchoes(t *testing.T) {
 			for _, rate := range []float64{0, 500} {
 				res, err := loadgen.Run(context.Background(), loadgen.Options{
 					URL: url, Conns: 4, Size: 3000, Rate: rate, Duration: 300 * time.Millisecond,
-					TLSConfig: &tls.Config{InsecureSkipVerify: true},
+					TLSConfig: &tls.Config{InsecureSkipVerify: true}, Deflate: s.Deflate,
 				})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if len(res.Errors) != 0 || res.ConnsOpened != 4 || res.Messages == 0 || res.Received != res.Sent {
-					t.Fatalf("rate %v: opened %d, sent %d, received %d, errors %v", rate, res.ConnsOpened, res.Sent, res.Received, res.Errors)
+					t.Fatalf("rate %v: opened %d, sent %d, received %d, errors %v %v", rate, res.ConnsOpened, res.Sent, res.Received, res.Errors, res.ErrorSamples)
+				}
+				if want := map[bool]int64{true: 4}[s.Deflate]; res.DeflateConns != want {
+					t.Fatalf("rate %v: permessage-deflate on %d connections, want %d", rate, res.DeflateConns, want)
 				}
 			}
 		})

@@ -16,20 +16,30 @@ import (
 // does not fit the send queue pauses the connection's input until
 // OnReadyToSend has sent it.
 func tlskitWSEcho(engine string) func(addr string, cfg *tls.Config) (func() error, error) {
+	return tlskitWSEchoWith(engine, ws.ConnOptions{DisablePermessageDeflate: true, BufferMessage: true})
+}
+
+// tlskitWSEchoWith is the echo with the connection options copts.
+func tlskitWSEchoWith(engine string, copts ws.ConnOptions) func(addr string, cfg *tls.Config) (func() error, error) {
 	return func(addr string, cfg *tls.Config) (func() error, error) {
 		opts, err := tlskitOptions(addr, cfg, engine)
 		if err != nil {
 			return nil, err
 		}
-		return startTlskitWS(opts)
+		return startTlskitWSConn(opts, copts)
 	}
 }
 
 // startTlskitWS runs the WebSocket echo over sopts.
 func startTlskitWS(sopts server.Options) (func() error, error) {
+	return startTlskitWSConn(sopts, ws.ConnOptions{DisablePermessageDeflate: true, BufferMessage: true})
+}
+
+// startTlskitWSConn runs the WebSocket echo over sopts with copts.
+func startTlskitWSConn(sopts server.Options, copts ws.ConnOptions) (func() error, error) {
 	s, err := ws.NewServer(ws.Options{
 		Server: sopts,
-		Conn:   ws.ConnOptions{DisablePermessageDeflate: true, BufferMessage: true},
+		Conn:   copts,
 		Events: ws.Events{OnDataIn: tlskitWSDataIn, OnReadyToSend: tlskitWSReadyToSend},
 	})
 	if err != nil {

@@ -39,6 +39,7 @@ handshakes/s and errors by kind. The exit status is 1 when any error occurred.`,
 		Example: `  tlskit bench tcp://127.0.0.1:9000 --conns 100 --duration 10s
   tlskit bench wss://127.0.0.1:8443/echo --insecure --size 1024 --rate 100
   tlskit bench tls://127.0.0.1:9443 --handshakes --conns 4 --ca ca.pem
+  tlskit bench ws://127.0.0.1:8080/ --deflate --size 1024
   tlskit bench ws://127.0.0.1:8080/ --conns 20000 --source-ips 4 --json run.json --chart run.png`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,6 +54,7 @@ handshakes/s and errors by kind. The exit status is 1 when any error occurred.`,
 	fl.DurationVar(&f.o.Duration, "duration", 10*time.Second, "measured time")
 	fl.DurationVar(&f.o.Warmup, "warmup", 0, "time before the measurement, excluded from the results")
 	fl.BoolVar(&f.o.Handshakes, "handshakes", false, "measure connect+handshake+close per second instead of messages")
+	fl.BoolVar(&f.o.Deflate, "deflate", false, "ws/wss: offer permessage-deflate (no context takeover); messages are sent and checked compressed")
 	fl.IntVar(&f.o.SourceIPs, "source-ips", 0, "spread connections over 127.0.0.1..127.0.0.N (more local ports)")
 	fl.DurationVar(&f.o.Timeout, "timeout", 5*time.Second, "limit for a connect with its handshakes, and for each reply")
 	fl.IntVar(&f.o.ServerPID, "pid", 0, "process id of a local server whose memory (RSS, peak) to report (Linux)")
@@ -165,6 +167,9 @@ func describe(o loadgen.Options) string {
 	pace := "one message in flight per connection"
 	if o.Rate > 0 {
 		pace = fmt.Sprintf("%g msg/s per connection", o.Rate)
+	}
+	if o.Deflate {
+		pace += ", permessage-deflate offered"
 	}
 	return fmt.Sprintf("%d connections, %d-byte messages, %s, %s after %s warmup", o.Conns, o.Size, pace, o.Duration, o.Warmup)
 }

@@ -171,6 +171,22 @@ func TestBenchInterrupt(t *testing.T) {
 	}
 }
 
+// --deflate is negotiated with a ws.Server (deflate on by default) and
+// reported; the echoes are checked after inflating them.
+func TestBenchDeflate(t *testing.T) {
+	t.Parallel()
+	p := startWSPeer(t)
+	out, status, err := runBench(t, context.Background(), p.url+"/", "--deflate", "--conns", "2", "--size", "512", "--duration", "300ms")
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, status, out)
+	}
+	for _, want := range []string{"permessage-deflate offered", "offered, negotiated on 2 of 2", "errors              none"} {
+		if !strings.Contains(status+out, want) {
+			t.Errorf("output lacks %q:\n%s%s", want, status, out)
+		}
+	}
+}
+
 func TestBenchFlagErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -183,6 +199,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		{name: "ca not pem", args: []string{"tls://127.0.0.1:1", "--ca", os.DevNull}, want: "no PEM certificate"},
 		{name: "size", args: []string{"tcp://127.0.0.1:1", "--size", "8"}, want: "size"},
 		{name: "scheme", args: []string{"udp://127.0.0.1:1"}, want: "not supported"},
+		{name: "deflate on tcp", args: []string{"tcp://127.0.0.1:1", "--deflate"}, want: "needs a ws:// or wss:// URL"},
 		{name: "rate with handshakes", args: []string{"tcp://127.0.0.1:1", "--handshakes", "--rate", "5"}, want: "--rate does not apply"},
 	}
 	for _, tc := range tests {

@@ -28,6 +28,16 @@ type msgConn interface {
 	// Shutdown closes as the protocol asks, waiting at most timeout for
 	// the peer; it is called only when nothing else uses the connection.
 	Shutdown(timeout time.Duration) error
+	// Deflated reports whether permessage-deflate was negotiated.
+	Deflated() bool
+}
+
+// Conn is a connection opened by Dialer.Dial.
+type Conn interface {
+	Close() error
+	// Deflated reports whether permessage-deflate was negotiated
+	// (Options.Deflate offered it and the server accepted).
+	Deflated() bool
 }
 
 // target is a parsed bench URL.
@@ -95,6 +105,7 @@ type Dialer struct {
 	t       target
 	tls     *tls.Config
 	timeout time.Duration
+	deflate bool
 	sources []net.IP // local addresses used in turn; nil: the OS chooses
 	next    atomic.Uint64
 }
@@ -106,7 +117,10 @@ func NewDialer(o Options) (*Dialer, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dialer{t: t, timeout: o.Timeout}
+	if o.Deflate && t.scheme != "ws" && t.scheme != "wss" {
+		return nil, &OptionError{Option: "deflate", Msg: "permessage-deflate is a WebSocket extension: it needs a ws:// or wss:// URL"}
+	}
+	d := &Dialer{t: t, timeout: o.Timeout, deflate: o.Deflate}
 	if t.scheme == "tls" || t.scheme == "wss" {
 		cfg := o.TLSConfig
 		if cfg == nil {
@@ -137,8 +151,9 @@ func NewDialer(o Options) (*Dialer, error) {
 }
 
 // Dial opens one connection and completes its handshakes. The result is
-// only good for closing: the rest of its API is the run's own.
-func (d *Dialer) Dial(ctx context.Context) (interface{ Close() error }, error) {
+// only good for closing and asking whether deflate was negotiated: the
+// rest of its API is the run's own.
+func (d *Dialer) Dial(ctx context.Context) (Conn, error) {
 	return d.dial(ctx)
 }
 
@@ -165,7 +180,7 @@ func (d *Dialer) dial(ctx context.Context) (msgConn, error) {
 		c = tc
 	}
 	if d.t.scheme == "ws" || d.t.scheme == "wss" {
-		wc, err := wsHandshake(ctx, c, d.t)
+		wc, err := wsHandshake(ctx, c, d.t, d.deflate)
 		if err != nil {
 			c.Close()
 			return nil, &kindError{KindHandshake, err}
@@ -185,6 +200,9 @@ func (c *streamConn) WriteMsg(p []byte) error {
 	_, err := c.Conn.Write(p)
 	return err
 }
+
+// Deflated is false: a byte stream has no extensions.
+func (c *streamConn) Deflated() bool { return false }
 
 // Shutdown closes the stream; for TLS, Close sends close_notify first.
 func (c *streamConn) Shutdown(time.Duration) error { return c.Close() }

@@ -36,6 +36,13 @@ type Options struct {
 	// 127.0.0.1 .. 127.0.0.N (at most 254), each with its own range of
 	// ephemeral ports. It needs an IPv4 loopback target.
 	SourceIPs int
+	// Deflate offers permessage-deflate (RFC 7692) with
+	// client_no_context_takeover and server_no_context_takeover on ws://
+	// and wss:// (an error for other schemes). Where the server accepts,
+	// every message is sent compressed and compressed replies are
+	// inflated before they are checked; Result.DeflateConns counts those
+	// connections. Default false: nothing is offered.
+	Deflate bool
 	// Timeout bounds a dial with its handshakes, and the wait for a reply
 	// (default 5 s). A reply that does not come in time is a KindTimeout
 	// error and closes its connection.

@@ -64,6 +64,7 @@ type Result struct {
 	Conns       int           `json:"conns"`
 	Size        int           `json:"size"`
 	Rate        float64       `json:"rate_per_conn"`
+	Deflate     bool          `json:"deflate,omitempty"` // Options.Deflate
 	Warmup      time.Duration `json:"warmup_ns"`
 	Duration    time.Duration `json:"duration_ns"` // measured window actually run
 	ConnectTime time.Duration `json:"connect_ns"`  // opening the connections, before the timed phases
@@ -71,6 +72,9 @@ type Result struct {
 
 	ConnsOpened int64 `json:"conns_opened"`
 	ConnsFailed int64 `json:"conns_failed"`
+	// DeflateConns counts the opened connections that negotiated
+	// permessage-deflate (Options.Deflate).
+	DeflateConns int64 `json:"deflate_conns,omitempty"`
 
 	Sent       int64       `json:"sent"`
 	Received   int64       `json:"received"`
@@ -117,6 +121,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 	}
 	row("measured", "%s after %s warmup", res.Duration.Round(time.Millisecond), res.Warmup)
 	row("connections", "%d opened, %d failed", res.ConnsOpened, res.ConnsFailed)
+	if res.Deflate {
+		row("permessage-deflate", "offered, negotiated on %d of %d", res.DeflateConns, res.ConnsOpened)
+	}
 	lat := func(name string, p Percentiles) {
 		row(name, "p50 %s  p90 %s  p99 %s  p99.9 %s  max %s",
 			fmtUS(p.P50), fmtUS(p.P90), fmtUS(p.P99), fmtUS(p.P999), fmtUS(p.Max))
@@ -225,6 +232,7 @@ func (r *run) result() *Result {
 		Warmup: r.o.Warmup, Duration: window, ConnectTime: r.connectT,
 		Interrupted: r.ctx.Err() != nil,
 		ConnsOpened: r.opened.Load(), ConnsFailed: r.failed.Load(),
+		Deflate: r.o.Deflate, DeflateConns: r.deflated.Load(),
 		Sent: r.sent.Load(), Received: r.received.Load(), Messages: r.measured.Load(),
 		Latency: Summarize(&r.latency), LatencyBins: r.latency.Bins(40),
 		Handshakes: r.handshakes.Load(), HandshakeLatency: Summarize(&r.handshake),

@@ -47,6 +47,7 @@ type run struct {
 	connectT  time.Duration
 
 	opened, failed, open atomic.Int64
+	deflated             atomic.Int64 // opened with permessage-deflate
 	sent, received       atomic.Int64
 	measured             atomic.Int64 // replies to messages sent inside the measured window
 	handshakes           atomic.Int64 // inside the measured window
@@ -134,6 +135,9 @@ func (r *run) dial() (msgConn, bool) {
 		return nil, false
 	}
 	r.opened.Add(1)
+	if c.Deflated() {
+		r.deflated.Add(1)
+	}
 	if !r.track(c) {
 		c.Close()
 		return nil, false

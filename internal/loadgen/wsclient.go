@@ -14,26 +14,48 @@ import (
 
 // wsConn is a minimal WebSocket client connection built on wsproto: binary
 // messages out (masked), whole messages in, pings answered, a server Close
-// reported as errServerClosed.
+// reported as errServerClosed. With permessage-deflate negotiated every
+// message is sent compressed and compressed messages are inflated.
 type wsConn struct {
 	net.Conn
 	dec     *wsproto.Decoder
 	rbuf    []byte
 	lent    bool // rbuf is fed to dec and not fully consumed
 	msg     []byte
+	zmsg    []byte     // a compressed message being received
 	wmu     sync.Mutex // WriteMsg and pong replies
 	enc     wsproto.Encoder
 	wbuf    []byte
+	zbuf    []byte // WriteMsg's compressed payload
 	maskRNG *rand.ChaCha8
+	comp    *wsproto.Compressor   // nil: permessage-deflate not negotiated
+	decomp  *wsproto.Decompressor // set with comp
 }
 
-// wsHandshake runs the client opening handshake on c.
-func wsHandshake(ctx context.Context, c net.Conn, t target) (*wsConn, error) {
+// maxWSMessage bounds a received message, compressed or inflated.
+const maxWSMessage = 64 << 20
+
+// deflateOffer is what Options.Deflate offers: no context takeover in
+// either direction, so that neither end keeps compression state between
+// messages (the setting that costs an idle connection least).
+var deflateOffer = wsproto.DeflateConfig{ServerNoContextTakeover: true, ClientNoContextTakeover: true}
+
+// wsHandshake runs the client opening handshake on c, offering
+// permessage-deflate when deflate is set.
+func wsHandshake(ctx context.Context, c net.Conn, t target, deflate bool) (*wsConn, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		c.SetDeadline(dl)
 		defer c.SetDeadline(time.Time{})
 	}
 	hs := wsproto.NewClientHandshake(t.addr, t.uri)
+	var offer wsproto.Extension
+	if deflate {
+		var err error
+		if offer, err = deflateOffer.Offer(); err != nil {
+			return nil, err
+		}
+		hs.Extensions = []wsproto.Extension{offer}
+	}
 	req, err := hs.AppendRequest(nil)
 	if err != nil {
 		return nil, err
@@ -45,7 +67,7 @@ func wsHandshake(ctx context.Context, c net.Conn, t target) (*wsConn, error) {
 	crand.Read(seed[:])
 	w := &wsConn{
 		Conn:    c,
-		dec:     wsproto.NewDecoder(wsproto.RoleClient, wsproto.DecoderOptions{MaxMessageSize: 64 << 20}),
+		dec:     wsproto.NewDecoder(wsproto.RoleClient, wsproto.DecoderOptions{MaxMessageSize: maxWSMessage}),
 		rbuf:    make([]byte, 4096),
 		maskRNG: rand.NewChaCha8(seed),
 	}
@@ -71,6 +93,9 @@ func wsHandshake(ctx context.Context, c net.Conn, t target) (*wsConn, error) {
 		if err := hs.Check(resp); err != nil {
 			return nil, err
 		}
+		if err := w.acceptExtensions(offer, resp.Extensions); err != nil {
+			return nil, err
+		}
 		if len(rest) > 0 {
 			w.dec.Feed(rest)
 			w.lent = true
@@ -79,11 +104,41 @@ func wsHandshake(ctx context.Context, c net.Conn, t target) (*wsConn, error) {
 	}
 }
 
+// acceptExtensions checks the extensions the server accepted (hs.Check
+// has made sure they were offered) and sets up permessage-deflate when
+// it is among them. The server's parameters must answer our offer (RFC
+// 7692 §7); a second permessage-deflate element is an error.
+func (w *wsConn) acceptExtensions(offer wsproto.Extension, exts []wsproto.Extension) error {
+	for _, e := range exts {
+		if e.Name != wsproto.DeflateExtensionName || w.comp != nil {
+			return &wsproto.HandshakeError{Msg: fmt.Sprintf("server accepted extension %q, which was not offered or was accepted twice", e.String()), Err: wsproto.ErrBadHandshake}
+		}
+		params, err := wsproto.AcceptDeflateResponse(offer, e)
+		if err != nil {
+			return err
+		}
+		if w.comp, err = params.NewCompressor(wsproto.RoleClient, 0); err != nil {
+			return err
+		}
+		w.decomp = params.NewDecompressor(wsproto.RoleClient)
+		w.dec.SetCompression(true)
+	}
+	return nil
+}
+
+// Deflated reports whether permessage-deflate was negotiated.
+func (w *wsConn) Deflated() bool { return w.comp != nil }
+
 func (w *wsConn) WriteMsg(p []byte) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
+	compressed := w.comp != nil
+	if compressed {
+		w.zbuf = w.comp.Compress(w.zbuf[:0], p)
+		p = w.zbuf
+	}
 	var err error
-	if w.wbuf, err = w.enc.AppendMessage(w.wbuf[:0], wsproto.OpBinary, p, false); err != nil {
+	if w.wbuf, err = w.enc.AppendMessage(w.wbuf[:0], wsproto.OpBinary, p, compressed); err != nil {
 		return err
 	}
 	_, err = w.Conn.Write(w.wbuf)
@@ -135,8 +190,20 @@ func (w *wsConn) ReadMsg(buf []byte) ([]byte, error) {
 			case wsproto.OpClose:
 				return nil, errServerClosed
 			}
-			w.msg = append(w.msg, ch.Data...)
+			if !ch.Compressed {
+				w.msg = append(w.msg, ch.Data...)
+				if ch.EndOfMessage() {
+					return w.msg, nil
+				}
+				continue
+			}
+			w.zmsg = append(w.zmsg, ch.Data...)
 			if ch.EndOfMessage() {
+				w.msg, err = w.decomp.Decompress(w.msg, w.zmsg, maxWSMessage)
+				w.zmsg = w.zmsg[:0]
+				if err != nil {
+					return nil, err
+				}
 				return w.msg, nil
 			}
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,8 +62,12 @@ func writeIdleReport(c config, results []*serverResult, start time.Time, loadBef
 	p("- %d round(s), servers one after the other; with more than one, figures are medians.\n", c.rounds)
 	p("- Targets for tlskit's WebSocket server (epoll): idle plain WebSocket ≤ %g KiB per connection, idle TLS WebSocket ≤ %g KiB, echo ≥ %g × gws's msg/s.\n\n",
 		targetPlainKiB, float64(targetTLSKiB), targetVsGws)
-	p("```sh\ncd bench && go run ./cmd/compare -mode idle -rounds %d -idle %d -conns %d -size %d -duration %s -warmup %s -only %s\n```\n\n",
-		c.rounds, c.idle, c.conns, c.size, c.duration, c.warmup, strings.Join(c.only, ","))
+	if slices.ContainsFunc(results, func(r *serverResult) bool { return r.s.Deflate }) {
+		p("- Servers named *-deflate accept permessage-deflate, and the bench offers it to them (idle connections and echo) with client_no_context_takeover and server_no_context_takeover; every connection must negotiate it.\n")
+	}
+	p("\n")
+	p("```sh\ncd bench && go run ./cmd/compare -mode idle -section %s -rounds %d -idle %d -conns %d -size %d -duration %s -warmup %s -only %s\n```\n\n",
+		c.section, c.rounds, c.idle, c.conns, c.size, c.duration, c.warmup, strings.Join(c.only, ","))
 	for _, proto := range []string{"ws", "wss"} {
 		bi := baseOf(sums, proto)
 		if bi < 0 {
@@ -93,5 +98,5 @@ func writeIdleReport(c config, results []*serverResult, start time.Time, loadBef
 		}
 		p("\n")
 	}
-	return docsection.WriteFile(c.out, "idle", b.String())
+	return docsection.WriteFile(c.out, c.section, b.String())
 }

@@ -45,6 +45,7 @@ type config struct {
 	profile    []string // servers whose heap profile is saved with the idle connections open
 	profileDir string
 	out        string
+	section    string // the generated section of out that -mode idle replaces
 	chart      string
 	keepFiles  bool
 }
@@ -77,6 +78,7 @@ func run() error {
 	flag.StringVar(&only, "only", "", "comma-separated servers to run (default all; -mode idle: the ws and wss servers but coder)")
 	flag.StringVar(&profile, "profile", "", "comma-separated servers whose heap profile is saved (into the -keep directory) while the idle connections are open")
 	flag.StringVar(&c.out, "out", "../docs/benchmarks.md", "markdown report to write")
+	flag.StringVar(&c.section, "section", "idle", "-mode idle: name of the generated section of -out to replace (another name adds a section and keeps the others)")
 	flag.StringVar(&c.chart, "chart", "../docs/benchmarks.png", "chart to write")
 	flag.BoolVar(&c.keepFiles, "keep", false, "keep the build and JSON files (their directory is printed)")
 	flag.Parse()

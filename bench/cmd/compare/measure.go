@@ -163,11 +163,14 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 			return saveHeapProfile(pprofAddr, filepath.Join(c.profileDir, tag+"-heap.pb.gz"))
 		}
 	}
-	if smp.idleKB, err = idleRSS(c, url, pid, whileIdle); err != nil {
+	if smp.idleKB, err = idleRSS(c, url, s.Deflate, pid, whileIdle); err != nil {
 		return smp, err
 	}
 	echoArgs := []string{"--conns", strconv.Itoa(c.conns), "--size", strconv.Itoa(c.size),
 		"--duration", c.duration.String(), "--warmup", c.warmup.String()}
+	if s.Deflate {
+		echoArgs = append(echoArgs, "--deflate")
+	}
 	if smp.echo, err = bench(t, url, filepath.Join(t.dir, tag+"-echo.json"), echoArgs); err != nil {
 		return smp, err
 	}
@@ -262,13 +265,14 @@ func lastLine(b []byte) string {
 // idleRSS opens c.idle connections (with their handshakes, c.dialers at
 // a time), lets the server settle and returns its VmRSS; whileOpen, when
 // set, runs after that with the connections still open. The connections
-// are closed before it returns.
-func idleRSS(c config, url string, pid int, whileOpen func() error) (int64, error) {
+// are closed before it returns. With deflate each offers
+// permessage-deflate, and one that does not negotiate it is an error.
+func idleRSS(c config, url string, deflate bool, pid int, whileOpen func() error) (int64, error) {
 	if c.idle == 0 {
 		return host.Status(pid, "VmRSS")
 	}
 	d, err := loadgen.NewDialer(loadgen.Options{URL: url, SourceIPs: c.sourceIPs, Timeout: 30 * time.Second,
-		TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+		TLSConfig: &tls.Config{InsecureSkipVerify: true}, Deflate: deflate})
 	if err != nil {
 		return 0, err
 	}
@@ -297,6 +301,10 @@ func idleRSS(c config, url string, pid int, whileOpen func() error) (int64, erro
 					return
 				}
 				conns[i] = cn
+				if cn.Deflated() != deflate {
+					errs <- fmt.Errorf("idle connection %d: permessage-deflate negotiated %v, want %v", i+1, cn.Deflated(), deflate)
+					return
+				}
 			}
 		}()
 	}
