@@ -76,31 +76,7 @@ func accept101(extra ...string) func(req *wsproto.UpgradeRequest) string {
 // unmasked frames, so every frame read proves the client masked it).
 func (r *rawServer) next() (rawFrame, bool) {
 	r.t.Helper()
-	var f rawFrame
-	for {
-		c, ok, err := r.dec.Next()
-		if err != nil {
-			r.t.Fatalf("client sent a bad frame: %v", err)
-		}
-		if ok {
-			if c.First {
-				f = rawFrame{Header: c.Header}
-			}
-			f.Payload = append(f.Payload, c.Data...)
-			if c.Last {
-				return f, true
-			}
-			continue
-		}
-		if r.buf == nil {
-			r.buf = make([]byte, 64<<10)
-		}
-		n, err := r.br.Read(r.buf)
-		if n == 0 && err != nil {
-			return f, false
-		}
-		r.dec.Feed(r.buf[:n])
-	}
+	return readRawFrame(r.t, "client", r.dec, r.br, &r.buf)
 }
 
 // sframe is a server frame (unmasked unless masked is set).

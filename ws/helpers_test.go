@@ -127,11 +127,18 @@ type rawFrame struct {
 // next reads the next whole frame; ok=false at EOF.
 func (r *rawClient) next() (rawFrame, bool) {
 	r.t.Helper()
+	return readRawFrame(r.t, "server", r.dec, r.br, &r.buf)
+}
+
+// readRawFrame reads the peer's next whole frame through dec, reading br
+// into *buf as needed; ok=false at EOF. A frame dec refuses fails the test.
+func readRawFrame(t *testing.T, peer string, dec *wsproto.Decoder, br *bufio.Reader, buf *[]byte) (rawFrame, bool) {
+	t.Helper()
 	var f rawFrame
 	for {
-		c, ok, err := r.dec.Next()
+		c, ok, err := dec.Next()
 		if err != nil {
-			r.t.Fatalf("server sent a bad frame: %v", err)
+			t.Fatalf("%s sent a bad frame: %v", peer, err)
 		}
 		if ok {
 			if c.First {
@@ -143,14 +150,14 @@ func (r *rawClient) next() (rawFrame, bool) {
 			}
 			continue
 		}
-		if r.buf == nil {
-			r.buf = make([]byte, 64<<10)
+		if *buf == nil {
+			*buf = make([]byte, 64<<10)
 		}
-		n, err := r.br.Read(r.buf)
+		n, err := br.Read(*buf)
 		if n == 0 && err != nil {
 			return f, false
 		}
-		r.dec.Feed(r.buf[:n])
+		dec.Feed((*buf)[:n])
 	}
 }
 
