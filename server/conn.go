@@ -34,14 +34,13 @@ type Conn struct {
 	mu           sync.Mutex
 	connected    bool
 	closed       bool          // the engine has closed the connection
-	gone         chan struct{} // closed when closing starts (locally or not)
+	gone         chan struct{} // closed when closing starts (locally or not); made on demand
 	goneClosed   bool
 	stopData     bool // Disconnect called: no more DataIn
 	closeCode    int  // the reason chosen locally, if closeSet
 	closeDesc    string
 	closeSet     bool
-	inbox        []byte
-	inSpare      []byte
+	inbox        []byte // received, not yet delivered; from inboxPool when it fits
 	dataQueued   bool
 	paused       bool // PauseData
 	readPaused   bool // the engine's reading is paused (PauseData or a full inbox)
@@ -50,8 +49,8 @@ type Conn struct {
 	readyToSend  bool
 	wantReady    bool
 	writableGen  uint64
-	writable     chan struct{} // one token: OnWritable happened
-	interrupt    chan struct{} // closed by Interrupt, then replaced
+	writable     chan struct{} // one token: OnWritable happened; made by the first blocking send
+	interrupt    chan struct{} // closed by Interrupt, then dropped; made on demand
 	userData     any
 	idleTimeout  time.Duration
 	timeout      time.Duration
@@ -69,9 +68,6 @@ func newConn(s *Server, ec engine.Conn, o *Options) *Conn {
 		noLinger: o.NoLinger, linger: o.LingerTime,
 		inLimit: o.InBufferSize, outLimit: o.OutBufferSize,
 		hsTimeout:   o.DefaultConnectionTimeout,
-		gone:        make(chan struct{}),
-		writable:    make(chan struct{}, 1),
-		interrupt:   make(chan struct{}),
 		idleTimeout: o.DefaultIdleTimeout,
 		timeout:     o.DefaultTimeout,
 		readyToSend: true,
@@ -326,7 +322,36 @@ func (c *Conn) closeWith(code int, desc string, hard bool) {
 func (c *Conn) markGoneLocked() {
 	if !c.goneClosed {
 		c.goneClosed = true
-		close(c.gone)
+		if c.gone != nil {
+			close(c.gone)
+		}
+	}
+}
+
+// goneChan returns a channel closed once closing starts. Channels are made
+// on demand: an idle connection carries none.
+func (c *Conn) goneChan() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gone == nil {
+		c.gone = make(chan struct{})
+		if c.goneClosed {
+			close(c.gone)
+		}
+	}
+	return c.gone
+}
+
+// signalWritable leaves the token for a blocking send waiting for room.
+func (c *Conn) signalWritable() {
+	c.mu.Lock()
+	w := c.writable
+	c.mu.Unlock()
+	if w != nil {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -476,8 +501,7 @@ func (c *Conn) deliver() {
 			return
 		}
 		chunk := c.inbox
-		c.inbox = c.inSpare
-		c.inSpare = nil
+		c.inbox = nil
 		c.setReadPausedLocked(false)
 		c.mu.Unlock()
 
@@ -507,14 +531,28 @@ func (c *Conn) deliver() {
 		c.fmu.Unlock()
 
 		c.mu.Lock()
-		if drained && c.inSpare == nil && cap(chunk) <= 2*c.inLimit {
-			c.inSpare = chunk[:0] // the framer no longer refers to it
+		if drained {
+			putInbox(chunk) // the framer no longer refers to it
 		}
 		more := len(c.inbox) > 0 && drained
 		c.mu.Unlock()
 		if !more {
 			return
 		}
+	}
+}
+
+// inboxChunk is the size of the pooled inbox buffers. An idle connection
+// holds none: the inbox goes back to the pool once delivered.
+const inboxChunk = 4 << 10
+
+var inboxPool = sync.Pool{New: func() any { return new([inboxChunk]byte) }}
+
+// putInbox returns b to the pool if it came from there (grown buffers are
+// left to the collector).
+func putInbox(b []byte) {
+	if cap(b) == inboxChunk {
+		inboxPool.Put((*[inboxChunk]byte)(b[:inboxChunk]))
 	}
 }
 
@@ -576,6 +614,9 @@ func (h *connHandler) OnOpen(err error) {
 func (h *connHandler) OnData(p []byte) {
 	c := (*Conn)(h)
 	c.mu.Lock()
+	if c.inbox == nil && len(p) <= inboxChunk {
+		c.inbox = inboxPool.Get().(*[inboxChunk]byte)[:0]
+	}
 	c.inbox = append(c.inbox, p...)
 	if len(c.inbox) >= c.inLimit {
 		c.setReadPausedLocked(true)
@@ -598,10 +639,7 @@ func (h *connHandler) OnWritable() {
 		c.readyToSend = true
 	}
 	c.mu.Unlock()
-	select {
-	case c.writable <- struct{}{}:
-	default:
-	}
+	c.signalWritable()
 	if want {
 		c.q.post(event{kind: evReady})
 	}
@@ -625,10 +663,7 @@ func (h *connHandler) OnClose(err error) {
 		e = socketError(err, c.id)
 	}
 	c.mu.Unlock()
-	select {
-	case c.writable <- struct{}{}:
-	default:
-	}
+	c.signalWritable()
 	c.s.connClosed()
 	c.q.post(event{kind: evClosed, err: e})
 }

@@ -68,7 +68,7 @@ func (q *queue) drain() {
 	for {
 		q.mu.Lock()
 		if len(q.events) == 0 {
-			q.events = q.events[:0]
+			q.events = nil // an idle connection keeps no event array
 			q.running = false
 			q.mu.Unlock()
 			return

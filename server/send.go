@@ -117,14 +117,19 @@ func (c *Conn) SendFile(name string) (int64, error) {
 // connection; they return ErrInterrupted. The connection stays open.
 func (c *Conn) Interrupt() {
 	c.mu.Lock()
-	close(c.interrupt)
-	c.interrupt = make(chan struct{})
+	if c.interrupt != nil {
+		close(c.interrupt)
+		c.interrupt = nil // the next send makes a fresh one
+	}
 	c.mu.Unlock()
 }
 
 func (c *Conn) interruptChan() chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.interrupt == nil {
+		c.interrupt = make(chan struct{})
+	}
 	return c.interrupt
 }
 
@@ -144,6 +149,14 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 		defer timer.Stop()
 		expired = timer.C
 	}
+	// The token channel exists before the first write, so an OnWritable
+	// that follows a refused write is not lost.
+	c.mu.Lock()
+	if c.writable == nil {
+		c.writable = make(chan struct{}, 1)
+	}
+	writable := c.writable
+	c.mu.Unlock()
 	done := 0
 	for {
 		n, err := c.ec.Write(p[done:])
@@ -158,7 +171,7 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 			timer.Reset(timeout)
 		}
 		select {
-		case <-c.writable:
+		case <-writable:
 		case <-intr:
 			return done, newError(10004, "interrupted", c.id, nil)
 		case <-expired:

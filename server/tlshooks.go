@@ -135,7 +135,7 @@ func (c *Conn) callSync(fn func()) error {
 	select {
 	case <-done:
 		return nil
-	case <-c.gone:
+	case <-c.goneChan():
 		return newError(10057, "connection closed during the handshake", c.id, nil)
 	}
 }

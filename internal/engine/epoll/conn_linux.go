@@ -73,22 +73,14 @@ type conn struct {
 	wantW    bool          // a Write was refused: OnWritable is owed
 
 	wire     byteQueue // bytes for the socket (TLS: ciphertext)
-	plain    byteQueue // TLS: plaintext not yet encrypted
-	batch    int       // TLS: plaintext of the ciphertext still in wire
 	flushing bool      // someone is flushing; others only queue
-	detached [tlsBatch / chunkSize]*[]byte
 
-	// TLS.
+	// TLS; the rest of it is in t, nil on a plain connection.
 	tc          *tls.Conn
 	hs          hsState
-	hsTimeout   time.Duration
-	killPending bool      // the end came while the handshake goroutine ran
-	closeNotify bool      // close_notify is queued
-	in          byteQueue // received bytes crypto/tls has not read yet
-	inErr       error     // what reads return once in is empty (EOF, error)
-	blocking    bool      // the handshake goroutine reads: wait for bytes
-	inWake      chan struct{}
-	state       tls.ConnectionState
+	killPending bool // the end came while the handshake goroutine ran
+	closeNotify bool // close_notify is queued
+	t           *tlsSide
 
 	idle      atomic.Int64 // idle timeout in nanoseconds, 0 = off
 	lastMoved atomic.Int64 // mono() of the last byte moved
@@ -99,12 +91,41 @@ type conn struct {
 
 var _ engine.Conn = (*conn)(nil)
 
+// tlsSide is the part of a connection only TLS needs, kept out of conn so
+// that a plain connection does not carry it.
+type tlsSide struct {
+	plain     byteQueue // plaintext not yet encrypted
+	batch     int       // plaintext of the ciphertext still in wire
+	detached  [tlsBatch / chunkSize]*[]byte
+	hsTimeout time.Duration
+	in        byteQueue // received bytes crypto/tls has not read yet
+	inErr     error     // what reads return once in is empty (EOF, error)
+	blocking  bool      // the handshake goroutine reads: wait for bytes
+	inWake    chan struct{}
+	state     tls.ConnectionState
+}
+
+// resetPlain drops the plaintext not yet encrypted; t may be nil.
+func (t *tlsSide) resetPlain() {
+	if t != nil {
+		t.plain.reset()
+	}
+}
+
+// reset drops the queued bytes both ways; t may be nil.
+func (t *tlsSide) reset() {
+	if t != nil {
+		t.plain.reset()
+		t.in.reset()
+	}
+}
+
 func newConn(e *Engine, l *loop, fd int, sa unix.Sockaddr) *conn {
 	c := &conn{e: e, l: l, fd: fd, remote: sockaddrPort(sa)}
 	if lsa, err := unix.Getsockname(fd); err == nil {
 		c.local = sockaddrPort(lsa)
 	}
-	c.wire.pool, c.plain.pool, c.in.pool = &e.pool, &e.pool, &e.pool
+	c.wire.pool = &e.pool
 	c.idleT = timer{idx: -1, kind: timerIdle, c: c}
 	c.killT = timer{idx: -1, kind: timerKill, c: c}
 	return c
@@ -129,11 +150,13 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	c.linger = opts.Linger
 	c.readSize = min(opts.ReadSize, readBufSize)
 	if opts.TLS != nil {
+		c.t = &tlsSide{}
+		c.t.plain.pool, c.t.in.pool = &c.e.pool, &c.e.pool
 		c.tc = tls.Server(&memConn{c: c, timeout: opts.HandshakeTimeout}, opts.TLS)
 		c.hs = hsWaiting
-		c.hsTimeout = opts.HandshakeTimeout
-		c.blocking = true
-		c.inWake = make(chan struct{}, 1)
+		c.t.hsTimeout = opts.HandshakeTimeout
+		c.t.blocking = true
+		c.t.inWake = make(chan struct{}, 1)
 	} else {
 		c.open = true
 	}
@@ -156,8 +179,8 @@ func (c *conn) begin() {
 	c.updateInterestLocked()
 	plain := c.tc == nil
 	c.mu.Unlock()
-	if !plain && c.hsTimeout > 0 {
-		c.armKill(c.hsTimeout, killHandshake)
+	if !plain && c.t.hsTimeout > 0 {
+		c.armKill(c.t.hsTimeout, killHandshake)
 	}
 	if d := c.idle.Load(); d > 0 {
 		c.l.mu.Lock()
@@ -182,7 +205,7 @@ func (c *conn) updateInterestLocked() {
 	if !c.rdDone {
 		switch {
 		case c.hs == hsWaiting || c.hs == hsRunning:
-			if c.in.len() < hsInLimit {
+			if c.t.in.len() < hsInLimit {
 				want |= unix.EPOLLIN
 			}
 		case !c.paused || (c.closing && c.byUs):
@@ -232,8 +255,8 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.tc == nil {
 		n, err = c.writePlainLocked(p)
 	} else {
-		n = min(max(c.limit-c.plain.len()-c.batch, 0), len(p))
-		c.plain.push(p[:n])
+		n = min(max(c.limit-c.t.plain.len()-c.t.batch, 0), len(p))
+		c.t.plain.push(p[:n])
 	}
 	short := err == nil && n < len(p)
 	if short {
@@ -291,7 +314,7 @@ func (c *conn) failLocked(err error) {
 	}
 	c.werr = c.opError("write", os.NewSyscallError("write", err))
 	c.wire.reset()
-	c.plain.reset()
+	c.t.resetPlain()
 	c.l.post(c.afterFlush)
 }
 
@@ -329,12 +352,15 @@ func (c *conn) flush(onLoop bool) {
 				break
 			}
 		}
-		c.batch = 0
-		if c.tc == nil || !c.open || c.closeNotify || c.plain.len() == 0 {
+		if c.tc == nil {
 			break
 		}
-		chunks, head, n := c.plain.detach(tlsBatch, c.detached[:0])
-		c.batch = n
+		c.t.batch = 0
+		if !c.open || c.closeNotify || c.t.plain.len() == 0 {
+			break
+		}
+		chunks, head, n := c.t.plain.detach(tlsBatch, c.t.detached[:0])
+		c.t.batch = n
 		c.mu.Unlock()
 		var err error
 		for i, ch := range chunks {
@@ -348,13 +374,13 @@ func (c *conn) flush(onLoop bool) {
 		}
 		c.mu.Lock()
 		for i, ch := range chunks {
-			c.plain.pool.put(ch)
+			c.t.plain.pool.put(ch)
 			chunks[i] = nil
 		}
 		if err != nil && c.werr == nil {
 			c.werr = err
 			c.wire.reset()
-			c.plain.reset()
+			c.t.plain.reset()
 		}
 	}
 	c.flushing = false
@@ -401,7 +427,7 @@ func (c *conn) queuedLocked() int {
 	if c.tc == nil {
 		return c.wire.len()
 	}
-	return c.plain.len() + c.batch
+	return c.t.plain.len() + c.t.batch
 }
 
 func (c *conn) Queued() int {
@@ -546,7 +572,7 @@ func (c *conn) Reset() {
 	c.byUs = true
 	c.closing = true
 	c.wire.reset()
-	c.plain.reset()
+	c.t.resetPlain()
 	if !c.started {
 		c.dropUnstarted(true)
 		return
@@ -558,7 +584,10 @@ func (c *conn) Reset() {
 func (c *conn) ConnectionState() (tls.ConnectionState, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state, c.tc != nil && c.open
+	if c.t == nil {
+		return tls.ConnectionState{}, false
+	}
+	return c.t.state, c.tc != nil && c.open
 }
 
 // dropUnstarted closes a connection that was never started: no callback
@@ -586,7 +615,7 @@ func (c *conn) progressClose() {
 		return
 	}
 	if c.tc != nil && c.open && !c.closeNotify {
-		if c.plain.len() > 0 || c.batch > 0 || c.flushing {
+		if c.t.plain.len() > 0 || c.t.batch > 0 || c.flushing {
 			c.mu.Unlock()
 			return // the flush comes back here
 		}
@@ -662,8 +691,8 @@ func (c *conn) end(err error, rst bool) {
 	c.closeFDLocked(rst || c.reset)
 	if c.hs == hsRunning {
 		c.killPending = true
-		if c.inErr == nil {
-			c.inErr = c.closedError()
+		if c.t.inErr == nil {
+			c.t.inErr = c.closedError()
 		}
 		c.wakeReaderLocked()
 		c.mu.Unlock()
@@ -674,8 +703,7 @@ func (c *conn) end(err error, rst bool) {
 	c.hs = hsDone
 	endErr, local := c.endErr, c.byUs
 	c.wire.reset()
-	c.plain.reset()
-	c.in.reset()
+	c.t.reset()
 	c.mu.Unlock()
 
 	c.l.mu.Lock()

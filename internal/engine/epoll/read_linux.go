@@ -63,12 +63,12 @@ func (c *conn) readable() {
 
 	c.mu.Lock()
 	if rerr != nil {
-		c.inErr = rerr
+		c.t.inErr = rerr
 		c.rdDone = true
 		c.updateInterestLocked()
 	} else {
-		c.in.push(buf[:n])
-		if c.hs == hsRunning && c.in.len() >= hsInLimit {
+		c.t.in.push(buf[:n])
+		if c.hs == hsRunning && c.t.in.len() >= hsInLimit {
 			c.updateInterestLocked()
 		}
 	}

@@ -49,24 +49,24 @@ func (c *conn) memRead(p []byte, timeout time.Duration) (int, error) {
 	var expired <-chan time.Time
 	for {
 		c.mu.Lock()
-		if c.in.len() > 0 {
-			full := c.in.len() >= hsInLimit
-			n := c.in.read(p)
-			if full && c.in.len() < hsInLimit {
+		if c.t.in.len() > 0 {
+			full := c.t.in.len() >= hsInLimit
+			n := c.t.in.read(p)
+			if full && c.t.in.len() < hsInLimit {
 				c.updateInterestLocked()
 			}
 			c.mu.Unlock()
 			return n, nil
 		}
-		if err := c.inErr; err != nil {
+		if err := c.t.inErr; err != nil {
 			c.mu.Unlock()
 			return 0, err
 		}
-		if !c.blocking {
+		if !c.t.blocking {
 			c.mu.Unlock()
 			return 0, errNoData
 		}
-		wake := c.inWake
+		wake := c.t.inWake
 		c.mu.Unlock()
 		if expired == nil && timeout > 0 {
 			t := time.NewTimer(timeout)
@@ -84,11 +84,11 @@ func (c *conn) memRead(p []byte, timeout time.Duration) (int, error) {
 // wakeReaderLocked tells a waiting handshake goroutine that something
 // changed; c.mu is held.
 func (c *conn) wakeReaderLocked() {
-	if c.inWake == nil {
+	if c.t == nil || c.t.inWake == nil {
 		return
 	}
 	select {
-	case c.inWake <- struct{}{}:
+	case c.t.inWake <- struct{}{}:
 	default:
 	}
 }
@@ -127,11 +127,11 @@ func (c *conn) handshake() {
 func (c *conn) handshakeDone(err error, st tls.ConnectionState) {
 	c.mu.Lock()
 	c.hs = hsDone
-	c.blocking = false
+	c.t.blocking = false
 	pending := c.killPending
 	if err == nil && !pending {
 		c.open = true
-		c.state = st
+		c.t.state = st
 	}
 	c.mu.Unlock()
 	c.h.OnOpen(err)
