@@ -168,7 +168,12 @@ func (c *Conn) transportClosed(err error) {
 			c.events.OnDisconnected(c, code, reason)
 		}
 	}
-	close(c.goneCh)
+	c.mu.Lock()
+	c.gone = true
+	if c.goneCh != nil {
+		close(c.goneCh)
+	}
+	c.mu.Unlock()
 }
 
 // setStateLocked moves the connection out of the open state; leaving it
@@ -178,6 +183,8 @@ func (c *Conn) setStateLocked(st connState) {
 	c.state = st
 	if st >= stateClosing && !c.leftOpen {
 		c.leftOpen = true
-		close(c.notOpen)
+		if c.notOpen != nil {
+			close(c.notOpen)
+		}
 	}
 }

@@ -86,10 +86,11 @@ type Conn struct {
 	peerClosed  bool
 	closeTimer  *time.Timer
 	pings       map[string]chan struct{}
-	interrupt   chan struct{}
+	interrupt   chan struct{} // closed by Interrupt, then dropped; made on demand
 	userData    any
-	goneCh      chan struct{} // closed once OnDisconnected has run
-	notOpen     chan struct{} // closed when the connection leaves the open state
+	goneCh      chan struct{} // closed once OnDisconnected has run; made on demand
+	gone        bool          // OnDisconnected has run
+	notOpen     chan struct{} // closed when the connection leaves the open state; made on demand
 	leftOpen    bool
 	hsTimer     *time.Timer // standalone server's handshake timeout
 	reported    bool
@@ -107,9 +108,6 @@ func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Co
 		events:    ev,
 		tr:        tr,
 		enc:       wsproto.Encoder{Role: role, MaxFrameSize: opts.MaxFrameSize},
-		interrupt: make(chan struct{}),
-		goneCh:    make(chan struct{}),
-		notOpen:   make(chan struct{}),
 		maxLine:   opts.MaxLineLength,
 		lineMode:  opts.LineMode,
 		closeCode: CloseAbnormal,
@@ -178,7 +176,7 @@ func (c *Conn) RequestHeader() http.Header {
 	if req == nil {
 		return nil
 	}
-	return req.Header
+	return req.Headers()
 }
 
 // ResponseHeader returns the headers of the server's 101 response.
@@ -266,7 +264,44 @@ func (c *Conn) SetUserData(v any) {
 }
 
 // Done is closed once the connection has closed and OnDisconnected has run.
-func (c *Conn) Done() <-chan struct{} { return c.goneCh }
+func (c *Conn) Done() <-chan struct{} { return c.doneChan() }
+
+// doneChan returns a channel closed once OnDisconnected has run. This and
+// the other channels of a Conn are made on demand: an idle connection
+// carries none.
+func (c *Conn) doneChan() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.goneCh == nil {
+		c.goneCh = make(chan struct{})
+		if c.gone {
+			close(c.goneCh)
+		}
+	}
+	return c.goneCh
+}
+
+// notOpenChan returns a channel closed once the connection leaves the
+// open state.
+func (c *Conn) notOpenChan() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.notOpen == nil {
+		c.notOpen = make(chan struct{})
+		if c.leftOpen {
+			close(c.notOpen)
+		}
+	}
+	return c.notOpen
+}
+
+// interruptChan returns the channel the next Interrupt closes; c.mu is held.
+func (c *Conn) interruptChanLocked() chan struct{} {
+	if c.interrupt == nil {
+		c.interrupt = make(chan struct{})
+	}
+	return c.interrupt
+}
 
 // CloseStatus returns how the connection ended (valid once Done is closed).
 func (c *Conn) CloseStatus() *CloseError {

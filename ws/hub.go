@@ -109,7 +109,7 @@ func (h *hub) shutdown(ctx context.Context, code CloseCode, reason string) error
 	}
 	for _, c := range conns {
 		select {
-		case <-c.goneCh:
+		case <-c.doneChan():
 		case <-ctx.Done():
 			for _, c := range h.snapshot() {
 				c.tr.abort()

@@ -48,7 +48,7 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) (time.Duration, error) 
 	select {
 	case <-ch:
 		return time.Since(start), nil
-	case <-c.goneCh:
+	case <-c.doneChan():
 		return 0, ErrNotConnected
 	case <-ctx.Done():
 		if ctx.Err() == context.DeadlineExceeded {

@@ -100,7 +100,7 @@ func (c *Conn) queueMessage(ev wsproto.Event) {
 	}
 	select {
 	case c.messages <- m:
-	case <-c.notOpen: // closing with a full queue: data after a Close may be dropped
+	case <-c.notOpenChan(): // closing with a full queue: data after a Close may be dropped
 	}
 }
 
@@ -120,7 +120,7 @@ func (c *Conn) ReadMessage(ctx context.Context) (DataFormat, []byte, error) {
 	select {
 	case m := <-c.messages:
 		return m.Format, m.Data, nil
-	case <-c.goneCh:
+	case <-c.doneChan():
 		select {
 		case m := <-c.messages:
 			return m.Format, m.Data, nil

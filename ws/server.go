@@ -165,7 +165,11 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 	c.hs = wsproto.RequestParser{}
 	if c.hsTimer != nil {
 		c.hsTimer.Stop()
+		c.hsTimer = nil
 	}
+	c.mu.Lock()
+	c.req = req.Compact() // the head string instead of a header map
+	c.mu.Unlock()
 	c.opened()
 	if len(rest) > 0 {
 		c.received(rest)

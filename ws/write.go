@@ -314,7 +314,7 @@ func (c *Conn) SendFile(name string) (int64, error) {
 		return 0, err
 	}
 	c.mu.Lock()
-	intr := c.interrupt
+	intr := c.interruptChanLocked()
 	c.mu.Unlock()
 	buf := make([]byte, fileChunk)
 	var total int64
@@ -340,14 +340,16 @@ func (c *Conn) SendFile(name string) (int64, error) {
 // Interrupt stops a SendFile or WriteMessage in progress.
 func (c *Conn) Interrupt() {
 	c.mu.Lock()
-	close(c.interrupt)
-	c.interrupt = make(chan struct{})
+	if c.interrupt != nil {
+		close(c.interrupt)
+		c.interrupt = nil // the next send makes a fresh one
+	}
 	c.mu.Unlock()
 }
 
 func (c *Conn) waitSend(f SendFormat, p []byte) (int, error) {
 	c.mu.Lock()
-	intr := c.interrupt
+	intr := c.interruptChanLocked()
 	c.mu.Unlock()
 	return c.waitSendIntr(f, p, intr)
 }

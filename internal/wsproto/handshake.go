@@ -121,8 +121,8 @@ func (s *headScanner) feed(p []byte) (head, rest []byte, ok bool, err error) {
 // parseHead splits a head into its start line and header fields, strictly
 // (RFC 9112 §5): CRLF line ends, no obs-fold, no whitespace before the
 // colon, token names, no control characters in values.
-func parseHead(head []byte) (start string, h http.Header, err error) {
-	lines := strings.Split(string(head), "\r\n")
+func parseHead(head string) (start string, h http.Header, err error) {
+	lines := strings.Split(head, "\r\n")
 	start = lines[0]
 	if strings.ContainsAny(start, "\r\n\x00") {
 		return "", nil, errors.New("control character in start line")

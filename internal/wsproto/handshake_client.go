@@ -113,7 +113,7 @@ func (p *ResponseParser) Feed(b []byte) (*UpgradeResponse, []byte, error) {
 	if err != nil || !ok {
 		return nil, nil, err
 	}
-	start, h, err := parseHead(head)
+	start, h, err := parseHead(string(head))
 	if err != nil {
 		return nil, nil, clientErr(err.Error())
 	}

@@ -23,7 +23,36 @@ type UpgradeRequest struct {
 	// Extensions are the offered extensions with their parameters, in order.
 	Extensions []Extension
 	// Header holds every request header, keys canonicalised, values in order.
+	// It is nil in a request returned by Compact: use Headers.
 	Header http.Header
+
+	head string // the head as received, when parsed from bytes
+}
+
+// Compact returns a copy of r without Header, which Headers rebuilds from
+// the received head on demand: an open connection keeps the head (one
+// string, which the other fields share) instead of a map. r itself is not
+// changed. A request not parsed from bytes is returned as it is.
+func (r *UpgradeRequest) Compact() *UpgradeRequest {
+	if r.head == "" || r.Header == nil {
+		return r
+	}
+	c := *r
+	c.Header = nil
+	return &c
+}
+
+// Headers returns the request headers: Header, or for a compacted request
+// a new map parsed again from the head (the caller may change it).
+func (r *UpgradeRequest) Headers() http.Header {
+	if r.Header != nil || r.head == "" {
+		return r.Header
+	}
+	_, h, err := parseHead(r.head)
+	if err != nil { // it parsed once: cannot happen
+		return http.Header{}
+	}
+	return h
 }
 
 // RequestParser reads a client's upgrade request incrementally. The zero
@@ -64,7 +93,8 @@ func ParseUpgradeRequest(head []byte) (*UpgradeRequest, error) {
 	return req, err
 }
 
-func parseUpgradeHead(head []byte) (*UpgradeRequest, error) {
+func parseUpgradeHead(b []byte) (*UpgradeRequest, error) {
+	head := string(b)
 	start, h, err := parseHead(head)
 	if err != nil {
 		return nil, badRequest(http.StatusBadRequest, err.Error())
@@ -73,7 +103,7 @@ func parseUpgradeHead(head []byte) (*UpgradeRequest, error) {
 	if len(parts) != 3 || !isToken(parts[0]) || parts[1] == "" {
 		return nil, badRequest(http.StatusBadRequest, "malformed request line")
 	}
-	r := &UpgradeRequest{Method: parts[0], URI: parts[1], Proto: parts[2], Header: h}
+	r := &UpgradeRequest{Method: parts[0], URI: parts[1], Proto: parts[2], Header: h, head: head}
 	if err := checkUpgrade(r); err != nil {
 		return nil, err
 	}
