@@ -49,8 +49,9 @@ type Chunk struct {
 	// set (permessage-deflate).
 	Compressed bool
 	// Data is unmasked payload. It aliases the slice given to Feed (which
-	// is unmasked in place) or, for control frames, the Decoder's own
-	// buffer; it is valid until the next call on the Decoder.
+	// is unmasked in place) or, for a control frame that arrived across
+	// several Feeds, the Decoder's own buffer; it is valid until the next
+	// call on the Decoder.
 	Data []byte
 	// First and Last report that Data begins or ends the frame's payload.
 	First, Last bool
@@ -89,7 +90,7 @@ type Decoder struct {
 	msgCompressed bool
 	msgLen        uint64
 
-	ctrl [MaxControlPayload]byte
+	ctrl *[MaxControlPayload]byte // a control frame split across Feeds; nil until one is
 	cn   int
 
 	err error
@@ -291,6 +292,21 @@ func (d *Decoder) checkLength(h Header) error {
 }
 
 func (d *Decoder) nextControl() (Chunk, bool, error) {
+	if d.cn == 0 && d.remaining <= uint64(len(d.in)) {
+		// The whole payload is buffered: lend it in place, as data is.
+		n := int(d.remaining)
+		p := d.in[:n:n]
+		d.in = d.in[n:]
+		if d.h.Masked {
+			d.maskPos = MaskBytes(d.h.Mask, d.maskPos, p)
+		}
+		d.remaining = 0
+		d.inFrame = false
+		return Chunk{Header: d.h, Message: d.h.Opcode, Data: p, First: true, Last: true}, true, nil
+	}
+	if d.ctrl == nil {
+		d.ctrl = new([MaxControlPayload]byte)
+	}
 	n := int(min(d.remaining, uint64(len(d.in))))
 	copy(d.ctrl[d.cn:], d.in[:n])
 	d.in = d.in[n:]

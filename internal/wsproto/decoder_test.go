@@ -413,3 +413,44 @@ func BenchmarkDecoder(b *testing.B) {
 		}
 	}
 }
+
+// TestDecoderControlInPlace: a control frame whose payload arrived in one
+// Feed is lent in place like data (the Decoder keeps no 125-byte buffer per
+// connection); one split across Feeds is gathered, and later whole ones are
+// lent in place again.
+func TestDecoderControlInPlace(t *testing.T) {
+	t.Parallel()
+	for _, role := range bothRoles {
+		d := NewDecoder(role, DecoderOptions{})
+		in := wire(role, Header{Fin: true, Opcode: OpPing}, []byte("whole"))
+		d.Feed(in)
+		c, ok, err := d.Next()
+		if err != nil || !ok || string(c.Data) != "whole" {
+			t.Fatalf("%v: %q %v %v", role, c.Data, ok, err)
+		}
+		if &c.Data[0] != &in[len(in)-len("whole")] {
+			t.Errorf("%v: a whole ping's payload was copied, want it lent from the fed bytes", role)
+		}
+		if d.ctrl != nil {
+			t.Errorf("%v: decoder allocated a control buffer for a whole frame", role)
+		}
+
+		split := wire(role, Header{Fin: true, Opcode: OpPong}, []byte("split"))
+		d.Feed(split[:len(split)-2])
+		if _, ok, err := d.Next(); ok || err != nil {
+			t.Fatalf("%v: partial pong returned ok=%v err=%v", role, ok, err)
+		}
+		d.Feed(split[len(split)-2:])
+		c, ok, err = d.Next()
+		if err != nil || !ok || c.Message != OpPong || string(c.Data) != "split" {
+			t.Fatalf("%v: split pong: %q %v %v", role, c.Data, ok, err)
+		}
+
+		again := wire(role, Header{Fin: true, Opcode: OpPing}, []byte("again"))
+		d.Feed(again)
+		c, ok, err = d.Next()
+		if err != nil || !ok || string(c.Data) != "again" || &c.Data[0] != &again[len(again)-len("again")] {
+			t.Fatalf("%v: ping after a split one: %q %v %v", role, c.Data, ok, err)
+		}
+	}
+}

@@ -174,7 +174,7 @@ func (c *conn) begin() {
 		c.mu.Unlock()
 		return
 	}
-	c.l.conns[c.fd] = c
+	c.l.setConn(c.fd, c)
 	c.begun = true
 	c.updateInterestLocked()
 	plain := c.tc == nil
@@ -665,7 +665,7 @@ func (c *conn) closeFDLocked(rst bool) {
 			_ = unix.EpollCtl(c.l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
 			c.inEpoll = false
 		}
-		delete(c.l.conns, c.fd)
+		c.l.setConn(c.fd, nil)
 	}
 	if rst {
 		_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})

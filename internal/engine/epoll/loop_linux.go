@@ -42,7 +42,7 @@ type loop struct {
 	closed     bool // the descriptors are closed: never write efd again
 
 	// Owned by the loop goroutine.
-	conns     map[int]*conn
+	conns     []*conn // by descriptor: dense, 8 bytes a connection
 	listeners map[int]*listener
 	gen       int32  // generation stamped on registrations, against fd reuse
 	rbuf      []byte // socket reads
@@ -59,7 +59,7 @@ func newLoop(e *Engine) (*loop, error) {
 		unix.Close(epfd)
 		return nil, os.NewSyscallError("eventfd", err)
 	}
-	l := &loop{e: e, epfd: epfd, efd: efd, conns: make(map[int]*conn), listeners: make(map[int]*listener)}
+	l := &loop{e: e, epfd: epfd, efd: efd, listeners: make(map[int]*listener)}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(efd)}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, efd, &ev); err != nil {
 		l.closeFDs()
@@ -228,7 +228,7 @@ func (l *loop) dispatch(ev *unix.EpollEvent) {
 		l.mu.Unlock()
 		return
 	}
-	if c := l.conns[fd]; c != nil && c.gen == ev.Pad {
+	if c := l.conn(fd); c != nil && c.gen == ev.Pad {
 		c.handleEvents(ev.Events)
 		return
 	}
@@ -316,4 +316,26 @@ func (h *timerHeap) Pop() any {
 	*h = old[:len(old)-1]
 	t.idx = -1
 	return t
+}
+
+// conn returns the connection registered on descriptor fd, nil if none.
+func (l *loop) conn(fd int) *conn {
+	if fd >= 0 && fd < len(l.conns) {
+		return l.conns[fd]
+	}
+	return nil
+}
+
+// setConn registers (c non-nil) or forgets the connection of descriptor fd.
+func (l *loop) setConn(fd int, c *conn) {
+	if fd < 0 {
+		return
+	}
+	if fd >= len(l.conns) {
+		if c == nil {
+			return
+		}
+		l.conns = append(l.conns, make([]*conn, fd+1-len(l.conns))...)
+	}
+	l.conns[fd] = c
 }

@@ -1,0 +1,140 @@
+package ws
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/server"
+)
+
+// idleConnBudget is what the epoll engine's WebSocket server may keep on
+// the heap per idle open connection (server.Conn, ws.Conn, the engine's
+// conn, the decoder, the request head). Issue 7 measured 3.6 KiB before
+// the per-connection state was trimmed, 2.35 KiB after.
+const idleConnBudget = 2432
+
+// TestIdleConnHeap opens idle WebSocket connections on the epoll engine and
+// sums the heap the server's code still holds for them, from an exact heap
+// profile (MemProfileRate 1), so the client side of the test is not
+// counted.
+func TestIdleConnHeap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 1000 connections")
+	}
+	const n = 1000
+	old := runtime.MemProfileRate
+	runtime.MemProfileRate = 1
+	defer func() { runtime.MemProfileRate = old }()
+
+	ev := echoEvents()
+	s := startServer(t, Options{Server: server.Options{Engine: "epoll"}, Conn: ConnOptions{BufferMessage: true, DisablePermessageDeflate: true}, Events: ev})
+	addr := fmt.Sprintf("127.0.0.1:%d", s.LocalPort())
+	req := []byte("GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: http://example.com\r\n" +
+		"User-Agent: tlskit-test\r\n\r\n")
+	runtime.GC() // the profile is that of the last completed cycle: two
+	runtime.GC()
+	base, _ := serverHeap() // the loops' own buffers, not per connection
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	buf := make([]byte, 512)
+	for range n {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		for !bytes.Contains(got, []byte("\r\n\r\n")) {
+			k, err := c.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, buf[:k]...)
+		}
+		if !bytes.HasPrefix(got, []byte("HTTP/1.1 101 ")) {
+			t.Fatalf("response %q", got)
+		}
+	}
+	if got := s.ConnectionCount(); got != n {
+		t.Fatalf("%d connections open, want %d", got, n)
+	}
+	time.Sleep(100 * time.Millisecond) // let the last events finish
+	runtime.GC()
+	runtime.GC()
+	total, top := serverHeap()
+	per := (total - base) / n
+	t.Logf("server heap per idle connection: %d bytes; largest: %s", per, strings.Join(top, "; "))
+	if per > idleConnBudget {
+		t.Errorf("server keeps %d bytes per idle connection, budget %d", per, idleConnBudget)
+	}
+}
+
+// serverHeap sums the in-use bytes allocated by tlskit code outside the
+// test's own functions, and names the largest allocation sites.
+func serverHeap() (int64, []string) {
+	var recs []runtime.MemProfileRecord
+	n, _ := runtime.MemProfile(nil, true)
+	for {
+		recs = make([]runtime.MemProfileRecord, n+50)
+		var ok bool
+		if n, ok = runtime.MemProfile(recs, true); ok {
+			recs = recs[:n]
+			break
+		}
+	}
+	sites := map[string]int64{}
+	var total int64
+	for _, r := range recs {
+		b := r.InUseBytes()
+		if b == 0 {
+			continue
+		}
+		frames := runtime.CallersFrames(r.Stack())
+		ours, test := false, false
+		site := ""
+		for {
+			f, more := frames.Next()
+			switch {
+			case strings.Contains(f.Function, "ws.Test") || strings.Contains(f.Function, "ws.serverHeap") || strings.Contains(f.Function, "testing."):
+				test = true
+			case strings.HasPrefix(f.Function, "github.com/tlskit/tlskit/"):
+				if !ours {
+					site = strings.TrimPrefix(f.Function, "github.com/tlskit/tlskit/")
+				}
+				ours = true
+			}
+			if !more {
+				break
+			}
+		}
+		if ours && !test {
+			total += b
+			sites[site] += b
+		}
+	}
+	names := make([]string, 0, len(sites))
+	for k := range sites {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return sites[names[i]] > sites[names[j]] })
+	var top []string
+	for _, k := range names[:min(8, len(names))] {
+		top = append(top, fmt.Sprintf("%s %d", k, sites[k]))
+	}
+	return total, top
+}
