@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
 )
@@ -30,9 +31,10 @@ type event struct {
 }
 
 // queue is one connection's (or the server's) event queue. Events are
-// handled one at a time by whoever owns the queue: a goroutine started when
-// the first event arrives and ending when the queue is empty, or DoEvents
-// in manual mode. So an idle connection has no dispatching goroutine.
+// handled one at a time by whoever owns the queue: a worker goroutine that
+// takes it when the first event arrives and leaves it when it is empty, or
+// DoEvents in manual mode. So an idle connection has no dispatching
+// goroutine.
 type queue struct {
 	s      *Server
 	handle func(event)
@@ -59,7 +61,7 @@ func (q *queue) post(ev event) {
 	if q.s.manual {
 		q.s.pump.push(q)
 	} else {
-		go q.drain()
+		q.s.workers.start(q)
 	}
 }
 
@@ -79,6 +81,105 @@ func (q *queue) drain() {
 		q.mu.Unlock()
 		q.handle(ev)
 	}
+}
+
+// Idle workers wait this long for another queue, and at most this many
+// wait at once; the rest end when their queue is drained.
+const (
+	workerIdleTime = 100 * time.Millisecond
+	maxIdleWorkers = 256
+)
+
+// workers are the server's dispatching goroutines. A worker drains one
+// queue, then waits a little for the next instead of ending, so that under
+// load events do not pay for a new goroutine and for growing its stack
+// again through the delivery chain each time; with no events for
+// workerIdleTime the workers end, and Close ends them at once. Which worker
+// drains a queue does not matter: a queue has one owner at a time (running)
+// and its events keep their order.
+type workers struct {
+	mu     sync.Mutex
+	idle   []chan *queue // waiting workers, the most recent last
+	closed bool
+}
+
+// start has a waiting worker drain q, or a new one.
+func (w *workers) start(q *queue) {
+	w.mu.Lock()
+	if n := len(w.idle); n > 0 {
+		next := w.idle[n-1]
+		w.idle[n-1] = nil
+		w.idle = w.idle[:n-1]
+		w.mu.Unlock()
+		next <- q // buffered: never blocks
+		return
+	}
+	w.mu.Unlock()
+	go w.run(q)
+}
+
+func (w *workers) run(q *queue) {
+	next := make(chan *queue, 1)
+	var idle *time.Timer
+	for q != nil {
+		q.drain()
+		w.mu.Lock()
+		if w.closed || len(w.idle) >= maxIdleWorkers {
+			w.mu.Unlock()
+			return
+		}
+		w.idle = append(w.idle, next)
+		w.mu.Unlock()
+		if idle == nil {
+			idle = time.NewTimer(workerIdleTime)
+		} else {
+			idle.Reset(workerIdleTime)
+		}
+		select {
+		case q = <-next:
+		case <-idle.C:
+			if w.leave(next) {
+				return
+			}
+			q = <-next // taken just as the wait ended: its queue is on the way
+		}
+	}
+}
+
+// leave takes a worker whose wait ended off the idle list; false if start
+// took it first.
+func (w *workers) leave(next chan *queue) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, c := range w.idle {
+		if c == next {
+			last := len(w.idle) - 1
+			copy(w.idle[i:], w.idle[i+1:])
+			w.idle[last] = nil
+			w.idle = w.idle[:last]
+			return true
+		}
+	}
+	return false
+}
+
+// close ends the waiting workers; later ones end once their queue is empty.
+func (w *workers) close() {
+	w.mu.Lock()
+	idle := w.idle
+	w.idle = nil
+	w.closed = true
+	w.mu.Unlock()
+	for _, next := range idle {
+		next <- nil
+	}
+}
+
+// idleCount is the number of waiting workers.
+func (w *workers) idleCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.idle)
 }
 
 // pump holds the queues that have events while ManualEvents is on.

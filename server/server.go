@@ -43,11 +43,12 @@ func (s State) String() string {
 // with New, start it with StartListening, stop it with Shutdown or Close.
 // Its methods are safe for concurrent use, including from event hooks.
 type Server struct {
-	eng    engine.Engine
-	ev     Events
-	manual bool
-	pump   pump
-	sys    queue // events not tied to a connection (accept errors)
+	eng     engine.Engine
+	ev      Events
+	manual  bool
+	pump    pump
+	workers workers
+	sys     queue // events not tied to a connection (accept errors)
 
 	mu       sync.Mutex
 	initial  Options // as given to New, defaulted; Reset restores it
@@ -218,6 +219,7 @@ func (s *Server) Close() error {
 	s.state = StateClosed
 	close(s.serveErr)
 	s.mu.Unlock()
+	s.workers.close()
 	s.pump.wake()
 	return err
 }

@@ -182,6 +182,11 @@ func (r *Reader) Next() (ev Event, ok bool, err error) {
 		}
 		eom := c.EndOfMessage()
 		if r.opt.BufferMessage {
+			if eom && c.First && c.Header.Opcode != OpContinuation {
+				// A single-frame message whose payload came in one Feed:
+				// lend it in place (the common case) instead of copying.
+				return Event{Kind: EventData, Format: format(c.Message), Data: c.Data, EOM: true}, true, nil
+			}
 			r.buf = append(r.buf, c.Data...)
 			if !eom {
 				continue

@@ -182,8 +182,13 @@ func TestReaderChunking(t *testing.T) {
 func TestReaderDropsLargeBuffers(t *testing.T) {
 	t.Parallel()
 	r := NewReader(RoleServer, ReaderOptions{BufferMessage: true})
-	if _, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, make([]byte, retainLimit+1))); err != nil {
+	big := cat(wire(RoleServer, Header{Opcode: OpBinary}, make([]byte, retainLimit)),
+		wire(RoleServer, Header{Fin: true, Opcode: OpContinuation}, []byte("x")))
+	if _, err := readAll(r, big); err != nil {
 		t.Fatal(err)
+	}
+	if cap(r.buf) <= retainLimit {
+		t.Fatalf("a fragmented message of %d bytes was not gathered (buffer of %d)", retainLimit+1, cap(r.buf))
 	}
 	if _, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, []byte("s"))); err != nil {
 		t.Fatal(err)
@@ -231,5 +236,51 @@ func TestReaderRelease(t *testing.T) {
 	r.Release()
 	if r.buf != nil || r.zbuf != nil {
 		t.Fatal("buffers kept after Release between messages")
+	}
+}
+
+// TestReaderBufferedInPlace: in whole-message mode a single-frame message
+// that arrived in one Feed is lent from the fed bytes, with no copy and no
+// buffer; a fragmented one, or one split across Feeds, is gathered.
+func TestReaderBufferedInPlace(t *testing.T) { // not parallel: AllocsPerRun
+	r := NewReader(RoleServer, ReaderOptions{BufferMessage: true})
+	in := wire(RoleServer, Header{Fin: true, Opcode: OpText}, []byte("whole"))
+	r.Feed(in)
+	ev, ok, err := r.Next()
+	if err != nil || !ok || string(ev.Data) != "whole" || !ev.EOM || ev.Format != FormatText {
+		t.Fatalf("%+v %v %v", ev, ok, err)
+	}
+	if &ev.Data[0] != &in[len(in)-len("whole")] {
+		t.Error("a whole single-frame message was copied, want it lent from the fed bytes")
+	}
+	if r.buf != nil {
+		t.Errorf("reader allocated a %d-byte buffer for it", cap(r.buf))
+	}
+	frame := wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, make([]byte, 1024))
+	if allocs := testing.AllocsPerRun(100, func() {
+		r.Feed(frame) // unmasked in place each time: binary, so any bytes do
+		for {
+			if _, ok, err := r.Next(); !ok || err != nil {
+				break
+			}
+		}
+	}); allocs != 0 {
+		t.Errorf("%.0f allocations per whole message, want none", allocs)
+	}
+
+	split := wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, []byte("split"))
+	r.Feed(split[:len(split)-2])
+	if _, ok, err := r.Next(); ok || err != nil {
+		t.Fatalf("event before the message was complete: ok=%v err=%v", ok, err)
+	}
+	r.Feed(split[len(split)-2:])
+	ev, ok, err = r.Next()
+	if err != nil || !ok || string(ev.Data) != "split" {
+		t.Fatalf("split message: %q %v %v", ev.Data, ok, err)
+	}
+	evs, err := readAll(r, cat(wire(RoleServer, Header{Opcode: OpText}, []byte("frag ")),
+		wire(RoleServer, Header{Fin: true, Opcode: OpContinuation}, []byte("ments"))))
+	if err != nil || len(evs) != 1 || string(evs[0].Data) != "frag ments" {
+		t.Fatalf("fragmented message: %+v %v", evs, err)
 	}
 }
