@@ -600,9 +600,7 @@ func (h *connHandler) OnOpen(err error) {
 	}
 	c.mu.Lock()
 	c.connected = true
-	if st, ok := c.ec.ConnectionState(); ok {
-		c.tlsState = &st
-	}
+	c.tlsState = c.ec.ConnectionState() // shared with the engine, never changed
 	st := c.tlsState
 	c.mu.Unlock()
 	if st != nil {

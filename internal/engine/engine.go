@@ -163,9 +163,10 @@ type Conn interface {
 	// queued data is dropped.
 	Reset()
 
-	// ConnectionState returns the TLS state once the handshake is done;
-	// ok is false for plain connections and before the handshake ends.
-	ConnectionState() (state tls.ConnectionState, ok bool)
+	// ConnectionState returns the TLS state once the handshake is done,
+	// nil for plain connections and before the handshake ends. The state is
+	// shared: callers must not change it.
+	ConnectionState() *tls.ConnectionState
 }
 
 // A Handler receives a started connection's callbacks. An engine calls them

@@ -98,11 +98,11 @@ type tlsSide struct {
 	batch     int       // plaintext of the ciphertext still in wire
 	detached  [tlsBatch / chunkSize]*[]byte
 	hsTimeout time.Duration
-	in        byteQueue // received bytes crypto/tls has not read yet
-	inErr     error     // what reads return once in is empty (EOF, error)
-	blocking  bool      // the handshake goroutine reads: wait for bytes
-	inWake    chan struct{}
-	state     tls.ConnectionState
+	in        byteQueue            // received bytes crypto/tls has not read yet
+	inErr     error                // what reads return once in is empty (EOF, error)
+	blocking  bool                 // the handshake goroutine reads: wait for bytes
+	inWake    chan struct{}        // the handshake goroutine's wait for bytes; nil once it is done
+	state     *tls.ConnectionState // set once the handshake is done
 }
 
 // resetPlain drops the plaintext not yet encrypted; t may be nil.
@@ -581,13 +581,13 @@ func (c *conn) Reset() {
 	c.l.post(func() { c.end(nil, true) })
 }
 
-func (c *conn) ConnectionState() (tls.ConnectionState, bool) {
+func (c *conn) ConnectionState() *tls.ConnectionState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.t == nil {
-		return tls.ConnectionState{}, false
+	if c.t == nil || !c.open {
+		return nil
 	}
-	return c.t.state, c.tc != nil && c.open
+	return c.t.state
 }
 
 // dropUnstarted closes a connection that was never started: no callback

@@ -323,8 +323,8 @@ func TestWriteBeforeHandshakeEndsIsSentAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait(t, r.writable, "OnWritable after the early bytes went out")
-	if st, ok := c.ConnectionState(); !ok || !st.HandshakeComplete || st.ServerName != "localhost" {
-		t.Fatalf("ConnectionState = %+v, %v", st, ok)
+	if st := c.ConnectionState(); st == nil || !st.HandshakeComplete || st.ServerName != "localhost" {
+		t.Fatalf("ConnectionState = %+v", st)
 	}
 }
 

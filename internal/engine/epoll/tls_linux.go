@@ -128,10 +128,11 @@ func (c *conn) handshakeDone(err error, st tls.ConnectionState) {
 	c.mu.Lock()
 	c.hs = hsDone
 	c.t.blocking = false
+	c.t.inWake = nil // the handshake goroutine has returned: nothing waits any more
 	pending := c.killPending
 	if err == nil && !pending {
 		c.open = true
-		c.t.state = st
+		c.t.state = &st
 	}
 	c.mu.Unlock()
 	c.h.OnOpen(err)

@@ -32,7 +32,7 @@ type conn struct {
 	open    bool     // handshake done; the writer may run
 	rw      net.Conn // what reads and writes go through: tcp or a *tls.Conn
 	tlsConn *tls.Conn
-	state   tls.ConnectionState
+	state   *tls.ConnectionState // set once the handshake is done
 
 	pending      []byte // queued by Write, not yet taken by the writer
 	spare        []byte // the writer's previous buffer, reused
@@ -153,7 +153,7 @@ func (c *conn) handshake(opts engine.StartOptions) error {
 	c.touch()
 	st := tc.ConnectionState()
 	c.mu.Lock()
-	c.state = st
+	c.state = &st
 	c.mu.Unlock()
 	return nil
 }
@@ -455,8 +455,8 @@ func (c *conn) abort() {
 	_ = c.tcp.Close()
 }
 
-func (c *conn) ConnectionState() (tls.ConnectionState, bool) {
+func (c *conn) ConnectionState() *tls.ConnectionState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state, c.state.HandshakeComplete
+	return c.state
 }
