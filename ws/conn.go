@@ -63,8 +63,8 @@ type Conn struct {
 	// goroutines (Handler, Dial); the read side holds it while feeding.
 	evMu sync.Mutex
 	rd   *wsproto.Reader
-	hs   wsproto.RequestParser // server handshake (standalone)
-	line *framing.Framer       // line mode, nil otherwise
+	shs  *serverHandshake // the standalone server's handshake, nil once it ends
+	line *framing.Framer  // line mode, nil otherwise
 	// messages is where whole messages go when OnDataIn is nil (ReadMessage).
 	messages chan Message
 
@@ -92,13 +92,19 @@ type Conn struct {
 	gone        bool          // OnDisconnected has run
 	notOpen     chan struct{} // closed when the connection leaves the open state; made on demand
 	leftOpen    bool
-	hsTimer     *time.Timer // standalone server's handshake timeout
 	reported    bool
 	maxLine     int
 	lineMode    bool
 	bufferMsg   atomic.Bool
+}
 
-	httpHead []byte // the standalone server's handshake bytes, kept for Options.HTTP
+// serverHandshake is what a standalone Server's connection needs only
+// until its opening handshake ends, kept apart so that an open connection
+// does not carry it. The connection's event goroutine alone uses it.
+type serverHandshake struct {
+	parser   wsproto.RequestParser
+	httpHead []byte      // the handshake bytes, kept for Options.HTTP
+	timer    *time.Timer // the handshake timeout
 }
 
 func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Conn {

@@ -26,11 +26,11 @@ const httpBodyBuffer = 16 << 10
 // handed to it.
 func (s *Server) feedHandshake(c *Conn, data []byte) (*wsproto.UpgradeRequest, []byte, error) {
 	if s.opts.HTTP != nil {
-		c.httpHead = append(c.httpHead, data...)
+		c.shs.httpHead = append(c.shs.httpHead, data...)
 	}
-	req, rest, err := c.hs.Feed(data)
+	req, rest, err := c.shs.parser.Feed(data)
 	if req != nil {
-		c.httpHead = nil
+		c.shs.httpHead = nil
 	}
 	return req, rest, err
 }
@@ -42,8 +42,8 @@ func (s *Server) feedHandshake(c *Conn, data []byte) (*wsproto.UpgradeRequest, [
 // connection's event goroutine, which only this connection uses, and
 // closes the connection once the response is written.
 func (s *Server) serveHTTP(c *Conn, sc *server.Conn, herr error) bool {
-	head := c.httpHead
-	c.httpHead = nil
+	head := c.shs.httpHead
+	c.shs.httpHead = nil
 	if s.opts.HTTP == nil || errors.Is(herr, wsproto.ErrHeaderTooLarge) {
 		return false
 	}
@@ -54,8 +54,8 @@ func (s *Server) serveHTTP(c *Conn, sc *server.Conn, herr error) bool {
 	c.mu.Lock()
 	c.setStateLocked(stateClosed)
 	c.mu.Unlock()
-	if c.hsTimer != nil {
-		c.hsTimer.Stop()
+	if c.shs.timer != nil {
+		c.shs.timer.Stop()
 	}
 	c.logf(LogVerbose, "Verbose", "HTTP %s %s %s", req.Method, req.RequestURI, req.Proto)
 

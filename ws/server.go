@@ -105,14 +105,14 @@ func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
 	c := newConn(wsproto.RoleServer, s.conn.Load(), &s.events, tr)
 	c.id = sc.ConnectionID()
 	c.sc = sc
-	c.hs.MaxHeaderBytes = s.opts.MaxHeaderBytes
+	c.shs = &serverHandshake{parser: wsproto.RequestParser{MaxHeaderBytes: s.opts.MaxHeaderBytes}}
 	sc.SetUserData(c)
 	if !s.hub.add(c) {
 		sc.Reset()
 		return
 	}
 	if d := s.handshakeTimeout(); d > 0 {
-		c.hsTimer = time.AfterFunc(d, func() {
+		c.shs.timer = time.AfterFunc(d, func() {
 			c.mu.Lock()
 			stuck := c.rd == nil && !c.reported
 			c.mu.Unlock()
@@ -162,11 +162,10 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 		sc.Disconnect()
 		return
 	}
-	c.hs = wsproto.RequestParser{}
-	if c.hsTimer != nil {
-		c.hsTimer.Stop()
-		c.hsTimer = nil
+	if c.shs.timer != nil {
+		c.shs.timer.Stop()
 	}
+	c.shs = nil
 	c.mu.Lock()
 	c.req = req.Compact() // the head string instead of a header map
 	c.mu.Unlock()
