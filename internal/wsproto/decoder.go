@@ -127,6 +127,12 @@ func (d *Decoder) Feed(p []byte) {
 // Buffered returns how many fed bytes Next has not consumed yet.
 func (d *Decoder) Buffered() int { return len(d.in) }
 
+// idle reports that d is between frames with nothing buffered and no
+// error: a Decoder Reset with the same options would behave the same.
+func (d *Decoder) idle() bool {
+	return !d.inFrame && d.hn == 0 && !d.msgOpen && d.err == nil && len(d.in) == 0
+}
+
 // MessageOpen reports whether a fragmented data message has started and not ended.
 func (d *Decoder) MessageOpen() bool { return d.msgOpen }
 

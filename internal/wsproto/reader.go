@@ -1,5 +1,7 @@
 package wsproto
 
+import "sync"
+
 // DataFormat is the seed's DataIn DataFormat: what kind of data an event carries.
 type DataFormat uint8
 
@@ -92,7 +94,8 @@ const retainLimit = 64 << 10
 // After a Close event the Reader reports nothing more (RFC 6455 §5.5.1:
 // no data may follow a Close frame); errors are sticky.
 type Reader struct {
-	dec    Decoder
+	dec    *Decoder // nil while idle (see Release): taken from decoderPool by Feed
+	role   Role
 	opt    ReaderOptions
 	limit  int64
 	utf8   UTF8Validator
@@ -105,22 +108,38 @@ type Reader struct {
 
 // NewReader returns a Reader for an endpoint of the given role.
 func NewReader(role Role, opt ReaderOptions) *Reader {
-	r := &Reader{opt: opt, limit: opt.MaxMessageSize}
+	r := &Reader{role: role, opt: opt, limit: opt.MaxMessageSize}
 	if r.limit == 0 {
 		r.limit = DefaultMaxMessageSize
 	}
-	r.dec.Reset(role, DecoderOptions{
-		MaxFrameSize:   opt.MaxFrameSize,
-		MaxMessageSize: r.limit,
-		Compression:    opt.Decompressor != nil,
-	})
 	return r
+}
+
+// decoderPool holds the Decoders of idle Readers: between frames a
+// Decoder has no state that its options do not give, so an idle
+// connection need not keep one.
+var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}
+
+// decoder returns r's Decoder, taking one from the pool if r has none.
+func (r *Reader) decoder() *Decoder {
+	if r.dec == nil {
+		d := decoderPool.Get().(*Decoder)
+		d.Reset(r.role, DecoderOptions{
+			MaxFrameSize:   r.opt.MaxFrameSize,
+			MaxMessageSize: r.limit,
+			Compression:    r.opt.Decompressor != nil,
+		})
+		r.dec = d
+	}
+	return r.dec
 }
 
 // SetDecompressor enables (or with nil disables) permessage-deflate after construction.
 func (r *Reader) SetDecompressor(d *Decompressor) {
 	r.opt.Decompressor = d
-	r.dec.SetCompression(d != nil)
+	if r.dec != nil {
+		r.dec.SetCompression(d != nil)
+	}
 }
 
 // SetBufferMessage switches between whole-message and streaming delivery;
@@ -128,15 +147,24 @@ func (r *Reader) SetDecompressor(d *Decompressor) {
 func (r *Reader) SetBufferMessage(on bool) { r.opt.BufferMessage = on }
 
 // Feed lends p to the Reader until Next returns ok=false (see Decoder.Feed).
-func (r *Reader) Feed(p []byte) { r.dec.Feed(p) }
+func (r *Reader) Feed(p []byte) { r.decoder().Feed(p) }
 
 // Release drops the Reader's message buffers when no message is in
-// progress, so an idle connection holds none; the next message allocates
-// again. Call it once Next has returned ok=false (event data is then no
-// longer in use).
+// progress, and its Decoder (back to a pool) when no frame is, so an idle
+// connection holds neither; the next bytes take them again. Call it once
+// Next has returned ok=false (event data is then no longer in use).
 func (r *Reader) Release() {
+	if r.dec == nil {
+		r.buf, r.zbuf = nil, nil
+		return
+	}
 	if !r.dec.MessageOpen() {
 		r.buf, r.zbuf = nil, nil
+		if r.dec.idle() {
+			*r.dec = Decoder{}
+			decoderPool.Put(r.dec)
+			r.dec = nil
+		}
 	}
 }
 
@@ -153,6 +181,9 @@ func (r *Reader) Next() (ev Event, ok bool, err error) {
 		return Event{}, false, nil
 	}
 	for {
+		if r.dec == nil {
+			return Event{}, false, nil // nothing fed since Release
+		}
 		c, ok, err := r.dec.Next()
 		if err != nil {
 			return r.fail(err)

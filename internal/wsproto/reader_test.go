@@ -284,3 +284,54 @@ func TestReaderBufferedInPlace(t *testing.T) { // not parallel: AllocsPerRun
 		t.Fatalf("fragmented message: %+v %v", evs, err)
 	}
 }
+
+// TestReaderReleaseDecoder: between frames Release hands the Decoder back
+// to the pool, so an idle Reader holds none; inside a frame (even inside
+// its header) it keeps it, and decoding goes on as if nothing happened,
+// with the options (limits, compression) the Reader was given.
+func TestReaderReleaseDecoder(t *testing.T) {
+	t.Parallel()
+	r := NewReader(RoleServer, ReaderOptions{BufferMessage: true, MaxMessageSize: 16})
+	if r.dec != nil {
+		t.Fatal("a new Reader holds a Decoder before any byte")
+	}
+	r.Release()
+	if _, ok, err := r.Next(); ok || err != nil {
+		t.Fatalf("Next with nothing fed: ok=%v err=%v", ok, err)
+	}
+	frame := wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, []byte("hello"))
+	for split := 1; split < len(frame); split++ {
+		b := bytes.Clone(frame)
+		r.Feed(b[:split])
+		if _, ok, err := r.Next(); ok || err != nil {
+			t.Fatalf("split %d: event from a partial frame: ok=%v err=%v", split, ok, err)
+		}
+		r.Release()
+		if r.dec == nil {
+			t.Fatalf("split %d: Release dropped the Decoder inside a frame", split)
+		}
+		r.Feed(b[split:])
+		ev, ok, err := r.Next()
+		if err != nil || !ok || string(ev.Data) != "hello" {
+			t.Fatalf("split %d: %q %v %v", split, ev.Data, ok, err)
+		}
+		if _, ok, _ := r.Next(); ok {
+			t.Fatalf("split %d: a second event", split)
+		}
+		r.Release()
+		if r.dec != nil {
+			t.Fatalf("split %d: Release kept the Decoder between frames", split)
+		}
+	}
+	// The limit still holds with a Decoder taken from the pool again.
+	_, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, make([]byte, 17)))
+	wantCode(t, err, CloseMessageTooBig)
+
+	// Compression set after construction reaches a pooled Decoder.
+	c := NewReader(RoleServer, ReaderOptions{BufferMessage: true})
+	c.SetDecompressor(NewDecompressor(true, 15))
+	evs, err := readAll(c, wire(RoleServer, Header{Fin: true, RSV1: true, Opcode: OpText}, []byte{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}))
+	if err != nil || len(evs) != 1 || string(evs[0].Data) != "Hello" {
+		t.Fatalf("compressed frame after SetDecompressor: %+v %v", evs, err)
+	}
+}
