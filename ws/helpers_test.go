@@ -17,6 +17,9 @@ import (
 func startServer(t *testing.T, opts Options) *Server {
 	t.Helper()
 	opts.Server.LocalHost = "127.0.0.1"
+	if opts.Server.Engine == "" {
+		opts.Server.Engine = testEngine // see TestMain
+	}
 	s, err := NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
