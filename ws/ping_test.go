@@ -35,6 +35,15 @@ func TestPingWaitsForPong(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.syncPing()
+	// The pong to "sync" goes out before OnPing reports the ping: wait for it.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		rec.mu.Lock()
+		n := len(rec.pings)
+		rec.mu.Unlock()
+		if n >= 3 {
+			break
+		}
+	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if len(rec.pings) != 3 || rec.pings[0] != "pong:other" || rec.pings[1] != "pong:abc" || rec.pings[2] != "ping:sync" {

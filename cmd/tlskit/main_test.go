@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tlskit/tlskit/certs"
 	"github.com/tlskit/tlskit/internal/testpeer"
@@ -17,6 +19,13 @@ import (
 const runMainEnv = "TLSKIT_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
+	if port := os.Getenv(cdpEnv); port != "" {
+		if err := cdpSelftest(port, 60*time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, "cdp:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 		os.Exit(0)
