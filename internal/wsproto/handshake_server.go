@@ -29,16 +29,19 @@ type UpgradeRequest struct {
 	head string // the head as received, when parsed from bytes
 }
 
-// Compact returns a copy of r without Header, which Headers rebuilds from
-// the received head on demand: an open connection keeps the head (one
-// string, which the other fields share) instead of a map. r itself is not
-// changed. A request not parsed from bytes is returned as it is.
+// Compact returns a copy of r for an open connection to keep: without
+// Header, which Headers rebuilds from the received head on demand (the
+// head is one string, which the other fields share), and without
+// Extensions, the offers the handshake has answered (the head still has
+// them). r itself is not changed. A request not parsed from bytes is
+// returned as it is.
 func (r *UpgradeRequest) Compact() *UpgradeRequest {
 	if r.head == "" || r.Header == nil {
 		return r
 	}
 	c := *r
 	c.Header = nil
+	c.Extensions = nil
 	return &c
 }
 

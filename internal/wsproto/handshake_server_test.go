@@ -8,7 +8,8 @@ import (
 
 func TestUpgradeRequestCompact(t *testing.T) {
 	head := "GET /chat?x=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Multi: a\r\nX-Multi: b\r\n\r\n"
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Multi: a\r\nX-Multi: b\r\n" +
+		"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
 	req, err := ParseUpgradeRequest([]byte(head))
 	if err != nil {
 		t.Fatal(err)
@@ -16,6 +17,9 @@ func TestUpgradeRequestCompact(t *testing.T) {
 	c := req.Compact()
 	if c == req || c.Header != nil {
 		t.Fatalf("Compact kept the header map (same request %v)", c == req)
+	}
+	if c.Extensions != nil || len(req.Extensions) != 1 {
+		t.Fatalf("Compact kept the offered extensions %v (original %v)", c.Extensions, req.Extensions)
 	}
 	if req.Header == nil {
 		t.Fatal("Compact changed the original request")
