@@ -18,7 +18,8 @@ import (
 type transport interface {
 	// write queues what fits of p without blocking and returns the count;
 	// the error matches ErrWouldBlock when not all of p fitted, and the
-	// transport then calls Conn.writable when there is room.
+	// transport then calls Conn.writable when there is room. It copies
+	// what it takes: p is the caller's again once write returns.
 	write(p []byte) (int, error)
 	// waitWritable blocks until the queue may have room, ctx-free: done
 	// closes on interrupt.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -148,6 +149,8 @@ func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
 	if err := c.sendableLocked(); err != nil {
 		return 0, err
 	}
+	buf := frameBufs.Get().(*[]byte)
+	defer putFrameBuf(buf)
 	var frames []byte
 	if c.msgRemain > 0 {
 		if int64(len(p)) > c.msgRemain {
@@ -157,16 +160,17 @@ func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
 			c.msgOp = op
 		}
 		fin := int64(len(p)) == c.msgRemain
-		frames, err = c.enc.AppendFragment(nil, c.msgOp, p, fin, false)
+		frames, err = c.enc.AppendFragment((*buf)[:0], c.msgOp, p, fin, false)
 		if err == nil {
 			c.msgRemain -= int64(len(p))
 		}
 	} else {
-		frames, err = c.encodeMessageLocked(op, p)
+		frames, err = c.encodeMessageLocked((*buf)[:0], op, p)
 	}
 	if err != nil {
 		return 0, err
 	}
+	*buf = frames // grown, perhaps: the pool gets the larger buffer back
 	if err := c.pushLocked(frames); err != nil {
 		return 0, err
 	}
@@ -174,17 +178,33 @@ func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
 	return len(p), nil
 }
 
-// encodeMessageLocked encodes one whole message, compressed when
+// encodeMessageLocked appends one whole message to dst, compressed when
 // permessage-deflate applies and the message is long enough.
-func (c *Conn) encodeMessageLocked(op wsproto.Opcode, p []byte) ([]byte, error) {
+func (c *Conn) encodeMessageLocked(dst []byte, op wsproto.Opcode, p []byte) ([]byte, error) {
 	comp, err := c.compressorLocked(len(p))
 	if err != nil {
 		return nil, err
 	}
 	if comp != nil {
-		return c.enc.AppendMessage(nil, op, comp.Compress(nil, p), true)
+		return c.enc.AppendMessage(dst, op, comp.Compress(nil, p), true)
 	}
-	return c.enc.AppendMessage(nil, op, p, false)
+	return c.enc.AppendMessage(dst, op, p, false)
+}
+
+// frameBufs holds the buffers SendMessage encodes frames into. One is free
+// again once pushLocked returns: the transport copies what it takes and
+// pushLocked copies the rest into pending.
+var frameBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// frameBufRetain is the largest buffer that goes back to frameBufs.
+const frameBufRetain = 64 << 10
+
+func putFrameBuf(b *[]byte) {
+	if cap(*b) > frameBufRetain {
+		*b = nil
+	}
+	*b = (*b)[:0]
+	frameBufs.Put(b)
 }
 
 // sendableLocked says whether a data send may start now.
