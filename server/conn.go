@@ -15,12 +15,10 @@ import (
 // valid after it closes: its methods then report the final state or
 // ErrNotConnected.
 type Conn struct {
-	s      *Server
-	id     int64
-	ec     engine.Conn
-	remote netip.AddrPort
-	local  netip.AddrPort
-	q      queue
+	s  *Server
+	id int64
+	ec engine.Conn // also holds the addresses
+	q  queue
 
 	// Fixed at accept from the server's options.
 	tlsBase    *tls.Config
@@ -63,7 +61,6 @@ type Conn struct {
 func newConn(s *Server, ec engine.Conn, o *Options) *Conn {
 	c := &Conn{
 		s: s, id: s.nextID.Add(1), ec: ec,
-		remote: ec.RemoteAddr(), local: ec.LocalAddr(),
 		tlsBase: o.TLSConfig, authClient: o.SSLAuthenticateClients,
 		noLinger: o.NoLinger, linger: o.LingerTime,
 		inLimit: o.InBufferSize, outLimit: o.OutBufferSize,
@@ -87,19 +84,19 @@ func newConn(s *Server, ec engine.Conn, o *Options) *Conn {
 func (c *Conn) ConnectionID() int64 { return c.id }
 
 // RemoteHost returns the client's IP address.
-func (c *Conn) RemoteHost() string { return c.remote.Addr().String() }
+func (c *Conn) RemoteHost() string { return c.ec.RemoteAddr().Addr().String() }
 
 // RemotePort returns the client's TCP port.
-func (c *Conn) RemotePort() int { return int(c.remote.Port()) }
+func (c *Conn) RemotePort() int { return int(c.ec.RemoteAddr().Port()) }
 
 // RemoteAddr returns the client's address and port.
-func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+func (c *Conn) RemoteAddr() netip.AddrPort { return c.ec.RemoteAddr() }
 
 // LocalAddress returns the server address the client connected to.
-func (c *Conn) LocalAddress() string { return c.local.Addr().String() }
+func (c *Conn) LocalAddress() string { return c.ec.LocalAddr().Addr().String() }
 
 // LocalPort returns the server port the client connected to.
-func (c *Conn) LocalPort() int { return int(c.local.Port()) }
+func (c *Conn) LocalPort() int { return int(c.ec.LocalAddr().Port()) }
 
 // Connected reports whether the connection is established and not closed.
 func (c *Conn) Connected() bool {
@@ -398,7 +395,7 @@ func (c *Conn) handle(ev event) {
 	ev_ := &c.s.ev
 	switch ev.kind {
 	case evRequest:
-		r := newConnectionRequest(c.remote, c.local, ev.verdict)
+		r := newConnectionRequest(c.ec.RemoteAddr(), c.ec.LocalAddr(), ev.verdict)
 		if h := ev_.OnConnectionRequest; h != nil {
 			h(r)
 		}
