@@ -21,31 +21,21 @@ type Conn struct {
 	q  queue
 
 	// Fixed at accept from the server's options.
-	tlsBase    *tls.Config
-	authClient bool
-	noLinger   bool
-	linger     time.Duration
-	inLimit    int
-	outLimit   int
-	hsTimeout  time.Duration
+	tlsBase   *tls.Config
+	linger    time.Duration
+	inLimit   int
+	outLimit  int
+	hsTimeout time.Duration
+	// authClient and noLinger, fixed too, are with mu's small fields.
 
+	// Guarded by mu (the small fields last, so that they pack).
 	mu           sync.Mutex
-	connected    bool
-	closed       bool          // the engine has closed the connection
 	gone         chan struct{} // closed when closing starts (locally or not); made on demand
-	goneClosed   bool
-	stopData     bool // Disconnect called: no more DataIn
-	closeCode    int  // the reason chosen locally, if closeSet
+	closeCode    int           // the reason chosen locally, if closeSet
 	closeDesc    string
-	closeSet     bool
 	inbox        []byte // received, not yet delivered; from inboxPool when it fits
-	dataQueued   bool
-	paused       bool // PauseData
-	readPaused   bool // the engine's reading is paused (PauseData or a full inbox)
 	closePending *event
 	bytesSent    int
-	readyToSend  bool
-	wantReady    bool
 	writableGen  uint64
 	writable     chan struct{} // one token: OnWritable happened; made by the first blocking send
 	interrupt    chan struct{} // closed by Interrupt, then dropped; made on demand
@@ -53,6 +43,18 @@ type Conn struct {
 	idleTimeout  time.Duration
 	timeout      time.Duration
 	tlsState     *tls.ConnectionState
+	connected    bool
+	closed       bool // the engine has closed the connection
+	goneClosed   bool
+	stopData     bool // Disconnect called: no more DataIn
+	closeSet     bool
+	dataQueued   bool
+	paused       bool // PauseData
+	readPaused   bool // the engine's reading is paused (PauseData or a full inbox)
+	readyToSend  bool
+	wantReady    bool
+	authClient   bool // fixed at accept
+	noLinger     bool // fixed at accept
 
 	fmu    sync.Mutex // guards framer; held by the dispatcher except during DataIn
 	framer framing.Framer

@@ -45,7 +45,6 @@ const (
 // Its methods are safe for concurrent use and may be called from hooks.
 type Conn struct {
 	id     int64
-	role   wsproto.Role
 	opts   *ConnOptions
 	events *Events
 	tr     transport
@@ -69,34 +68,37 @@ type Conn struct {
 	// messages is where whole messages go when OnDataIn is nil (ReadMessage).
 	messages chan Message
 
+	// Guarded by mu (the small fields last, so that they pack).
 	mu          sync.Mutex
-	state       connState
 	enc         wsproto.Encoder
 	comp        *wsproto.Compressor
 	decomp      *wsproto.Decompressor
 	pending     []byte // encoded bytes the transport has not taken yet
-	closeAfter  bool   // close the transport once pending is written
-	wantReady   bool   // a send returned ErrWouldBlock: fire OnReadyToSend
 	bytesSent   int
 	sendFormat  SendFormat
 	msgRemain   int64 // bytes left of a message streamed by SetMessageLength
-	msgOp       wsproto.Opcode
-	closeCode   CloseCode // what OnDisconnected reports
 	closeReason string
 	closeErr    error
-	peerClosed  bool
 	closeTimer  *time.Timer
 	pings       map[string]chan struct{}
 	interrupt   chan struct{} // closed by Interrupt, then dropped; made on demand
 	userData    any
 	goneCh      chan struct{} // closed once OnDisconnected has run; made on demand
-	gone        bool          // OnDisconnected has run
 	notOpen     chan struct{} // closed when the connection leaves the open state; made on demand
+	maxLine     int
+	bufferMsg   atomic.Bool // not guarded: atomic
+	closeCode   CloseCode   // what OnDisconnected reports
+	state       connState
+	msgOp       wsproto.Opcode
+	closeAfter  bool // close the transport once pending is written
+	wantReady   bool // a send returned ErrWouldBlock: fire OnReadyToSend
+	peerClosed  bool
+	gone        bool // OnDisconnected has run
 	leftOpen    bool
 	reported    bool
-	maxLine     int
 	lineMode    bool
-	bufferMsg   atomic.Bool
+
+	role wsproto.Role // fixed
 }
 
 // serverHandshake is what a standalone Server's connection needs only

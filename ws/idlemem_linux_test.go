@@ -17,12 +17,12 @@ import (
 // idleConnBudget is what the epoll engine's WebSocket server may keep on
 // the heap per idle open connection (server.Conn, ws.Conn, the engine's
 // conn, the decoder, the request head). Issue 7 measured 3.6 KiB before
-// the per-connection state was trimmed, 1.96 KiB after.
-const idleConnBudget = 2080
+// the per-connection state was trimmed, 1.8 KiB after.
+const idleConnBudget = 1920
 
 // idleTLSConnBudget is the same over TLS, what crypto/tls keeps excluded:
-// 2.32 KiB measured.
-const idleTLSConnBudget = 2448
+// 2.2 KiB measured.
+const idleTLSConnBudget = 2304
 
 // TestIdleConnHeap opens idle WebSocket connections on the epoll engine,
 // plain and over TLS, and sums the heap the server's code still holds for

@@ -95,15 +95,15 @@ const retainLimit = 64 << 10
 // no data may follow a Close frame); errors are sticky.
 type Reader struct {
 	dec    *Decoder // nil while idle (see Release): taken from decoderPool by Feed
-	role   Role
 	opt    ReaderOptions
 	limit  int64
 	utf8   UTF8Validator
 	buf    []byte // buffered message or inflated output
 	zbuf   []byte // compressed message being received
-	sent   bool   // first event of the current message delivered
-	closed bool
 	err    error
+	role   Role
+	sent   bool // first event of the current message delivered
+	closed bool
 }
 
 // NewReader returns a Reader for an endpoint of the given role.

@@ -44,49 +44,50 @@ const (
 // only under mu (writes, epoll_ctl). Only the loop closes the descriptor of
 // a started connection, so the loop reads it without holding mu.
 type conn struct {
-	e      *Engine
-	l      *loop
+	l      *loop // and its engine, l.e
 	remote netip.AddrPort
 	local  netip.AddrPort
-	gen    int32 // registration generation, set by the loop in begin
 
 	mu       sync.Mutex
 	fd       int // -1 once closed
 	h        engine.Handler
-	started  bool
-	begun    bool // the loop knows the connection: it may be registered
-	finished bool // OnClose has been (or is being) called
-	open     bool // writes may reach the socket: plain, or handshake done
-	paused   bool
-	closing  bool // Close, Reset or the peer's close: Write refuses
-	byUs     bool // the end was asked for locally
-	reset    bool
-	rdDone   bool // the peer finished sending, or reading failed
-	shutWr   bool // our FIN is sent
-	events   uint32
-	inEpoll  bool
 	endErr   error // the first cause of the end
 	werr     error
 	limit    int
 	readSize int
 	linger   time.Duration // bound of the flush after the peer's close
-	wantW    bool          // a Write was refused: OnWritable is owed
-
-	wire     byteQueue // bytes for the socket (TLS: ciphertext)
-	flushing bool      // someone is flushing; others only queue
+	wire     byteQueue     // bytes for the socket (TLS: ciphertext)
 
 	// TLS; the rest of it is in t, nil on a plain connection.
-	tc          *tls.Conn
-	hs          hsState
-	killPending bool // the end came while the handshake goroutine ran
-	closeNotify bool // close_notify is queued
-	t           *tlsSide
+	tc *tls.Conn
+	t  *tlsSide
 
 	idle      atomic.Int64 // idle timeout in nanoseconds, 0 = off
 	lastMoved atomic.Int64 // mono() of the last byte moved
 	idleT     timer
 	killT     timer
-	killAct   killAction // loop-owned
+
+	// The small fields, together so that they pack: guarded by mu unless
+	// marked.
+	gen         int32 // registration generation, set by the loop in begin
+	events      uint32
+	hs          hsState
+	killAct     killAction // loop-owned
+	started     bool
+	begun       bool // the loop knows the connection: it may be registered
+	finished    bool // OnClose has been (or is being) called
+	open        bool // writes may reach the socket: plain, or handshake done
+	paused      bool
+	closing     bool // Close, Reset or the peer's close: Write refuses
+	byUs        bool // the end was asked for locally
+	reset       bool
+	rdDone      bool // the peer finished sending, or reading failed
+	shutWr      bool // our FIN is sent
+	inEpoll     bool
+	wantW       bool // a Write was refused: OnWritable is owed
+	flushing    bool // someone is flushing; others only queue
+	killPending bool // the end came while the handshake goroutine ran
+	closeNotify bool // close_notify is queued
 }
 
 var _ engine.Conn = (*conn)(nil)
@@ -121,7 +122,7 @@ func (t *tlsSide) reset() {
 }
 
 func newConn(e *Engine, l *loop, fd int, sa unix.Sockaddr) *conn {
-	c := &conn{e: e, l: l, fd: fd, remote: sockaddrPort(sa)}
+	c := &conn{l: l, fd: fd, remote: sockaddrPort(sa)}
 	if lsa, err := unix.Getsockname(fd); err == nil {
 		c.local = sockaddrPort(lsa)
 	}
@@ -151,7 +152,7 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	c.readSize = min(opts.ReadSize, readBufSize)
 	if opts.TLS != nil {
 		c.t = &tlsSide{}
-		c.t.plain.pool, c.t.in.pool = &c.e.pool, &c.e.pool
+		c.t.plain.pool, c.t.in.pool = &c.l.e.pool, &c.l.e.pool
 		c.tc = tls.Server(&memConn{c: c, timeout: opts.HandshakeTimeout}, opts.TLS)
 		c.hs = hsWaiting
 		c.t.hsTimeout = opts.HandshakeTimeout
@@ -596,7 +597,7 @@ func (c *conn) dropUnstarted(rst bool) {
 	c.finished = true
 	c.closeFDLocked(rst)
 	c.mu.Unlock()
-	c.e.release()
+	c.l.e.release()
 }
 
 // progressClose takes a graceful close one step further (on the loop):
@@ -721,5 +722,5 @@ func (c *conn) end(err error, rst bool) {
 		endErr = nil
 	}
 	c.h.OnClose(endErr)
-	c.e.release()
+	c.l.e.release()
 }
