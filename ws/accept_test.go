@@ -32,6 +32,9 @@ func TestOpenRequestFields(t *testing.T) {
 	if c.Protocol() != "v2" || c.Origin() != "https://app.example" || c.RequestURI() != "/chat" || c.Host() != "example.com" {
 		t.Fatalf("Conn fields %q %q %q %q", c.Protocol(), c.Origin(), c.RequestURI(), c.Host())
 	}
+	if p := c.SubProtocols(); strings.Join(p, ",") != "v1,v2" || c.RequestHeader().Get("X-Custom") != "yes" {
+		t.Fatalf("Conn offered subprotocols %q, request header X-Custom %q", p, c.RequestHeader().Get("X-Custom"))
+	}
 }
 
 func TestOpenRequestRefusals(t *testing.T) {

@@ -52,7 +52,8 @@ type Conn struct {
 	hub    *hub         // the Server or Handler holding the connection, nil for clients
 
 	// Handshake results (read-only once open).
-	req         *wsproto.UpgradeRequest
+	req         *wsproto.UpgradeRequest // nil on a standalone server's connection once open: see head
+	head        wsproto.RequestHead     // the request as received (standalone server)
 	protocol    string
 	extensions  []wsproto.Extension
 	deflate     *wsproto.DeflateParams
@@ -153,39 +154,52 @@ func (c *Conn) IsClient() bool { return c.role == wsproto.RoleClient }
 
 // RequestURI returns the request target of the opening handshake.
 func (c *Conn) RequestURI() string {
-	req := c.request()
-	if req == nil {
-		return ""
+	req, head := c.request()
+	switch {
+	case req != nil:
+		return req.URI
+	case head != "":
+		return head.URI()
 	}
-	return req.URI
+	return ""
 }
 
 // Host returns the Host header of the opening handshake.
 func (c *Conn) Host() string {
-	req := c.request()
-	if req == nil {
-		return ""
+	req, head := c.request()
+	switch {
+	case req != nil:
+		return req.Host
+	case head != "":
+		return head.Value("Host")
 	}
-	return req.Host
+	return ""
 }
 
 // Origin returns the Origin header of the opening handshake ("" when absent).
 func (c *Conn) Origin() string {
-	req := c.request()
-	if req == nil {
-		return ""
+	req, head := c.request()
+	switch {
+	case req != nil:
+		return req.Origin
+	case head != "":
+		return head.Value("Origin")
 	}
-	return req.Origin
+	return ""
 }
 
 // RequestHeader returns the headers of the opening handshake request (on a
-// client: the request we sent).
+// client: the request we sent). A standalone server's connection parses
+// them again from the request it keeps, into a new map each time.
 func (c *Conn) RequestHeader() http.Header {
-	req := c.request()
-	if req == nil {
-		return nil
+	req, head := c.request()
+	switch {
+	case req != nil:
+		return req.Header
+	case head != "":
+		return head.Header()
 	}
-	return req.Headers()
+	return nil
 }
 
 // ResponseHeader returns the headers of the server's 101 response.
@@ -197,11 +211,14 @@ func (c *Conn) ResponseHeader() http.Header {
 
 // SubProtocols returns the subprotocols the client offered.
 func (c *Conn) SubProtocols() []string {
-	req := c.request()
-	if req == nil {
-		return nil
+	req, head := c.request()
+	switch {
+	case req != nil:
+		return req.Protocols
+	case head != "":
+		return head.Protocols()
 	}
-	return req.Protocols
+	return nil
 }
 
 // Protocol returns the negotiated subprotocol ("" for none).
@@ -218,13 +235,14 @@ func (c *Conn) Extensions() []Extension {
 	return c.extensions
 }
 
-// request returns the opening handshake's request, nil before it. The
-// handshake fields are written under mu: a peer that saw the 101 response
-// may ask for them from another goroutine at once.
-func (c *Conn) request() *wsproto.UpgradeRequest {
+// request returns the opening handshake's request, or for a standalone
+// server's open connection the request as received; nil and "" before the
+// handshake. The handshake fields are written under mu: a peer that saw
+// the 101 response may ask for them from another goroutine at once.
+func (c *Conn) request() (*wsproto.UpgradeRequest, wsproto.RequestHead) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.req
+	return c.req, c.head
 }
 
 // setHandshake records the outcome of the opening handshake.

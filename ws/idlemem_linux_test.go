@@ -16,13 +16,13 @@ import (
 
 // idleConnBudget is what the epoll engine's WebSocket server may keep on
 // the heap per idle open connection (server.Conn, ws.Conn, the engine's
-// conn, the decoder, the request head). Issue 7 measured 3.6 KiB before
-// the per-connection state was trimmed, 1.8 KiB after.
-const idleConnBudget = 1920
+// conn, the reader, the request head). Issue 7 measured 3.6 KiB before
+// the per-connection state was trimmed, 1.63 KiB after.
+const idleConnBudget = 1760
 
 // idleTLSConnBudget is the same over TLS, what crypto/tls keeps excluded:
-// 2.2 KiB measured.
-const idleTLSConnBudget = 2304
+// 2.0 KiB measured.
+const idleTLSConnBudget = 2144
 
 // TestIdleConnHeap opens idle WebSocket connections on the epoll engine,
 // plain and over TLS, and sums the heap the server's code still holds for

@@ -167,7 +167,9 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 	}
 	c.shs = nil
 	c.mu.Lock()
-	c.req = req.Compact() // the head string instead of a header map
+	if head := req.Head(); head != "" {
+		c.req, c.head = nil, head // one string instead of the parsed request
+	}
 	c.mu.Unlock()
 	c.opened()
 	if len(rest) > 0 {

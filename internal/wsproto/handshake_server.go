@@ -23,39 +23,73 @@ type UpgradeRequest struct {
 	// Extensions are the offered extensions with their parameters, in order.
 	Extensions []Extension
 	// Header holds every request header, keys canonicalised, values in order.
-	// It is nil in a request returned by Compact: use Headers.
 	Header http.Header
 
-	head string // the head as received, when parsed from bytes
+	head RequestHead // the head as received, when parsed from bytes
 }
 
-// Compact returns a copy of r for an open connection to keep: without
-// Header, which Headers rebuilds from the received head on demand (the
-// head is one string, which the other fields share), and without
-// Extensions, the offers the handshake has answered (the head still has
-// them). r itself is not changed. A request not parsed from bytes is
-// returned as it is.
-func (r *UpgradeRequest) Compact() *UpgradeRequest {
-	if r.head == "" || r.Header == nil {
-		return r
-	}
-	c := *r
-	c.Header = nil
-	c.Extensions = nil
-	return &c
+// Head returns the request as it was received, "" for a request that was
+// not parsed from bytes (CheckRequest).
+func (r *UpgradeRequest) Head() RequestHead { return r.head }
+
+// RequestHead is a request head that RequestParser has validated, kept as
+// the bytes received (request line, headers, blank line). An open
+// connection keeps this one string instead of the parsed request: its
+// fields are read from it on demand, and the ones that return strings
+// share its memory.
+type RequestHead string
+
+// URI returns the request target.
+func (h RequestHead) URI() string {
+	line, _, _ := strings.Cut(string(h), "\r\n")
+	_, rest, _ := strings.Cut(line, " ")
+	uri, _, _ := strings.Cut(rest, " ")
+	return uri
 }
 
-// Headers returns the request headers: Header, or for a compacted request
-// a new map parsed again from the head (the caller may change it).
-func (r *UpgradeRequest) Headers() http.Header {
-	if r.Header != nil || r.head == "" {
-		return r.Header
+// Value returns the first value of the header name (any case), "" when
+// absent, trimmed as Header holds it.
+func (h RequestHead) Value(name string) string {
+	for v := range h.values(name) {
+		return v
 	}
-	_, h, err := parseHead(r.head)
-	if err != nil { // it parsed once: cannot happen
+	return ""
+}
+
+// Values returns every value of the header name, in order.
+func (h RequestHead) Values(name string) []string {
+	var vs []string
+	for v := range h.values(name) {
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+func (h RequestHead) values(name string) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		_, rest, _ := strings.Cut(string(h), "\r\n")
+		for line := range strings.SplitSeq(rest, "\r\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if ok && strings.EqualFold(k, name) && !yield(trimOWS(v)) {
+				return
+			}
+		}
+	}
+}
+
+// Protocols returns the offered subprotocols, as UpgradeRequest.Protocols.
+func (h RequestHead) Protocols() []string {
+	return headerTokens(h.Values("Sec-WebSocket-Protocol"))
+}
+
+// Header returns every header as a new map, as UpgradeRequest.Header (the
+// caller may change it).
+func (h RequestHead) Header() http.Header {
+	_, hdr, err := parseHead(string(h))
+	if err != nil { // validated when it was received: cannot happen
 		return http.Header{}
 	}
-	return h
+	return hdr
 }
 
 // RequestParser reads a client's upgrade request incrementally. The zero
@@ -106,7 +140,7 @@ func parseUpgradeHead(b []byte) (*UpgradeRequest, error) {
 	if len(parts) != 3 || !isToken(parts[0]) || parts[1] == "" {
 		return nil, badRequest(http.StatusBadRequest, "malformed request line")
 	}
-	r := &UpgradeRequest{Method: parts[0], URI: parts[1], Proto: parts[2], Header: h, head: head}
+	r := &UpgradeRequest{Method: parts[0], URI: parts[1], Proto: parts[2], Header: h, head: RequestHead(head)}
 	if err := checkUpgrade(r); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -261,6 +263,12 @@ func FuzzParseUpgradeRequest(f *testing.F) {
 		if r1 != nil {
 			if _, err := AppendAccept(nil, r1, AcceptOptions{}); err != nil {
 				t.Fatalf("cannot accept a validated request: %v", err)
+			}
+			// What an open connection reads from the kept head matches the parse.
+			h := r1.Head()
+			if h.URI() != r1.URI || h.Value("Host") != r1.Host || h.Value("Origin") != r1.Origin ||
+				!slices.Equal(h.Protocols(), r1.Protocols) || !reflect.DeepEqual(h.Header(), r1.Header) {
+				t.Fatalf("head %q reads URI %q Host %q Origin %q Protocols %q, parsed %+v", h, h.URI(), h.Value("Host"), h.Value("Origin"), h.Protocols(), r1)
 			}
 		}
 	})
