@@ -52,7 +52,7 @@ func TestServeChromiumSelftest(t *testing.T) {
 			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 			cmd.WaitDelay = 5 * time.Second
 			cmd.Env = append(os.Environ(), runMainEnv+"=1", "TLSKIT="+exe,
-				"PROTO="+tt.proto, "MODE="+tt.mode, "WSPATH="+tt.path)
+				"PROTO="+tt.proto, "MODE="+tt.mode, "WSPATH="+tt.path, "ENGINE="+testEngine)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Run(); err != nil {

@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,7 +33,42 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if code == 0 && testEngine == "" && runtime.GOOS == "linux" {
+		code = rerunServeTests("portable")
+	}
+	os.Exit(code)
+}
+
+// serveEngineEnv names the environment variable that chooses the engine
+// of the servers the tests start (serve adds --engine). TestMain runs the
+// tests with the default engine (epoll on Linux), then runs the TestServe
+// ones again with the portable engine, so that each server test runs on
+// both engines.
+const serveEngineEnv = "TLSKIT_SERVE_TEST_ENGINE"
+
+var testEngine = os.Getenv(serveEngineEnv)
+
+// rerunServeTests runs this test binary again, with the same flags (and
+// only the TestServe tests unless -test.run was given), its servers on
+// engine, and returns its exit status.
+func rerunServeTests(engine string) int {
+	args := os.Args[1:]
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-test.run") }) {
+		args = append(args, "-test.run=^TestServe")
+	}
+	fmt.Printf("=== the server tests with --engine %s\n", engine)
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), serveEngineEnv+"="+engine)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return max(ee.ExitCode(), 1)
+		}
+		fmt.Fprintf(os.Stderr, "running the server tests with --engine %s: %v\n", engine, err)
+		return 1
+	}
+	return 0
 }
 
 // tlskit starts the command with args as a child process.
@@ -39,6 +77,9 @@ func tlskit(t *testing.T, args ...string) *testpeer.Proc {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(args) > 0 && args[0] == "serve" && testEngine != "" && !slices.Contains(args, "--engine") {
+		args = append(args, "--engine", testEngine) // see TestMain
 	}
 	p := testpeer.Start(t, []string{runMainEnv + "=1"}, exe, args...)
 	p.Name = "tlskit " + strings.Join(args, " ")

@@ -154,7 +154,7 @@ func TestServeWebSocketShutdown(t *testing.T) {
 func TestServeWebSocketBroadcastSlowReader(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	svc, err := startWSServer(&serveConfig{proto: "ws", mode: "broadcast", host: "127.0.0.1", path: "/",
+	svc, err := startWSServer(&serveConfig{proto: "ws", mode: "broadcast", host: "127.0.0.1", path: "/", engine: testEngine,
 		handshakeTimeout: 10 * time.Second, sendWait: time.Second, log: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs inside `unshare -n`: a network namespace with only loopback. Starts
-# tlskit serve (TLSKIT, PROTO, MODE, WSPATH from the environment), loads its
+# tlskit serve (TLSKIT, PROTO, MODE, WSPATH and ENGINE, if set, from the environment), loads its
 # page in headless Chromium with ?selftest=3, prints the DOM to stdout once
 # the page has written its result, and stops the server with SIGINT; exits
 # with the server's status.
@@ -8,7 +8,7 @@ set -euo pipefail
 ip link set lo up
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$TLSKIT" serve --proto "$PROTO" --mode "$MODE" --path "$WSPATH" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
+"$TLSKIT" serve --proto "$PROTO" --mode "$MODE" --path "$WSPATH" --listen 127.0.0.1:0 ${ENGINE:+--engine "$ENGINE"} >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 100); do
   [ -n "$(head -1 "$work/out")" ] && break
