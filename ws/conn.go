@@ -154,52 +154,26 @@ func (c *Conn) IsClient() bool { return c.role == wsproto.RoleClient }
 
 // RequestURI returns the request target of the opening handshake.
 func (c *Conn) RequestURI() string {
-	req, head := c.request()
-	switch {
-	case req != nil:
-		return req.URI
-	case head != "":
-		return head.URI()
-	}
-	return ""
+	return fromRequest(c, func(r *wsproto.UpgradeRequest) string { return r.URI }, wsproto.RequestHead.URI)
 }
 
 // Host returns the Host header of the opening handshake.
 func (c *Conn) Host() string {
-	req, head := c.request()
-	switch {
-	case req != nil:
-		return req.Host
-	case head != "":
-		return head.Value("Host")
-	}
-	return ""
+	return fromRequest(c, func(r *wsproto.UpgradeRequest) string { return r.Host },
+		func(h wsproto.RequestHead) string { return h.Value("Host") })
 }
 
 // Origin returns the Origin header of the opening handshake ("" when absent).
 func (c *Conn) Origin() string {
-	req, head := c.request()
-	switch {
-	case req != nil:
-		return req.Origin
-	case head != "":
-		return head.Value("Origin")
-	}
-	return ""
+	return fromRequest(c, func(r *wsproto.UpgradeRequest) string { return r.Origin },
+		func(h wsproto.RequestHead) string { return h.Value("Origin") })
 }
 
 // RequestHeader returns the headers of the opening handshake request (on a
 // client: the request we sent). A standalone server's connection parses
 // them again from the request it keeps, into a new map each time.
 func (c *Conn) RequestHeader() http.Header {
-	req, head := c.request()
-	switch {
-	case req != nil:
-		return req.Header
-	case head != "":
-		return head.Header()
-	}
-	return nil
+	return fromRequest(c, func(r *wsproto.UpgradeRequest) http.Header { return r.Header }, wsproto.RequestHead.Header)
 }
 
 // ResponseHeader returns the headers of the server's 101 response.
@@ -211,14 +185,7 @@ func (c *Conn) ResponseHeader() http.Header {
 
 // SubProtocols returns the subprotocols the client offered.
 func (c *Conn) SubProtocols() []string {
-	req, head := c.request()
-	switch {
-	case req != nil:
-		return req.Protocols
-	case head != "":
-		return head.Protocols()
-	}
-	return nil
+	return fromRequest(c, func(r *wsproto.UpgradeRequest) []string { return r.Protocols }, wsproto.RequestHead.Protocols)
 }
 
 // Protocol returns the negotiated subprotocol ("" for none).
@@ -235,14 +202,23 @@ func (c *Conn) Extensions() []Extension {
 	return c.extensions
 }
 
-// request returns the opening handshake's request, or for a standalone
-// server's open connection the request as received; nil and "" before the
-// handshake. The handshake fields are written under mu: a peer that saw
-// the 101 response may ask for them from another goroutine at once.
-func (c *Conn) request() (*wsproto.UpgradeRequest, wsproto.RequestHead) {
+// fromRequest reads a field of the opening handshake's request: from the
+// parsed request, or for a standalone server's open connection from the
+// request as received; the zero value before the handshake. The handshake
+// fields are written under mu: a peer that saw the 101 response may ask
+// for them from another goroutine at once.
+func fromRequest[T any](c *Conn, parsed func(*wsproto.UpgradeRequest) T, received func(wsproto.RequestHead) T) T {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.req, c.head
+	req, head := c.req, c.head
+	c.mu.Unlock()
+	switch {
+	case req != nil:
+		return parsed(req)
+	case head != "":
+		return received(head)
+	}
+	var zero T
+	return zero
 }
 
 // setHandshake records the outcome of the opening handshake.

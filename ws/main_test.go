@@ -3,11 +3,12 @@ package ws
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 // engineEnv names the environment variable that chooses the engine the
@@ -28,24 +29,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	if code == 0 && testEngine == "" && runtime.GOOS == "linux" {
-		code = rerun("portable")
+		code = testpeer.Rerun(engineEnv, "portable")
 	}
 	os.Exit(code)
-}
-
-// rerun runs this test binary again, with the same flags, with the tests'
-// servers on engine, and returns its exit status.
-func rerun(engine string) int {
-	fmt.Printf("=== the same tests with Engine %q\n", engine)
-	cmd := exec.Command(os.Args[0], os.Args[1:]...)
-	cmd.Env = append(os.Environ(), engineEnv+"="+engine)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return max(ee.ExitCode(), 1)
-		}
-		fmt.Fprintf(os.Stderr, "running the tests with Engine %q: %v\n", engine, err)
-		return 1
-	}
-	return 0
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -35,7 +34,11 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if code == 0 && testEngine == "" && runtime.GOOS == "linux" {
-		code = rerunServeTests("portable")
+		var only []string // the TestServe tests, unless -test.run was given
+		if !slices.ContainsFunc(os.Args, func(a string) bool { return strings.HasPrefix(a, "-test.run") }) {
+			only = []string{"-test.run=^TestServe"}
+		}
+		code = testpeer.Rerun(serveEngineEnv, "portable", only...)
 	}
 	os.Exit(code)
 }
@@ -48,28 +51,6 @@ func TestMain(m *testing.M) {
 const serveEngineEnv = "TLSKIT_SERVE_TEST_ENGINE"
 
 var testEngine = os.Getenv(serveEngineEnv)
-
-// rerunServeTests runs this test binary again, with the same flags (and
-// only the TestServe tests unless -test.run was given), its servers on
-// engine, and returns its exit status.
-func rerunServeTests(engine string) int {
-	args := os.Args[1:]
-	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-test.run") }) {
-		args = append(args, "-test.run=^TestServe")
-	}
-	fmt.Printf("=== the server tests with --engine %s\n", engine)
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), serveEngineEnv+"="+engine)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return max(ee.ExitCode(), 1)
-		}
-		fmt.Fprintf(os.Stderr, "running the server tests with --engine %s: %v\n", engine, err)
-		return 1
-	}
-	return 0
-}
 
 // tlskit starts the command with args as a child process.
 func tlskit(t *testing.T, args ...string) *testpeer.Proc {

@@ -278,3 +278,22 @@ func (p *Proc) waitReady(ready string) bool {
 func completeLines(s string) string {
 	return s[:strings.LastIndexByte(s, '\n')+1]
 }
+
+// Rerun runs the running test binary again with the same flags plus
+// extraArgs, and env=value added to its environment; it returns the
+// child's exit status. A package's TestMain uses it to run its tests a
+// second time under another setting (another engine).
+func Rerun(env, value string, extraArgs ...string) int {
+	fmt.Printf("=== the tests again with %s=%s\n", env, value)
+	cmd := exec.Command(os.Args[0], append(os.Args[1:len(os.Args):len(os.Args)], extraArgs...)...)
+	cmd.Env = append(os.Environ(), env+"="+value)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return max(ee.ExitCode(), 1)
+		}
+		fmt.Fprintf(os.Stderr, "running the tests again with %s=%s: %v\n", env, value, err)
+		return 1
+	}
+	return 0
+}
