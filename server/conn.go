@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/framing"
 )
@@ -20,13 +21,7 @@ type Conn struct {
 	ec engine.Conn // also holds the addresses
 	q  queue
 
-	// Fixed at accept from the server's options.
-	tlsBase   *tls.Config
-	linger    time.Duration
-	inLimit   int
-	outLimit  int
-	hsTimeout time.Duration
-	// authClient and noLinger, fixed too, are with mu's small fields.
+	fixed *connFixed // from the server's options at accept, shared
 
 	// Guarded by mu (the small fields last, so that they pack).
 	mu           sync.Mutex
@@ -53,32 +48,60 @@ type Conn struct {
 	readPaused   bool // the engine's reading is paused (PauseData or a full inbox)
 	readyToSend  bool
 	wantReady    bool
-	authClient   bool // fixed at accept
-	noLinger     bool // fixed at accept
 
-	fmu    sync.Mutex // guards framer; held by the dispatcher except during DataIn
-	framer framing.Framer
+	fmu    sync.Mutex      // guards framer; held by the dispatcher except during DataIn
+	framer *framing.Framer // nil while the settings are the defaults: data is delivered as it comes
 }
 
-func newConn(s *Server, ec engine.Conn, o *Options) *Conn {
-	c := &Conn{
-		s: s, id: s.nextID.Add(1), ec: ec,
+// connFixed is what a connection takes from the server's options when it
+// is accepted. The connections accepted under the same options share one.
+type connFixed struct {
+	tlsBase    *tls.Config
+	linger     time.Duration
+	hsTimeout  time.Duration
+	inLimit    int
+	outLimit   int
+	authClient bool
+	noLinger   bool
+}
+
+func connFixedOf(o *Options) connFixed {
+	f := connFixed{
 		tlsBase: o.TLSConfig, authClient: o.SSLAuthenticateClients,
 		noLinger: o.NoLinger, linger: o.LingerTime,
 		inLimit: o.InBufferSize, outLimit: o.OutBufferSize,
-		hsTimeout:   o.DefaultConnectionTimeout,
+		hsTimeout: o.DefaultConnectionTimeout,
+	}
+	if f.inLimit <= 0 {
+		f.inLimit = DefaultInBufferSize
+	}
+	return f
+}
+
+func newConn(s *Server, ec engine.Conn, o *Options, fixed *connFixed) *Conn {
+	c := &Conn{
+		s: s, id: s.nextID.Add(1), ec: ec, fixed: fixed,
 		idleTimeout: o.DefaultIdleTimeout,
 		timeout:     o.DefaultTimeout,
 		readyToSend: true,
 	}
-	if c.inLimit <= 0 {
-		c.inLimit = DefaultInBufferSize
+	if len(o.DefaultEOL) > 0 || o.DefaultSingleLineMode || o.DefaultMaxLineLength != 0 && o.DefaultMaxLineLength != framing.DefaultMaxLineLength {
+		f := c.framerLocked()
+		f.SetEOL(o.DefaultEOL)
+		f.SetSingleLineMode(o.DefaultSingleLineMode)
+		_ = f.SetMaxLineLength(o.DefaultMaxLineLength) // validated by New
 	}
-	c.framer.SetEOL(o.DefaultEOL)
-	c.framer.SetSingleLineMode(o.DefaultSingleLineMode)
-	_ = c.framer.SetMaxLineLength(o.DefaultMaxLineLength) // validated by New
-	c.q.init(s, c.handle)
+	c.q.init(s, c)
 	return c
+}
+
+// framerLocked returns the connection's framer, made with the default
+// settings if there is none yet; fmu is held (or c is new).
+func (c *Conn) framerLocked() *framing.Framer {
+	if c.framer == nil {
+		c.framer = new(framing.Framer)
+	}
+	return c.framer
 }
 
 // ConnectionID returns the id the server gave the connection (from 1 up,
@@ -182,6 +205,9 @@ func (c *Conn) SetTimeout(d time.Duration) {
 func (c *Conn) EOL() []byte {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
+	if c.framer == nil {
+		return nil
+	}
 	return c.framer.EOL()
 }
 
@@ -189,7 +215,9 @@ func (c *Conn) EOL() []byte {
 // It applies from the next DataIn on, and may be called inside DataIn.
 func (c *Conn) SetEOL(eol []byte) {
 	c.fmu.Lock()
-	c.framer.SetEOL(eol)
+	if c.framer != nil || len(eol) > 0 {
+		c.framerLocked().SetEOL(eol)
+	}
 	c.fmu.Unlock()
 }
 
@@ -197,14 +225,16 @@ func (c *Conn) SetEOL(eol []byte) {
 func (c *Conn) SingleLineMode() bool {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
-	return c.framer.SingleLineMode()
+	return c.framer != nil && c.framer.SingleLineMode()
 }
 
 // ChangeLineMode turns single-line mode on or off (the seed's
 // SingleLineMode property), from the next DataIn on.
 func (c *Conn) ChangeLineMode(singleLine bool) {
 	c.fmu.Lock()
-	c.framer.SetSingleLineMode(singleLine)
+	if c.framer != nil || singleLine {
+		c.framerLocked().SetSingleLineMode(singleLine)
+	}
 	c.fmu.Unlock()
 }
 
@@ -212,6 +242,9 @@ func (c *Conn) ChangeLineMode(singleLine bool) {
 func (c *Conn) MaxLineLength() int {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
+	if c.framer == nil {
+		return framing.DefaultMaxLineLength
+	}
 	return c.framer.MaxLineLength()
 }
 
@@ -219,7 +252,7 @@ func (c *Conn) MaxLineLength() int {
 func (c *Conn) SetMaxLineLength(n int) error {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
-	if err := c.framer.SetMaxLineLength(n); err != nil {
+	if err := c.framerLocked().SetMaxLineLength(n); err != nil {
 		return newError(112, "invalid MaxLineLength", c.id, err)
 	}
 	return nil
@@ -229,6 +262,9 @@ func (c *Conn) SetMaxLineLength(n int) error {
 func (c *Conn) RecordLength() int {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
+	if c.framer == nil {
+		return 0
+	}
 	return c.framer.RecordLength()
 }
 
@@ -238,7 +274,7 @@ func (c *Conn) RecordLength() int {
 func (c *Conn) ChangeRecordLength(n int) error {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
-	if err := c.framer.SetRecordLength(n); err != nil {
+	if err := c.framerLocked().SetRecordLength(n); err != nil {
 		return newError(0, "invalid record length", c.id, err)
 	}
 	return nil
@@ -278,7 +314,7 @@ func (c *Conn) ProcessData() {
 		return
 	}
 	c.paused = false
-	if len(c.inbox) < c.inLimit {
+	if len(c.inbox) < c.fixed.inLimit {
 		c.setReadPausedLocked(false)
 	}
 	c.dataQueued = true
@@ -311,10 +347,10 @@ func (c *Conn) closeWith(code int, desc string, hard bool) {
 	}
 	c.markGoneLocked()
 	c.mu.Unlock()
-	if hard || c.noLinger {
+	if hard || c.fixed.noLinger {
 		c.ec.Reset()
 	} else {
-		c.ec.Close(c.linger)
+		c.ec.Close(c.fixed.linger)
 	}
 }
 
@@ -380,12 +416,12 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 // start runs after ConnectionRequest accepted the connection.
 func (c *Conn) start() {
 	opts := engine.StartOptions{
-		HandshakeTimeout: c.hsTimeout,
+		HandshakeTimeout: c.fixed.hsTimeout,
 		IdleTimeout:      c.idleTimeout,
-		QueueSize:        c.outLimit,
-		Linger:           c.linger,
+		QueueSize:        c.fixed.outLimit,
+		Linger:           c.fixed.linger,
 	}
-	if c.tlsBase != nil {
+	if c.fixed.tlsBase != nil {
 		opts.TLS = c.tlsConfig()
 		c.status("TLS handshake started")
 	}
@@ -397,11 +433,13 @@ func (c *Conn) handle(ev event) {
 	ev_ := &c.s.ev
 	switch ev.kind {
 	case evRequest:
-		r := newConnectionRequest(c.ec.RemoteAddr(), c.ec.LocalAddr(), ev.verdict)
-		if h := ev_.OnConnectionRequest; h != nil {
+		accept := ev.verdict == access.Accept
+		if h := ev_.OnConnectionRequest; h != nil { // else no request is built
+			r := newConnectionRequest(c.ec.RemoteAddr(), c.ec.LocalAddr(), ev.verdict)
 			h(r)
+			accept = r.Accept
 		}
-		if !r.Accept || c.s.State() != StateListening {
+		if !accept || c.s.State() != StateListening {
 			c.mu.Lock()
 			c.closed = true
 			c.markGoneLocked()
@@ -485,6 +523,9 @@ func (c *Conn) isStopped() bool {
 func (c *Conn) buffered() int {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
+	if c.framer == nil {
+		return 0
+	}
 	return c.framer.Buffered()
 }
 
@@ -505,6 +546,20 @@ func (c *Conn) deliver() {
 		c.mu.Unlock()
 
 		c.fmu.Lock()
+		if c.framer == nil { // the default settings: the data as it came
+			c.fmu.Unlock()
+			if len(chunk) > 0 && h != nil {
+				h(c, chunk, true)
+			}
+			c.mu.Lock()
+			putInbox(chunk) // delivered whole
+			more := len(c.inbox) > 0
+			c.mu.Unlock()
+			if !more {
+				return
+			}
+			continue
+		}
 		if len(chunk) > 0 {
 			c.framer.Feed(chunk)
 		}
@@ -565,7 +620,10 @@ func (c *Conn) flushFramer() {
 		return
 	}
 	c.fmu.Lock()
-	rest := c.framer.Flush()
+	var rest []byte
+	if c.framer != nil {
+		rest = c.framer.Flush()
+	}
 	if len(rest) > 0 {
 		rest = append([]byte(nil), rest...)
 	}
@@ -615,7 +673,7 @@ func (h *connHandler) OnData(p []byte) {
 		c.inbox = inboxPool.Get().(*[inboxChunk]byte)[:0]
 	}
 	c.inbox = append(c.inbox, p...)
-	if len(c.inbox) >= c.inLimit {
+	if len(c.inbox) >= c.fixed.inLimit {
 		c.setReadPausedLocked(true)
 	}
 	post := !c.dataQueued

@@ -36,21 +36,29 @@ type event struct {
 // DoEvents in manual mode. So an idle connection has no dispatching
 // goroutine.
 type queue struct {
-	s      *Server
-	handle func(event)
+	s *Server
+	h eventHandler
 
 	mu      sync.Mutex
 	events  []event
 	running bool // an owner is draining the queue
 }
 
-func (q *queue) init(s *Server, handle func(event)) {
+// eventHandler handles the events of a queue: a *Conn, or the server's
+// own (sysHandler). An interface and not a func, so that a connection's
+// queue needs no closure.
+type eventHandler interface{ handle(event) }
+
+func (q *queue) init(s *Server, h eventHandler) {
 	q.s = s
-	q.handle = handle
+	q.h = h
 }
 
 func (q *queue) post(ev event) {
 	q.mu.Lock()
+	if q.events == nil {
+		q.events = eventBufs.Get().(*[eventBufLen]event)[:0]
+	}
 	q.events = append(q.events, ev)
 	start := !q.running
 	q.running = true
@@ -65,21 +73,32 @@ func (q *queue) post(ev event) {
 	}
 }
 
+// eventBufs holds event arrays for queues that have events: a queue's
+// array goes back when it is drained (one that grew past eventBufLen is
+// left to the collector).
+var eventBufs = sync.Pool{New: func() any { return new([eventBufLen]event) }}
+
+const eventBufLen = 4
+
 // drain handles events until the queue is empty.
 func (q *queue) drain() {
 	for {
 		q.mu.Lock()
 		if len(q.events) == 0 {
+			if cap(q.events) == eventBufLen {
+				eventBufs.Put((*[eventBufLen]event)(q.events[:eventBufLen]))
+			}
 			q.events = nil // an idle connection keeps no event array
 			q.running = false
 			q.mu.Unlock()
 			return
 		}
 		ev := q.events[0]
-		q.events[0] = event{}
-		q.events = q.events[1:]
+		n := copy(q.events, q.events[1:]) // the array stays, for the pool
+		q.events[n] = event{}
+		q.events = q.events[:n]
 		q.mu.Unlock()
-		q.handle(ev)
+		q.h.handle(ev)
 	}
 }
 
@@ -248,7 +267,11 @@ func (s *Server) DoEvents(ctx context.Context) error {
 }
 
 // handleSys delivers server-level events.
-func (s *Server) handleSys(ev event) {
+// sysHandler handles the server's own queue.
+type sysHandler Server
+
+func (h *sysHandler) handle(ev event) {
+	s := (*Server)(h)
 	if ev.kind == evError && s.ev.OnError != nil {
 		s.ev.OnError(nil, ev.err)
 	}

@@ -350,3 +350,51 @@ func TestTLSEchoAndNegotiatedInfo(t *testing.T) {
 		}
 	})
 }
+
+// TestRawDataThenLines starts with the default settings, under which a
+// connection has no framer and data comes as it arrives, then turns line
+// splitting on inside DataIn and off again.
+func TestRawDataThenLines(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		got := make(chan string, 10)
+		defaults := make(chan string, 1)
+		s := start(t, engine, Options{Events: Events{
+			OnConnected: func(c *Conn, _ int, _ string) {
+				defaults <- fmt.Sprintf("%q %v %d %d", c.EOL(), c.SingleLineMode(), c.MaxLineLength(), c.RecordLength())
+			},
+			OnDataIn: func(c *Conn, text []byte, eol bool) {
+				got <- fmt.Sprintf("%q %v", text, eol)
+				switch string(text) {
+				case "raw":
+					c.SetEOL([]byte("\n"))
+				case "two":
+					c.SetEOL(nil)
+				}
+			},
+		}})
+		c := dial(t, s)
+		if d, want := <-defaults, `"" false 2048 0`; d != want {
+			t.Fatalf("default settings %s, want %s", d, want)
+		}
+		c.Write([]byte("raw"))
+		for i, p := range []string{"one\ntw", "o\n", "rest\nas is"} {
+			if i == 0 {
+				if g := <-got; g != `"raw" true` {
+					t.Fatalf("first data %s", g)
+				}
+			}
+			c.Write([]byte(p))
+			time.Sleep(5 * time.Millisecond)
+		}
+		for i, w := range []string{`"one" true`, `"two" true`, `"rest\nas is" true`} {
+			select {
+			case g := <-got:
+				if g != w {
+					t.Fatalf("data %d = %s, want %s", i, g, w)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("data %d missing", i)
+			}
+		}
+	})
+}

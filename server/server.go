@@ -51,14 +51,15 @@ type Server struct {
 	sys     queue // events not tied to a connection (accept errors)
 
 	mu       sync.Mutex
-	initial  Options // as given to New, defaulted; Reset restores it
-	opts     Options // current settings (Config changes them)
+	initial  Options    // as given to New, defaulted; Reset restores it
+	opts     Options    // current settings (Config changes them)
+	fixed    *connFixed // what connections accepted under opts share
 	pol      access.Policy
 	state    State
 	ln       engine.Listener
 	conns    map[int64]*Conn
 	live     int           // engine connections not yet closed
-	changed  chan struct{} // closed and replaced when live or conns change
+	changed  chan struct{} // made by a waiter, closed (and dropped) when live or conns change
 	extra    map[string]string
 	nextID   atomic.Int64
 	serveErr chan struct{} // closed by Close
@@ -78,12 +79,11 @@ func New(opts Options) (*Server, error) {
 		opts:     o,
 		pol:      o.policy(),
 		conns:    make(map[int64]*Conn),
-		changed:  make(chan struct{}),
 		extra:    make(map[string]string),
 		serveErr: make(chan struct{}),
 	}
 	s.pump.init()
-	s.sys.init(s, s.handleSys)
+	s.sys.init(s, (*sysHandler)(s))
 	return s, nil
 }
 
@@ -270,6 +270,9 @@ func (s *Server) waitEmpty(ctx context.Context) error {
 	for {
 		s.mu.Lock()
 		done := s.live == 0 && (s.manual || len(s.conns) == 0)
+		if s.changed == nil && !done {
+			s.changed = make(chan struct{})
+		}
 		ch := s.changed
 		s.mu.Unlock()
 		if done {
@@ -283,10 +286,13 @@ func (s *Server) waitEmpty(ctx context.Context) error {
 	}
 }
 
-// notifyLocked wakes waitEmpty; s.mu is held.
+// notifyLocked wakes waitEmpty; s.mu is held. The channel is made only
+// while someone waits, not for every connection.
 func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 }
 
 // ConnectionCount returns the number of connections in the map.
@@ -351,9 +357,13 @@ func (a *acceptor) Accept(ec engine.Conn) {
 	}
 	s.live++
 	o := s.opts
+	if f := connFixedOf(&o); s.fixed == nil || *s.fixed != f {
+		s.fixed = &f
+	}
+	fixed := s.fixed
 	pol := s.pol
 	s.mu.Unlock()
-	c := newConn(s, ec, &o)
+	c := newConn(s, ec, &o, fixed)
 	c.q.post(event{kind: evRequest, verdict: pol.Check(ec.RemoteAddr().Addr())})
 }
 

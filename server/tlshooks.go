@@ -12,10 +12,10 @@ import (
 // own when no hook needs the connection, otherwise a clone wired to the
 // hooks.
 func (c *Conn) tlsConfig() *tls.Config {
-	base := c.tlsBase
+	base := c.fixed.tlsBase
 	ev := &c.s.ev
 	auth := base.ClientAuth
-	if c.authClient && auth == tls.NoClientCert {
+	if c.fixed.authClient && auth == tls.NoClientCert {
 		auth = tls.RequireAndVerifyClientCert
 	}
 	if ev.OnSSLClientAuthentication == nil && ev.OnSSLConnectionRequest == nil &&
@@ -96,12 +96,12 @@ func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
 	}
 	if verify {
 		opts := x509.VerifyOptions{
-			Roots:         c.tlsBase.ClientCAs,
+			Roots:         c.fixed.tlsBase.ClientCAs,
 			Intermediates: x509.NewCertPool(),
 			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		}
-		if c.tlsBase.Time != nil {
-			opts.CurrentTime = c.tlsBase.Time()
+		if c.fixed.tlsBase.Time != nil {
+			opts.CurrentTime = c.fixed.tlsBase.Time()
 		}
 		for _, ic := range chain[1:] {
 			opts.Intermediates.AddCert(ic)

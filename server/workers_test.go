@@ -41,7 +41,7 @@ func TestWorkersReuse(t *testing.T) {
 	qs := make([]*queue, 5)
 	for i := range qs {
 		qs[i] = &queue{}
-		qs[i].init(s, handle)
+		qs[i].init(s, handlerFunc(handle))
 	}
 	for i := range 50 {
 		qs[i%len(qs)].post(event{kind: evData})
@@ -70,10 +70,10 @@ func TestWorkersClose(t *testing.T) {
 	qs := make([]*queue, n)
 	for i := range qs {
 		qs[i] = &queue{}
-		qs[i].init(s, func(event) {
+		qs[i].init(s, handlerFunc(func(event) {
 			<-release
 			handled.Add(1)
-		})
+		}))
 		qs[i].post(event{kind: evData})
 	}
 	close(release)
@@ -112,7 +112,7 @@ func TestWorkersOrderAndCap(t *testing.T) {
 		st := &state{}
 		states[i] = st
 		qs[i] = &queue{}
-		qs[i].init(s, func(ev event) {
+		qs[i].init(s, handlerFunc(func(ev event) {
 			st.mu.Lock()
 			if st.active {
 				st.bad = "two events of one queue at once"
@@ -128,7 +128,7 @@ func TestWorkersOrderAndCap(t *testing.T) {
 			st.active = false
 			st.mu.Unlock()
 			wg.Done()
-		})
+		}))
 	}
 	wg.Add(queues * per)
 	for i := range qs {
@@ -160,3 +160,8 @@ func TestWorkersOrderAndCap(t *testing.T) {
 	}
 	s.workers.close()
 }
+
+// handlerFunc handles a queue's events with a func.
+type handlerFunc func(event)
+
+func (f handlerFunc) handle(ev event) { f(ev) }

@@ -12,36 +12,41 @@ import (
 // acceptRequest runs the server side of the opening handshake for a
 // validated request: the OnWebSocketOpenRequest hook, subprotocol and
 // permessage-deflate negotiation. It returns the response bytes and, when
-// the connection is accepted, opens c.
-func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool) {
+// the connection is accepted, opens c. The response is appended to dst.
+func (c *Conn) acceptRequest(dst []byte, req *wsproto.UpgradeRequest) (resp []byte, ok bool) {
 	c.mu.Lock()
 	c.req = req
 	c.mu.Unlock()
-	c.logf(LogVerbose, "Verbose", "%s %s %s Host=%s Origin=%q protocols=%v extensions=%q",
-		req.Method, req.URI, req.Proto, req.Host, req.Origin, req.Protocols, wsproto.FormatExtensions(req.Extensions))
-	or := &OpenRequest{
-		Conn: c, URI: req.URI, Host: req.Host, Origin: req.Origin,
-		Protocols: req.Protocols, Extensions: req.Extensions, Header: req.Header,
-		StatusCode: http.StatusSwitchingProtocols,
+	if c.logs(LogVerbose) {
+		c.logf(LogVerbose, "Verbose", "%s %s %s Host=%s Origin=%q protocols=%v extensions=%q",
+			req.Method, req.URI, req.Proto, req.Host, req.Origin, req.Protocols, wsproto.FormatExtensions(req.Extensions))
 	}
+	// Without the hook the request is accepted as is, and neither the
+	// OpenRequest nor its header map is built.
+	ao := wsproto.AcceptOptions{}
 	if c.events.OnWebSocketOpenRequest != nil {
-		c.events.OnWebSocketOpenRequest(or)
-	}
-	if or.StatusCode != http.StatusSwitchingProtocols {
-		c.logf(LogInfo, "Info", "refused %s with %d", req.URI, or.StatusCode)
-		b, err := wsproto.AppendReject(nil, or.StatusCode, or.ResponseHeader, or.ResponseBody)
-		if err != nil {
-			c.reportError(fmt.Errorf("%w: %w", ErrInvalidValue, err))
-			b, _ = wsproto.AppendReject(nil, http.StatusInternalServerError, nil, "")
+		or := &OpenRequest{
+			Conn: c, URI: req.URI, Host: req.Host, Origin: req.Origin,
+			Protocols: req.Protocols, Extensions: req.Extensions, Header: req.Header(),
+			StatusCode: http.StatusSwitchingProtocols,
 		}
-		return b, false
+		c.events.OnWebSocketOpenRequest(or)
+		if or.StatusCode != http.StatusSwitchingProtocols {
+			c.logf(LogInfo, "Info", "refused %s with %d", req.URI, or.StatusCode)
+			b, err := wsproto.AppendReject(dst, or.StatusCode, or.ResponseHeader, or.ResponseBody)
+			if err != nil {
+				c.reportError(fmt.Errorf("%w: %w", ErrInvalidValue, err))
+				b, _ = wsproto.AppendReject(dst, http.StatusInternalServerError, nil, "")
+			}
+			return b, false
+		}
+		if or.Protocol != "" && !slices.Contains(req.Protocols, or.Protocol) {
+			c.reportError(fmt.Errorf("%w: subprotocol %q was not offered (offered %s)", ErrInvalidValue, or.Protocol, strings.Join(req.Protocols, ", ")))
+			b, _ := wsproto.AppendReject(dst, http.StatusInternalServerError, nil, "")
+			return b, false
+		}
+		ao = wsproto.AcceptOptions{Protocol: or.Protocol, Header: or.ResponseHeader}
 	}
-	if or.Protocol != "" && !slices.Contains(req.Protocols, or.Protocol) {
-		c.reportError(fmt.Errorf("%w: subprotocol %q was not offered (offered %s)", ErrInvalidValue, or.Protocol, strings.Join(req.Protocols, ", ")))
-		b, _ := wsproto.AppendReject(nil, http.StatusInternalServerError, nil, "")
-		return b, false
-	}
-	ao := wsproto.AcceptOptions{Protocol: or.Protocol, Header: or.ResponseHeader}
 	var params *wsproto.DeflateParams
 	if !c.opts.DisablePermessageDeflate {
 		ext, p, ok, err := c.opts.Deflate.config().Negotiate(req.Extensions)
@@ -52,15 +57,17 @@ func (c *Conn) acceptRequest(req *wsproto.UpgradeRequest) (resp []byte, ok bool)
 			params = &p
 		}
 	}
-	b, err := wsproto.AppendAccept(nil, req, ao)
+	b, err := wsproto.AppendAccept(dst, req, ao)
 	if err != nil {
 		c.reportError(err)
-		b, _ = wsproto.AppendReject(nil, http.StatusInternalServerError, nil, "")
+		b, _ = wsproto.AppendReject(dst, http.StatusInternalServerError, nil, "")
 		return b, false
 	}
-	c.setHandshake(or.Protocol, ao.Extensions, or.ResponseHeader)
+	c.setHandshake(ao.Protocol, ao.Extensions, ao.Header)
 	c.open(params)
-	c.logf(LogInfo, "Info", "WebSocket open: %s protocol=%q extensions=%q", req.URI, or.Protocol, wsproto.FormatExtensions(ao.Extensions))
+	if c.logs(LogInfo) {
+		c.logf(LogInfo, "Info", "WebSocket open: %s protocol=%q extensions=%q", req.URI, ao.Protocol, wsproto.FormatExtensions(ao.Extensions))
+	}
 	return b, true
 }
 

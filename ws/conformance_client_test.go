@@ -146,7 +146,7 @@ func TestClientConformanceHandshake(t *testing.T) {
 				t.Fatal(err)
 			}
 			rs := <-ch
-			if k := rs.req.Header.Get("Sec-WebSocket-Version"); k != "13" {
+			if k := rs.req.Header().Get("Sec-WebSocket-Version"); k != "13" {
 				t.Fatalf("version %q", k)
 			}
 			rs.conn.Close()

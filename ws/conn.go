@@ -173,7 +173,7 @@ func (c *Conn) Origin() string {
 // client: the request we sent). A standalone server's connection parses
 // them again from the request it keeps, into a new map each time.
 func (c *Conn) RequestHeader() http.Header {
-	return fromRequest(c, func(r *wsproto.UpgradeRequest) http.Header { return r.Header }, wsproto.RequestHead.Header)
+	return fromRequest(c, (*wsproto.UpgradeRequest).Header, wsproto.RequestHead.Header)
 }
 
 // ResponseHeader returns the headers of the server's 101 response.
@@ -314,10 +314,16 @@ func (c *Conn) CloseStatus() *CloseError {
 }
 
 func (c *Conn) logf(level LogLevel, typ, format string, args ...any) {
-	if c.events.OnLog == nil || level > c.opts.logLevel() {
+	if !c.logs(level) {
 		return
 	}
 	c.events.OnLog(c, level, fmt.Sprintf(format, args...), typ)
+}
+
+// logs reports whether a Log event of level would fire, so that callers
+// build costly arguments only then.
+func (c *Conn) logs(level LogLevel) bool {
+	return c.events.OnLog != nil && level <= c.opts.logLevel()
 }
 
 func (c *Conn) reportError(err error) {

@@ -212,7 +212,8 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 	c := newConn(wsproto.RoleClient, &opts.Conn, &events, tr)
 	tr.bind(c)
 	up := &wsproto.UpgradeRequest{Method: http.MethodGet, URI: u.RequestURI(), Proto: "HTTP/1.1", Host: hostHeader,
-		Origin: opts.Origin, Key: hs.Key, Protocols: opts.Protocols, Extensions: hs.Extensions, Header: opts.Header}
+		Origin: opts.Origin, Key: hs.Key, Protocols: opts.Protocols, Extensions: hs.Extensions}
+	up.SetHeader(opts.Header)
 	c.mu.Lock()
 	c.req = up
 	c.mu.Unlock()

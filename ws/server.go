@@ -157,8 +157,12 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 	if req == nil {
 		return
 	}
-	resp, ok := c.acceptRequest(req)
-	if _, err := sc.Send(resp); err != nil || !ok {
+	buf := frameBufs.Get().(*[]byte) // Send copies the response
+	resp, ok := c.acceptRequest((*buf)[:0], req)
+	_, err = sc.Send(resp)
+	*buf = resp
+	putFrameBuf(buf)
+	if err != nil || !ok {
 		sc.Disconnect()
 		return
 	}

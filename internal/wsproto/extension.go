@@ -159,20 +159,38 @@ func cutQuoted(s string) (val, rest string, ok bool) {
 func headerTokens(values []string) []string {
 	var out []string
 	for _, v := range values {
-		for _, t := range strings.Split(v, ",") {
-			if t = trimOWS(t); t != "" {
-				out = append(out, t)
-			}
+		out = appendTokens(out, v)
+	}
+	return out
+}
+
+// appendTokens appends the trimmed, non-empty tokens of one
+// comma-separated value to out.
+func appendTokens(out []string, v string) []string {
+	for t := range strings.SplitSeq(v, ",") {
+		if t = trimOWS(t); t != "" {
+			out = append(out, t)
 		}
 	}
 	return out
 }
 
+// hasToken1 reports whether one comma-separated value contains tok,
+// compared case-insensitively.
+func hasToken1(v, tok string) bool {
+	for t := range strings.SplitSeq(v, ",") {
+		if strings.EqualFold(trimOWS(t), tok) {
+			return true
+		}
+	}
+	return false
+}
+
 // hasToken reports whether a comma-separated header contains tok, compared
 // case-insensitively (Upgrade: websocket, Connection: Upgrade).
 func hasToken(values []string, tok string) bool {
-	for _, t := range headerTokens(values) {
-		if strings.EqualFold(t, tok) {
+	for _, v := range values {
+		if hasToken1(v, tok) {
 			return true
 		}
 	}

@@ -69,11 +69,13 @@ const websocketGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // AcceptKey returns the Sec-WebSocket-Accept value for a Sec-WebSocket-Key:
 // base64(SHA-1(key + GUID)).
-func AcceptKey(key string) string {
-	h := sha1.New()
-	h.Write([]byte(key))
-	h.Write([]byte(websocketGUID))
-	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+func AcceptKey(key string) string { return string(appendAcceptKey(nil, key)) }
+
+// appendAcceptKey appends AcceptKey(key) to dst.
+func appendAcceptKey(dst []byte, key string) []byte {
+	var in [64]byte // a valid key is 24 bytes, the GUID 36
+	sum := sha1.Sum(append(append(in[:0], key...), websocketGUID...))
+	return base64.StdEncoding.AppendEncode(dst, sum[:])
 }
 
 // DefaultMaxHeaderBytes bounds a handshake's header block when the parser's
@@ -89,7 +91,8 @@ type headScanner struct {
 }
 
 // feed returns the complete head (without the final CRLF CRLF) and the
-// bytes after it, or ok=false when more are needed.
+// bytes after it, or ok=false when more are needed. Both may share p's
+// memory.
 func (s *headScanner) feed(p []byte) (head, rest []byte, ok bool, err error) {
 	if s.done {
 		return nil, p, false, errors.New("wsproto: parser already returned a head")
@@ -98,12 +101,21 @@ func (s *headScanner) feed(p []byte) (head, rest []byte, ok bool, err error) {
 	if limit <= 0 {
 		limit = DefaultMaxHeaderBytes
 	}
+	if len(s.buf) == 0 { // the usual case, a head that arrives whole: no copy
+		if i := bytes.Index(p, []byte("\r\n\r\n")); i >= 0 {
+			if i+4 > limit {
+				return nil, nil, false, headTooLarge(limit)
+			}
+			s.done = true
+			return p[:i], p[i+4:], true, nil
+		}
+	}
 	s.buf = append(s.buf, p...)
 	from := max(0, s.scanned-3)
 	if i := bytes.Index(s.buf[from:], []byte("\r\n\r\n")); i >= 0 {
 		end := from + i
 		if end+4 > limit {
-			return nil, nil, false, &HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Msg: "header block over " + strconv.Itoa(limit) + " bytes", Err: ErrHeaderTooLarge}
+			return nil, nil, false, headTooLarge(limit)
 		}
 		s.done = true
 		head, rest = s.buf[:end], s.buf[end+4:]
@@ -113,45 +125,62 @@ func (s *headScanner) feed(p []byte) (head, rest []byte, ok bool, err error) {
 	s.scanned = len(s.buf)
 	if len(s.buf) >= limit {
 		s.buf = nil
-		return nil, nil, false, &HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Msg: "header block over " + strconv.Itoa(limit) + " bytes", Err: ErrHeaderTooLarge}
+		return nil, nil, false, headTooLarge(limit)
 	}
 	return nil, nil, false, nil
+}
+
+func headTooLarge(limit int) *HandshakeError {
+	return &HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Msg: "header block over " + strconv.Itoa(limit) + " bytes", Err: ErrHeaderTooLarge}
 }
 
 // parseHead splits a head into its start line and header fields, strictly
 // (RFC 9112 §5): CRLF line ends, no obs-fold, no whitespace before the
 // colon, token names, no control characters in values.
 func parseHead(head string) (start string, h http.Header, err error) {
-	lines := strings.Split(head, "\r\n")
-	start = lines[0]
-	if strings.ContainsAny(start, "\r\n\x00") {
-		return "", nil, errors.New("control character in start line")
+	h = make(http.Header, strings.Count(head, "\r\n"))
+	start, err = scanHead(head, func(name, value string) {
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		h[key] = append(h[key], value)
+	})
+	if err != nil {
+		return "", nil, err
 	}
-	h = make(http.Header, len(lines)-1)
-	for _, line := range lines[1:] {
+	return start, h, nil
+}
+
+// scanHead checks a head as parseHead does and calls field with each
+// header field in order, the value trimmed, without building anything.
+func scanHead(head string, field func(name, value string)) (start string, err error) {
+	start, rest, more := strings.Cut(head, "\r\n")
+	if strings.ContainsAny(start, "\r\n\x00") {
+		return "", errors.New("control character in start line")
+	}
+	for more {
+		var line string
+		line, rest, more = strings.Cut(rest, "\r\n")
 		if line == "" {
-			return "", nil, errors.New("empty header line")
+			return "", errors.New("empty header line")
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			return "", nil, errors.New("obsolete header line folding")
+			return "", errors.New("obsolete header line folding")
 		}
 		name, value, found := strings.Cut(line, ":")
 		if !found {
-			return "", nil, errors.New("header line without colon")
+			return "", errors.New("header line without colon")
 		}
 		if !isToken(name) {
-			return "", nil, errors.New("invalid header name " + strconv.Quote(name))
+			return "", errors.New("invalid header name " + strconv.Quote(name))
 		}
 		value = trimOWS(value)
 		for i := 0; i < len(value); i++ {
 			if c := value[i]; c < 0x20 && c != '\t' || c == 0x7f {
-				return "", nil, errors.New("control character in header " + name)
+				return "", errors.New("control character in header " + name)
 			}
 		}
-		key := textproto.CanonicalMIMEHeaderKey(name)
-		h[key] = append(h[key], value)
+		field(name, value)
 	}
-	return start, h, nil
+	return start, nil
 }
 
 // checkHeaderValue rejects bytes that would split or corrupt a header line.

@@ -22,11 +22,24 @@ type UpgradeRequest struct {
 	Protocols []string
 	// Extensions are the offered extensions with their parameters, in order.
 	Extensions []Extension
-	// Header holds every request header, keys canonicalised, values in order.
-	Header http.Header
 
-	head RequestHead // the head as received, when parsed from bytes
+	header http.Header // CheckRequest's; nil when parsed from bytes
+	head   RequestHead // the head as received, when parsed from bytes
 }
+
+// Header returns every request header, keys canonicalised, values in
+// order. For a request parsed from bytes the map is built by this call
+// (the parse itself builds none), and the caller may change it.
+func (r *UpgradeRequest) Header() http.Header {
+	if r.header != nil || r.head == "" {
+		return r.header
+	}
+	return r.head.Header()
+}
+
+// SetHeader sets what Header returns, for a request built by hand (the
+// one a client sent).
+func (r *UpgradeRequest) SetHeader(h http.Header) { r.header = h }
 
 // Head returns the request as it was received, "" for a request that was
 // not parsed from bytes (CheckRequest).
@@ -82,8 +95,7 @@ func (h RequestHead) Protocols() []string {
 	return headerTokens(h.Values("Sec-WebSocket-Protocol"))
 }
 
-// Header returns every header as a new map, as UpgradeRequest.Header (the
-// caller may change it).
+// Header returns every header as a new map, as UpgradeRequest.Header.
 func (h RequestHead) Header() http.Header {
 	_, hdr, err := parseHead(string(h))
 	if err != nil { // validated when it was received: cannot happen
@@ -99,23 +111,23 @@ type RequestParser struct {
 	// DefaultMaxHeaderBytes); a longer head fails with HTTP 431.
 	MaxHeaderBytes int
 	s              headScanner
+	req            UpgradeRequest // what Feed returns, so that it is not allocated apart
 }
 
 // Feed adds received bytes. It returns the validated request once the
 // head is complete, with the bytes that followed it (which belong to the
-// WebSocket connection), or (nil, nil, nil) when more bytes are needed.
-// A non-nil error is a *HandshakeError with the status to answer.
+// WebSocket connection, and may share b's memory), or (nil, nil, nil) when
+// more bytes are needed. A non-nil error is a *HandshakeError with the status to answer.
 func (p *RequestParser) Feed(b []byte) (req *UpgradeRequest, rest []byte, err error) {
 	p.s.max = p.MaxHeaderBytes
 	head, rest, ok, err := p.s.feed(b)
 	if err != nil || !ok {
 		return nil, nil, err
 	}
-	req, err = parseUpgradeHead(head)
-	if err != nil {
+	if err = parseUpgradeHead(&p.req, head); err != nil {
 		return nil, nil, err
 	}
-	return req, rest, nil
+	return &p.req, rest, nil
 }
 
 // ParseUpgradeRequest parses and validates a complete request head (with
@@ -130,21 +142,22 @@ func ParseUpgradeRequest(head []byte) (*UpgradeRequest, error) {
 	return req, err
 }
 
-func parseUpgradeHead(b []byte) (*UpgradeRequest, error) {
+// parseUpgradeHead parses and checks a head into r, building no map: the
+// header fields the checks need are picked out in one pass.
+func parseUpgradeHead(r *UpgradeRequest, b []byte) error {
 	head := string(b)
-	start, h, err := parseHead(head)
+	var u upgradeFields
+	start, err := scanHead(head, u.add)
 	if err != nil {
-		return nil, badRequest(http.StatusBadRequest, err.Error())
+		return badRequest(http.StatusBadRequest, err.Error())
 	}
-	parts := strings.Split(start, " ")
-	if len(parts) != 3 || !isToken(parts[0]) || parts[1] == "" {
-		return nil, badRequest(http.StatusBadRequest, "malformed request line")
+	method, rest, ok1 := strings.Cut(start, " ")
+	uri, proto, ok2 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 || strings.Contains(proto, " ") || !isToken(method) || uri == "" {
+		return badRequest(http.StatusBadRequest, "malformed request line")
 	}
-	r := &UpgradeRequest{Method: parts[0], URI: parts[1], Proto: parts[2], Header: h, head: RequestHead(head)}
-	if err := checkUpgrade(r); err != nil {
-		return nil, err
-	}
-	return r, nil
+	*r = UpgradeRequest{Method: method, URI: uri, Proto: proto, head: RequestHead(head)}
+	return checkUpgrade(r, &u)
 }
 
 // CheckRequest validates a request already parsed by net/http (an
@@ -159,20 +172,73 @@ func CheckRequest(req *http.Request) (*UpgradeRequest, error) {
 	if req.Host != "" {
 		h["Host"] = []string{req.Host}
 	}
-	r := &UpgradeRequest{Method: req.Method, URI: req.RequestURI, Proto: req.Proto, Header: h}
+	r := &UpgradeRequest{Method: req.Method, URI: req.RequestURI, Proto: req.Proto, header: h}
 	if r.URI == "" && req.URL != nil {
 		r.URI = req.URL.RequestURI()
 	}
-	if err := checkUpgrade(r); err != nil {
+	var u upgradeFields
+	for k, vs := range h {
+		for _, v := range vs {
+			u.add(k, v)
+		}
+	}
+	if err := checkUpgrade(r, &u); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// checkUpgrade applies RFC 6455 §4.2.1 to a request whose line and headers
-// are parsed, filling the fields derived from the headers.
-func checkUpgrade(r *UpgradeRequest) error {
-	h := r.Header
+// fieldValue is the first value of a header field and how many it has.
+type fieldValue struct {
+	v string
+	n int
+}
+
+func (f *fieldValue) add(v string) {
+	if f.n == 0 {
+		f.v = v
+	}
+	f.n++
+}
+
+// upgradeFields is what the checks of an upgrade request read from its
+// header fields, gathered by add from each field in order.
+type upgradeFields struct {
+	host, version, key, origin, contentLength fieldValue
+	transferEncoding                          bool
+	upgrade, connection                       bool // have the websocket and upgrade tokens
+	protocols                                 []string
+	extensions                                []string
+}
+
+func (u *upgradeFields) add(name, value string) {
+	switch {
+	case strings.EqualFold(name, "Host"):
+		u.host.add(value)
+	case strings.EqualFold(name, "Upgrade"):
+		u.upgrade = u.upgrade || hasToken1(value, "websocket")
+	case strings.EqualFold(name, "Connection"):
+		u.connection = u.connection || hasToken1(value, "upgrade")
+	case strings.EqualFold(name, "Sec-WebSocket-Version"):
+		u.version.add(value)
+	case strings.EqualFold(name, "Sec-WebSocket-Key"):
+		u.key.add(value)
+	case strings.EqualFold(name, "Origin"):
+		u.origin.add(value)
+	case strings.EqualFold(name, "Content-Length"):
+		u.contentLength.add(value)
+	case strings.EqualFold(name, "Transfer-Encoding"):
+		u.transferEncoding = true
+	case strings.EqualFold(name, "Sec-WebSocket-Protocol"):
+		u.protocols = appendTokens(u.protocols, value)
+	case strings.EqualFold(name, "Sec-WebSocket-Extensions"):
+		u.extensions = append(u.extensions, value)
+	}
+}
+
+// checkUpgrade applies RFC 6455 §4.2.1 to a request whose line is parsed
+// and whose header fields u gathered, filling the fields derived from them.
+func checkUpgrade(r *UpgradeRequest, u *upgradeFields) error {
 	var err error
 	major, minor, ok := parseHTTPVersion(r.Proto)
 	switch {
@@ -186,12 +252,11 @@ func checkUpgrade(r *UpgradeRequest) error {
 	if !validTarget(r.URI) {
 		return badRequest(http.StatusBadRequest, "malformed request target")
 	}
-	hosts := h["Host"]
-	if len(hosts) != 1 || strings.ContainsAny(hosts[0], " \t,/") {
+	if u.host.n != 1 || strings.ContainsAny(u.host.v, " \t,/") {
 		return badRequest(http.StatusBadRequest, "exactly one valid Host header is required")
 	}
-	r.Host = hosts[0]
-	if !hasToken(h["Upgrade"], "websocket") {
+	r.Host = u.host.v
+	if !u.upgrade {
 		e := badRequest(http.StatusUpgradeRequired, "the request does not ask for \"Upgrade: websocket\"")
 		e.Err = ErrNotWebSocket
 		e.Header = http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Version": {"13"}}
@@ -202,40 +267,38 @@ func checkUpgrade(r *UpgradeRequest) error {
 		e.Header = http.Header{"Allow": {"GET"}}
 		return e
 	}
-	if !hasToken(h["Connection"], "upgrade") {
+	if !u.connection {
 		e := badRequest(http.StatusUpgradeRequired, "the Connection header lacks the \"Upgrade\" token")
 		e.Header = http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}
 		return e
 	}
-	if v := h["Sec-Websocket-Version"]; len(v) != 1 || v[0] != "13" {
+	if u.version.n != 1 || u.version.v != "13" {
 		e := badRequest(http.StatusUpgradeRequired, "Sec-WebSocket-Version must be 13")
 		e.Header = http.Header{"Sec-Websocket-Version": {"13"}}
 		return e
 	}
-	keys := h["Sec-Websocket-Key"]
-	if len(keys) != 1 {
+	if u.key.n != 1 {
 		return badRequest(http.StatusBadRequest, "exactly one Sec-WebSocket-Key header is required")
 	}
-	if k, err := base64.StdEncoding.DecodeString(keys[0]); err != nil || len(k) != 16 {
+	var k [18]byte // room to tell 16 decoded bytes from more
+	if n, err := base64.StdEncoding.Decode(k[:], []byte(u.key.v)); len(u.key.v) != 24 || err != nil || n != 16 {
 		return badRequest(http.StatusBadRequest, "Sec-WebSocket-Key is not the base64 encoding of 16 bytes")
 	}
-	r.Key = keys[0]
-	if len(h["Content-Length"]) > 0 && !slices.Equal(h["Content-Length"], []string{"0"}) || len(h["Transfer-Encoding"]) > 0 {
+	r.Key = u.key.v
+	if u.contentLength.n > 1 || u.contentLength.n == 1 && u.contentLength.v != "0" || u.transferEncoding {
 		return badRequest(http.StatusBadRequest, "an upgrade request cannot carry a body")
 	}
-	if o := h["Origin"]; len(o) > 0 {
-		if len(o) > 1 {
-			return badRequest(http.StatusBadRequest, "more than one Origin header")
-		}
-		r.Origin = o[0]
+	if u.origin.n > 1 {
+		return badRequest(http.StatusBadRequest, "more than one Origin header")
 	}
-	r.Protocols = headerTokens(h["Sec-Websocket-Protocol"])
+	r.Origin = u.origin.v
+	r.Protocols = u.protocols
 	for _, p := range r.Protocols {
 		if !isToken(p) {
 			return badRequest(http.StatusBadRequest, "subprotocol "+strconv.Quote(p)+" is not a token")
 		}
 	}
-	if r.Extensions, err = ParseExtensions(h["Sec-Websocket-Extensions"]); err != nil {
+	if r.Extensions, err = ParseExtensions(u.extensions); err != nil {
 		return badRequest(http.StatusBadRequest, err.Error())
 	}
 	return nil
@@ -291,7 +354,8 @@ func AppendAccept(dst []byte, req *UpgradeRequest, opt AcceptOptions) ([]byte, e
 	out := append(dst, "HTTP/1.1 101 Switching Protocols\r\n"...)
 	out = appendHeader(out, "Upgrade", "websocket")
 	out = appendHeader(out, "Connection", "Upgrade")
-	out = appendHeader(out, "Sec-WebSocket-Accept", AcceptKey(req.Key))
+	out = append(out, "Sec-WebSocket-Accept: "...)
+	out = append(appendAcceptKey(out, req.Key), "\r\n"...)
 	if opt.Protocol != "" {
 		out = appendHeader(out, "Sec-WebSocket-Protocol", opt.Protocol)
 	}

@@ -1,6 +1,7 @@
 package wsproto
 
 import (
+	"bytes"
 	"net/http"
 	"reflect"
 	"testing"
@@ -32,15 +33,15 @@ func TestRequestHead(t *testing.T) {
 		if got := h.Protocols(); !reflect.DeepEqual(got, req.Protocols) {
 			t.Errorf("Protocols %q, want %q", got, req.Protocols)
 		}
-		if got := h.Values("x-multi"); !reflect.DeepEqual(got, req.Header["X-Multi"]) {
-			t.Errorf("Values(x-multi) %q, want %q", got, req.Header["X-Multi"])
+		if got := h.Values("x-multi"); !reflect.DeepEqual(got, req.Header()["X-Multi"]) {
+			t.Errorf("Values(x-multi) %q, want %q", got, req.Header()["X-Multi"])
 		}
 		if h.Value("Absent") != "" || h.Values("Absent") != nil {
 			t.Error("an absent header has a value")
 		}
 		hdr := h.Header()
-		if !reflect.DeepEqual(hdr, req.Header) {
-			t.Fatalf("Header() = %v, want %v", hdr, req.Header)
+		if !reflect.DeepEqual(hdr, req.Header()) {
+			t.Fatalf("Header() = %v, want %v", hdr, req.Header())
 		}
 		hdr.Set("Host", "changed") // a fresh map each time: the caller may change it
 		if h.Header().Get("Host") != req.Host {
@@ -58,5 +59,36 @@ func TestRequestHead(t *testing.T) {
 			"Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}})
 	if err != nil || r.Head() != "" {
 		t.Fatalf("CheckRequest: %v, head %q", err, r.Head())
+	}
+}
+
+// TestUpgradeAllocs holds the server side of a plain upgrade to what an
+// open connection keeps: parsing a head that arrives whole allocates the
+// parser (with the request inside it) and the kept head string, and the
+// 101 response goes into the caller's buffer.
+func TestUpgradeAllocs(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage counters allocate")
+	}
+	in := []byte("GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: http://example.com\r\n\r\n")
+	var req *UpgradeRequest
+	if n := testing.AllocsPerRun(100, func() {
+		p := new(RequestParser)
+		var err error
+		if req, _, err = p.Feed(in); err != nil || req == nil {
+			t.Fatal(req, err)
+		}
+	}); n > 2 {
+		t.Errorf("parsing a request allocates %v times, want at most 2", n)
+	}
+	buf := make([]byte, 0, 512)
+	if n := testing.AllocsPerRun(100, func() {
+		out, err := AppendAccept(buf[:0], req, AcceptOptions{})
+		if err != nil || !bytes.Contains(out, []byte("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n")) {
+			t.Fatalf("%q %v", out, err)
+		}
+	}); n != 0 {
+		t.Errorf("AppendAccept into a buffer with room allocates %v times", n)
 	}
 }

@@ -36,7 +36,7 @@ func TestRFC6455_4_2_1_ParseRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	if req.URI != "/chat?room=1" || req.Host != "server.example.com" || req.Origin != "http://example.com" ||
-		strings.Join(req.Protocols, "|") != "chat|superchat|v3" || req.Header.Get("X-Custom") != "one" {
+		strings.Join(req.Protocols, "|") != "chat|superchat|v3" || req.Header().Get("X-Custom") != "one" {
 		t.Fatalf("%+v", req)
 	}
 	if FormatExtensions(req.Extensions) != "permessage-deflate; client_max_window_bits, x-foo; a=1" {
@@ -267,7 +267,7 @@ func FuzzParseUpgradeRequest(f *testing.F) {
 			// What an open connection reads from the kept head matches the parse.
 			h := r1.Head()
 			if h.URI() != r1.URI || h.Value("Host") != r1.Host || h.Value("Origin") != r1.Origin ||
-				!slices.Equal(h.Protocols(), r1.Protocols) || !reflect.DeepEqual(h.Header(), r1.Header) {
+				!slices.Equal(h.Protocols(), r1.Protocols) || !reflect.DeepEqual(h.Header(), r1.Header()) {
 				t.Fatalf("head %q reads URI %q Host %q Origin %q Protocols %q, parsed %+v", h, h.URI(), h.Value("Host"), h.Value("Origin"), h.Protocols(), r1)
 			}
 		}
@@ -345,7 +345,7 @@ func FuzzCheckRequest(f *testing.F) {
 			}
 			return
 		}
-		if r.Method != "GET" || r.Host == "" || AcceptKey(r.Key) == "" || len(r.Header["Host"]) != 1 {
+		if r.Method != "GET" || r.Host == "" || AcceptKey(r.Key) == "" || len(r.Header()["Host"]) != 1 {
 			t.Fatalf("accepted an incomplete request: %+v", r)
 		}
 	})

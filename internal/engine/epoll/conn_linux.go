@@ -121,11 +121,8 @@ func (t *tlsSide) reset() {
 	}
 }
 
-func newConn(e *Engine, l *loop, fd int, sa unix.Sockaddr) *conn {
-	c := &conn{l: l, fd: fd, remote: sockaddrPort(sa)}
-	if lsa, err := unix.Getsockname(fd); err == nil {
-		c.local = sockaddrPort(lsa)
-	}
+func newConn(e *Engine, l *loop, fd int, remote netip.AddrPort) *conn {
+	c := &conn{l: l, fd: fd, remote: remote, local: localAddrPort(fd)}
 	c.wire.pool = &e.pool
 	c.idleT = timer{idx: -1, kind: timerIdle, c: c}
 	c.killT = timer{idx: -1, kind: timerKill, c: c}

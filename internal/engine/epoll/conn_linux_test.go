@@ -396,6 +396,12 @@ func TestListenSharedFamiliesAndBacklog(t *testing.T) {
 			if got := c.RemoteAddr().Addr().String(); got != tc.dial {
 				t.Fatalf("RemoteAddr %s, want %s (unmapped)", got, tc.dial)
 			}
+			if got, want := c.RemoteAddr(), client.LocalAddr().(*net.TCPAddr).AddrPort(); got.Port() != want.Port() {
+				t.Fatalf("RemoteAddr %s, want the client's %s", got, want)
+			}
+			if got := c.LocalAddr(); got.Addr().String() != tc.dial || int(got.Port()) != port {
+				t.Fatalf("LocalAddr %s, want %s port %d", got, tc.dial, port)
+			}
 		})
 	}
 	sa, _ := unix.Getsockname(ln.(*listener).fd)

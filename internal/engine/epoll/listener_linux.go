@@ -94,7 +94,7 @@ func (ln *listener) accept() {
 		if ln.closed {
 			return
 		}
-		nfd, sa, err := unix.Accept4(ln.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, remote, err := accept4(ln.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch {
 		case err == nil:
 		case errors.Is(err, unix.EAGAIN):
@@ -125,7 +125,7 @@ func (ln *listener) accept() {
 			ln.a.AcceptError(err)
 			continue
 		}
-		ln.a.Accept(newConn(ln.e, cl, nfd, sa))
+		ln.a.Accept(newConn(ln.e, cl, nfd, remote))
 	}
 }
 

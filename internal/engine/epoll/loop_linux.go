@@ -47,6 +47,20 @@ type loop struct {
 	gen       int32  // generation stamped on registrations, against fd reuse
 	rbuf      []byte // socket reads
 	pbuf      []byte // TLS plaintext
+
+	// wait's callback for the runtime's poller, made once (a closure per
+	// wait would be garbage), with its argument and result.
+	pollFn     func(uintptr) bool
+	pollEvents []unix.EpollEvent
+	pollN      int
+}
+
+// poll is pollFn: it reads the ready events into pollEvents and says
+// whether the wait is over.
+func (l *loop) poll(uintptr) bool {
+	n, err := unix.EpollWait(l.epfd, l.pollEvents, 0)
+	l.pollN = n
+	return n > 0 || (err != nil && err != unix.EINTR)
 }
 
 func newLoop(e *Engine) (*loop, error) {
@@ -60,6 +74,7 @@ func newLoop(e *Engine) (*loop, error) {
 		return nil, os.NewSyscallError("eventfd", err)
 	}
 	l := &loop{e: e, epfd: epfd, efd: efd, listeners: make(map[int]*listener)}
+	l.pollFn = l.poll
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(efd)}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, efd, &ev); err != nil {
 		l.closeFDs()
@@ -173,7 +188,7 @@ func (l *loop) run() {
 // and its P serve other goroutines meanwhile (the server's dispatchers that
 // callbacks just started run at once).
 func (l *loop) wait(events []unix.EpollEvent, timeout int, deadline *time.Time) int {
-	n, err := unix.EpollWait(l.epfd, events, 0)
+	n, _ := unix.EpollWait(l.epfd, events, 0)
 	if n > 0 || timeout == 0 {
 		return max(n, 0)
 	}
@@ -186,16 +201,15 @@ func (l *loop) wait(events []unix.EpollEvent, timeout int, deadline *time.Time) 
 			_ = l.epf.SetReadDeadline(d)
 			*deadline = d
 		}
-		rerr := l.erc.Read(func(uintptr) bool {
-			n, err = unix.EpollWait(l.epfd, events, 0)
-			return n > 0 || (err != nil && err != unix.EINTR)
-		})
+		l.pollEvents = events
+		rerr := l.erc.Read(l.pollFn)
+		l.pollEvents = nil
 		if rerr == nil || errors.Is(rerr, os.ErrDeadlineExceeded) {
-			return max(n, 0)
+			return max(l.pollN, 0)
 		}
 		l.erc = nil // not pollable after all: block in epoll_wait below
 	}
-	n, err = unix.EpollWait(l.epfd, events, timeout)
+	n, err := unix.EpollWait(l.epfd, events, timeout)
 	if err != nil {
 		return 0 // EINTR; nothing else can fail with valid arguments
 	}
@@ -335,7 +349,11 @@ func (l *loop) setConn(fd int, c *conn) {
 		if c == nil {
 			return
 		}
-		l.conns = append(l.conns, make([]*conn, fd+1-len(l.conns))...)
+		// Doubling, not append's growth of a quarter for a large slice: a
+		// burst of connections then leaves less garbage behind.
+		conns := make([]*conn, max(fd+1, 2*len(l.conns), 64))
+		copy(conns, l.conns)
+		l.conns = conns
 	}
 	l.conns[fd] = c
 }
