@@ -41,7 +41,7 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 		return ErrNotConnected
 	}
 	c.setStateLocked(stateClosing)
-	c.closeCode, c.closeReason = code, reason
+	c.setCloseLocked(code, reason)
 	frame, _ := c.enc.AppendControl(nil, wsproto.OpClose, payload) // payload checked above
 	err = c.pushLocked(frame)
 	wait := !c.opts.NoWaitForCloseResponse
@@ -57,13 +57,14 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 }
 
 func (c *Conn) startCloseTimerLocked() {
-	if c.closeTimer != nil {
+	x := c.extraLocked()
+	if x.closeTimer != nil {
 		return
 	}
-	c.closeTimer = time.AfterFunc(c.opts.closeTimeout(), func() {
+	x.closeTimer = time.AfterFunc(c.opts.closeTimeout(), func() {
 		c.mu.Lock()
-		if c.closeErr == nil && !c.peerClosed {
-			c.closeErr = fmt.Errorf("%w: no close response within %v", ErrTimedOut, c.opts.closeTimeout())
+		if x.closeErr == nil && !c.peerClosed {
+			x.closeErr = fmt.Errorf("%w: no close response within %v", ErrTimedOut, c.opts.closeTimeout())
 		}
 		c.mu.Unlock()
 		c.tr.abort()
@@ -75,7 +76,7 @@ func (c *Conn) startCloseTimerLocked() {
 func (c *Conn) peerClose(code CloseCode, reason string) {
 	c.mu.Lock()
 	c.peerClosed = true
-	c.closeCode, c.closeReason = code, reason
+	c.setCloseLocked(code, reason)
 	if c.state == stateOpen {
 		c.setStateLocked(stateClosing)
 		echo := code
@@ -100,14 +101,15 @@ func (c *Conn) peerClose(code CloseCode, reason string) {
 func (c *Conn) fail(err error) {
 	code := wsproto.CloseCodeOf(err)
 	c.mu.Lock()
-	if c.closeErr == nil {
-		c.closeErr = err
+	x := c.extraLocked()
+	if x.closeErr == nil {
+		x.closeErr = err
 	}
 	open := c.state == stateOpen
 	if open {
 		c.setStateLocked(stateClosing)
-		c.closeCode, c.closeReason = code, closeReasonOf(err)
-		if frame, ferr := c.enc.AppendClose(nil, code, c.closeReason); ferr == nil {
+		c.closeCode, x.closeReason = code, closeReasonOf(err)
+		if frame, ferr := c.enc.AppendClose(nil, code, x.closeReason); ferr == nil {
 			_ = c.pushLocked(frame)
 		}
 	}
@@ -143,18 +145,18 @@ func (c *Conn) transportClosed(err error) {
 		return
 	}
 	c.reported = true
-	wasOpen := c.rd != nil
+	wasOpen := c.state != stateHandshake
 	c.setStateLocked(stateClosed)
-	if c.closeTimer != nil {
-		c.closeTimer.Stop()
+	if c.x != nil && c.x.closeTimer != nil {
+		c.x.closeTimer.Stop()
 	}
-	if !c.peerClosed && c.closeErr == nil && err != nil && c.closeCode == CloseAbnormal {
-		c.closeErr = err
+	if !c.peerClosed && c.closeErrLocked() == nil && err != nil && c.closeCode == CloseAbnormal {
+		c.extraLocked().closeErr = err
 	}
-	code, reason := c.closeCode, c.closeReason
-	if c.comp != nil {
-		c.comp.Close()
-		c.comp = nil
+	code, reason := c.closeCode, c.closeReasonLocked()
+	if c.neg != nil && c.neg.comp != nil {
+		c.neg.comp.Close()
+		c.neg.comp = nil
 	}
 	c.pending = nil
 	c.rd = nil
@@ -170,8 +172,8 @@ func (c *Conn) transportClosed(err error) {
 	}
 	c.mu.Lock()
 	c.gone = true
-	if c.goneCh != nil {
-		close(c.goneCh)
+	if c.x != nil && c.x.goneCh != nil {
+		close(c.x.goneCh)
 	}
 	c.mu.Unlock()
 }
@@ -183,8 +185,8 @@ func (c *Conn) setStateLocked(st connState) {
 	c.state = st
 	if st >= stateClosing && !c.leftOpen {
 		c.leftOpen = true
-		if c.notOpen != nil {
-			close(c.notOpen)
+		if c.x != nil && c.x.notOpen != nil {
+			close(c.x.notOpen)
 		}
 	}
 }

@@ -52,54 +52,102 @@ type Conn struct {
 	hub    *hub         // the Server or Handler holding the connection, nil for clients
 
 	// Handshake results (read-only once open).
-	req         *wsproto.UpgradeRequest // nil on a standalone server's connection once open: see head
-	head        wsproto.RequestHead     // the request as received (standalone server)
-	protocol    string
-	extensions  []wsproto.Extension
-	deflate     *wsproto.DeflateParams
-	respHeader  http.Header
-	handshakeAt time.Time
+	req  *wsproto.UpgradeRequest // nil on a standalone server's connection once open: see head
+	head wsproto.RequestHead     // the request as received (standalone server)
+	neg  *negotiated             // nil when the handshake settled only defaults
 
 	// evMu serialises event delivery for transports that have several
 	// goroutines (Handler, Dial); the read side holds it while feeding.
 	evMu sync.Mutex
-	rd   *wsproto.Reader
+	rd   *wsproto.Reader  // nil between messages (see received)
 	shs  *serverHandshake // the standalone server's handshake, nil once it ends
 	line *framing.Framer  // line mode, nil otherwise
 	// messages is where whole messages go when OnDataIn is nil (ReadMessage).
 	messages chan Message
 
 	// Guarded by mu (the small fields last, so that they pack).
-	mu          sync.Mutex
-	enc         wsproto.Encoder
-	comp        *wsproto.Compressor
-	decomp      *wsproto.Decompressor
-	pending     []byte // encoded bytes the transport has not taken yet
-	bytesSent   int
-	sendFormat  SendFormat
-	msgRemain   int64 // bytes left of a message streamed by SetMessageLength
+	mu         sync.Mutex
+	enc        wsproto.Encoder
+	pending    []byte // encoded bytes the transport has not taken yet
+	bytesSent  int
+	sendFormat SendFormat
+	msgRemain  int64 // bytes left of a message streamed by SetMessageLength
+	x          *connExtra
+	userData   any
+	maxLine    int
+	bufferMsg  atomic.Bool // not guarded: atomic
+	closeCode  CloseCode   // what OnDisconnected reports
+	state      connState
+	msgOp      wsproto.Opcode
+	closeAfter bool // close the transport once pending is written
+	wantReady  bool // a send returned ErrWouldBlock: fire OnReadyToSend
+	peerClosed bool
+	gone       bool // OnDisconnected has run
+	leftOpen   bool
+	reported   bool
+	lineMode   bool
+
+	role wsproto.Role // fixed
+}
+
+// negotiated is what an opening handshake settled beyond the defaults: a
+// subprotocol, extensions, response headers, permessage-deflate with its
+// compressor and decompressor. A connection that settled none of these,
+// the usual server connection, carries a nil pointer instead. Set before
+// the connection opens; comp is guarded by mu.
+type negotiated struct {
+	protocol   string
+	extensions []wsproto.Extension
+	respHeader http.Header
+	deflate    *wsproto.DeflateParams
+	comp       *wsproto.Compressor
+	decomp     *wsproto.Decompressor
+}
+
+// connExtra is what only some connections ever need: a close in progress,
+// pings waiting for their pongs, the channels waiters asked for. It is made
+// the first time one of them is, so that an idle connection carries a nil
+// pointer instead. Guarded by mu.
+type connExtra struct {
 	closeReason string
 	closeErr    error
 	closeTimer  *time.Timer
 	pings       map[string]chan struct{}
-	interrupt   chan struct{} // closed by Interrupt, then dropped; made on demand
-	userData    any
-	goneCh      chan struct{} // closed once OnDisconnected has run; made on demand
-	notOpen     chan struct{} // closed when the connection leaves the open state; made on demand
-	maxLine     int
-	bufferMsg   atomic.Bool // not guarded: atomic
-	closeCode   CloseCode   // what OnDisconnected reports
-	state       connState
-	msgOp       wsproto.Opcode
-	closeAfter  bool // close the transport once pending is written
-	wantReady   bool // a send returned ErrWouldBlock: fire OnReadyToSend
-	peerClosed  bool
-	gone        bool // OnDisconnected has run
-	leftOpen    bool
-	reported    bool
-	lineMode    bool
+	interrupt   chan struct{} // closed by Interrupt, then dropped
+	goneCh      chan struct{} // closed once OnDisconnected has run
+	notOpen     chan struct{} // closed when the connection leaves the open state
+}
 
-	role wsproto.Role // fixed
+// extraLocked returns c.x, made on first use; c.mu is held.
+func (c *Conn) extraLocked() *connExtra {
+	if c.x == nil {
+		c.x = &connExtra{}
+	}
+	return c.x
+}
+
+// closeReasonLocked is the reason OnDisconnected reports; c.mu is held.
+func (c *Conn) closeReasonLocked() string {
+	if c.x == nil {
+		return ""
+	}
+	return c.x.closeReason
+}
+
+// closeErrLocked is the first cause of the end, nil for none; c.mu is held.
+func (c *Conn) closeErrLocked() error {
+	if c.x == nil {
+		return nil
+	}
+	return c.x.closeErr
+}
+
+// setCloseLocked records the close code and reason to report; c.mu is held.
+func (c *Conn) setCloseLocked(code CloseCode, reason string) {
+	c.closeCode = code
+	if reason != "" || c.x != nil {
+		c.extraLocked().closeReason = reason
+	}
 }
 
 // serverHandshake is what a standalone Server's connection needs only
@@ -133,17 +181,53 @@ func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Co
 // open switches the connection to the WebSocket protocol once the handshake
 // is done, with the negotiated deflate parameters (nil for none).
 func (c *Conn) open(deflate *wsproto.DeflateParams) {
-	ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, BufferMessage: c.bufferMsg.Load()}
+	c.mu.Lock()
 	if deflate != nil {
-		ro.Decompressor = deflate.NewDecompressor(c.role)
+		if c.neg == nil {
+			c.neg = &negotiated{}
+		}
+		c.neg.deflate, c.neg.decomp = deflate, deflate.NewDecompressor(c.role)
+	}
+	c.state = stateOpen
+	c.mu.Unlock()
+}
+
+// readerPool holds the Readers of connections between messages: an idle
+// Reader has nothing its options do not give (wsproto.Reader.Idle), so an
+// idle connection need not keep one.
+var readerPool = sync.Pool{New: func() any { return new(wsproto.Reader) }}
+
+// readerLocked returns the connection's Reader, taking one from the pool
+// when it has none; c.mu is held.
+func (c *Conn) readerLocked() *wsproto.Reader {
+	if c.rd == nil {
+		ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, BufferMessage: c.bufferMsg.Load()}
+		if c.neg != nil {
+			ro.Decompressor = c.neg.decomp
+		}
+		c.rd = readerPool.Get().(*wsproto.Reader)
+		c.rd.Reset(c.role, ro)
+	}
+	return c.rd
+}
+
+// releaseReader gives rd back to the pool if it is idle and still the
+// connection's.
+func (c *Conn) releaseReader(rd *wsproto.Reader) {
+	rd.Release()
+	if !rd.Idle() {
+		return
 	}
 	c.mu.Lock()
-	c.decomp = ro.Decompressor
-	c.deflate = deflate
-	c.rd = wsproto.NewReader(c.role, ro)
-	c.state = stateOpen
-	c.handshakeAt = time.Now()
+	mine := c.rd == rd
+	if mine {
+		c.rd = nil
+	}
 	c.mu.Unlock()
+	if mine {
+		rd.Reset(c.role, wsproto.ReaderOptions{}) // drop the decompressor
+		readerPool.Put(rd)
+	}
 }
 
 // ConnectionID returns the id the server gave the connection (0 for clients).
@@ -180,7 +264,10 @@ func (c *Conn) RequestHeader() http.Header {
 func (c *Conn) ResponseHeader() http.Header {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.respHeader
+	if c.neg == nil {
+		return nil
+	}
+	return c.neg.respHeader
 }
 
 // SubProtocols returns the subprotocols the client offered.
@@ -192,14 +279,20 @@ func (c *Conn) SubProtocols() []string {
 func (c *Conn) Protocol() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.protocol
+	if c.neg == nil {
+		return ""
+	}
+	return c.neg.protocol
 }
 
 // Extensions returns the accepted extensions with their parameters.
 func (c *Conn) Extensions() []Extension {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.extensions
+	if c.neg == nil {
+		return nil
+	}
+	return c.neg.extensions
 }
 
 // fromRequest reads a field of the opening handshake's request: from the
@@ -223,8 +316,14 @@ func fromRequest[T any](c *Conn, parsed func(*wsproto.UpgradeRequest) T, receive
 
 // setHandshake records the outcome of the opening handshake.
 func (c *Conn) setHandshake(protocol string, extensions []Extension, respHeader http.Header) {
+	if protocol == "" && extensions == nil && respHeader == nil {
+		return
+	}
 	c.mu.Lock()
-	c.protocol, c.extensions, c.respHeader = protocol, extensions, respHeader
+	if c.neg == nil {
+		c.neg = &negotiated{}
+	}
+	c.neg.protocol, c.neg.extensions, c.neg.respHeader = protocol, extensions, respHeader
 	c.mu.Unlock()
 }
 
@@ -232,7 +331,7 @@ func (c *Conn) setHandshake(protocol string, extensions []Extension, respHeader 
 func (c *Conn) Compressed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.deflate != nil
+	return c.neg != nil && c.neg.deflate != nil
 }
 
 // LocalAddr returns the local network address.
@@ -275,13 +374,14 @@ func (c *Conn) Done() <-chan struct{} { return c.doneChan() }
 func (c *Conn) doneChan() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.goneCh == nil {
-		c.goneCh = make(chan struct{})
+	x := c.extraLocked()
+	if x.goneCh == nil {
+		x.goneCh = make(chan struct{})
 		if c.gone {
-			close(c.goneCh)
+			close(x.goneCh)
 		}
 	}
-	return c.goneCh
+	return x.goneCh
 }
 
 // notOpenChan returns a channel closed once the connection leaves the
@@ -289,28 +389,30 @@ func (c *Conn) doneChan() <-chan struct{} {
 func (c *Conn) notOpenChan() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.notOpen == nil {
-		c.notOpen = make(chan struct{})
+	x := c.extraLocked()
+	if x.notOpen == nil {
+		x.notOpen = make(chan struct{})
 		if c.leftOpen {
-			close(c.notOpen)
+			close(x.notOpen)
 		}
 	}
-	return c.notOpen
+	return x.notOpen
 }
 
 // interruptChan returns the channel the next Interrupt closes; c.mu is held.
 func (c *Conn) interruptChanLocked() chan struct{} {
-	if c.interrupt == nil {
-		c.interrupt = make(chan struct{})
+	x := c.extraLocked()
+	if x.interrupt == nil {
+		x.interrupt = make(chan struct{})
 	}
-	return c.interrupt
+	return x.interrupt
 }
 
 // CloseStatus returns how the connection ended (valid once Done is closed).
 func (c *Conn) CloseStatus() *CloseError {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &CloseError{Code: c.closeCode, Reason: c.closeReason, Err: c.closeErr}
+	return &CloseError{Code: c.closeCode, Reason: c.closeReasonLocked(), Err: c.closeErrLocked()}
 }
 
 func (c *Conn) logf(level LogLevel, typ, format string, args ...any) {

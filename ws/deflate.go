@@ -8,17 +8,18 @@ import "github.com/tlskit/tlskit/internal/wsproto"
 // Without context takeover the compressor takes a pooled flate writer per
 // message, so an idle connection holds none.
 func (c *Conn) compressorLocked(size int) (*wsproto.Compressor, error) {
-	if c.deflate == nil || size < c.opts.deflateMin() {
+	n := c.neg
+	if n == nil || n.deflate == nil || size < c.opts.deflateMin() {
 		return nil, nil
 	}
-	if c.comp == nil {
-		comp, err := c.deflate.NewCompressor(c.role, c.opts.Deflate.Level)
+	if n.comp == nil {
+		comp, err := n.deflate.NewCompressor(c.role, c.opts.Deflate.Level)
 		if err != nil {
 			return nil, err
 		}
-		c.comp = comp
+		n.comp = comp
 	}
-	return c.comp, nil
+	return n.comp, nil
 }
 
 // deflateState reports what compression state the connection keeps: the
@@ -26,8 +27,12 @@ func (c *Conn) compressorLocked(size int) (*wsproto.Compressor, error) {
 func (c *Conn) deflateState() (retained int, writer bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.decomp != nil {
-		retained = c.decomp.Retained()
+	n := c.neg
+	if n == nil {
+		return 0, false
 	}
-	return retained, c.comp != nil && c.comp.HoldsWriter()
+	if n.decomp != nil {
+		retained = n.decomp.Retained()
+	}
+	return retained, n.comp != nil && n.comp.HoldsWriter()
 }

@@ -29,15 +29,16 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) (time.Duration, error) 
 	key := string(payload)
 	ch := make(chan struct{})
 	c.mu.Lock()
-	if c.pings == nil {
-		c.pings = map[string]chan struct{}{}
+	x := c.extraLocked()
+	if x.pings == nil {
+		x.pings = map[string]chan struct{}{}
 	}
-	c.pings[key] = ch
+	x.pings[key] = ch
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		if c.pings[key] == ch {
-			delete(c.pings, key)
+		if x.pings[key] == ch {
+			delete(x.pings, key)
 		}
 		c.mu.Unlock()
 	}()
@@ -68,10 +69,14 @@ func (c *Conn) SendPing(payload []byte) error {
 }
 
 func (c *Conn) pongReceived(payload []byte) {
+	var ch chan struct{}
+	ok := false
 	c.mu.Lock()
-	ch, ok := c.pings[string(payload)]
-	if ok {
-		delete(c.pings, string(payload))
+	if c.x != nil {
+		ch, ok = c.x.pings[string(payload)]
+		if ok {
+			delete(c.x.pings, string(payload))
+		}
 	}
 	c.mu.Unlock()
 	if ok {

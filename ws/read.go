@@ -18,11 +18,13 @@ type Message struct {
 // It is called by the transport, one call at a time, and runs the hooks.
 func (c *Conn) received(p []byte) {
 	c.mu.Lock()
-	rd, st := c.rd, c.state
-	c.mu.Unlock()
-	if rd == nil || st == stateClosed {
+	st := c.state
+	if st == stateHandshake || st == stateClosed {
+		c.mu.Unlock()
 		return
 	}
+	rd := c.readerLocked()
+	c.mu.Unlock()
 	rd.SetBufferMessage(c.bufferMsg.Load())
 	rd.Feed(p)
 	for {
@@ -32,7 +34,7 @@ func (c *Conn) received(p []byte) {
 			return
 		}
 		if !ok {
-			rd.Release() // idle connections keep no message buffer
+			c.releaseReader(rd) // idle connections keep no reader
 			return
 		}
 		switch ev.Kind {

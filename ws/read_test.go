@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -115,4 +116,64 @@ func TestSetBufferMessageAtRuntime(t *testing.T) {
 	if got, want := rec.got(), "text:abcd|eom"; got != want {
 		t.Fatalf("DataIn %q, want %q", got, want)
 	}
+}
+
+// TestReaderPooledBetweenMessages checks that an open connection keeps no
+// Reader between messages, and that one in the middle of a fragmented
+// message, or of a frame, keeps its Reader (and the message) until the
+// rest arrives.
+func TestReaderPooledBetweenMessages(t *testing.T) {
+	conns := make(chan *Conn, 1)
+	ev := echoEvents()
+	ev.OnConnected = func(c *Conn) { conns <- c }
+	s := startServer(t, Options{Conn: ConnOptions{BufferMessage: true}, Events: ev})
+	r := dialRaw(t, fmt.Sprintf("127.0.0.1:%d", s.LocalPort()))
+	r.upgrade()
+	c := <-conns
+	holds := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.rd != nil
+	}
+	waitFor := func(want bool, what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for holds() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: connection holds a reader: %v", what, !want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	expect := func(want string) {
+		t.Helper()
+		f, ok := r.next()
+		if !ok || string(f.Payload) != want {
+			t.Fatalf("echo %q ok=%v, want %q", f.Payload, ok, want)
+		}
+	}
+	if holds() {
+		t.Fatal("a reader before any frame")
+	}
+	r.frame(true, wsproto.OpText, []byte("one"))
+	expect("one")
+	waitFor(false, "after a whole message")
+
+	r.frame(false, wsproto.OpText, []byte("fra"))
+	waitFor(true, "inside a fragmented message")
+	time.Sleep(20 * time.Millisecond)
+	if !holds() {
+		t.Fatal("reader dropped inside a fragmented message")
+	}
+	r.frame(true, wsproto.OpContinuation, []byte("gmented"))
+	expect("fragmented")
+	waitFor(false, "after the fragmented message")
+
+	// A frame whose header arrives in two writes.
+	b := wsproto.AppendFrame(nil, wsproto.Header{Fin: true, Opcode: wsproto.OpBinary, Masked: true, Mask: [4]byte{1, 2, 3, 4}, Length: 3}, []byte("xyz"))
+	r.write(b[:1])
+	waitFor(true, "inside a frame header")
+	r.write(b[1:])
+	expect("xyz")
+	waitFor(false, "after the split frame")
 }

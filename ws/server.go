@@ -114,7 +114,7 @@ func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
 	if d := s.handshakeTimeout(); d > 0 {
 		c.shs.timer = time.AfterFunc(d, func() {
 			c.mu.Lock()
-			stuck := c.rd == nil && !c.reported
+			stuck := c.state == stateHandshake && !c.reported
 			c.mu.Unlock()
 			if stuck {
 				sc.Reset()
@@ -136,7 +136,7 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 		return
 	}
 	c.mu.Lock()
-	handshake := c.rd == nil && c.state == stateHandshake
+	handshake := c.state == stateHandshake
 	c.mu.Unlock()
 	if !handshake {
 		c.received(data)

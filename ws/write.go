@@ -360,9 +360,9 @@ func (c *Conn) SendFile(name string) (int64, error) {
 // Interrupt stops a SendFile or WriteMessage in progress.
 func (c *Conn) Interrupt() {
 	c.mu.Lock()
-	if c.interrupt != nil {
-		close(c.interrupt)
-		c.interrupt = nil // the next send makes a fresh one
+	if c.x != nil && c.x.interrupt != nil {
+		close(c.x.interrupt)
+		c.x.interrupt = nil // the next send makes a fresh one
 	}
 	c.mu.Unlock()
 }

@@ -108,12 +108,29 @@ type Reader struct {
 
 // NewReader returns a Reader for an endpoint of the given role.
 func NewReader(role Role, opt ReaderOptions) *Reader {
-	r := &Reader{role: role, opt: opt, limit: opt.MaxMessageSize}
+	r := new(Reader)
+	r.Reset(role, opt)
+	return r
+}
+
+// Reset makes r as NewReader(role, opt) returns it, keeping nothing of its
+// past; a Decoder it holds goes back to the pool.
+func (r *Reader) Reset(role Role, opt ReaderOptions) {
+	if r.dec != nil {
+		*r.dec = Decoder{}
+		decoderPool.Put(r.dec)
+	}
+	*r = Reader{role: role, opt: opt, limit: opt.MaxMessageSize}
 	if r.limit == 0 {
 		r.limit = DefaultMaxMessageSize
 	}
-	return r
 }
+
+// Idle reports whether r holds nothing a new Reader with the same role and
+// options would not: no frame or message in progress (Release has dropped
+// them), no error, no Close received. An idle Reader may be dropped between
+// messages and replaced by a new one, so that an idle connection keeps none.
+func (r *Reader) Idle() bool { return r.dec == nil && r.err == nil && !r.closed }
 
 // decoderPool holds the Decoders of idle Readers: between frames a
 // Decoder has no state that its options do not give, so an idle

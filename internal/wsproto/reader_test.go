@@ -335,3 +335,69 @@ func TestReaderReleaseDecoder(t *testing.T) {
 		t.Fatalf("compressed frame after SetDecompressor: %+v %v", evs, err)
 	}
 }
+
+// TestReaderIdleReset checks what ws relies on to pool Readers between
+// messages: Idle is true only when nothing but the options is held, and
+// Reset gives a Reader that behaves as a new one.
+func TestReaderIdleReset(t *testing.T) {
+	t.Parallel()
+	opts := ReaderOptions{MaxMessageSize: 8}
+	r := NewReader(RoleServer, opts)
+	if !r.Idle() {
+		t.Fatal("a new Reader is not idle")
+	}
+	// A message in two frames, fed apart: not idle in between.
+	first := wire(RoleServer, Header{Opcode: OpText}, []byte("ab"))
+	last := wire(RoleServer, Header{Fin: true, Opcode: OpContinuation}, []byte("cd"))
+	if evs, err := readAll(r, first); err != nil || len(evs) != 1 {
+		t.Fatalf("first frame: %+v %v", evs, err)
+	}
+	r.Release()
+	if r.Idle() {
+		t.Fatal("idle inside a fragmented message")
+	}
+	if evs, err := readAll(r, last); err != nil || len(evs) != 1 || !evs[0].EOM {
+		t.Fatalf("last frame: %+v %v", evs, err)
+	}
+	r.Release()
+	if !r.Idle() {
+		t.Fatal("not idle after a whole message and Release")
+	}
+	// A frame cut in its header: not idle.
+	whole := wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, []byte("x"))
+	if evs, err := readAll(r, whole[:1]); err != nil || len(evs) != 0 {
+		t.Fatalf("partial header: %+v %v", evs, err)
+	}
+	r.Release()
+	if r.Idle() {
+		t.Fatal("idle inside a frame header")
+	}
+	// An error is sticky: not idle; Reset forgets it and keeps the options.
+	if _, err := readAll(r, whole[1:]); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, make([]byte, 9)))
+	wantCode(t, err, CloseMessageTooBig)
+	r.Release()
+	if r.Idle() {
+		t.Fatal("idle after an error")
+	}
+	r.Reset(RoleServer, opts)
+	if !r.Idle() {
+		t.Fatal("not idle after Reset")
+	}
+	if evs, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, []byte("12345678"))); err != nil || len(evs) != 1 {
+		t.Fatalf("after Reset: %+v %v", evs, err)
+	}
+	_, err = readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpBinary}, make([]byte, 9)))
+	wantCode(t, err, CloseMessageTooBig)
+	// A Close received: not idle.
+	r.Reset(RoleServer, opts)
+	if _, err := readAll(r, wire(RoleServer, Header{Fin: true, Opcode: OpClose}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	r.Release()
+	if r.Idle() {
+		t.Fatal("idle after a Close")
+	}
+}
