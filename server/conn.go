@@ -91,9 +91,10 @@ func newConn(s *Server, ec engine.Conn, o *Options, fixed *connFixed) *Conn {
 		f.SetSingleLineMode(o.DefaultSingleLineMode)
 		_ = f.SetMaxLineLength(o.DefaultMaxLineLength) // validated by New
 	}
-	c.q.init(s, c)
 	return c
 }
+
+func (c *Conn) eventQueue() *queue { return &c.q }
 
 // framerLocked returns the connection's framer, made with the default
 // settings if there is none yet; fmu is held (or c is new).
@@ -321,9 +322,9 @@ func (c *Conn) ProcessData() {
 	pending := c.closePending
 	c.closePending = nil
 	c.mu.Unlock()
-	c.q.post(event{kind: evData})
+	c.s.post(c, event{kind: evData})
 	if pending != nil {
-		c.q.post(*pending)
+		c.s.post(c, *pending)
 	}
 }
 
@@ -635,7 +636,7 @@ func (c *Conn) flushFramer() {
 
 func (c *Conn) status(msg string) {
 	if c.s.ev.OnSSLStatus != nil {
-		c.q.post(event{kind: evStatus, msg: msg})
+		c.s.post(c, event{kind: evStatus, msg: msg})
 	}
 }
 
@@ -652,7 +653,7 @@ func (h *connHandler) OnOpen(err error) {
 		}
 		c.mu.Unlock()
 		c.status("TLS handshake failed: " + err.Error())
-		c.q.post(event{kind: evError, err: e})
+		c.s.post(c, event{kind: evError, err: e})
 		return
 	}
 	c.mu.Lock()
@@ -663,7 +664,7 @@ func (h *connHandler) OnOpen(err error) {
 	if st != nil {
 		c.status(handshakeSummary(st))
 	}
-	c.q.post(event{kind: evOpen})
+	c.s.post(c, event{kind: evOpen})
 }
 
 func (h *connHandler) OnData(p []byte) {
@@ -680,7 +681,7 @@ func (h *connHandler) OnData(p []byte) {
 	c.dataQueued = true
 	c.mu.Unlock()
 	if post {
-		c.q.post(event{kind: evData})
+		c.s.post(c, event{kind: evData})
 	}
 }
 
@@ -696,7 +697,7 @@ func (h *connHandler) OnWritable() {
 	c.mu.Unlock()
 	c.signalWritable()
 	if want {
-		c.q.post(event{kind: evReady})
+		c.s.post(c, event{kind: evReady})
 	}
 }
 
@@ -720,7 +721,7 @@ func (h *connHandler) OnClose(err error) {
 	c.mu.Unlock()
 	c.signalWritable()
 	c.s.connClosed()
-	c.q.post(event{kind: evClosed, err: e})
+	c.s.post(c, event{kind: evClosed, err: e})
 }
 
 // OnPeerClose: the client closed its sending side. The data it sent before
@@ -728,7 +729,7 @@ func (h *connHandler) OnClose(err error) {
 // are sent before the connection is closed.
 func (h *connHandler) OnPeerClose() {
 	c := (*Conn)(h)
-	c.q.post(event{kind: evPeerClosed})
+	c.s.post(c, event{kind: evPeerClosed})
 }
 
 var _ engine.PeerCloseHandler = (*connHandler)(nil)

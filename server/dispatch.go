@@ -36,25 +36,23 @@ type event struct {
 // DoEvents in manual mode. So an idle connection has no dispatching
 // goroutine.
 type queue struct {
-	s *Server
-	h eventHandler
-
 	mu      sync.Mutex
 	events  []event
 	running bool // an owner is draining the queue
 }
 
-// eventHandler handles the events of a queue: a *Conn, or the server's
-// own (sysHandler). An interface and not a func, so that a connection's
-// queue needs no closure.
-type eventHandler interface{ handle(event) }
-
-func (q *queue) init(s *Server, h eventHandler) {
-	q.s = s
-	q.h = h
+// An eventTarget has a queue and handles its events: a *Conn, or the
+// server's own (sysHandler). The queue does not point back to its target,
+// so that a connection carries no interface value for it.
+type eventTarget interface {
+	eventQueue() *queue
+	handle(event)
 }
 
-func (q *queue) post(ev event) {
+// post queues ev for t and, if no one is draining t's queue, has a worker
+// (or DoEvents) do it.
+func (s *Server) post(t eventTarget, ev event) {
+	q := t.eventQueue()
 	q.mu.Lock()
 	if q.events == nil {
 		q.events = eventBufs.Get().(*[eventBufLen]event)[:0]
@@ -66,10 +64,10 @@ func (q *queue) post(ev event) {
 	if !start {
 		return
 	}
-	if q.s.manual {
-		q.s.pump.push(q)
+	if s.manual {
+		s.pump.push(t)
 	} else {
-		q.s.workers.start(q)
+		s.workers.start(t)
 	}
 }
 
@@ -80,8 +78,9 @@ var eventBufs = sync.Pool{New: func() any { return new([eventBufLen]event) }}
 
 const eventBufLen = 4
 
-// drain handles events until the queue is empty.
-func (q *queue) drain() {
+// drain handles t's events until its queue is empty.
+func drain(t eventTarget) {
+	q := t.eventQueue()
 	for {
 		q.mu.Lock()
 		if len(q.events) == 0 {
@@ -98,7 +97,7 @@ func (q *queue) drain() {
 		q.events[n] = event{}
 		q.events = q.events[:n]
 		q.mu.Unlock()
-		q.h.handle(ev)
+		t.handle(ev)
 	}
 }
 
@@ -118,30 +117,30 @@ const (
 // and its events keep their order.
 type workers struct {
 	mu     sync.Mutex
-	idle   []chan *queue // waiting workers, the most recent last
+	idle   []chan eventTarget // waiting workers, the most recent last
 	closed bool
 }
 
-// start has a waiting worker drain q, or a new one.
-func (w *workers) start(q *queue) {
+// start has a waiting worker drain t's queue, or a new one.
+func (w *workers) start(t eventTarget) {
 	w.mu.Lock()
 	if n := len(w.idle); n > 0 {
 		next := w.idle[n-1]
 		w.idle[n-1] = nil
 		w.idle = w.idle[:n-1]
 		w.mu.Unlock()
-		next <- q // buffered: never blocks
+		next <- t // buffered: never blocks
 		return
 	}
 	w.mu.Unlock()
-	go w.run(q)
+	go w.run(t)
 }
 
-func (w *workers) run(q *queue) {
-	next := make(chan *queue, 1)
+func (w *workers) run(t eventTarget) {
+	next := make(chan eventTarget, 1)
 	var idle *time.Timer
-	for q != nil {
-		q.drain()
+	for t != nil {
+		drain(t)
 		w.mu.Lock()
 		if w.closed || len(w.idle) >= maxIdleWorkers {
 			w.mu.Unlock()
@@ -155,19 +154,19 @@ func (w *workers) run(q *queue) {
 			idle.Reset(workerIdleTime)
 		}
 		select {
-		case q = <-next:
+		case t = <-next:
 		case <-idle.C:
 			if w.leave(next) {
 				return
 			}
-			q = <-next // taken just as the wait ended: its queue is on the way
+			t = <-next // taken just as the wait ended: its queue is on the way
 		}
 	}
 }
 
 // leave takes a worker whose wait ended off the idle list; false if start
 // took it first.
-func (w *workers) leave(next chan *queue) bool {
+func (w *workers) leave(next chan eventTarget) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i, c := range w.idle {
@@ -204,15 +203,15 @@ func (w *workers) idleCount() int {
 // pump holds the queues that have events while ManualEvents is on.
 type pump struct {
 	mu     sync.Mutex
-	ready  []*queue
+	ready  []eventTarget
 	signal chan struct{} // one token: something became ready
 }
 
 func (p *pump) init() { p.signal = make(chan struct{}, 1) }
 
-func (p *pump) push(q *queue) {
+func (p *pump) push(t eventTarget) {
 	p.mu.Lock()
-	p.ready = append(p.ready, q)
+	p.ready = append(p.ready, t)
 	p.mu.Unlock()
 	p.wake()
 }
@@ -224,16 +223,16 @@ func (p *pump) wake() {
 	}
 }
 
-func (p *pump) pop() *queue {
+func (p *pump) pop() eventTarget {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.ready) == 0 {
 		return nil
 	}
-	q := p.ready[0]
+	t := p.ready[0]
 	p.ready[0] = nil
 	p.ready = p.ready[1:]
-	return q
+	return t
 }
 
 // DoEvents delivers the queued events on the caller's goroutine when
@@ -248,10 +247,10 @@ func (s *Server) DoEvents(ctx context.Context) error {
 		return ctx.Err()
 	}
 	for {
-		if q := s.pump.pop(); q != nil {
-			for q != nil {
-				q.drain()
-				q = s.pump.pop()
+		if t := s.pump.pop(); t != nil {
+			for t != nil {
+				drain(t)
+				t = s.pump.pop()
 			}
 			return nil
 		}
@@ -269,6 +268,8 @@ func (s *Server) DoEvents(ctx context.Context) error {
 // handleSys delivers server-level events.
 // sysHandler handles the server's own queue.
 type sysHandler Server
+
+func (h *sysHandler) eventQueue() *queue { return &h.sys }
 
 func (h *sysHandler) handle(ev event) {
 	s := (*Server)(h)

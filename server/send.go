@@ -36,7 +36,7 @@ func (c *Conn) Send(p []byte) (int, error) {
 			// Room returned between the write and now: say so at once.
 			c.readyToSend = true
 			c.mu.Unlock()
-			c.q.post(event{kind: evReady})
+			c.s.post(c, event{kind: evReady})
 		} else {
 			c.wantReady = true
 			c.mu.Unlock()

@@ -83,7 +83,6 @@ func New(opts Options) (*Server, error) {
 		serveErr: make(chan struct{}),
 	}
 	s.pump.init()
-	s.sys.init(s, (*sysHandler)(s))
 	return s, nil
 }
 
@@ -364,12 +363,12 @@ func (a *acceptor) Accept(ec engine.Conn) {
 	pol := s.pol
 	s.mu.Unlock()
 	c := newConn(s, ec, &o, fixed)
-	c.q.post(event{kind: evRequest, verdict: pol.Check(ec.RemoteAddr().Addr())})
+	c.s.post(c, event{kind: evRequest, verdict: pol.Check(ec.RemoteAddr().Addr())})
 }
 
 func (a *acceptor) AcceptError(err error) {
 	s := (*Server)(a)
-	s.sys.post(event{kind: evError, err: socketError(err, 0)})
+	s.post((*sysHandler)(s), event{kind: evError, err: socketError(err, 0)})
 }
 
 // connClosed is called once per accepted connection when the engine has

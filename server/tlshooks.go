@@ -128,7 +128,7 @@ func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
 // gives up when the connection is closed meanwhile.
 func (c *Conn) callSync(fn func()) error {
 	done := make(chan struct{})
-	c.q.post(event{kind: evCall, fn: func() {
+	c.s.post(c, event{kind: evCall, fn: func() {
 		defer close(done)
 		fn()
 	}})

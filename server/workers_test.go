@@ -38,13 +38,12 @@ func TestWorkersReuse(t *testing.T) {
 		mu.Unlock()
 		done <- struct{}{}
 	}
-	qs := make([]*queue, 5)
+	qs := make([]*funcTarget, 5)
 	for i := range qs {
-		qs[i] = &queue{}
-		qs[i].init(s, handlerFunc(handle))
+		qs[i] = &funcTarget{fn: handle}
 	}
 	for i := range 50 {
-		qs[i%len(qs)].post(event{kind: evData})
+		s.post(qs[i%len(qs)], event{kind: evData})
 		<-done
 		waitFor(t, "the worker waiting again", func() bool { return s.workers.idleCount() == 1 })
 	}
@@ -67,14 +66,13 @@ func TestWorkersClose(t *testing.T) {
 	const n = 20
 	var handled atomic.Int32
 	release := make(chan struct{})
-	qs := make([]*queue, n)
+	qs := make([]*funcTarget, n)
 	for i := range qs {
-		qs[i] = &queue{}
-		qs[i].init(s, handlerFunc(func(event) {
+		qs[i] = &funcTarget{fn: func(event) {
 			<-release
 			handled.Add(1)
-		}))
-		qs[i].post(event{kind: evData})
+		}}
+		s.post(qs[i], event{kind: evData})
 	}
 	close(release)
 	waitFor(t, "every burst handled", func() bool { return handled.Load() == n })
@@ -85,7 +83,7 @@ func TestWorkersClose(t *testing.T) {
 	if d := time.Since(start); d >= workerIdleTime {
 		t.Errorf("workers ended %v after close, want at once (not by their idle timeout)", d)
 	}
-	qs[0].post(event{kind: evData})
+	s.post(qs[0], event{kind: evData})
 	waitFor(t, "a burst after close handled", func() bool { return handled.Load() == n+1 })
 	waitFor(t, "its worker to end", func() bool { return runtime.NumGoroutine() <= base })
 	if got := s.workers.idleCount(); got != 0 {
@@ -106,13 +104,12 @@ func TestWorkersOrderAndCap(t *testing.T) {
 		bad    string
 	}
 	states := make([]*state, queues)
-	qs := make([]*queue, queues)
+	qs := make([]*funcTarget, queues)
 	var wg sync.WaitGroup
 	for i := range qs {
 		st := &state{}
 		states[i] = st
-		qs[i] = &queue{}
-		qs[i].init(s, handlerFunc(func(ev event) {
+		qs[i] = &funcTarget{fn: func(ev event) {
 			st.mu.Lock()
 			if st.active {
 				st.bad = "two events of one queue at once"
@@ -128,13 +125,13 @@ func TestWorkersOrderAndCap(t *testing.T) {
 			st.active = false
 			st.mu.Unlock()
 			wg.Done()
-		}))
+		}}
 	}
 	wg.Add(queues * per)
 	for i := range qs {
 		go func() {
 			for k := range per {
-				qs[i].post(event{kind: evData, verdict: access.Verdict(k)})
+				s.post(qs[i], event{kind: evData, verdict: access.Verdict(k)})
 			}
 		}()
 	}
@@ -146,9 +143,9 @@ func TestWorkersOrderAndCap(t *testing.T) {
 	}
 	waitFor(t, "the workers to settle", func() bool {
 		for _, q := range qs {
-			q.mu.Lock()
-			r := q.running
-			q.mu.Unlock()
+			q.q.mu.Lock()
+			r := q.q.running
+			q.q.mu.Unlock()
 			if r {
 				return false
 			}
@@ -161,7 +158,11 @@ func TestWorkersOrderAndCap(t *testing.T) {
 	s.workers.close()
 }
 
-// handlerFunc handles a queue's events with a func.
-type handlerFunc func(event)
+// funcTarget is a queue whose events a func handles.
+type funcTarget struct {
+	q  queue
+	fn func(event)
+}
 
-func (f handlerFunc) handle(ev event) { f(ev) }
+func (f *funcTarget) eventQueue() *queue { return &f.q }
+func (f *funcTarget) handle(ev event)    { f.fn(ev) }

@@ -38,6 +38,8 @@ func TestServerConfig(t *testing.T) {
 		{set: "DisconnectStatusDescription=bye", name: "DisconnectStatusDescription", want: "bye"},
 		{set: "DisconnectStatusCode=1005", err: ErrInvalidValue},
 		{set: "MaxLineLength=10", err: ErrInvalidValue},
+		{set: "MaxLineLength=2147483648", err: ErrInvalidValue},
+		{set: "MaxLineLength=2147483647", name: "MaxLineLength", want: "2147483647"},
 		{set: "BufferMessage=maybe", err: ErrInvalidValue},
 		{set: "MessageLength=5", err: ErrInvalidValue},
 		{set: "MessageLength[99]=5", err: ErrInvalidConnectionID},

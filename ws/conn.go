@@ -70,13 +70,13 @@ type Conn struct {
 	enc        wsproto.Encoder
 	pending    []byte // encoded bytes the transport has not taken yet
 	bytesSent  int
-	sendFormat SendFormat
 	msgRemain  int64 // bytes left of a message streamed by SetMessageLength
 	x          *connExtra
 	userData   any
-	maxLine    int
 	bufferMsg  atomic.Bool // not guarded: atomic
+	maxLine    int32       // MaxLineLength, 0 for the default
 	closeCode  CloseCode   // what OnDisconnected reports
+	sendFormat uint8       // a SendFormat
 	state      connState
 	msgOp      wsproto.Opcode
 	closeAfter bool // close the transport once pending is written
@@ -166,7 +166,7 @@ func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Co
 		events:    ev,
 		tr:        tr,
 		enc:       wsproto.Encoder{Role: role, MaxFrameSize: opts.MaxFrameSize},
-		maxLine:   opts.MaxLineLength,
+		maxLine:   int32(opts.MaxLineLength), // validated: fits
 		lineMode:  opts.LineMode,
 		closeCode: CloseAbnormal,
 	}

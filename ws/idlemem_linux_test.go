@@ -20,12 +20,14 @@ import (
 // the per-connection state was trimmed, 1.63 KiB after, 1.51 KiB once
 // server.Conn shared its accept-time settings and made its framer on demand,
 // 1.26 KiB once ws.Conn kept its rarely used state behind pointers and
-// gave its Reader back between messages.
-const idleConnBudget = 1350
+// gave its Reader back between messages, 1.11 KiB once the engine's conn
+// made its deadline timer on demand and server.Conn's queue stopped
+// pointing back to it.
+const idleConnBudget = 1200
 
 // idleTLSConnBudget is the same over TLS, what crypto/tls keeps excluded:
-// 1.64 KiB measured.
-const idleTLSConnBudget = 1750
+// 1.54 KiB measured.
+const idleTLSConnBudget = 1640
 
 // TestIdleConnHeap opens idle WebSocket connections on the epoll engine,
 // plain and over TLS, and sums the heap the server's code still holds for

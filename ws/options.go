@@ -109,8 +109,10 @@ type ConnOptions struct {
 }
 
 func (o *ConnOptions) validate() error {
-	if o.MaxLineLength != 0 && o.MaxLineLength < framing.MinMaxLineLength {
-		return fmt.Errorf("%w: MaxLineLength %d is below %d", ErrInvalidValue, o.MaxLineLength, framing.MinMaxLineLength)
+	if o.MaxLineLength != 0 {
+		if err := checkMaxLineLength(o.MaxLineLength); err != nil {
+			return err
+		}
 	}
 	if o.DisconnectStatusCode != 0 && !CloseCode(o.DisconnectStatusCode).ValidOnWire() {
 		return fmt.Errorf("%w: DisconnectStatusCode %d may not be sent in a Close frame", ErrInvalidValue, o.DisconnectStatusCode)

@@ -6,6 +6,7 @@ func TestOptionsValidation(t *testing.T) {
 	t.Parallel()
 	bad := []ConnOptions{
 		{MaxLineLength: 10},
+		{MaxLineLength: 1 << 31}, // kept in 32 bits
 		{DisconnectStatusCode: 1006},
 		{CloseTimeout: -1},
 		{LogLevel: 7},

@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/tlskit/tlskit/internal/framing"
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -67,7 +68,7 @@ func (c *Conn) deliverData(ev wsproto.Event) {
 		return
 	}
 	c.mu.Lock()
-	lineMode, maxLine := c.lineMode, c.maxLine
+	lineMode, maxLine := c.lineMode, int(c.maxLine)
 	c.mu.Unlock()
 	if !lineMode {
 		c.events.OnDataIn(c, ev.Format, ev.Data, ev.EOM, false)
@@ -152,12 +153,24 @@ func (c *Conn) LineMode() bool {
 // SetMaxLineLength sets the line buffer size of line mode (minimum 256):
 // the seed's MaxLineLength[ConnectionId].
 func (c *Conn) SetMaxLineLength(n int) error {
+	if err := checkMaxLineLength(n); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.maxLine = int32(n)
+	c.mu.Unlock()
+	return nil
+}
+
+// checkMaxLineLength refuses a line buffer size below the framer's minimum
+// or above 2 GiB - 1 (the connection keeps it in 32 bits).
+func checkMaxLineLength(n int) error {
 	if n < framing.MinMaxLineLength {
 		return fmt.Errorf("%w: MaxLineLength %d is below %d", ErrInvalidValue, n, framing.MinMaxLineLength)
 	}
-	c.mu.Lock()
-	c.maxLine = n
-	c.mu.Unlock()
+	if n > math.MaxInt32 {
+		return fmt.Errorf("%w: MaxLineLength %d is above %d", ErrInvalidValue, n, math.MaxInt32)
+	}
 	return nil
 }
 
@@ -168,7 +181,7 @@ func (c *Conn) MaxLineLength() int {
 	if c.maxLine == 0 {
 		return DefaultMaxLineLength
 	}
-	return c.maxLine
+	return int(c.maxLine)
 }
 
 // SetBufferMessage switches whole-message delivery on or off from the next

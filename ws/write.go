@@ -43,7 +43,7 @@ func (c *Conn) SetDataFormat(f SendFormat) error {
 		return fmt.Errorf("%w: DataFormat %d", ErrInvalidValue, f)
 	}
 	c.mu.Lock()
-	c.sendFormat = f
+	c.sendFormat = uint8(f) // validated above: fits
 	c.mu.Unlock()
 	return nil
 }
@@ -52,7 +52,7 @@ func (c *Conn) SetDataFormat(f SendFormat) error {
 func (c *Conn) DataFormat() SendFormat {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sendFormat
+	return SendFormat(c.sendFormat)
 }
 
 // Send sends p as one message in the connection's DataFormat, or as the

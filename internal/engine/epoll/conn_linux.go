@@ -48,15 +48,13 @@ type conn struct {
 	remote netip.AddrPort
 	local  netip.AddrPort
 
-	mu       sync.Mutex
-	fd       int // -1 once closed
-	h        engine.Handler
-	endErr   error // the first cause of the end
-	werr     error
-	limit    int
-	readSize int
-	linger   time.Duration // bound of the flush after the peer's close
-	wire     byteQueue     // bytes for the socket (TLS: ciphertext)
+	mu     sync.Mutex
+	fd     int // -1 once closed
+	h      engine.Handler
+	werr   error
+	limit  int
+	linger time.Duration // bound of the flush after the peer's close
+	wire   byteQueue     // bytes for the socket (TLS: ciphertext)
 
 	// TLS; the rest of it is in t, nil on a plain connection.
 	tc *tls.Conn
@@ -65,14 +63,14 @@ type conn struct {
 	idle      atomic.Int64 // idle timeout in nanoseconds, 0 = off
 	lastMoved atomic.Int64 // mono() of the last byte moved
 	idleT     timer
-	killT     timer
+	killT     *timer // the deadline (handshake, linger, peer wait): made when first armed; guarded by l.mu
 
 	// The small fields, together so that they pack: guarded by mu unless
 	// marked.
 	gen         int32 // registration generation, set by the loop in begin
 	events      uint32
+	readSize    int32 // the most one read takes, at most readBufSize
 	hs          hsState
-	killAct     killAction // loop-owned
 	started     bool
 	begun       bool // the loop knows the connection: it may be registered
 	finished    bool // OnClose has been (or is being) called
@@ -104,6 +102,7 @@ type tlsSide struct {
 	blocking  bool                 // the handshake goroutine reads: wait for bytes
 	inWake    chan struct{}        // the handshake goroutine's wait for bytes; nil once it is done
 	state     *tls.ConnectionState // set once the handshake is done
+	endErr    error                // the first cause of an end that waited for the handshake goroutine
 }
 
 // resetPlain drops the plaintext not yet encrypted; t may be nil.
@@ -125,7 +124,6 @@ func newConn(e *Engine, l *loop, fd int, remote netip.AddrPort) *conn {
 	c := &conn{l: l, fd: fd, remote: remote, local: localAddrPort(fd)}
 	c.wire.pool = &e.pool
 	c.idleT = timer{idx: -1, kind: timerIdle, c: c}
-	c.killT = timer{idx: -1, kind: timerKill, c: c}
 	return c
 }
 
@@ -146,7 +144,7 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	c.limit = opts.QueueSize
 	c.paused = opts.Paused
 	c.linger = opts.Linger
-	c.readSize = min(opts.ReadSize, readBufSize)
+	c.readSize = int32(min(opts.ReadSize, readBufSize))
 	if opts.TLS != nil {
 		c.t = &tlsSide{}
 		c.t.plain.pool, c.t.in.pool = &c.l.e.pool, &c.l.e.pool
@@ -505,15 +503,19 @@ func (c *conn) idleFired(now int64) {
 func (c *conn) armKill(d time.Duration, act killAction) {
 	when := mono() + int64(d)
 	c.l.mu.Lock()
-	if c.killT.idx < 0 || when < c.killT.when || c.killAct == killHandshake {
-		c.killAct = act
-		c.l.setTimerLocked(&c.killT, when)
+	if c.killT == nil {
+		c.killT = &timer{idx: -1, kind: timerKill, c: c}
+	}
+	t := c.killT
+	if t.idx < 0 || when < t.when || t.act == killHandshake {
+		t.act = act
+		c.l.setTimerLocked(t, when)
 	}
 	c.l.mu.Unlock()
 }
 
-func (c *conn) killFired() {
-	switch c.killAct {
+func (c *conn) killFired(act killAction) {
+	switch act {
 	case killHandshake:
 		c.mu.Lock()
 		waiting := c.hs == hsWaiting
@@ -683,8 +685,14 @@ func (c *conn) end(err error, rst bool) {
 		c.mu.Unlock()
 		return
 	}
-	if c.endErr == nil {
-		c.endErr = err
+	endErr := err
+	if c.t != nil {
+		// An end may wait for the handshake goroutine (below) and come
+		// again: the first cause is the one reported.
+		if c.t.endErr == nil {
+			c.t.endErr = err
+		}
+		endErr = c.t.endErr
 	}
 	c.closeFDLocked(rst || c.reset)
 	if c.hs == hsRunning {
@@ -699,14 +707,14 @@ func (c *conn) end(err error, rst bool) {
 	c.finished = true
 	waiting := c.hs == hsWaiting
 	c.hs = hsDone
-	endErr, local := c.endErr, c.byUs
+	local := c.byUs
 	c.wire.reset()
 	c.t.reset()
 	c.mu.Unlock()
 
 	c.l.mu.Lock()
 	c.l.stopTimerLocked(&c.idleT)
-	c.l.stopTimerLocked(&c.killT)
+	c.l.stopTimerLocked(c.killT)
 	c.l.mu.Unlock()
 	if waiting {
 		hsErr := endErr

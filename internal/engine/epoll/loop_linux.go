@@ -132,7 +132,7 @@ func (l *loop) stop() {
 func (l *loop) setTimerLocked(t *timer, when int64) {
 	t.when = when
 	if t.idx >= 0 {
-		heap.Fix(&l.timers, t.idx)
+		heap.Fix(&l.timers, int(t.idx))
 	} else {
 		heap.Push(&l.timers, t)
 	}
@@ -141,9 +141,10 @@ func (l *loop) setTimerLocked(t *timer, when int64) {
 	}
 }
 
+// stopTimerLocked disarms t (nil: none); l.mu is held.
 func (l *loop) stopTimerLocked(t *timer) {
-	if t.idx >= 0 {
-		heap.Remove(&l.timers, t.idx)
+	if t != nil && t.idx >= 0 {
+		heap.Remove(&l.timers, int(t.idx))
 	}
 }
 
@@ -292,10 +293,11 @@ const (
 // A timer is an entry of a loop's heap.
 type timer struct {
 	when int64
-	idx  int // position in the heap, -1 when not armed
-	kind timerKind
 	c    *conn
 	ln   *listener
+	idx  int32 // position in the heap, -1 when not armed
+	kind timerKind
+	act  killAction // timerKill: what it does when it fires
 }
 
 func (t *timer) fire(now int64) {
@@ -303,7 +305,7 @@ func (t *timer) fire(now int64) {
 	case timerIdle:
 		t.c.idleFired(now)
 	case timerKill:
-		t.c.killFired()
+		t.c.killFired(t.act)
 	case timerListener:
 		t.ln.backoffEnded()
 	}
@@ -315,12 +317,12 @@ func (h timerHeap) Len() int           { return len(h) }
 func (h timerHeap) Less(i, j int) bool { return h[i].when < h[j].when }
 func (h timerHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].idx = i
-	h[j].idx = j
+	h[i].idx = int32(i)
+	h[j].idx = int32(j)
 }
 func (h *timerHeap) Push(x any) {
 	t := x.(*timer)
-	t.idx = len(*h)
+	t.idx = int32(len(*h))
 	*h = append(*h, t)
 }
 func (h *timerHeap) Pop() any {

@@ -29,7 +29,7 @@ func (c *conn) readable() {
 		c.mu.Unlock()
 		return
 	}
-	fd, size := c.fd, c.readSize
+	fd, size := c.fd, int(c.readSize)
 	discard := c.closing && c.byUs
 	isTLS := c.tc != nil
 	c.mu.Unlock()
@@ -82,8 +82,8 @@ func (c *conn) readable() {
 	switch {
 	case startHS:
 		c.l.mu.Lock()
-		if c.killAct == killHandshake {
-			c.l.stopTimerLocked(&c.killT)
+		if c.killT != nil && c.killT.act == killHandshake {
+			c.l.stopTimerLocked(c.killT)
 		}
 		c.l.mu.Unlock()
 		go c.handshake()
