@@ -12,16 +12,22 @@ func startNet(addr string, cfg *tls.Config) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
+	serveEach(ln, echoConn)
+	return ln.Close, nil
+}
+
+// serveEach runs fn on a goroutine of its own for each connection ln
+// accepts, until ln is closed.
+func serveEach(ln net.Listener, fn func(net.Conn)) {
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go echoConn(c)
+			go fn(c)
 		}
 	}()
-	return ln.Close, nil
 }
 
 func echoConn(c net.Conn) {

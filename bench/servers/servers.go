@@ -28,6 +28,9 @@ type Server struct {
 	// offers it to this one (no context takeover) and checks it was
 	// negotiated.
 	Deflate bool
+	// IdleOnly marks a server that is not an echo: it only holds idle
+	// connections (crypto-tls-floor), and the comparison runs no load on it.
+	IdleOnly bool
 	// Start serves on addr (host:port) until stop is called. cfg is the
 	// TLS configuration for Proto "tls" and "wss", nil otherwise.
 	Start func(addr string, cfg *tls.Config) (stop func() error, err error)
@@ -60,6 +63,7 @@ var All = []Server{
 	{Name: "gws-wss", Proto: "wss", Start: startGws},
 	{Name: "nbio-wss", Proto: "wss", Start: startNbio},
 	{Name: "coder-wss", Proto: "wss", Start: startCoder},
+	{Name: "crypto-tls-floor", Proto: "wss", IdleOnly: true, Start: startTLSFloor},
 }
 
 // Secure reports whether the server speaks TLS (Proto "tls" or "wss"), so

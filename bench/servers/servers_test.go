@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -18,6 +19,9 @@ import (
 // on every connection; the others are not offered it.
 func TestEveryServerEchoes(t *testing.T) {
 	for _, s := range All {
+		if s.IdleOnly {
+			continue // TestTLSFloor
+		}
 		t.Run(s.Name, func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -141,5 +145,55 @@ func TestStartShared(t *testing.T) {
 	}
 	if _, err := StartShared("tls", "127.0.0.1:0"); err == nil {
 		t.Fatal("a shared tls echo started")
+	}
+}
+
+// TestTLSFloor opens WebSocket connections over TLS to crypto-tls-floor,
+// as the comparison's idle count does: each must get its upgrade, and the
+// server must hold every one open with no goroutine left for it.
+func TestTLSFloor(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg, err := TLSConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &floor{}
+	stop, err := startTLSFloorWith(f, addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	d, err := loadgen.NewDialer(loadgen.Options{URL: "wss://" + addr + "/", Timeout: 10 * time.Second, TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := runtime.NumGoroutine()
+	const n = 20
+	for i := range n {
+		c, err := d.Dial(context.Background())
+		if err != nil {
+			t.Fatalf("connection %d: %v", i+1, err)
+		}
+		defer c.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.count() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("server holds %d connections, want %d", f.count(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The dialer keeps no goroutine for an idle connection, nor may the
+	// server once the upgrade is answered.
+	if extra := runtime.NumGoroutine() - base; extra > 2 {
+		t.Errorf("%d goroutines more with %d idle connections: the server keeps some", extra, n)
+	}
+	if _, err := startTLSFloor(addr, nil); err == nil {
+		t.Error("started without a TLS configuration")
 	}
 }

@@ -62,6 +62,11 @@ func writeIdleReport(c config, results []*serverResult, start time.Time, loadBef
 	p("- %d round(s), servers one after the other; with more than one, figures are medians.\n", c.rounds)
 	p("- Targets for tlskit's WebSocket server (epoll): idle plain WebSocket ≤ %g KiB per connection, idle TLS WebSocket ≤ %g KiB, echo ≥ %g × gws's msg/s.\n\n",
 		targetPlainKiB, float64(targetTLSKiB), targetVsGws)
+	if slices.ContainsFunc(results, func(r *serverResult) bool { return r.s.IdleOnly }) {
+		p("- crypto-tls-floor is no echo server but the least any server on the standard crypto/tls keeps per idle connection: " +
+			"a goroutine per connection runs the TLS handshake and answers the upgrade, then ends, and the *tls.Conn is kept and never read again. " +
+			"No load runs on it.\n")
+	}
 	if slices.ContainsFunc(results, func(r *serverResult) bool { return r.s.Deflate }) {
 		p("- Servers named *-deflate accept permessage-deflate, and the bench offers it to them (idle connections and echo) with client_no_context_takeover and server_no_context_takeover; every connection must negotiate it.\n")
 	}
@@ -91,6 +96,11 @@ func writeIdleReport(c config, results []*serverResult, start time.Time, loadBef
 			}
 			if s.ours {
 				memTarget = idleTarget(proto, s.kibPer)
+			}
+			if s.idleOnly {
+				p("| %s | %.1f MiB | %.2f | %s | %s | – | – | – | | – | – | – | idle only |\n",
+					s.name, s.idleMiB, s.kibPer, ratio(s.kibPer, base.kibPer), memTarget)
+				continue
 			}
 			p("| %s | %.1f MiB | %.2f | %s | %s | %.0f | %s | %s | %s | %.0f | %.0f | %s | %s |\n",
 				s.name, s.idleMiB, s.kibPer, ratio(s.kibPer, base.kibPer), memTarget,

@@ -118,9 +118,9 @@ func run() error {
 }
 
 // idleServers are the servers -mode idle measures by default: issue 7's
-// list, plain and TLS.
+// list, plain and TLS, and the floor of any server on crypto/tls.
 var idleServers = "tlskit-ws-epoll,tlskit-ws-portable,gorilla,gws,nbio," +
-	"tlskit-wss-epoll,tlskit-wss-portable,gorilla-wss,gws-wss,nbio-wss"
+	"tlskit-wss-epoll,tlskit-wss-portable,gorilla-wss,gws-wss,nbio-wss,crypto-tls-floor"
 
 // setIdleDefaults gives the flags the command line did not set their
 // -mode idle values: one round, 15000 idle connections, an echo of 200

@@ -64,13 +64,22 @@ func build(c config) (tools, error) {
 
 func selected(c config) ([]servers.Server, error) {
 	if len(c.only) == 0 {
-		return servers.All, nil
+		var out []servers.Server
+		for _, s := range servers.All {
+			if !s.IdleOnly || c.mode == "idle" {
+				out = append(out, s)
+			}
+		}
+		return out, nil
 	}
 	var out []servers.Server
 	for _, name := range c.only {
 		s, err := servers.Lookup(name)
 		if err != nil {
 			return nil, err
+		}
+		if s.IdleOnly && c.mode != "idle" {
+			return nil, fmt.Errorf("%s holds idle connections only: use -mode idle", s.Name)
 		}
 		out = append(out, s)
 	}
@@ -165,6 +174,11 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 	}
 	if smp.idleKB, err = idleRSS(c, url, s.Deflate, pid, whileIdle); err != nil {
 		return smp, err
+	}
+	if s.IdleOnly {
+		smp.echo = &loadgen.Result{}
+		fmt.Printf("   %d KiB idle with %d conns (%d KiB at start); no load (idle only)\n", smp.idleKB, c.idle, smp.baseRSS)
+		return smp, nil
 	}
 	echoArgs := []string{"--conns", strconv.Itoa(c.conns), "--size", strconv.Itoa(c.size),
 		"--duration", c.duration.String(), "--warmup", c.warmup.String()}

@@ -19,6 +19,7 @@ import (
 type summary struct {
 	name, proto     string
 	ours            bool
+	idleOnly        bool // no load ran (servers.Server.IdleOnly)
 	msgs, mbps      float64
 	p50, p99        float64
 	rateP50         float64 // fixed-rate load, 0 when skipped
@@ -33,7 +34,7 @@ type summary struct {
 }
 
 func summarize(r *serverResult, idle int) summary {
-	s := summary{name: r.s.Name, proto: r.s.Proto, ours: r.s.Ours, errors: map[string]int64{}, samples: map[string]string{}}
+	s := summary{name: r.s.Name, proto: r.s.Proto, ours: r.s.Ours, idleOnly: r.s.IdleOnly, errors: map[string]int64{}, samples: map[string]string{}}
 	var msgs, mbps, p50, p99, hs, idleMiB, per, peak, rp50, rp99 []float64
 	for _, x := range r.samples {
 		if x.paced != nil {
