@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -101,32 +102,44 @@ func drain(t eventTarget) {
 	}
 }
 
-// Idle workers wait this long for another queue, and at most this many
-// wait at once; the rest end when their queue is drained.
+// Idle workers wait about this long for another queue (between one and
+// two times it), and at most this many wait at once; the rest end when
+// their queue is drained.
 const (
 	workerIdleTime = 100 * time.Millisecond
 	maxIdleWorkers = 256
 )
 
 // workers are the server's dispatching goroutines. A worker drains one
-// queue, then waits a little for the next instead of ending, so that under
-// load events do not pay for a new goroutine and for growing its stack
-// again through the delivery chain each time; with no events for
-// workerIdleTime the workers end, and Close ends them at once. Which worker
-// drains a queue does not matter: a queue has one owner at a time (running)
-// and its events keep their order.
+// queue, then waits for the next instead of ending, so that under load
+// events do not pay for a new goroutine and for growing its stack again
+// through the delivery chain each time. A waiting worker only receives on
+// its channel (no timer, no select: that is per event under load); a
+// janitor goroutine, running only while some worker waits, ends those
+// that waited workerIdleTime, and Close ends them all at once. Which
+// worker drains a queue does not matter: a queue has one owner at a time
+// (running) and its events keep their order.
 type workers struct {
-	mu     sync.Mutex
-	idle   []chan eventTarget // waiting workers, the most recent last
-	closed bool
+	mu      sync.Mutex
+	idle    []idleWorker // waiting workers, the most recent last
+	closed  bool
+	janitor bool          // the janitor runs
+	stop    chan struct{} // closed by close: the janitor ends; made with the janitor
+}
+
+// idleWorker is a waiting worker: it drains the next target sent on next,
+// or ends on nil.
+type idleWorker struct {
+	next  chan eventTarget
+	since time.Time
 }
 
 // start has a waiting worker drain t's queue, or a new one.
 func (w *workers) start(t eventTarget) {
 	w.mu.Lock()
 	if n := len(w.idle); n > 0 {
-		next := w.idle[n-1]
-		w.idle[n-1] = nil
+		next := w.idle[n-1].next
+		w.idle[n-1] = idleWorker{}
 		w.idle = w.idle[:n-1]
 		w.mu.Unlock()
 		next <- t // buffered: never blocks
@@ -138,7 +151,6 @@ func (w *workers) start(t eventTarget) {
 
 func (w *workers) run(t eventTarget) {
 	next := make(chan eventTarget, 1)
-	var idle *time.Timer
 	for t != nil {
 		drain(t)
 		w.mu.Lock()
@@ -146,50 +158,71 @@ func (w *workers) run(t eventTarget) {
 			w.mu.Unlock()
 			return
 		}
-		w.idle = append(w.idle, next)
+		w.idle = append(w.idle, idleWorker{next: next, since: time.Now()})
+		if !w.janitor {
+			w.janitor = true
+			w.stop = make(chan struct{})
+			go w.sweep(w.stop)
+		}
 		w.mu.Unlock()
-		if idle == nil {
-			idle = time.NewTimer(workerIdleTime)
-		} else {
-			idle.Reset(workerIdleTime)
-		}
+		t = <-next // from start, or nil from the janitor or close
+	}
+}
+
+// sweep is the janitor: every workerIdleTime it ends the workers that have
+// waited that long, and it ends itself once none waits, or at close.
+func (w *workers) sweep(stop chan struct{}) {
+	tick := time.NewTicker(workerIdleTime)
+	defer tick.Stop()
+	for {
 		select {
-		case t = <-next:
-		case <-idle.C:
-			if w.leave(next) {
-				return
-			}
-			t = <-next // taken just as the wait ended: its queue is on the way
+		case <-tick.C:
+		case <-stop:
+			return
+		}
+		if !w.sweepOnce(time.Now()) {
+			return
 		}
 	}
 }
 
-// leave takes a worker whose wait ended off the idle list; false if start
-// took it first.
-func (w *workers) leave(next chan eventTarget) bool {
+// sweepOnce ends the workers that have waited workerIdleTime at now, and
+// reports whether some still wait (if not, the janitor is done).
+func (w *workers) sweepOnce(now time.Time) bool {
+	cutoff := now.Add(-workerIdleTime)
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	for i, c := range w.idle {
-		if c == next {
-			last := len(w.idle) - 1
-			copy(w.idle[i:], w.idle[i+1:])
-			w.idle[last] = nil
-			w.idle = w.idle[:last]
-			return true
-		}
+	n := 0 // the oldest come first
+	for n < len(w.idle) && !w.idle[n].since.After(cutoff) {
+		n++
 	}
-	return false
+	old := slices.Clone(w.idle[:n])
+	rest := copy(w.idle, w.idle[n:])
+	clear(w.idle[rest:])
+	w.idle = w.idle[:rest]
+	if rest == 0 {
+		w.janitor = false
+	}
+	w.mu.Unlock()
+	for _, iw := range old {
+		iw.next <- nil
+	}
+	return rest > 0
 }
 
-// close ends the waiting workers; later ones end once their queue is empty.
+// close ends the waiting workers and the janitor; later workers end once
+// their queue is empty.
 func (w *workers) close() {
 	w.mu.Lock()
 	idle := w.idle
 	w.idle = nil
 	w.closed = true
+	if w.janitor {
+		w.janitor = false
+		close(w.stop)
+	}
 	w.mu.Unlock()
-	for _, next := range idle {
-		next <- nil
+	for _, iw := range idle {
+		iw.next <- nil
 	}
 }
 

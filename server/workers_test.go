@@ -166,3 +166,44 @@ type funcTarget struct {
 
 func (f *funcTarget) eventQueue() *queue { return &f.q }
 func (f *funcTarget) handle(ev event)    { f.fn(ev) }
+
+// TestWorkersSweep: the janitor ends the workers that have waited
+// workerIdleTime, oldest first, keeps the younger ones, and is done once
+// none waits.
+func TestWorkersSweep(t *testing.T) {
+	w := &workers{janitor: true}
+	now := time.Now()
+	ages := []time.Duration{3 * workerIdleTime, workerIdleTime, workerIdleTime / 10}
+	chans := make([]chan eventTarget, len(ages))
+	for i, age := range ages {
+		chans[i] = make(chan eventTarget, 1)
+		w.idle = append(w.idle, idleWorker{next: chans[i], since: now.Add(-age)})
+	}
+	if !w.sweepOnce(now) {
+		t.Fatal("sweep reports no worker left while a young one waits")
+	}
+	for i := range 2 {
+		select {
+		case got := <-chans[i]:
+			if got != nil {
+				t.Fatalf("worker %d got a target, want nil (end)", i)
+			}
+		default:
+			t.Fatalf("worker %d, idle %v, was not ended", i, ages[i])
+		}
+	}
+	select {
+	case <-chans[2]:
+		t.Fatalf("worker idle %v was ended", ages[2])
+	default:
+	}
+	if w.idleCount() != 1 || !w.janitor {
+		t.Fatalf("%d waiting, janitor %v; want 1 and still running", w.idleCount(), w.janitor)
+	}
+	if w.sweepOnce(now.Add(workerIdleTime)) {
+		t.Fatal("sweep reports workers left after ending the last")
+	}
+	if got := <-chans[2]; got != nil || w.idleCount() != 0 || w.janitor {
+		t.Fatalf("last worker got %v; %d waiting, janitor %v", got, w.idleCount(), w.janitor)
+	}
+}
