@@ -107,8 +107,9 @@ type TLSOptions struct {
 	// signature-algorithm allow lists, NextProtos (the ALPN list, ECMA-419
 	// applicationLayerProtocol), ServerName (the SNI and verified name,
 	// ECMA-419 host; default Address), ServerCAs (SSLServerCACerts),
-	// AcceptAnyServerCert (DANGER: no verification at all; each such
-	// handshake logs a warning through the log package), ReuseSession
+	// AcceptAnyServerCert (DANGER: no verification at all; the first such
+	// handshake to each server name logs a warning through the log
+	// package), ReuseSession
 	// (ReuseSSLSession: without a SessionCache the socket keeps its own
 	// cache, so a socket that reconnects to the same host resumes, as the
 	// seed describes), Renegotiation (SSLEnableRenegotiation) and the key

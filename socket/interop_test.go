@@ -173,7 +173,7 @@ func TestGnuTLSServer(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, port := testpeer.StartServer(t, "gnutls-serv", "listening", func(port int) []string {
+			_, port := testpeer.StartServer(t, "gnutls-serv", "IPv4 0.0.0.0 port %d...done", func(port int) []string {
 				return []string{"--port", strconv.Itoa(port), "--echo", "--x509certfile", chain,
 					"--x509keyfile", f.key, "--priority", tt.priority}
 			})

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log"
 	"reflect"
+	"sync"
 
 	"github.com/tlskit/tlskit/certs"
 	"github.com/tlskit/tlskit/tlsconf"
@@ -87,7 +88,7 @@ func (s *Socket) clientTLSConfig(ctx context.Context) (*tls.Config, error) {
 		now:       cfg.Time,
 	}
 	if v.acceptAny {
-		log.Printf("socket: WARNING: the certificate of %s is not verified (AcceptAnyServerCert): the connection is not secure", cfg.ServerName)
+		warnUnverified(cfg.ServerName)
 	}
 	if v.needed() {
 		// Go's own verification cannot be relaxed piecewise, so the
@@ -340,4 +341,17 @@ func parseDERKey(der []byte) (crypto.Signer, error) {
 		return k, nil
 	}
 	return nil, errors.New("the client key is not a DER PKCS#8, PKCS#1 or SEC 1 private key (PEM must be decoded first)")
+}
+
+// unverifiedWarned holds the server names whose unverified connections
+// have been warned about: one warning per name and process, not one per
+// handshake, which a client that reconnects or opens many connections
+// would repeat without end.
+var unverifiedWarned sync.Map
+
+func warnUnverified(name string) {
+	if _, seen := unverifiedWarned.LoadOrStore(name, true); seen {
+		return
+	}
+	log.Printf("socket: WARNING: the certificate of %s is not verified (AcceptAnyServerCert): connections to it are not secure", name)
 }

@@ -70,6 +70,7 @@ func TestUnsupportedSecurityFlags(t *testing.T) {
 
 func TestAcceptAnyServerCertIsLoud(t *testing.T) {
 	// Not parallel: it captures the log package's output.
+	unverifiedWarned.Clear() // warned once per name and process
 	var buf bytes.Buffer
 	prev := log.Writer()
 	log.SetOutput(&buf)
@@ -84,5 +85,20 @@ func TestAcceptAnyServerCertIsLoud(t *testing.T) {
 	s.Close()
 	if !bytes.Contains(buf.Bytes(), []byte("WARNING")) {
 		t.Fatalf("no warning logged: %q", buf.String())
+	}
+	// Once per server name, not once per handshake.
+	buf.Reset()
+	port = serveTLSOnce(t, newPKI(t).leaf(t, leafOpts{}))
+	cfg.Port = port
+	if s, err = Dial(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if buf.Len() != 0 {
+		t.Fatalf("second unverified connection to %s logged again: %q", cfg.Address, buf.String())
+	}
+	warnUnverified("other.example")
+	if !bytes.Contains(buf.Bytes(), []byte("other.example")) {
+		t.Fatalf("no warning for another name: %q", buf.String())
 	}
 }

@@ -228,17 +228,22 @@ func (p *Proc) waitExit() {
 }
 
 // StartServer runs a server tool on a free port of 127.0.0.1 and waits
-// until its output contains ready; it retries on another port when the
-// tool exits first (the port was taken in between). It returns the
+// until its output contains ready (with %d in ready replaced by the
+// port); it retries on another port when the tool exits first or reports
+// that it could not bind (the port was taken in between). It returns the
 // process and the port.
 func StartServer(t testing.TB, tool, ready string, args func(port int) []string) (*Proc, int) {
 	t.Helper()
 	path := Tool(t, tool)
 	var last string
-	for range 3 {
+	for range 8 { // the port was free a moment ago: another program may take it
 		port := FreePort(t)
 		p := Start(t, nil, path, args(port)...)
-		if p.waitReady(ready) {
+		want := ready
+		if strings.Contains(ready, "%d") {
+			want = fmt.Sprintf(ready, port)
+		}
+		if p.waitReady(want) {
 			return p, port
 		}
 		_ = p.cmd.Process.Kill()
@@ -256,14 +261,15 @@ func (p *Proc) waitReady(ready string) bool {
 	deadline := time.After(Timeout)
 	for {
 		p.mu.Lock()
-		found := strings.Contains(completeLines(p.stdout.String()), ready) ||
-			strings.Contains(completeLines(p.stderr.String()), ready)
+		out := completeLines(p.stdout.String()) + completeLines(p.stderr.String())
 		exited, ch := p.exited, p.changed
 		p.mu.Unlock()
-		if found {
+		if strings.Contains(out, ready) {
 			return true
 		}
-		if exited {
+		// A tool that failed to bind one address may go on with another
+		// (gnutls-serv: IPv4 taken, IPv6 bound): not on the port asked.
+		if exited || strings.Contains(out, "Address already in use") {
 			return false
 		}
 		select {

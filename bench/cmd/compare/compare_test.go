@@ -1,8 +1,10 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/tlskit/tlskit/bench/servers"
 	"github.com/tlskit/tlskit/internal/loadgen"
 )
 
@@ -59,6 +61,12 @@ func TestSummarize(t *testing.T) {
 	if errorText(s) != "lost 2" {
 		t.Fatalf("errors %q", errorText(s))
 	}
+	// Idle connections dialled again after a failure are errors too.
+	r.samples[0].idleRedials, r.samples[0].idleRedialErr = 1, "remote error: tls: internal error"
+	s = summarize(r, 1000)
+	if got := s.errors["idle connection failed, dialled again"]; got != 1 || s.samples["idle connection failed, dialled again"] == "" {
+		t.Fatalf("redials %d, sample %q", got, s.samples["idle connection failed, dialled again"])
+	}
 }
 
 func TestIdleTargets(t *testing.T) {
@@ -99,5 +107,18 @@ func TestChartLabel(t *testing.T) {
 		if got := chartLabel(name); got != want {
 			t.Errorf("chartLabel(%s) = %s, want %s", name, got, want)
 		}
+	}
+}
+
+// TestDeflateText: the report says permessage-deflate is off everywhere
+// only when no *-deflate server ran.
+func TestDeflateText(t *testing.T) {
+	plain := []*serverResult{{s: servers.Server{Name: "gws", Proto: "ws"}}}
+	if got := deflateText(plain); !strings.HasPrefix(got, "No server uses permessage-deflate") {
+		t.Errorf("without deflate servers: %q", got)
+	}
+	mixed := append(plain, &serverResult{s: servers.Server{Name: "gws-deflate", Proto: "ws", Deflate: true}})
+	if got := deflateText(mixed); strings.Contains(got, "No server") || !strings.Contains(got, "*-deflate") {
+		t.Errorf("with a deflate server: %q", got)
 	}
 }

@@ -28,6 +28,8 @@ type sample struct {
 	echo, hs        *loadgen.Result
 	paced           *loadgen.Result // fixed-rate load; nil when skipped
 	baseRSS, idleKB int64           // VmRSS at start and with c.idle connections open
+	idleRedials     int64           // idle connections that failed and were dialled again
+	idleRedialErr   string          // the first such failure
 	peakKB          int64           // VmHWM after the echo load
 }
 
@@ -172,7 +174,7 @@ func measureOne(c config, t tools, s servers.Server, tag string) (sample, error)
 			return saveHeapProfile(pprofAddr, filepath.Join(c.profileDir, tag+"-heap.pb.gz"))
 		}
 	}
-	if smp.idleKB, err = idleRSS(c, url, s.Deflate, pid, whileIdle); err != nil {
+	if smp.idleKB, smp.idleRedials, smp.idleRedialErr, err = idleRSS(c, url, s.Deflate, pid, whileIdle); err != nil {
 		return smp, err
 	}
 	if s.IdleOnly {
@@ -281,14 +283,23 @@ func lastLine(b []byte) string {
 // set, runs after that with the connections still open. The connections
 // are closed before it returns. With deflate each offers
 // permessage-deflate, and one that does not negotiate it is an error.
-func idleRSS(c config, url string, deflate bool, pid int, whileOpen func() error) (int64, error) {
+// maxIdleRedials bounds how often one idle connection is dialled again
+// after a failure (a peer that fails a handshake now and then); each
+// failure is reported as an error of the server's row.
+const maxIdleRedials = 3
+
+// idleRSS opens c.idle connections, reads the server's VmRSS with them
+// open, and returns it with the number of failed dials that were retried
+// and the first of their errors.
+func idleRSS(c config, url string, deflate bool, pid int, whileOpen func() error) (rss, redials int64, redialErr string, err error) {
 	if c.idle == 0 {
-		return host.Status(pid, "VmRSS")
+		rss, err = host.Status(pid, "VmRSS")
+		return rss, 0, "", err
 	}
 	d, err := loadgen.NewDialer(loadgen.Options{URL: url, SourceIPs: c.sourceIPs, Timeout: 30 * time.Second,
 		TLSConfig: &tls.Config{InsecureSkipVerify: true}, Deflate: deflate})
 	if err != nil {
-		return 0, err
+		return 0, 0, "", err
 	}
 	conns := make([]interface{ Close() error }, c.idle)
 	defer func() {
@@ -299,7 +310,8 @@ func idleRSS(c config, url string, deflate bool, pid int, whileOpen func() error
 		}
 	}()
 	start := time.Now()
-	var next atomic.Int64
+	var next, failed atomic.Int64
+	var firstFail atomic.Value
 	errs := make(chan error, c.dialers)
 	for range c.dialers {
 		go func() {
@@ -310,6 +322,11 @@ func idleRSS(c config, url string, deflate bool, pid int, whileOpen func() error
 					return
 				}
 				cn, err := d.Dial(context.Background())
+				for try := 0; err != nil && try < maxIdleRedials; try++ {
+					failed.Add(1)
+					firstFail.CompareAndSwap(nil, err.Error())
+					cn, err = d.Dial(context.Background())
+				}
 				if err != nil {
 					errs <- fmt.Errorf("idle connection %d: %w", i+1, err)
 					return
@@ -330,15 +347,19 @@ func idleRSS(c config, url string, deflate bool, pid int, whileOpen func() error
 		}
 	}
 	if first != nil {
-		return 0, first
+		return 0, 0, "", first
+	}
+	if msg, _ := firstFail.Load().(string); msg != "" {
+		redialErr = msg
+		fmt.Printf("   %d failed dials retried (first: %s)\n", failed.Load(), msg)
 	}
 	fmt.Printf("   %d idle connections in %s\n", c.idle, time.Since(start).Round(time.Millisecond))
 	time.Sleep(c.settle)
-	rss, err := host.Status(pid, "VmRSS")
+	rss, err = host.Status(pid, "VmRSS")
 	if err == nil && whileOpen != nil {
 		err = whileOpen()
 	}
-	return rss, err
+	return rss, failed.Load(), redialErr, err
 }
 
 // stopProcess ends a server with SIGTERM, and SIGKILL if it lingers.

@@ -41,6 +41,12 @@ func summarize(r *serverResult, idle int) summary {
 			rp50 = append(rp50, x.paced.Latency.P50)
 			rp99 = append(rp99, x.paced.Latency.P99)
 		}
+		if x.idleRedials > 0 {
+			s.errors["idle connection failed, dialled again"] += x.idleRedials
+			if _, ok := s.samples["idle connection failed, dialled again"]; !ok {
+				s.samples["idle connection failed, dialled again"] = x.idleRedialErr
+			}
+		}
 		s.addErrors("", x.echo)
 		s.addErrors("rate run: ", x.paced)
 		s.addErrors("handshake run: ", x.hs)
@@ -204,9 +210,8 @@ func writeReport(c config, results []*serverResult, start time.Time, loadBefore,
 	p("- The bench's WebSocket client ends every connection with the closing handshake (it sends a Close frame and waits for the server's), " +
 		"as RFC 6455 §7 asks; clients that just drop the TCP connection exercise less of a server.\n")
 	p("- **errors** are anything the bench detected: lost, reordered or corrupt messages, timeouts, failed connections. Every server here must show none.\n")
-	p("- **ws and wss** servers echo each message whole with its own opcode. No server uses permessage-deflate: the bench's client does not offer it, " +
-		"and tlskit's echo turns it off (as gorilla, gws and nbio have it by default). wss servers are the same echoes behind TLS with the same certificate; " +
-		"nbio's is its own TLS (lesismal/llib's fork of crypto/tls), the others' crypto/tls.\n")
+	p("- **ws and wss** servers echo each message whole with its own opcode. %s wss servers are the same echoes behind TLS with the same certificate; "+
+		"nbio's is its own TLS (lesismal/llib's fork of crypto/tls), the others' crypto/tls.\n", deflateText(results))
 
 	if err := docsection.WriteFile(c.out, "compare", b.String()); err != nil {
 		return err
@@ -262,4 +267,14 @@ func safeDiv(a, b float64) float64 {
 		return 0
 	}
 	return a / b
+}
+
+// deflateText says which servers of the run use permessage-deflate.
+func deflateText(results []*serverResult) string {
+	const off = "tlskit's echo turns permessage-deflate off, as gorilla, gws and nbio have it by default"
+	if !slices.ContainsFunc(results, func(r *serverResult) bool { return r.s.Deflate }) {
+		return "No server uses permessage-deflate: the bench's client does not offer it, and " + off + "."
+	}
+	return "Only the servers named *-deflate use permessage-deflate: the bench offers it to them alone " +
+		"(client_no_context_takeover and server_no_context_takeover) and checks that every connection negotiated it; " + off + "."
 }
