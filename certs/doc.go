@@ -9,7 +9,9 @@
 // the data unless [Options].StoreType names one:
 //
 //   - PEM: certificates; PKCS#1, PKCS#8 and SEC 1 keys; password-encrypted
-//     PKCS#8 (PBES2: PBKDF2 with AES-CBC or DES-EDE3-CBC); OpenSSL's legacy
+//     PKCS#8 (PBES2: PBKDF2 with AES-CBC or DES-EDE3-CBC; the older PKCS#12
+//     PBE with 3DES, `openssl pkcs8 -v1 PBE-SHA1-3DES`, and PBES1 with
+//     DES; not their RC2 and RC4 variants); OpenSSL's legacy
 //     "Proc-Type: 4,ENCRYPTED" keys; PKCS#7 blocks
 //   - DER certificates and keys (plain or encrypted PKCS#8)
 //   - PKCS#12 (.pfx, .p12): modern AES/PBES2 and legacy 3DES/RC2

@@ -31,7 +31,7 @@ func FuzzParse(f *testing.F) {
 	if _, err := exec.LookPath("openssl"); err == nil {
 		if _, err := exec.LookPath("keytool"); err == nil {
 			for _, name := range []string{"leaf1-full.pem", "leaf1.der", "leaf1-key.der", "leaf1-aes.key",
-				"leaf1-des3.key", "leaf2-legacy.key", "leaf1.p12", "leaf1-legacy.p12", "all.p7b",
+				"leaf1-des3.key", "leaf1-pbes1.key", "leaf1-pbe-md5-des.key", "leaf2-legacy.key", "leaf1.p12", "leaf1-legacy.p12", "all.p7b",
 				"leaf1.p7b.der", "all.jks", "leaf1.jwk", "set.jwk"} {
 				data, err := os.ReadFile(fx(f, name))
 				if err != nil {

@@ -29,6 +29,10 @@ func TestLoadFormats(t *testing.T) {
 		{name: "pair encrypted PKCS#8 AES-256", file: "leaf1.pem", key: "leaf1-aes.key", opts: Options{Password: fixturePassword}, subject: "leaf one", wantKey: true, wantCount: 1},
 		{name: "pair encrypted PKCS#8 DES-EDE3", file: "leaf1.pem", key: "leaf1-des3.key", opts: Options{Password: fixturePassword}, subject: "leaf one", wantKey: true, wantCount: 1},
 		{name: "pair encrypted PKCS#8 AES-128 HMAC-SHA1", file: "leaf2.pem", key: "leaf2-aes128-sha1.key", opts: Options{Password: fixturePassword}, subject: "leaf two", wantKey: true, wantCount: 1},
+		{name: "pair encrypted PKCS#8 PKCS#12 PBE 3DES", file: "leaf1.pem", key: "leaf1-pbes1.key", opts: Options{Password: fixturePassword}, subject: "leaf one", wantKey: true, wantCount: 1},
+		{name: "pair encrypted PKCS#8 PKCS#12 PBE 2-key 3DES", file: "leaf2.pem", key: "leaf2-pbe-2des.key", opts: Options{Password: fixturePassword}, subject: "leaf two", wantKey: true, wantCount: 1},
+		{name: "pair encrypted PKCS#8 PBES1 MD5 DES", file: "leaf1.pem", key: "leaf1-pbe-md5-des.key", opts: Options{Password: fixturePassword}, subject: "leaf one", wantKey: true, wantCount: 1},
+		{name: "pair encrypted PKCS#8 PBES1 SHA-1 DES DER", file: "leaf2.pem", key: "leaf2-pbe-sha1-des.der", opts: Options{Password: fixturePassword}, subject: "leaf two", wantKey: true, wantCount: 1},
 		{name: "pair encrypted PKCS#8 DER", file: "leaf1.pem", key: "leaf1-aes.der", opts: Options{Password: fixturePassword}, subject: "leaf one", wantKey: true, wantCount: 1},
 		{name: "pair legacy PEM AES-256", file: "leaf2.pem", key: "leaf2-legacy.key", opts: Options{Password: fixturePassword}, subject: "leaf two", wantKey: true, wantCount: 1},
 		{name: "pair legacy PEM DES-EDE3", file: "leaf1.pem", key: "leaf1-legacy-des3.key", opts: Options{Password: fixturePassword}, subject: "leaf one", wantKey: true, wantCount: 1},
@@ -163,8 +167,16 @@ func TestLoadErrors(t *testing.T) {
 			return err
 		}, want: ErrWrongPassword, code: 271},
 		{name: "JKS wrong password", load: func() error { _, err := Load(fx(t, "all.jks"), Options{Password: "wrong"}); return err }, want: ErrWrongPassword, code: 271},
-		{name: "PBES1 unsupported", load: func() error {
-			_, err := LoadPair(fx(t, "leaf1.pem"), fx(t, "leaf1-pbes1.key"), Options{Password: fixturePassword})
+		{name: "PBES1 wrong password", load: func() error {
+			_, err := LoadPair(fx(t, "leaf1.pem"), fx(t, "leaf1-pbes1.key"), Options{Password: "wrong"})
+			return err
+		}, want: ErrWrongPassword, code: 271},
+		{name: "PBES1 DES wrong password", load: func() error {
+			_, err := LoadPair(fx(t, "leaf1.pem"), fx(t, "leaf1-pbe-md5-des.key"), Options{Password: "wrong"})
+			return err
+		}, want: ErrWrongPassword, code: 271},
+		{name: "PBES1 with RC2 unsupported", load: func() error {
+			_, err := LoadPair(fx(t, "leaf1.pem"), fx(t, "leaf1-pbe-rc2.key"), Options{Password: fixturePassword})
 			return err
 		}, want: ErrUnknownFormat, code: 271},
 		{name: "key matching no certificate", load: func() error { _, err := Load(fx(t, "mismatch.pem"), Options{}); return err }, want: ErrCannotAcquireCredentials, code: 273},

@@ -78,8 +78,8 @@ var pbkdf2PRFs = map[string]func() hash.Hash{
 }
 
 // decryptPKCS8 decrypts a DER EncryptedPrivateKeyInfo protected with PBES2
-// (PBKDF2 with HMAC-SHA1/SHA-2, AES-CBC, DES-EDE3-CBC or DES-CBC) and
-// parses the key inside.
+// (PBKDF2 with HMAC-SHA1/SHA-2, AES-CBC, DES-EDE3-CBC or DES-CBC), or with
+// one of the older schemes of pbes1.go, and parses the key inside.
 func decryptPKCS8(der []byte, password string) (crypto.Signer, error) {
 	malformed := func(detail string, err error) error {
 		return newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "malformed encrypted private key: "+detail, err)
@@ -88,9 +88,17 @@ func decryptPKCS8(der []byte, password string) (crypto.Signer, error) {
 	if rest, err := asn1.Unmarshal(der, &info); err != nil || len(rest) != 0 {
 		return nil, malformed("bad EncryptedPrivateKeyInfo", err)
 	}
+	if pbe, ok := legacyPBEs[info.Algorithm.Algorithm.String()]; ok {
+		p, err := legacyPBEParams(info.Algorithm.Parameters.FullBytes)
+		if err != nil {
+			return nil, malformed("bad "+pbe.name+" parameters", err)
+		}
+		key, iv := pbe.derive(password, p, pbe.cipher.keyLen)
+		return decryptKey(pbe.cipher, key, iv, info.Data, password, malformed)
+	}
 	if !info.Algorithm.Algorithm.Equal(oidPBES2) {
 		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
-			fmt.Sprintf("key encryption scheme %s is not supported (only PBES2): re-encrypt with openssl pkcs8 -topk8 -v2 aes256", info.Algorithm.Algorithm), nil)
+			fmt.Sprintf("key encryption scheme %s is not supported (PBES2, and PBES1 or PKCS#12 PBE with DES or 3DES): re-encrypt with openssl pkcs8 -topk8 -v2 aes256", info.Algorithm.Algorithm), nil)
 	}
 	var params pbes2Params
 	if _, err := asn1.Unmarshal(info.Algorithm.Parameters.FullBytes, &params); err != nil {
@@ -128,7 +136,12 @@ func decryptPKCS8(der []byte, password string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, "PBKDF2 rejected the password", err)
 	}
-	plain, err := decryptCBC(ciph, key, iv, info.Data)
+	return decryptKey(ciph, key, iv, info.Data, password, malformed)
+}
+
+// decryptKey decrypts an encrypted PKCS#8 key's data and parses the key.
+func decryptKey(ciph cbcCipher, key, iv, data []byte, password string, malformed func(string, error) error) (crypto.Signer, error) {
+	plain, err := decryptCBC(ciph, key, iv, data)
 	if err != nil {
 		if err == errBadPadding {
 			return nil, newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, passwordHint("encrypted private key", password), nil)
