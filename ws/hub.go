@@ -15,7 +15,10 @@ import (
 // hub is the set of open connections of a Server or Handler, for Conn
 // lookups, Broadcast and Shutdown.
 type hub struct {
-	mu     sync.Mutex
+	mu sync.Mutex
+	// bmu makes broadcasts one at a time, so that every connection gets
+	// them in the same order; no send blocks while it is held.
+	bmu    sync.Mutex
 	conns  map[int64]*Conn
 	nextID int64
 	closed bool
@@ -72,6 +75,8 @@ func (h *hub) snapshot() []*Conn {
 // broadcast sends one message to every open connection, encoding its frames
 // once (and compressing them once when any connection uses deflate). It
 // returns how many connections took it; the others' errors are joined.
+// Broadcasts are queued to all connections one after the other, never
+// interleaved, so each connection gets them in the same order.
 func (h *hub) broadcast(f SendFormat, p []byte) (int, error) {
 	op, err := opcodeFor(f, p)
 	if err != nil {
@@ -86,6 +91,8 @@ func (h *hub) broadcast(f SendFormat, p []byte) (int, error) {
 	}
 	n := 0
 	var errs []error
+	h.bmu.Lock()
+	defer h.bmu.Unlock()
 	for _, c := range h.snapshot() {
 		if err := c.sendPrepared(m, len(p)); err != nil {
 			errs = append(errs, &SendError{ConnectionID: c.id, Err: err})

@@ -3,6 +3,9 @@ package ws
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,5 +134,59 @@ func TestLogLevelZeroSilences(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if len(logs) != 0 {
 		t.Fatalf("logged %q with LogLevel=0", <-logs)
+	}
+}
+
+// TestBroadcastOrder: broadcasts from several goroutines at once reach
+// every connection in the same order (a chat's "2 joined" cannot come
+// after the answer of a peer that saw it).
+func TestBroadcastOrder(t *testing.T) {
+	t.Parallel()
+	const clients, senders, each = 4, 8, 100
+	conns := make(chan *Conn, clients)
+	s := startServer(t, Options{Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
+	raws := make([]*rawClient, clients)
+	for i := range raws {
+		raws[i] = dialRaw(t, s.Addr().String())
+		raws[i].upgrade()
+		<-conns
+	}
+	got := make([][]string, clients)
+	var wg sync.WaitGroup
+	for i, r := range raws {
+		wg.Go(func() {
+			for range senders * each {
+				f, ok := r.next()
+				if !ok {
+					return
+				}
+				got[i] = append(got[i], string(f.Payload))
+			}
+		})
+	}
+	var send sync.WaitGroup
+	for g := range senders {
+		send.Go(func() {
+			for k := range each {
+				if n, err := s.Broadcast(DataText, fmt.Appendf(nil, "%d-%d", g, k)); err != nil || n != clients {
+					t.Errorf("Broadcast: %d, %v", n, err)
+					return
+				}
+			}
+		})
+	}
+	send.Wait()
+	wg.Wait()
+	for i := range got {
+		if len(got[i]) != senders*each {
+			t.Fatalf("client %d got %d messages, want %d", i, len(got[i]), senders*each)
+		}
+		if !slices.Equal(got[i], got[0]) {
+			for k := range got[i] {
+				if got[i][k] != got[0][k] {
+					t.Fatalf("client %d's message %d is %q, client 0's %q: broadcasts interleaved", i, k, got[i][k], got[0][k])
+				}
+			}
+		}
 	}
 }

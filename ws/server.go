@@ -289,7 +289,10 @@ func (s *Server) ConnectionCount() int { return len(s.hub.snapshot()) }
 // Broadcast sends one message to every open WebSocket, encoding (and
 // compressing) its frames once. It returns how many connections took it;
 // the errors of the others (each a *SendError, matching ErrWouldBlock for a
-// full queue) are joined.
+// full queue) are joined. Broadcasts reach every connection that takes them
+// in one order, even when several goroutines broadcast at once, so one made
+// in answer to a peer that got another comes after that one everywhere. It
+// never blocks on a slow peer.
 func (s *Server) Broadcast(f SendFormat, p []byte) (int, error) { return s.hub.broadcast(f, p) }
 
 // DoEvents delivers queued events when Options.Server.ManualEvents is set
