@@ -39,6 +39,14 @@
 // gives a tls.Certificate; EncodePEM, EncodeDER and EncodePFX convert.
 // [Generate] makes self-signed or CA-signed certificates.
 //
+// # Renewal
+//
+// [Watch] keeps a certificate loaded from files and loads it again when
+// the files change; its [Watcher.GetCertificate] goes into a server's
+// tls.Config, so new handshakes use the renewed certificate while open
+// connections keep theirs. A server can also be handed a new certificate
+// directly (server.Server.SetCertificate).
+//
 // # Errors
 //
 // Every error is an *[Error] carrying the seed's code: 271 cannot open the

@@ -93,3 +93,19 @@ func ExampleStore_Select() {
 	// CN=api, O=tlskit
 	// certs: select: cannot find specified certificate: no certificate matches "CN=web"; the store holds "CN=api, O=tlskit" (error 272)
 }
+
+// A server follows its certificate files as they are renewed: new
+// handshakes get the certificate loaded last, open connections keep
+// theirs.
+func ExampleWatch() {
+	w, err := certs.Watch("/etc/tlskit/server.pem", "/etc/tlskit/server-key.pem", certs.WatchOptions{
+		OnReload: func(c *tls.Certificate) { log.Printf("certificate renewed: %s", c.Leaf.Subject) },
+		OnError:  func(err error) { log.Printf("certificate not renewed: %v", err) },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	cfg := &tls.Config{GetCertificate: w.GetCertificate}
+	_ = cfg // server.Options{TLSConfig: cfg}
+}
