@@ -36,8 +36,9 @@ func (s *Server) SetTLSConfig(cfg *tls.Config) error {
 
 // SetCertificate is SetTLSConfig with a copy of the current configuration
 // whose Certificates are certs: the usual way to put a renewed certificate
-// in place. A GetCertificate or GetConfigForClient of the configuration
-// still has the first say, as in crypto/tls.
+// in place. crypto/tls's rules still pick among them: a GetConfigForClient
+// of the configuration is asked first, and its GetCertificate when the
+// client sends a server name.
 func (s *Server) SetCertificate(certs ...tls.Certificate) error {
 	if len(certs) == 0 {
 		return fmt.Errorf("%w: SetCertificate without a certificate", ErrInvalidValue)

@@ -43,15 +43,23 @@ func (f *loadFlags) register(cmd *cobra.Command, what string) {
 }
 
 func (f *loadFlags) load(path string) (*certs.Certificate, error) {
-	st, err := certs.ParseStoreType(f.storeType)
+	opts, err := f.options()
 	if err != nil {
 		return nil, err
 	}
-	opts := certs.Options{StoreType: st, Password: f.password, Subject: f.subject}
 	if f.key != "" {
 		return certs.LoadPair(path, f.key, opts)
 	}
 	return certs.Load(path, opts)
+}
+
+// options are the flags as certs.Options.
+func (f *loadFlags) options() (certs.Options, error) {
+	st, err := certs.ParseStoreType(f.storeType)
+	if err != nil {
+		return certs.Options{}, err
+	}
+	return certs.Options{StoreType: st, Password: f.password, Subject: f.subject}, nil
 }
 
 // ---- new ----

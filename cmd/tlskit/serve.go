@@ -96,6 +96,7 @@ type serveFlags struct {
 	handshakeTimeout time.Duration
 	shutdownWait     time.Duration
 	engine           string
+	reloadCert       time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -144,6 +145,7 @@ away) and exits with status 0.`,
   tlskit serve --mode broadcast --listen :8443 --max-conns 100
   tlskit serve --cert server.pfx --password secret --alpn h2,http/1.1
   tlskit serve --cert cert.pem --key key.pem --client-auth require --client-ca ca.pem
+  tlskit serve --cert cert.pem --key key.pem --reload-cert 1m   # follows renewals
   tlskit serve --listen 127.0.0.1:0 --keylog keys.log   # port chosen by the system`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, &f) },
@@ -162,6 +164,7 @@ away) and exits with status 0.`,
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", 0, "disconnect connections idle this long (default: never)")
 	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "TLS handshake inactivity limit (ws, wss: the whole opening handshake)")
 	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
+	fl.DurationVar(&f.reloadCert, "reload-cert", 0, "check --cert (and --key) this often and use a renewed certificate for new connections (default: never)")
 	fl.StringVar(&f.engine, "engine", "", `I/O engine: "auto" (default: epoll on Linux, portable elsewhere), "epoll" or "portable"`)
 	return cmd
 }
@@ -206,8 +209,11 @@ func (f *serveFlags) check(cmd *cobra.Command, p serveProto) error {
 	default:
 		return fmt.Errorf("--client-auth %q: use none, request or require", f.clientAuth)
 	}
+	if f.reloadCert < 0 {
+		return errors.New("--reload-cert must not be negative")
+	}
 	if f.certFile == "" {
-		for _, name := range []string{"key", "password", "subject", "store-type"} {
+		for _, name := range []string{"key", "password", "subject", "store-type", "reload-cert"} {
 			if cmd.Flags().Changed(name) {
 				return fmt.Errorf("--%s needs --cert", name)
 			}
@@ -261,6 +267,16 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 			return err
 		}
 		defer tlsconf.Close(sc.tls)
+		if f.reloadCert > 0 {
+			w, err := f.watchCert(sc.log)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			// GetCertificate is asked only when Certificates is empty (or
+			// the client sent a server name): leave it to the watcher.
+			sc.tls.Certificates, sc.tls.GetCertificate = nil, w.GetCertificate
+		}
 		if f.keyLog != "" {
 			sc.log.Warn("TLS secrets are written to the key log: anyone who reads it can decrypt the traffic", "file", f.keyLog)
 		}
@@ -315,6 +331,23 @@ func (f *serveFlags) certificate() (*certs.Certificate, error) {
 		return f.cert.load(f.certFile)
 	}
 	return certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1", "::1"}})
+}
+
+// watchCert follows --cert (and --key) as they are renewed, logging each
+// reload and each change that does not load.
+func (f *serveFlags) watchCert(log *slog.Logger) (*certs.Watcher, error) {
+	opts, err := f.cert.options()
+	if err != nil {
+		return nil, err
+	}
+	return certs.Watch(f.certFile, f.cert.key, certs.WatchOptions{
+		Options: opts, Interval: f.reloadCert,
+		OnReload: func(c *tls.Certificate) {
+			info := certs.FromX509(c.Leaf)
+			log.Info("certificate reloaded", "subject", info.Subject, "FingerprintSHA256", info.FingerprintSHA256)
+		},
+		OnError: func(err error) { log.Warn("certificate not reloaded; the previous one stays", "err", err) },
+	})
 }
 
 // serverTLS builds the server's TLS configuration from the flags.

@@ -265,6 +265,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--client-auth", "require"}, "--client-auth require needs --client-ca FILE"},
 		{[]string{"--client-auth", "maybe"}, `--client-auth "maybe": use none, request or require`},
 		{[]string{"--key", tc.serverKey}, "--key needs --cert"},
+		{[]string{"--reload-cert", "1m"}, "--reload-cert needs --cert"},
+		{[]string{"--cert", tc.server, "--key", tc.serverKey, "--reload-cert", "-1s"}, "--reload-cert must not be negative"},
 		{[]string{"--listen", "8443"}, `--listen "8443": want HOST:PORT`},
 		{[]string{"--listen", "127.0.0.1:99999"}, "port must be a number from 0 to 65535"},
 		{[]string{"--tls-min", "1.3", "--tls-max", "1.2"}, "--tls-min 1.3 is above --tls-max 1.2"},
@@ -505,5 +507,58 @@ func TestServeListenAddress(t *testing.T) {
 		if got := serveURL("tls", net.TCPAddrFromAddrPort(netip.MustParseAddrPort(addr))); got != want {
 			t.Errorf("serveURL(%s) = %s, want %s", addr, got, want)
 		}
+	}
+}
+
+// --reload-cert follows --cert and --key as they are renewed: new
+// connections get the new certificate, a pair that does not load is
+// reported and the last good one stays.
+func TestServeReloadCert(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	dir := t.TempDir()
+	certPath, keyPath := filepath.Join(dir, "live.pem"), filepath.Join(dir, "live-key.pem")
+	install := func(from, to string) {
+		t.Helper()
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to+".tmp", b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(to+".tmp", to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	install(tc.server, certPath)
+	install(tc.serverKey, keyPath)
+	s := serve(t, "--proto", "tls", "--cert", certPath, "--key", keyPath, "--reload-cert", "20ms")
+	if s.fingerprint != tc.serverCert.FingerprintSHA256 {
+		t.Fatalf("serving %s, want %s", s.fingerprint, tc.serverCert.FingerprintSHA256)
+	}
+	presented := func() string {
+		t.Helper()
+		out, stderr, code := connect(t, "ping", s.url, "--insecure")
+		if code != 0 || out != "ping" {
+			t.Fatalf("connect: exit %d, %q\n%s", code, out, stderr)
+		}
+		return field(stderr, "FingerprintSHA256")
+	}
+	if got := presented(); got != tc.serverCert.FingerprintSHA256 {
+		t.Fatalf("before renewal the server presented %s", got)
+	}
+	install(tc.otherKey, keyPath)
+	install(tc.other, certPath)
+	s.WaitStderr(t, "FingerprintSHA256="+tc.otherFingerprint256)
+	if got := presented(); got != tc.otherFingerprint256 {
+		t.Fatalf("after renewal the server presented %s, want %s", got, tc.otherFingerprint256)
+	}
+	if err := os.WriteFile(certPath, []byte("half-written"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.WaitStderr(t, "certificate not reloaded")
+	if got := presented(); got != tc.otherFingerprint256 {
+		t.Fatalf("after a broken file the server presented %s", got)
 	}
 }
