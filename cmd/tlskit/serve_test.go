@@ -510,30 +510,34 @@ func TestServeListenAddress(t *testing.T) {
 	}
 }
 
-// --reload-cert follows --cert and --key as they are renewed: new
-// connections get the new certificate, a pair that does not load is
-// reported and the last good one stays.
+// --reload-cert follows --cert as it is renewed: new connections get the
+// new certificate, a file that does not load is reported and the last good
+// certificate stays.
 func TestServeReloadCert(t *testing.T) {
 	t.Parallel()
 	tc := newTestCerts(t)
-	dir := t.TempDir()
-	certPath, keyPath := filepath.Join(dir, "live.pem"), filepath.Join(dir, "live-key.pem")
-	install := func(from, to string) {
+	live := filepath.Join(t.TempDir(), "live.pem")
+	// Certificate and key in one file, renamed into place: no moment where
+	// a new certificate meets the old key.
+	install := func(parts ...string) {
 		t.Helper()
-		b, err := os.ReadFile(from)
-		if err != nil {
+		var b []byte
+		for _, p := range parts {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = append(b, data...)
+		}
+		if err := os.WriteFile(live+".tmp", b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(to+".tmp", b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(to+".tmp", to); err != nil {
+		if err := os.Rename(live+".tmp", live); err != nil {
 			t.Fatal(err)
 		}
 	}
-	install(tc.server, certPath)
-	install(tc.serverKey, keyPath)
-	s := serve(t, "--proto", "tls", "--cert", certPath, "--key", keyPath, "--reload-cert", "20ms")
+	install(tc.server, tc.serverKey)
+	s := serve(t, "--proto", "tls", "--cert", live, "--reload-cert", "20ms")
 	if s.fingerprint != tc.serverCert.FingerprintSHA256 {
 		t.Fatalf("serving %s, want %s", s.fingerprint, tc.serverCert.FingerprintSHA256)
 	}
@@ -548,13 +552,15 @@ func TestServeReloadCert(t *testing.T) {
 	if got := presented(); got != tc.serverCert.FingerprintSHA256 {
 		t.Fatalf("before renewal the server presented %s", got)
 	}
-	install(tc.otherKey, keyPath)
-	install(tc.other, certPath)
+	install(tc.other, tc.otherKey)
 	s.WaitStderr(t, "FingerprintSHA256="+tc.otherFingerprint256)
 	if got := presented(); got != tc.otherFingerprint256 {
 		t.Fatalf("after renewal the server presented %s, want %s", got, tc.otherFingerprint256)
 	}
-	if err := os.WriteFile(certPath, []byte("half-written"), 0o600); err != nil {
+	if strings.Contains(s.Stderr(), "certificate not reloaded") {
+		t.Fatalf("a good renewal was reported as failed:\n%s", s.Stderr())
+	}
+	if err := os.WriteFile(live, []byte("half-written"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s.WaitStderr(t, "certificate not reloaded")
