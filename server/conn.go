@@ -441,6 +441,9 @@ func (c *Conn) handle(ev event) {
 			accept = r.Accept
 		}
 		if !accept || c.s.State() != StateListening {
+			if o := c.s.obs; o != nil {
+				o.ConnectionRefused()
+			}
 			c.mu.Lock()
 			c.closed = true
 			c.markGoneLocked()
@@ -645,6 +648,9 @@ type connHandler Conn
 
 func (h *connHandler) OnOpen(err error) {
 	c := (*Conn)(h)
+	if o := c.s.obs; o != nil && c.fixed.tlsBase != nil {
+		o.TLSHandshake(err)
+	}
 	if err != nil {
 		e := handshakeError(err, c.id)
 		c.mu.Lock()
@@ -669,6 +675,9 @@ func (h *connHandler) OnOpen(err error) {
 
 func (h *connHandler) OnData(p []byte) {
 	c := (*Conn)(h)
+	if o := c.s.obs; o != nil {
+		o.BytesReceived(len(p))
+	}
 	c.mu.Lock()
 	if c.inbox == nil && len(p) <= inboxChunk {
 		c.inbox = inboxPool.Get().(*[inboxChunk]byte)[:0]

@@ -131,6 +131,10 @@ type Options struct {
 
 	// Events. Nil means the default behaviour noted on each.
 	Events Events
+
+	// Observer, if set, is told what the server does (connections,
+	// handshakes, bytes), for metrics: see package metrics.
+	Observer Observer
 }
 
 // defaulted returns o with zero fields replaced by their defaults, or an

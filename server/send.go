@@ -28,6 +28,7 @@ func (c *Conn) Send(p []byte) (int, error) {
 	gen := c.writableGen
 	c.mu.Unlock()
 	n, err := c.ec.Write(p)
+	c.countSent(n)
 	c.mu.Lock()
 	c.bytesSent = n
 	if errors.Is(err, engine.ErrWouldBlock) {
@@ -160,6 +161,7 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 	done := 0
 	for {
 		n, err := c.ec.Write(p[done:])
+		c.countSent(n)
 		done += n
 		if err == nil {
 			return done, nil
@@ -188,4 +190,11 @@ func (c *Conn) sendError(err error) *Error {
 		return newError(10057, "socket is not connected", c.id, err)
 	}
 	return socketError(err, c.id)
+}
+
+// countSent tells the Observer of n bytes the engine took.
+func (c *Conn) countSent(n int) {
+	if o := c.s.obs; o != nil && n > 0 {
+		o.BytesSent(n)
+	}
 }

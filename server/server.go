@@ -45,6 +45,7 @@ func (s State) String() string {
 type Server struct {
 	eng     engine.Engine
 	ev      Events
+	obs     Observer // nil: none
 	manual  bool
 	pump    pump
 	workers workers
@@ -74,6 +75,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		eng:      newEngine(o.Engine),
 		ev:       o.Events,
+		obs:      o.Observer,
 		manual:   o.ManualEvents,
 		initial:  o,
 		opts:     o,
@@ -352,6 +354,9 @@ func (a *acceptor) Accept(ec engine.Conn) {
 	if s.state != StateListening || (s.opts.MaxConnections > 0 && s.live >= s.opts.MaxConnections) {
 		s.mu.Unlock()
 		ec.Reset()
+		if s.obs != nil {
+			s.obs.ConnectionRefused()
+		}
 		return
 	}
 	s.live++
@@ -385,11 +390,18 @@ func (s *Server) addConn(c *Conn) {
 	s.conns[c.id] = c
 	s.notifyLocked()
 	s.mu.Unlock()
+	if s.obs != nil {
+		s.obs.ConnectionOpened()
+	}
 }
 
 func (s *Server) removeConn(c *Conn) {
 	s.mu.Lock()
+	_, known := s.conns[c.id]
 	delete(s.conns, c.id)
 	s.notifyLocked()
 	s.mu.Unlock()
+	if known && s.obs != nil {
+		s.obs.ConnectionClosed()
+	}
 }

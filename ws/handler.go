@@ -17,6 +17,9 @@ type HandlerOptions struct {
 	Conn ConnOptions
 	// Events are the WebSocket hooks.
 	Events Events
+	// Observer, if set, is told of messages (its server.Observer methods
+	// are not called: net/http owns the connections), for metrics.
+	Observer Observer
 }
 
 // Handler upgrades WebSocket requests of a net/http server (by hijacking
@@ -38,6 +41,7 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 	}
 	h := &Handler{opts: opts, fallback: fallback}
 	co := opts.Conn
+	co.obs = opts.Observer
 	h.conn.Store(&co)
 	h.hub = newHub(&h.conn)
 	return h, nil

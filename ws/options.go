@@ -105,7 +105,8 @@ type ConnOptions struct {
 	// nothing, or set Config("LogLevel=0").
 	LogLevel LogLevel
 
-	logOff bool // Config("LogLevel=0")
+	logOff bool     // Config("LogLevel=0")
+	obs    Observer // the Server's or Handler's Options.Observer
 }
 
 func (o *ConnOptions) validate() error {

@@ -41,6 +41,9 @@ func (c *Conn) received(p []byte) {
 		switch ev.Kind {
 		case wsproto.EventData:
 			c.logf(LogDebug, "Debug", "received %v data, %d bytes, eom=%v", ev.Format, len(ev.Data), ev.EOM)
+			if o := c.opts.obs; o != nil && ev.EOM {
+				o.MessageReceived()
+			}
 			c.deliverData(ev)
 		case wsproto.EventPing:
 			c.logf(LogDebug, "Debug", "received ping, %d bytes", len(ev.Data))

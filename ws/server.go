@@ -51,6 +51,10 @@ type Options struct {
 	// connection once the head is out) and is reported to OnError. The
 	// handler runs on the connection's event goroutine, like a hook.
 	HTTP http.Handler
+	// Observer, if set, is told of messages as well as of what the TCP/TLS
+	// layer does (it is also Server.Observer unless that is set), for
+	// metrics: see package metrics.
+	Observer Observer
 }
 
 // Server is a standalone WebSocket server, the seed's WSServer: it listens
@@ -70,9 +74,13 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, events: opts.Events}
 	co := opts.Conn
+	co.obs = opts.Observer
 	s.conn.Store(&co)
 	s.hub = newHub(&s.conn)
 	so := opts.Server
+	if so.Observer == nil && opts.Observer != nil {
+		so.Observer = opts.Observer
+	}
 	so.DefaultEOL = nil
 	so.DefaultSingleLineMode = false
 	user := opts.Server.Events

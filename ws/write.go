@@ -175,6 +175,9 @@ func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
 		return 0, err
 	}
 	c.bytesSent = len(p)
+	if o := c.opts.obs; o != nil && !c.enc.MessageOpen() {
+		o.MessageSent()
+	}
 	return len(p), nil
 }
 
@@ -425,5 +428,8 @@ func (c *Conn) sendPrepared(m *wsproto.PreparedMessage, size int) error {
 		return err
 	}
 	c.bytesSent = size
+	if o := c.opts.obs; o != nil {
+		o.MessageSent()
+	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -18,8 +19,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/tlskit/tlskit/certs"
+	"github.com/tlskit/tlskit/metrics"
 	"github.com/tlskit/tlskit/tlsconf"
 )
 
@@ -71,7 +76,8 @@ type serveConfig struct {
 	handshakeTimeout time.Duration
 	engine           string
 	log              *slog.Logger
-	sendWait         time.Duration // ws, wss: how long a send waits for a client that does not read (0: sendTimeout)
+	sendWait         time.Duration    // ws, wss: how long a send waits for a client that does not read (0: sendTimeout)
+	metrics          *metrics.Metrics // --metrics, nil without
 }
 
 func (sc *serveConfig) sendTimeout() time.Duration {
@@ -97,6 +103,7 @@ type serveFlags struct {
 	shutdownWait     time.Duration
 	engine           string
 	reloadCert       time.Duration
+	metricsAddr      string
 }
 
 func newServeCmd() *cobra.Command {
@@ -146,6 +153,7 @@ away) and exits with status 0.`,
   tlskit serve --cert server.pfx --password secret --alpn h2,http/1.1
   tlskit serve --cert cert.pem --key key.pem --client-auth require --client-ca ca.pem
   tlskit serve --cert cert.pem --key key.pem --reload-cert 1m   # follows renewals
+  tlskit serve --metrics 127.0.0.1:9090           # Prometheus metrics at http://127.0.0.1:9090/metrics
   tlskit serve --listen 127.0.0.1:0 --keylog keys.log   # port chosen by the system`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, &f) },
@@ -164,6 +172,7 @@ away) and exits with status 0.`,
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", 0, "disconnect connections idle this long (default: never)")
 	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "TLS handshake inactivity limit (ws, wss: the whole opening handshake)")
 	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
+	fl.StringVar(&f.metricsAddr, "metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (connections, handshakes, bytes, messages)")
 	fl.DurationVar(&f.reloadCert, "reload-cert", 0, "check --cert (and --key) this often and use a renewed certificate for new connections (default: never)")
 	fl.StringVar(&f.engine, "engine", "", `I/O engine: "auto" (default: epoll on Linux, portable elsewhere), "epoll" or "portable"`)
 	return cmd
@@ -281,6 +290,14 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 			sc.log.Warn("TLS secrets are written to the key log: anyone who reads it can decrypt the traffic", "file", f.keyLog)
 		}
 	}
+	if f.metricsAddr != "" {
+		sc.metrics = metrics.New()
+		stopMetrics, err := serveMetrics(f.metricsAddr, sc.metrics, sc.log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	// Catch the signals before telling anyone where to connect, so that a
 	// quick Ctrl-C is a graceful stop too.
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -331,6 +348,23 @@ func (f *serveFlags) certificate() (*certs.Certificate, error) {
 		return f.cert.load(f.certFile)
 	}
 	return certs.Generate(certs.GenerateOptions{Hosts: []string{"localhost", "127.0.0.1", "::1"}})
+}
+
+// serveMetrics serves m, with the Go runtime's and the process's metrics,
+// at http://addr/metrics until the returned stop is called.
+func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { _ = hs.Close() }, nil
 }
 
 // watchCert follows --cert (and --key) as they are renewed, logging each

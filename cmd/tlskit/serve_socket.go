@@ -71,6 +71,9 @@ func (sc *serveConfig) serverOptions() server.Options {
 		Engine:             sc.engine,
 		Events:             logEvents(sc.log),
 	}
+	if sc.metrics != nil {
+		opts.Observer = sc.metrics
+	}
 	if sc.tls != nil {
 		opts.DefaultConnectionTimeout = sc.handshakeTimeout
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -566,5 +567,56 @@ func TestServeReloadCert(t *testing.T) {
 	s.WaitStderr(t, "certificate not reloaded")
 	if got := presented(); got != tc.otherFingerprint256 {
 		t.Fatalf("after a broken file the server presented %s", got)
+	}
+}
+
+// --metrics serves Prometheus metrics of the server's traffic.
+func TestServeMetrics(t *testing.T) {
+	t.Parallel()
+	for _, proto := range []string{"ws", "tls"} {
+		t.Run(proto, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, "--proto", proto, "--metrics", "127.0.0.1:0")
+			m := regexp.MustCompile(`msg=metrics url=(http://\S+/metrics)`).FindStringSubmatch(s.Stderr())
+			if m == nil {
+				t.Fatalf("no metrics URL logged:\n%s", s.Stderr())
+			}
+			args := []string{s.url}
+			if proto == "tls" {
+				args = append(args, "--insecure")
+			}
+			if out, stderr, code := connect(t, "hello\n", args...); code != 0 || strings.TrimSpace(out) != "hello" {
+				t.Fatalf("connect: exit %d, %q\n%s", code, out, stderr)
+			}
+			want := []string{"tlskit_connections_opened_total 1", "tlskit_connections_closed_total 1", "go_goroutines"}
+			if proto == "ws" {
+				want = append(want, `tlskit_websocket_messages_total{direction="received"} 1`, `tlskit_websocket_messages_total{direction="sent"} 1`)
+			} else {
+				want = append(want, `tlskit_tls_handshakes_total{result="ok"} 1`, `tlskit_bytes_total{direction="received"} 6`)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				resp, err := http.Get(m[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				missing := ""
+				for _, w := range want {
+					if !strings.Contains(string(body), w) {
+						missing = w
+						break
+					}
+				}
+				if missing == "" {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("metrics lack %q:\n%s", missing, body)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
 	}
 }

@@ -55,6 +55,9 @@ func startWSServer(sc *serveConfig) (service, error) {
 		HTTP:             pageHandler(page),
 		Events:           wsLogEvents(sc.log),
 	}
+	if sc.metrics != nil {
+		opts.Observer = sc.metrics
+	}
 	opts.Events.OnWebSocketOpenRequest = func(r *ws.OpenRequest) {
 		if p := requestPath(r.URI); p != sc.path {
 			r.StatusCode = http.StatusNotFound

@@ -1,0 +1,96 @@
+// Package metrics exports what tlskit's servers do in the Prometheus format
+// (SPEC OPS-1): connections, TLS handshakes, bytes and WebSocket messages.
+// A Metrics is a ws.Observer (and so a server.Observer): set it in
+// ws.Options.Observer, ws.HandlerOptions.Observer or
+// server.Options.Observer, register it with a prometheus.Registerer, and
+// serve the registry:
+//
+//	m := metrics.New()
+//	reg := prometheus.NewRegistry()
+//	reg.MustRegister(m)
+//	srv, _ := ws.NewServer(ws.Options{Observer: m, ...})
+//	http.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+//
+// Several servers may share one Metrics (their counts add up); give each
+// its own, registered with a distinguishing prometheus.WrapRegistererWith
+// label, to tell them apart.
+package metrics
+
+import (
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tlskit/tlskit/server"
+	"github.com/tlskit/tlskit/ws"
+)
+
+// Metrics counts what the servers it observes do, with atomic counters
+// (no lock on the data path), and is a prometheus.Collector of them.
+type Metrics struct {
+	opened, refused, closed atomic.Int64
+	hsOK, hsFailed          atomic.Int64
+	bytesIn, bytesOut       atomic.Int64
+	msgsIn, msgsOut         atomic.Int64
+}
+
+var _ ws.Observer = (*Metrics)(nil)
+var _ prometheus.Collector = (*Metrics)(nil)
+
+// New returns a Metrics with every count at zero.
+func New() *Metrics { return &Metrics{} }
+
+func (m *Metrics) ConnectionOpened()   { m.opened.Add(1) }
+func (m *Metrics) ConnectionRefused()  { m.refused.Add(1) }
+func (m *Metrics) ConnectionClosed()   { m.closed.Add(1) }
+func (m *Metrics) BytesReceived(n int) { m.bytesIn.Add(int64(n)) }
+func (m *Metrics) BytesSent(n int)     { m.bytesOut.Add(int64(n)) }
+func (m *Metrics) MessageReceived()    { m.msgsIn.Add(1) }
+func (m *Metrics) MessageSent()        { m.msgsOut.Add(1) }
+
+func (m *Metrics) TLSHandshake(err error) {
+	if err == nil {
+		m.hsOK.Add(1)
+	} else {
+		m.hsFailed.Add(1)
+	}
+}
+
+var (
+	descOpened  = prometheus.NewDesc("tlskit_connections_opened_total", "Connections admitted (after the access lists and OnConnectionRequest).", nil, nil)
+	descRefused = prometheus.NewDesc("tlskit_connections_refused_total", "Connections closed at once: MaxConnections, access lists, OnConnectionRequest, not listening.", nil, nil)
+	descClosed  = prometheus.NewDesc("tlskit_connections_closed_total", "Admitted connections that ended.", nil, nil)
+	descOpen    = prometheus.NewDesc("tlskit_connections_open", "Admitted connections not yet ended.", nil, nil)
+	descHS      = prometheus.NewDesc("tlskit_tls_handshakes_total", "TLS handshakes that ended, by result (ok, failed).", []string{"result"}, nil)
+	descBytes   = prometheus.NewDesc("tlskit_bytes_total", "Application bytes (after TLS), by direction (received, sent).", []string{"direction"}, nil)
+	descMsgs    = prometheus.NewDesc("tlskit_websocket_messages_total", "Whole WebSocket data messages, by direction (received, sent).", []string{"direction"}, nil)
+)
+
+// Describe sends the descriptions of every metric.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descOpened, descRefused, descClosed, descOpen, descHS, descBytes, descMsgs} {
+		ch <- d
+	}
+}
+
+// Collect sends the current counts.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	counter := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	opened, closed := m.opened.Load(), m.closed.Load()
+	counter(descOpened, opened)
+	counter(descRefused, m.refused.Load())
+	counter(descClosed, closed)
+	ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(max(opened-closed, 0)))
+	counter(descHS, m.hsOK.Load(), "ok")
+	counter(descHS, m.hsFailed.Load(), "failed")
+	counter(descBytes, m.bytesIn.Load(), "received")
+	counter(descBytes, m.bytesOut.Load(), "sent")
+	counter(descMsgs, m.msgsIn.Load(), "received")
+	counter(descMsgs, m.msgsOut.Load(), "sent")
+}
+
+var (
+	_ server.Observer = (*Metrics)(nil)
+)

@@ -1,0 +1,24 @@
+package server
+
+// An Observer is told what a server does, for metrics (package metrics
+// turns it into Prometheus metrics). Set it in Options.Observer. Its
+// methods are called from the server's and its engine's goroutines, many
+// at once and on the data path: they must be cheap, safe for concurrent
+// use, and must not call back into the server.
+type Observer interface {
+	// ConnectionOpened: a connection was admitted, after the access lists
+	// and OnConnectionRequest.
+	ConnectionOpened()
+	// ConnectionRefused: a connection was closed at once, for
+	// MaxConnections, the access lists, OnConnectionRequest or a server
+	// that stopped listening.
+	ConnectionRefused()
+	// ConnectionClosed: an admitted connection ended.
+	ConnectionClosed()
+	// TLSHandshake: a TLS handshake ended, err nil when it succeeded.
+	TLSHandshake(err error)
+	// BytesReceived and BytesSent count the connection's data, after TLS:
+	// what DataIn gets, what Send and SendFile hand to the engine.
+	BytesReceived(n int)
+	BytesSent(n int)
+}

@@ -1,0 +1,52 @@
+package server
+
+import (
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+)
+
+// countingObserver counts what it is told.
+type countingObserver struct {
+	opened, refused, closed, hs, in, out atomic.Int64
+}
+
+func (o *countingObserver) ConnectionOpened()   { o.opened.Add(1) }
+func (o *countingObserver) ConnectionRefused()  { o.refused.Add(1) }
+func (o *countingObserver) ConnectionClosed()   { o.closed.Add(1) }
+func (o *countingObserver) TLSHandshake(error)  { o.hs.Add(1) }
+func (o *countingObserver) BytesReceived(n int) { o.in.Add(int64(n)) }
+func (o *countingObserver) BytesSent(n int)     { o.out.Add(int64(n)) }
+
+// TestObserver: a plain server tells its Observer of admitted, refused and
+// closed connections and of the bytes both ways; no handshake is counted
+// without TLS.
+func TestObserver(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		o := &countingObserver{}
+		ev := echoEvents()
+		refuse := atomic.Bool{}
+		ev.OnConnectionRequest = func(r *ConnectionRequest) { r.Accept = !refuse.Load() }
+		s := start(t, engine, Options{Events: ev, Observer: o})
+		c := dial(t, s)
+		if _, err := c.Write([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, make([]byte, 4)); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		waitFor(t, "the connection counted closed", func() bool { return o.closed.Load() == 1 })
+		refuse.Store(true)
+		if r, err := net.Dial("tcp", s.Addr().String()); err == nil { // the server resets it, maybe before connect returns
+			_, _ = io.Copy(io.Discard, r)
+			r.Close()
+		}
+		waitFor(t, "the refusal counted", func() bool { return o.refused.Load() == 1 })
+		if o.opened.Load() != 1 || o.closed.Load() != 1 || o.hs.Load() != 0 || o.in.Load() != 4 || o.out.Load() != 4 {
+			t.Fatalf("opened %d closed %d handshakes %d in %d out %d; want 1 1 0 4 4",
+				o.opened.Load(), o.closed.Load(), o.hs.Load(), o.in.Load(), o.out.Load())
+		}
+	})
+}
