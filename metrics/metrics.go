@@ -1,5 +1,6 @@
 // Package metrics exports what tlskit's servers do in the Prometheus format
-// (SPEC OPS-1): connections, TLS handshakes, bytes and WebSocket messages.
+// (SPEC OPS-1): connections, TLS handshakes (counts and a histogram of
+// their times), bytes and WebSocket messages.
 // A Metrics is a ws.Observer (and so a server.Observer): set it in
 // ws.Options.Observer, ws.HandlerOptions.Observer or
 // server.Options.Observer, register it with a prometheus.Registerer, and
@@ -18,6 +19,7 @@ package metrics
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -32,13 +34,24 @@ type Metrics struct {
 	hsOK, hsFailed          atomic.Int64
 	bytesIn, bytesOut       atomic.Int64
 	msgsIn, msgsOut         atomic.Int64
+	hsTime                  prometheus.Histogram
 }
 
 var _ ws.Observer = (*Metrics)(nil)
 var _ prometheus.Collector = (*Metrics)(nil)
 
+// HandshakeBuckets are the upper bounds, in seconds, of the TLS handshake
+// time histogram: 250 µs to 4 s.
+var HandshakeBuckets = prometheus.ExponentialBuckets(0.00025, 2, 15)
+
 // New returns a Metrics with every count at zero.
-func New() *Metrics { return &Metrics{} }
+func New() *Metrics {
+	return &Metrics{hsTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "tlskit_tls_handshake_seconds",
+		Help:    "Time of the TLS handshakes that succeeded, from their first received bytes to their end.",
+		Buckets: HandshakeBuckets,
+	})}
+}
 
 func (m *Metrics) ConnectionOpened()   { m.opened.Add(1) }
 func (m *Metrics) ConnectionRefused()  { m.refused.Add(1) }
@@ -48,12 +61,13 @@ func (m *Metrics) BytesSent(n int)     { m.bytesOut.Add(int64(n)) }
 func (m *Metrics) MessageReceived()    { m.msgsIn.Add(1) }
 func (m *Metrics) MessageSent()        { m.msgsOut.Add(1) }
 
-func (m *Metrics) TLSHandshake(err error) {
-	if err == nil {
-		m.hsOK.Add(1)
-	} else {
+func (m *Metrics) TLSHandshake(d time.Duration, err error) {
+	if err != nil {
 		m.hsFailed.Add(1)
+		return
 	}
+	m.hsOK.Add(1)
+	m.hsTime.Observe(d.Seconds())
 }
 
 var (
@@ -71,6 +85,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOpened, descRefused, descClosed, descOpen, descHS, descBytes, descMsgs} {
 		ch <- d
 	}
+	m.hsTime.Describe(ch)
 }
 
 // Collect sends the current counts.
@@ -89,6 +104,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	counter(descBytes, m.bytesOut.Load(), "sent")
 	counter(descMsgs, m.msgsIn.Load(), "received")
 	counter(descMsgs, m.msgsOut.Load(), "sent")
+	m.hsTime.Collect(ch)
 }
 
 var (

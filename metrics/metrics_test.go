@@ -22,7 +22,8 @@ import (
 )
 
 // value returns the gathered value of metric name whose labels include
-// label (e.g. "result=ok"; "" for none), -1 if there is none.
+// label (e.g. "result=ok"; "" for none), a histogram's sample count, or -1
+// if there is none.
 func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
 	t.Helper()
 	fams, err := reg.Gather()
@@ -45,6 +46,9 @@ func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
 			}
 			if c := m.GetCounter(); c != nil {
 				return c.GetValue()
+			}
+			if h := m.GetHistogram(); h != nil {
+				return float64(h.GetSampleCount())
 			}
 			return m.GetGauge().GetValue()
 		}
@@ -157,6 +161,7 @@ func TestWebSocketServerMetrics(t *testing.T) {
 				{"tlskit_connections_closed_total", "", 2},
 				{"tlskit_tls_handshakes_total", "result=ok", 3},
 				{"tlskit_tls_handshakes_total", "result=failed", 1},
+				{"tlskit_tls_handshake_seconds", "", 3}, // its sample count: the handshakes that succeeded
 				{"tlskit_websocket_messages_total", "direction=received", 6},
 				{"tlskit_websocket_messages_total", "direction=sent", 6},
 			} {
@@ -178,6 +183,8 @@ func TestWebSocketServerMetrics(t *testing.T) {
 				"# TYPE tlskit_connections_opened_total counter",
 				"tlskit_connections_open 2",
 				`tlskit_websocket_messages_total{direction="sent"} 6`,
+				"tlskit_tls_handshake_seconds_count 3",
+				`tlskit_tls_handshake_seconds_bucket{le="+Inf"} 3`,
 			} {
 				if !strings.Contains(rec.Body.String(), want) {
 					t.Errorf("exposition lacks %q:\n%s", want, rec.Body.String())

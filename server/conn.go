@@ -648,9 +648,6 @@ type connHandler Conn
 
 func (h *connHandler) OnOpen(err error) {
 	c := (*Conn)(h)
-	if o := c.s.obs; o != nil && c.fixed.tlsBase != nil {
-		o.TLSHandshake(err)
-	}
 	if err != nil {
 		e := handshakeError(err, c.id)
 		c.mu.Lock()
@@ -741,4 +738,14 @@ func (h *connHandler) OnPeerClose() {
 	c.s.post(c, event{kind: evPeerClosed})
 }
 
-var _ engine.PeerCloseHandler = (*connHandler)(nil)
+// OnHandshake tells the Observer how a TLS handshake went.
+func (h *connHandler) OnHandshake(d time.Duration, err error) {
+	if o := h.s.obs; o != nil {
+		o.TLSHandshake(d, err)
+	}
+}
+
+var (
+	_ engine.PeerCloseHandler = (*connHandler)(nil)
+	_ engine.HandshakeHandler = (*connHandler)(nil)
+)

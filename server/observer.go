@@ -1,5 +1,7 @@
 package server
 
+import "time"
+
 // An Observer is told what a server does, for metrics (package metrics
 // turns it into Prometheus metrics). Set it in Options.Observer. Its
 // methods are called from the server's and its engine's goroutines, many
@@ -15,8 +17,9 @@ type Observer interface {
 	ConnectionRefused()
 	// ConnectionClosed: an admitted connection ended.
 	ConnectionClosed()
-	// TLSHandshake: a TLS handshake ended, err nil when it succeeded.
-	TLSHandshake(err error)
+	// TLSHandshake: a TLS handshake ended, err nil when it succeeded; d
+	// is the time from its first received bytes to its end.
+	TLSHandshake(d time.Duration, err error)
 	// BytesReceived and BytesSent count the connection's data, after TLS:
 	// what DataIn gets, what Send and SendFile hand to the engine.
 	BytesReceived(n int)

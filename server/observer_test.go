@@ -5,17 +5,25 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // countingObserver counts what it is told.
 type countingObserver struct {
-	opened, refused, closed, hs, in, out atomic.Int64
+	opened, refused, closed, hs, hsFailed, in, out atomic.Int64
+	hsTime                                         atomic.Int64 // nanoseconds, summed
 }
 
-func (o *countingObserver) ConnectionOpened()   { o.opened.Add(1) }
-func (o *countingObserver) ConnectionRefused()  { o.refused.Add(1) }
-func (o *countingObserver) ConnectionClosed()   { o.closed.Add(1) }
-func (o *countingObserver) TLSHandshake(error)  { o.hs.Add(1) }
+func (o *countingObserver) ConnectionOpened()  { o.opened.Add(1) }
+func (o *countingObserver) ConnectionRefused() { o.refused.Add(1) }
+func (o *countingObserver) ConnectionClosed()  { o.closed.Add(1) }
+func (o *countingObserver) TLSHandshake(d time.Duration, err error) {
+	if err != nil {
+		o.hsFailed.Add(1)
+	}
+	o.hs.Add(1)
+	o.hsTime.Add(int64(d))
+}
 func (o *countingObserver) BytesReceived(n int) { o.in.Add(int64(n)) }
 func (o *countingObserver) BytesSent(n int)     { o.out.Add(int64(n)) }
 
@@ -47,6 +55,33 @@ func TestObserver(t *testing.T) {
 		if o.opened.Load() != 1 || o.closed.Load() != 1 || o.hs.Load() != 0 || o.in.Load() != 4 || o.out.Load() != 4 {
 			t.Fatalf("opened %d closed %d handshakes %d in %d out %d; want 1 1 0 4 4",
 				o.opened.Load(), o.closed.Load(), o.hs.Load(), o.in.Load(), o.out.Load())
+		}
+	})
+}
+
+// TestObserverTLSHandshake: each TLS handshake is reported once with its
+// time, a failed one with its error.
+func TestObserverTLSHandshake(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		p := getPKI(t)
+		o := &countingObserver{}
+		s := start(t, engine, Options{TLSConfig: p.serverConfig(), Events: echoEvents(), Observer: o})
+		for range 2 {
+			c := dialTLS(t, s, p.clientConfig())
+			if err := c.Handshake(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		bad, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = bad.Write([]byte("not a ClientHello\r\n"))
+		_, _ = io.Copy(io.Discard, bad)
+		bad.Close()
+		waitFor(t, "three handshakes reported", func() bool { return o.hs.Load() == 3 })
+		if o.hsFailed.Load() != 1 || o.hsTime.Load() <= 0 {
+			t.Fatalf("%d failed (want 1), %v in all (want > 0)", o.hsFailed.Load(), time.Duration(o.hsTime.Load()))
 		}
 	})
 }

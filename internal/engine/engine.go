@@ -191,6 +191,14 @@ type Handler interface {
 	OnClose(err error)
 }
 
+// A HandshakeHandler is a Handler told how each TLS handshake went, for
+// metrics: OnHandshake comes just before OnOpen, with the time from the
+// handshake's first received byte to its end and its error (nil: done).
+type HandshakeHandler interface {
+	Handler
+	OnHandshake(d time.Duration, err error)
+}
+
 // A PeerCloseHandler is a Handler that answers data received just before
 // the peer's orderly close (EOF: a TCP FIN, or a TLS close_notify). Instead
 // of closing such a connection at once, which would refuse the answers,

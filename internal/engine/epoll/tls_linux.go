@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"net"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/engine"
 )
 
 const (
@@ -115,16 +117,19 @@ func (c *conn) wireAppend(p []byte) (int, error) {
 // handshake is the short-lived goroutine that runs the TLS handshake over
 // the in-memory conn, started when the first bytes arrive.
 func (c *conn) handshake() {
+	start := time.Now() // the goroutine starts with the first bytes
 	err := c.tc.Handshake()
+	d := time.Since(start)
 	var st tls.ConnectionState
 	if err == nil {
 		st = c.tc.ConnectionState()
 	}
-	c.l.post(func() { c.handshakeDone(err, st) })
+	c.l.post(func() { c.handshakeDone(err, st, d) })
 }
 
-// handshakeDone takes over from the handshake goroutine (on the loop).
-func (c *conn) handshakeDone(err error, st tls.ConnectionState) {
+// handshakeDone takes over from the handshake goroutine (on the loop); d
+// is how long the handshake took.
+func (c *conn) handshakeDone(err error, st tls.ConnectionState, d time.Duration) {
 	c.mu.Lock()
 	c.hs = hsDone
 	c.t.blocking = false
@@ -135,6 +140,9 @@ func (c *conn) handshakeDone(err error, st tls.ConnectionState) {
 		c.t.state = &st
 	}
 	c.mu.Unlock()
+	if hh, ok := c.h.(engine.HandshakeHandler); ok {
+		hh.OnHandshake(d, err)
+	}
 	c.h.OnOpen(err)
 	if err != nil || pending {
 		c.end(err, false)

@@ -104,7 +104,11 @@ func (c *conn) touch() { c.lastMoved.Store(time.Now().UnixNano()) }
 func (c *conn) run(opts engine.StartOptions) {
 	var err error
 	if opts.TLS != nil {
-		err = c.handshake(opts)
+		var d time.Duration
+		d, err = c.handshake(opts)
+		if hh, ok := c.h.(engine.HandshakeHandler); ok {
+			hh.OnHandshake(d, err)
+		}
 	}
 	c.mu.Lock()
 	if err == nil {
@@ -126,16 +130,23 @@ type handshakeConn struct {
 	*net.TCPConn
 	timeout time.Duration
 	active  bool
+	first   time.Time // when the first bytes came
 }
 
 func (h *handshakeConn) Read(p []byte) (int, error) {
 	if h.active {
 		_ = h.SetReadDeadline(time.Now().Add(h.timeout))
 	}
-	return h.TCPConn.Read(p)
+	n, err := h.TCPConn.Read(p)
+	if n > 0 && h.first.IsZero() {
+		h.first = time.Now()
+	}
+	return n, err
 }
 
-func (c *conn) handshake(opts engine.StartOptions) error {
+// handshake runs the TLS handshake and returns how long it took from its
+// first received bytes.
+func (c *conn) handshake(opts engine.StartOptions) (time.Duration, error) {
 	hc := &handshakeConn{TCPConn: c.tcp, timeout: opts.HandshakeTimeout, active: opts.HandshakeTimeout > 0}
 	tc := tls.Server(hc, opts.TLS)
 	c.mu.Lock()
@@ -143,19 +154,23 @@ func (c *conn) handshake(opts engine.StartOptions) error {
 	c.rw = tc
 	c.mu.Unlock()
 	err := tc.Handshake()
+	var d time.Duration
+	if !hc.first.IsZero() {
+		d = time.Since(hc.first)
+	}
 	if hc.active {
 		hc.active = false
 		_ = c.tcp.SetReadDeadline(time.Time{})
 	}
 	if err != nil {
-		return err
+		return d, err
 	}
 	c.touch()
 	st := tc.ConnectionState()
 	c.mu.Lock()
 	c.state = &st
 	c.mu.Unlock()
-	return nil
+	return d, nil
 }
 
 func (c *conn) readLoop(buf []byte) error {
