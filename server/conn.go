@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"crypto/tls"
+	"log/slog"
 	"net/netip"
 	"sync"
 	"time"
@@ -444,6 +446,9 @@ func (c *Conn) handle(ev event) {
 			if o := c.s.obs; o != nil {
 				o.ConnectionRefused()
 			}
+			if l := c.s.log; l != nil {
+				l.Info("connection refused", "remote", c.ec.RemoteAddr().String(), "reason", refusalReason(ev.verdict, accept))
+			}
 			c.mu.Lock()
 			c.closed = true
 			c.markGoneLocked()
@@ -455,6 +460,9 @@ func (c *Conn) handle(ev event) {
 		c.s.addConn(c)
 		c.start()
 	case evOpen:
+		if l := c.s.log; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
+			l.Debug("connected", c.logAttrs()...)
+		}
 		if h := ev_.OnConnected; h != nil {
 			h(c, 0, "OK")
 		}
@@ -468,6 +476,9 @@ func (c *Conn) handle(ev event) {
 			h(c)
 		}
 	case evError:
+		if l := c.s.log; l != nil {
+			l.Warn("connection error", append(c.logAttrs(), "code", ev.err.Code, "err", ev.err.Description)...)
+		}
 		if h := ev_.OnError; h != nil {
 			h(c, ev.err)
 		}
@@ -499,11 +510,37 @@ func (c *Conn) handle(ev event) {
 		c.mu.Unlock()
 		c.deliver()
 		c.flushFramer()
+		if l := c.s.log; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
+			l.Debug("disconnected", append(c.logAttrs(), "code", ev.err.Code, "description", ev.err.Description)...)
+		}
 		if h := ev_.OnDisconnected; h != nil {
 			h(c, ev.err.Code, ev.err.Description)
 		}
 		c.s.removeConn(c)
 	}
+}
+
+// logAttrs are the attributes of the connection's log records.
+func (c *Conn) logAttrs() []any {
+	attrs := []any{"id", c.id, "remote", c.ec.RemoteAddr().String()}
+	c.mu.Lock()
+	st := c.tlsState
+	c.mu.Unlock()
+	if st != nil {
+		attrs = append(attrs, "tls", tls.VersionName(st.Version))
+	}
+	return attrs
+}
+
+// refusalReason says why a connection was refused.
+func refusalReason(v access.Verdict, accepted bool) string {
+	switch {
+	case accepted:
+		return "not listening"
+	case v != access.Accept:
+		return "access lists"
+	}
+	return "OnConnectionRequest"
 }
 
 // holdClose keeps a peer's close for ProcessData when the connection is

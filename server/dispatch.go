@@ -306,6 +306,9 @@ func (h *sysHandler) eventQueue() *queue { return &h.sys }
 
 func (h *sysHandler) handle(ev event) {
 	s := (*Server)(h)
+	if ev.kind == evError && s.log != nil {
+		s.log.Error("accept failed", "code", ev.err.Code, "err", ev.err.Description)
+	}
 	if ev.kind == evError && s.ev.OnError != nil {
 		s.ev.OnError(nil, ev.err)
 	}

@@ -2,10 +2,13 @@ package server
 
 import (
 	"io"
+	"log/slog"
 	"net"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/testpeer"
 )
 
 // countingObserver counts what it is told.
@@ -83,5 +86,36 @@ func TestObserverTLSHandshake(t *testing.T) {
 		if o.hsFailed.Load() != 1 || o.hsTime.Load() <= 0 {
 			t.Fatalf("%d failed (want 1), %v in all (want > 0)", o.hsFailed.Load(), time.Duration(o.hsTime.Load()))
 		}
+	})
+}
+
+// TestLogger: Options.Logger gets records of connections opened, closed
+// and refused, with their id and address.
+func TestLogger(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		h := &testpeer.SlogRecorder{}
+		ev := echoEvents()
+		refuse := atomic.Bool{}
+		ev.OnConnectionRequest = func(r *ConnectionRequest) { r.Accept = !refuse.Load() }
+		s := start(t, engine, Options{Events: ev, Logger: slog.New(h)})
+		c := dial(t, s)
+		if _, err := c.Write([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, make([]byte, 4)); err != nil {
+			t.Fatal(err)
+		}
+		remote := "remote=" + c.LocalAddr().String()
+		c.Close()
+		waitFor(t, "a disconnected record", func() bool { return h.Has("DEBUG disconnected", "id=1", remote, "code=0") })
+		if !h.Has("DEBUG connected", "id=1", remote) {
+			t.Errorf("no connected record:\n%s", h.Text())
+		}
+		refuse.Store(true)
+		if r, err := net.Dial("tcp", s.Addr().String()); err == nil {
+			_, _ = io.Copy(io.Discard, r)
+			r.Close()
+		}
+		waitFor(t, "a refused record", func() bool { return h.Has("INFO connection refused", "reason=OnConnectionRequest") })
 	})
 }

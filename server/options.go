@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
@@ -135,6 +136,12 @@ type Options struct {
 	// Observer, if set, is told what the server does (connections,
 	// handshakes, bytes), for metrics: see package metrics.
 	Observer Observer
+
+	// Logger, if set, gets structured records of the server's life:
+	// connections refused (Info), opened and closed (Debug), connection
+	// errors (Warn) and accept errors (Error), with the connection's id
+	// and address. The Events fire as well.
+	Logger *slog.Logger
 }
 
 // defaulted returns o with zero fields replaced by their defaults, or an

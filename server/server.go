@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"log/slog"
 	"maps"
 	"net"
 	"slices"
@@ -45,7 +46,8 @@ func (s State) String() string {
 type Server struct {
 	eng     engine.Engine
 	ev      Events
-	obs     Observer // nil: none
+	obs     Observer     // nil: none
+	log     *slog.Logger // nil: none
 	manual  bool
 	pump    pump
 	workers workers
@@ -76,6 +78,7 @@ func New(opts Options) (*Server, error) {
 		eng:      newEngine(o.Engine),
 		ev:       o.Events,
 		obs:      o.Observer,
+		log:      o.Logger,
 		manual:   o.ManualEvents,
 		initial:  o,
 		opts:     o,
@@ -356,6 +359,9 @@ func (a *acceptor) Accept(ec engine.Conn) {
 		ec.Reset()
 		if s.obs != nil {
 			s.obs.ConnectionRefused()
+		}
+		if s.log != nil {
+			s.log.Info("connection refused", "remote", ec.RemoteAddr().String(), "reason", "MaxConnections or not listening")
 		}
 		return
 	}

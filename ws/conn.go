@@ -1,7 +1,9 @@
 package ws
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -419,13 +421,36 @@ func (c *Conn) logf(level LogLevel, typ, format string, args ...any) {
 	if !c.logs(level) {
 		return
 	}
-	c.events.OnLog(c, level, fmt.Sprintf(format, args...), typ)
+	msg := fmt.Sprintf(format, args...)
+	if c.events.OnLog != nil {
+		c.events.OnLog(c, level, msg, typ)
+		return
+	}
+	c.opts.slog.Log(context.Background(), slogLevel(level), msg, "id", c.id, "type", typ)
 }
 
-// logs reports whether a Log event of level would fire, so that callers
-// build costly arguments only then.
+// logs reports whether a Log event of level would fire (or, without
+// OnLog, a record reach the Logger), so that callers build costly
+// arguments only then.
 func (c *Conn) logs(level LogLevel) bool {
-	return c.events.OnLog != nil && level <= c.opts.logLevel()
+	if level > c.opts.logLevel() {
+		return false
+	}
+	if c.events.OnLog != nil {
+		return true
+	}
+	return c.opts.slog != nil && c.opts.slog.Enabled(context.Background(), slogLevel(level))
+}
+
+// slogLevel is the slog level of a Log event's level.
+func slogLevel(l LogLevel) slog.Level {
+	switch l {
+	case LogVerbose:
+		return slog.LevelDebug
+	case LogDebug:
+		return slog.LevelDebug - 4
+	}
+	return slog.LevelInfo
 }
 
 func (c *Conn) reportError(err error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"net/http"
 	"sync/atomic"
 
@@ -20,6 +21,9 @@ type HandlerOptions struct {
 	// Observer, if set, is told of messages (its server.Observer methods
 	// are not called: net/http owns the connections), for metrics.
 	Observer Observer
+	// Logger, if set, gets the Log events as structured records when
+	// Events.OnLog is nil (see Options.Logger).
+	Logger *slog.Logger
 }
 
 // Handler upgrades WebSocket requests of a net/http server (by hijacking
@@ -41,7 +45,7 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 	}
 	h := &Handler{opts: opts, fallback: fallback}
 	co := opts.Conn
-	co.obs = opts.Observer
+	co.obs, co.slog = opts.Observer, opts.Logger
 	h.conn.Store(&co)
 	h.hub = newHub(&h.conn)
 	return h, nil

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/testpeer"
 	"github.com/tlskit/tlskit/internal/wsproto"
 )
 
@@ -188,5 +191,44 @@ func TestBroadcastOrder(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestLogger: without OnLog the Log events go to Options.Logger at slog's
+// levels, up to Conn.LogLevel; with OnLog they go there instead.
+func TestLogger(t *testing.T) {
+	t.Parallel()
+	h := &testpeer.SlogRecorder{}
+	s := startServer(t, Options{Conn: ConnOptions{LogLevel: LogDebug, BufferMessage: true}, Logger: slog.New(h),
+		Events: echoEvents()})
+	c := dialT(t, s.URL(), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.WriteMessage(ctx, DataText, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadMessage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, want := range []string{"INFO WebSocket open: / ", "DEBUG GET / HTTP/1.1", "DEBUG-4 received text data, 1 bytes", "id=1 type=Debug",
+		"DEBUG connected id=1 remote=127.0.0.1:"} { // the last from the TCP layer, which gets the Logger too
+		for !strings.Contains(h.Text(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no record with %q:\n%s", want, h.Text())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	// OnLog set: the Logger gets none of the ws layer's records.
+	quiet := &testpeer.SlogRecorder{}
+	got := make(chan string, 10)
+	s2 := startServer(t, Options{Logger: slog.New(quiet), Events: Events{OnLog: func(_ *Conn, _ LogLevel, msg, _ string) { got <- msg }}})
+	c2 := dialT(t, s2.URL(), nil)
+	defer c2.Disconnect()
+	<-got
+	if strings.Contains(quiet.Text(), "WebSocket open") {
+		t.Fatalf("the Logger got the ws records although OnLog is set:\n%s", quiet.Text())
 	}
 }

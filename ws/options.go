@@ -2,6 +2,7 @@ package ws
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/framing"
@@ -105,8 +106,9 @@ type ConnOptions struct {
 	// nothing, or set Config("LogLevel=0").
 	LogLevel LogLevel
 
-	logOff bool     // Config("LogLevel=0")
-	obs    Observer // the Server's or Handler's Options.Observer
+	logOff bool         // Config("LogLevel=0")
+	obs    Observer     // the Server's or Handler's Options.Observer
+	slog   *slog.Logger // the Server's or Handler's Options.Logger
 }
 
 func (o *ConnOptions) validate() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -55,6 +56,12 @@ type Options struct {
 	// layer does (it is also Server.Observer unless that is set), for
 	// metrics: see package metrics.
 	Observer Observer
+	// Logger, if set, gets the Log events as structured records when
+	// Events.OnLog is nil (LogInfo as slog's Info, LogVerbose as Debug,
+	// LogDebug as Debug-4; Conn.LogLevel still selects them), with the
+	// connection's id and log type. It is also Server.Logger unless that
+	// is set.
+	Logger *slog.Logger
 }
 
 // Server is a standalone WebSocket server, the seed's WSServer: it listens
@@ -74,12 +81,15 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, events: opts.Events}
 	co := opts.Conn
-	co.obs = opts.Observer
+	co.obs, co.slog = opts.Observer, opts.Logger
 	s.conn.Store(&co)
 	s.hub = newHub(&s.conn)
 	so := opts.Server
 	if so.Observer == nil && opts.Observer != nil {
 		so.Observer = opts.Observer
+	}
+	if so.Logger == nil {
+		so.Logger = opts.Logger
 	}
 	so.DefaultEOL = nil
 	so.DefaultSingleLineMode = false
