@@ -39,10 +39,29 @@
 //
 // # Engines
 //
-// The socket work is done by an internal engine: today the portable one (a
-// goroutine per connection reading, plus one writing only while data is
-// queued). The engine interface is built so a Linux epoll engine can take its
-// place without changes to this package; Options.Engine chooses.
+// The socket work is done by an internal engine, which Options.Engine
+// chooses. On Linux the default is the epoll engine: one event loop per
+// CPU, no goroutine and no read buffer for an idle connection, TLS through
+// the standard crypto/tls over an in-memory conn the loop feeds (the
+// handshake on a short-lived goroutine). The portable engine, for every
+// other OS, has a goroutine per connection reading, plus one writing only
+// while data is queued. Events are the same on both: per connection in
+// order, never re-entrantly, on dispatch goroutines, so that a slow hook
+// stalls only its own connection.
+//
+// # Certificates at run time
+//
+// SetCertificate and SetTLSConfig replace the TLS configuration while the
+// server runs: new handshakes use it, open connections keep theirs. A
+// configuration whose GetCertificate is a certs.Watcher follows a
+// certificate file as it is renewed.
+//
+// # Metrics and logs
+//
+// Options.Observer is told of connections, TLS handshakes (with their
+// times) and bytes; package metrics exports them to Prometheus.
+// Options.Logger gets structured log/slog records of connections refused,
+// opened and closed, and of errors.
 //
 // # Errors
 //

@@ -52,4 +52,12 @@
 // connection holds no compression state: flate writers and readers are
 // pooled and taken only while a message is moving. DeflateOptions can allow
 // context takeover for a better ratio at a memory cost per connection.
+//
+// # Metrics and logs
+//
+// Options.Observer (an Observer, such as a metrics.Metrics) is told of
+// messages received and sent, and of what the TCP/TLS layer does.
+// Options.Logger gets the Log events as log/slog records when OnLog is
+// nil. A Server's certificate can be replaced while it runs through
+// TCP().SetCertificate.
 package ws
