@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -55,6 +56,9 @@ type DialOptions struct {
 	// HandshakeTimeout bounds the opening handshake after connecting
 	// (default 10 seconds); ctx bounds everything.
 	HandshakeTimeout time.Duration
+	// Logger, if set, gets the Log events as log/slog records when
+	// Events.OnLog is nil (see Options.Logger).
+	Logger *slog.Logger
 }
 
 // Dial connects to a ws:// or wss:// URL and performs the opening
@@ -209,7 +213,13 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 		tr = newNetTransport(nc, opts.Conn.SendQueue)
 	}
 	events := opts.Events
-	c := newConn(wsproto.RoleClient, &opts.Conn, &events, tr)
+	co := &opts.Conn
+	if opts.Logger != nil {
+		cp := opts.Conn // the caller's options stay as they are
+		cp.slog = opts.Logger
+		co = &cp
+	}
+	c := newConn(wsproto.RoleClient, co, &events, tr)
 	tr.bind(c)
 	up := &wsproto.UpgradeRequest{Method: http.MethodGet, URI: u.RequestURI(), Proto: "HTTP/1.1", Host: hostHeader,
 		Origin: opts.Origin, Key: hs.Key, Protocols: opts.Protocols, Extensions: hs.Extensions}

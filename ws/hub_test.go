@@ -221,6 +221,17 @@ func TestLogger(t *testing.T) {
 		}
 	}
 
+	// A client's Logger.
+	ch := &testpeer.SlogRecorder{}
+	cc, err := Dial(ctx, s.URL(), &DialOptions{Logger: slog.New(ch)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ch.Has("INFO connected to ws://", "type=Info") {
+		t.Fatalf("no client record:\n%s", ch.Text())
+	}
+	cc.Disconnect()
+
 	// OnLog set: the Logger gets none of the ws layer's records.
 	quiet := &testpeer.SlogRecorder{}
 	got := make(chan string, 10)
