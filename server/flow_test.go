@@ -67,7 +67,10 @@ func TestSlowReaderBoundedQueueNoLoss(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		for _, useTLS := range []bool{false, true} {
 			t.Run(fmt.Sprintf("tls=%v", useTLS), func(t *testing.T) {
-				const size, limit = 4 << 20, 32 << 10
+				// More than the kernel may buffer on loopback (tcp_wmem's
+				// maximum is 4 MiB on Linux, and the cached metrics of a
+				// busy 127.0.0.1 let the send buffer reach it at once).
+				const size, limit = 16 << 20, 32 << 10
 				p := &pusher{data: stream(1, size), limit: limit, t: t}
 				o := Options{OutBufferSize: limit, Events: Events{OnReadyToSend: p.push}}
 				if useTLS {
@@ -76,9 +79,27 @@ func TestSlowReaderBoundedQueueNoLoss(t *testing.T) {
 				s := start(t, engine, o)
 				var c net.Conn = dial(t, s)
 				if useTLS {
-					c = tls.Client(c, getPKI(t).clientConfig())
+					tc := tls.Client(c, getPKI(t).clientConfig())
+					if err := tc.Handshake(); err != nil {
+						t.Fatal(err)
+					}
+					c = tc
 				}
-				// A slow reader: small reads with pauses at first.
+				// Read nothing until the sender has met a full queue: the
+				// kernel's buffers are bounded, so it must (a reader that
+				// only paused now and then was sometimes fast enough that
+				// the sender never saw ErrWouldBlock).
+				deadline := time.Now().Add(10 * time.Second)
+				for time.Now().Before(deadline) {
+					p.mu.Lock()
+					blocked := p.blocks > 0 || p.off >= len(p.data)
+					p.mu.Unlock()
+					if blocked {
+						break
+					}
+					time.Sleep(time.Millisecond)
+				}
+				// Then a slow reader: small reads with pauses at first.
 				h := sha256.New()
 				buf := make([]byte, 4096)
 				total := 0
