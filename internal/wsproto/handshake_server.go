@@ -280,8 +280,13 @@ func checkUpgrade(r *UpgradeRequest, u *upgradeFields) error {
 	if u.key.n != 1 {
 		return badRequest(http.StatusBadRequest, "exactly one Sec-WebSocket-Key header is required")
 	}
-	var k [18]byte // room to tell 16 decoded bytes from more
-	if n, err := base64.StdEncoding.Decode(k[:], []byte(u.key.v)); len(u.key.v) != 24 || err != nil || n != 16 {
+	// The length is checked before decoding: base64 of 16 bytes is 24
+	// characters, and decoding a longer key into k would overrun it.
+	var k [18]byte
+	if len(u.key.v) != 24 {
+		return badRequest(http.StatusBadRequest, "Sec-WebSocket-Key is not the base64 encoding of 16 bytes")
+	}
+	if n, err := base64.StdEncoding.Decode(k[:], []byte(u.key.v)); err != nil || n != 16 {
 		return badRequest(http.StatusBadRequest, "Sec-WebSocket-Key is not the base64 encoding of 16 bytes")
 	}
 	r.Key = u.key.v

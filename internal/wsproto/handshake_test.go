@@ -238,6 +238,7 @@ func FuzzParseUpgradeRequest(f *testing.F) {
 	f.Add([]byte(sampleRequest), uint8(7))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n"), uint8(1))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), uint8(3))
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n"), uint8(5))
 	f.Add([]byte("POST / HTTP/1.1\r\n X\r\n\r\n"), uint8(2))
 	f.Fuzz(func(t *testing.T, b []byte, step uint8) {
 		whole := RequestParser{MaxHeaderBytes: 4096}
@@ -298,6 +299,11 @@ func TestCheckRequest(t *testing.T) {
 		{name: "version", change: func(r *http.Request) { r.Header.Set("Sec-WebSocket-Version", "12") }, status: 426},
 		{name: "http10", change: func(r *http.Request) { r.Proto = "HTTP/1.0" }, status: 400},
 		{name: "no-host", change: func(r *http.Request) { r.Host = "" }, status: 400},
+		// Keys of 28 characters and more once overran the decode buffer.
+		{name: "key-28", change: func(r *http.Request) { r.Header.Set("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAAAAAA==") }, status: 400},
+		{name: "key-long", change: func(r *http.Request) { r.Header.Set("Sec-WebSocket-Key", strings.Repeat("A", 4000)) }, status: 400},
+		{name: "key-short", change: func(r *http.Request) { r.Header.Set("Sec-WebSocket-Key", "AAAA") }, status: 400},
+		{name: "key-25-bytes", change: func(r *http.Request) { r.Header.Set("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAAA=") }, status: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -332,6 +338,7 @@ func FuzzCheckRequest(f *testing.F) {
 	f.Add(sampleRequest)
 	f.Add("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n")
 	f.Add("POST /x HTTP/1.0\r\nHost: h\r\n\r\n")
+	f.Add("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n")
 	f.Fuzz(func(t *testing.T, raw string) {
 		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
 		if err != nil {
