@@ -10,6 +10,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newConnectCmd(), newBenchCmd(), newCertCmd())
+	root.AddCommand(newServeCmd(), newConnectCmd(), newBenchCmd(), newCertCmd(), newVersionCmd())
 	return root
 }
