@@ -80,7 +80,8 @@ tls://HOST:PORT) and print what the handshakes negotiated to stderr.
 WebSocket (ws://, wss://): every line of stdin is sent as a text message
 (--binary: a binary message), without its line end; every message received is
 printed on its own line: text as it is, binary as hexadecimal. At the end of
-stdin a Close frame (1000) is sent and connect waits for the server's. The
+stdin connect waits for replies until --wait (default 1s) has passed with no
+message received, then sends a Close frame (1000) and waits for the server's. The
 exit status is 0 when the connection closes normally (1000, or 1001 when the
 server goes away), 1 otherwise, with the close code and reason; a refused
 handshake prints the HTTP status.
@@ -92,6 +93,7 @@ The exit status is 0 when the server closed the connection, 1 on any failure.`,
 		Example: `  tlskit connect wss://127.0.0.1:8443/ --insecure           # against tlskit serve
   tlskit connect ws://127.0.0.1:8080/chat --subprotocol chat --header 'Authorization: Bearer x'
   printf 'hi\n' | tlskit connect wss://127.0.0.1:8443/ --binary --ca ca.pem
+  printf 'hello\n' | tlskit connect ws://127.0.0.1:8765/ --wait 5s   # a slow server's reply
   tlskit connect tls://127.0.0.1:8443 --ca ca.pem
   tlskit connect tls://example.test:443 --sni example.test --alpn h2,http/1.1
   tlskit connect tls://127.0.0.1:8443 --insecure          # no verification (DANGER)

@@ -12,6 +12,8 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -25,17 +27,23 @@ type wsFlags struct {
 	binary       bool
 	subprotocols []string
 	headers      []string
+	wait         time.Duration
 }
+
+// defaultConnectWait is how long connect waits after stdin ends, counted
+// from the last message received, before it sends its Close frame.
+const defaultConnectWait = time.Second
 
 // wsFlagNames are the flags registered by wsFlags.register, for the check
 // that rejects them for tcp:// and tls://.
-var wsFlagNames = []string{"binary", "subprotocol", "header"}
+var wsFlagNames = []string{"binary", "subprotocol", "header", "wait"}
 
 func (f *wsFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.binary, "binary", false, "send each line of stdin as a binary message instead of text (ws, wss)")
 	fl.StringArrayVar(&f.subprotocols, "subprotocol", nil, "offer a subprotocol, most preferred first (repeatable; ws, wss)")
 	fl.StringArrayVar(&f.headers, "header", nil, `add a request header "Name: value" to the handshake (repeatable; ws, wss)`)
+	fl.DurationVar(&f.wait, "wait", defaultConnectWait, "after stdin ends, wait this long for replies (counted from the last message received) before closing (ws, wss; 0: close at once)")
 }
 
 // header parses the --header values.
@@ -61,7 +69,9 @@ func runWebSocket(cmd *cobra.Command, f *connectFlags, t target) error {
 	// that arrive after our Close and before the server's.
 	out := bufio.NewWriter(cmd.OutOrStdout())
 	var outErr error
+	var lastMessage atomic.Int64 // time.Now().UnixNano() of the last message received
 	printMessage := func(c *ws.Conn, format ws.DataFormat, msg []byte, _, _ bool) {
+		lastMessage.Store(time.Now().UnixNano())
 		if format == ws.FormatBinary {
 			out.WriteString(hex.EncodeToString(msg))
 		} else {
@@ -80,7 +90,11 @@ func runWebSocket(cmd *cobra.Command, f *connectFlags, t target) error {
 	sendErr := make(chan error, 1)
 	go func() {
 		// The result is known before the close that ends the wait below.
-		sendErr <- sendLines(ctx, c, cmd.InOrStdin(), f.ws.binary)
+		err := sendLines(ctx, c, cmd.InOrStdin(), f.ws.binary)
+		sendErr <- err
+		if err == nil {
+			linger(ctx, c, f.ws.wait, &lastMessage)
+		}
 		c.Close(ws.CloseNormal, "")
 	}()
 	select {
@@ -93,6 +107,33 @@ func runWebSocket(cmd *cobra.Command, f *connectFlags, t target) error {
 		return fmt.Errorf("writing stdout: %w", outErr)
 	}
 	return closeResult(info, t.url, c.CloseStatus(), sendErr)
+}
+
+// linger waits, once stdin has ended, until wait has passed since the
+// end or since the last message received (lastMessage), whichever is
+// later, so that replies still on their way are printed; it returns early
+// when the connection or ctx ends.
+func linger(ctx context.Context, c *ws.Conn, wait time.Duration, lastMessage *atomic.Int64) {
+	end := time.Now()
+	for {
+		from := end
+		if last := time.Unix(0, lastMessage.Load()); last.After(from) {
+			from = last
+		}
+		left := wait - time.Since(from)
+		if left <= 0 {
+			return
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-c.Done():
+		case <-ctx.Done():
+		case <-t.C:
+			continue
+		}
+		t.Stop()
+		return
+	}
 }
 
 // dialWebSocket connects and prints the TLS and WebSocket handshakes.

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/testpeer"
 	"github.com/tlskit/tlskit/server"
 	"github.com/tlskit/tlskit/ws"
 )
@@ -100,5 +104,53 @@ func TestConnectWebSocketPeer(t *testing.T) {
 	stdout, stderr, code = connect(t, "ok\n\xff\n", p.url+"/")
 	if code != 1 || stdout != "ok\n" || !strings.Contains(stderr, "line 2 of stdin is not UTF-8") {
 		t.Errorf("invalid UTF-8: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+}
+
+// startDelayedEcho starts a Python websockets echo server (Debian's
+// python3-websockets) that answers each message after delay.
+func startDelayedEcho(t *testing.T, delay time.Duration) string {
+	t.Helper()
+	py := testpeer.Tool(t, "/usr/bin/python3") // Debian's, which has websockets
+	if out, err := exec.Command(py, "-c", "import websockets").CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("python3-websockets not installed: %s", out)
+		}
+		t.Fatalf("python3-websockets not installed (CI must install it): %s", out)
+	}
+	p := testpeer.Start(t, nil, py, "testdata/delayed_echo.py", strconv.FormatFloat(delay.Seconds(), 'f', -1, 64))
+	port, ok := strings.CutPrefix(p.StdoutLines(t, 1)[0], "listening ")
+	if !ok {
+		t.Fatalf("delayed_echo.py printed %q", p.Output())
+	}
+	t.Cleanup(func() { p.Signal(t, syscall.SIGTERM); p.Wait(t) })
+	return "ws://127.0.0.1:" + port + "/"
+}
+
+// After stdin ends, connect waits for replies (--wait, counted from the
+// last message) before it closes: a server that answers after 200 ms
+// gets its echo printed; with --wait 0 connect closes at once.
+func TestConnectWaitsForReplies(t *testing.T) {
+	t.Parallel()
+	url := startDelayedEcho(t, 200*time.Millisecond)
+
+	stdout, stderr, code := connect(t, "hello\n", url)
+	if code != 0 || stdout != "hello\n" {
+		t.Errorf("default --wait: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	// Three replies 200 ms apart each: the wait counts from the last one.
+	stdout, stderr, code = connect(t, "a\nb\nc\n", url, "--wait", "700ms")
+	if code != 0 || stdout != "a\nb\nc\n" {
+		t.Errorf("--wait 700ms: exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	// A server that answers after 3 s, far beyond the close handshake.
+	slow := startDelayedEcho(t, 3*time.Second)
+	stdout, stderr, code = connect(t, "hello\n", slow, "--wait", "0")
+	if code != 0 || stdout != "" {
+		t.Errorf("--wait 0: exit %d, stdout %q (the echo comes after the close)\n%s", code, stdout, stderr)
+	}
+	_, stderr, code = connect(t, "x\n", "tcp://127.0.0.1:1", "--wait", "1s")
+	if code != 1 || !strings.Contains(stderr, "--wait") {
+		t.Errorf("--wait with tcp://: exit %d\n%s", code, stderr)
 	}
 }
