@@ -126,6 +126,8 @@ WebSocket modes (ws, wss):
   broadcast  every message is sent to every connection, the sender included.
   chat       like broadcast, with text messages prefixed by the sender's
              connection id ("3: hello"), and "3 joined" / "3 left" notices.
+             A client that offers the subprotocol "chat" gets it (as one
+             that offers "echo" or "broadcast" does in those modes).
              A connection that does not read (its send queue stays full
              for 30 seconds) is disconnected in every mode.
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,6 +63,13 @@ func startWSServer(sc *serveConfig) (service, error) {
 		if p := requestPath(r.URI); p != sc.path {
 			r.StatusCode = http.StatusNotFound
 			r.ResponseBody = fmt.Sprintf("no WebSocket at %s: this server's is at %s\n", p, sc.path)
+			return
+		}
+		// A client that offers the mode's name as a subprotocol (chat)
+		// gets it: browsers and Node's ws fail a handshake whose answer
+		// lacks the subprotocol they asked for.
+		if slices.Contains(r.Protocols, sc.mode) {
+			r.Protocol = sc.mode
 		}
 	}
 	logConnected := opts.Events.OnConnected

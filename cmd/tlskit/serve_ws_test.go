@@ -10,7 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -219,4 +223,63 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// chatPeer runs testdata/chat_client.js (Node's ws) or chat_client.py
+// (Python websockets) against url and returns what it printed. Without the
+// tool the test is skipped, except in CI, where .ci/run installs them.
+func chatPeer(t *testing.T, tool, url, text string) string {
+	t.Helper()
+	var cmd *exec.Cmd
+	switch tool {
+	case "node":
+		node := testpeer.Tool(t, "node")
+		if _, err := os.Stat(filepath.Join("..", "..", "ws", "testdata", "node", "node_modules", "ws", "package.json")); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("the ws package is missing (npm ci --prefix ws/testdata/node): %v", err)
+			}
+			t.Skipf("the ws package is missing: %v", err)
+		}
+		cmd = exec.Command(node, "testdata/chat_client.js", url, text)
+	case "python":
+		py := testpeer.Tool(t, "/usr/bin/python3")
+		if out, err := exec.Command(py, "-c", "import websockets").CombinedOutput(); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("python3-websockets not installed (CI must install it): %s", out)
+			}
+			t.Skipf("python3-websockets not installed: %s", out)
+		}
+		cmd = exec.Command(py, "testdata/chat_client.py", url, text)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testpeer.Timeout)
+	defer cancel()
+	cmd = exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s chat client: %v\n%s", tool, err, out)
+	}
+	return string(out)
+}
+
+// Node's ws and Python websockets, used as the README's chat example is,
+// offer the subprotocol "chat": serve --mode chat selects it (without it
+// both refuse the handshake: "Server sent no subprotocol"), and each
+// client gets its own message back with its id.
+func TestServeChatSubprotocolPeers(t *testing.T) {
+	t.Parallel()
+	for _, proto := range []string{"ws", "wss"} {
+		t.Run(proto, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, "--proto", proto, "--mode", "chat", "--path", "/chat")
+			for i, tool := range []string{"node", "python"} {
+				out := chatPeer(t, tool, s.url, "hello from "+tool)
+				id := strconv.Itoa(i + 1)
+				for _, want := range []string{"protocol chat\n", id + ": hello from " + tool + "\n", "closed 1000\n"} {
+					if !strings.Contains(out, want) {
+						t.Errorf("%s: no %q in\n%s", tool, want, out)
+					}
+				}
+			}
+		})
+	}
 }
