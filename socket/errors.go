@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/tlskit/tlskit/certs"
@@ -34,7 +35,9 @@ const (
 	CodeVerify         Code = 280 // the peer's certificate was refused (ipworks seed)
 )
 
-// String returns the seed's description of c, or "errno N".
+// String describes c in words: the named codes' descriptions, the
+// operating system's text for an errno ("connection refused"), or
+// "errno N" for a number that is neither.
 func (c Code) String() string {
 	switch c {
 	case CodeNone:
@@ -58,6 +61,11 @@ func (c Code) String() string {
 	case CodeVerify:
 		return "certificate verification failed"
 	}
+	if c > 0 && c < 4096 {
+		if text := syscall.Errno(c).Error(); !strings.HasPrefix(text, "errno ") {
+			return text
+		}
+	}
 	return fmt.Sprintf("errno %d", int(c))
 }
 
@@ -74,12 +82,21 @@ type Error struct {
 	Err  error  // the cause; nil for the sentinels
 }
 
+// Error describes the failure in words: "socket: connect: connection
+// refused (127.0.0.1:1)". The number stays in Code for those who want it.
 func (e *Error) Error() string {
 	msg := "socket"
 	if e.Op != "" {
 		msg += ": " + e.Op
 	}
-	msg += fmt.Sprintf(": %s (%d)", e.Code, int(e.Code))
+	msg += ": " + e.Code.String()
+	// An errno from a dial, read or write: its text is the code's, and
+	// the address is what the cause adds ("dial tcp ADDR: connect: ...").
+	var op *net.OpError
+	var errno syscall.Errno
+	if errors.As(e.Err, &errno) && Code(errno) == e.Code && errors.As(e.Err, &op) && op.Addr != nil {
+		return msg + " (" + op.Addr.String() + ")"
+	}
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -151,11 +150,26 @@ func TestLostConnection(t *testing.T) {
 func TestErrorText(t *testing.T) {
 	t.Parallel()
 	e := &Error{Code: CodeCannotResolve, Op: "connect", Err: errors.New("boom")}
-	if got := e.Error(); !strings.Contains(got, "cannot resolve address (103)") || !strings.Contains(got, "boom") {
+	if got := e.Error(); got != "socket: connect: cannot resolve address: boom" {
 		t.Errorf("Error() = %q", got)
 	}
-	if Code(111).String() != "errno 111" {
-		t.Errorf("Code(111) = %q", Code(111).String())
+	if Code(111).String() != "connection refused" || Code(4095).String() != "errno 4095" {
+		t.Errorf("Code(111) = %q, Code(4095) = %q", Code(111).String(), Code(4095).String())
+	}
+	// A refused dial says so in words, with the address, not errno 111.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, derr := net.Dial("tcp", addr)
+	refused := &Error{Code: codeOf(derr), Op: "connect", Err: derr}
+	if got, want := refused.Error(), "socket: connect: connection refused ("+addr+")"; got != want {
+		t.Errorf("refused dial: %q, want %q", got, want)
+	}
+	if !errors.Is(refused, syscall.ECONNREFUSED) || refused.Code != Code(syscall.ECONNREFUSED) {
+		t.Errorf("refused dial: code %d, errors.Is ECONNREFUSED %v", refused.Code, errors.Is(refused, syscall.ECONNREFUSED))
 	}
 	if errors.Is(e, &Error{Code: CodeInvalidState}) {
 		t.Error("codes differ but errors.Is matched")

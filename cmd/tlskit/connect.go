@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -174,7 +175,7 @@ func runSocket(cmd *cobra.Command, f *connectFlags, t target) error {
 		}
 	}()
 	if _, err := io.Copy(cmd.OutOrStdout(), conn); err != nil {
-		return fmt.Errorf("connection to %s: %w", t.url, explainDialError(err))
+		return fmt.Errorf("connection to %s: %w", t.url, explainDialError(t, err))
 	}
 	fmt.Fprintln(info, "Closed by the server")
 	return nil
@@ -219,7 +220,7 @@ func dialSocket(ctx context.Context, f *connectFlags, t target, info io.Writer) 
 	}
 	s, err := socket.Dial(ctx, cfg)
 	if err != nil {
-		return nil, explainDialError(err)
+		return nil, explainDialError(t, err)
 	}
 	fmt.Fprintf(info, "Connected to %s (%s)\n", net.JoinHostPort(t.host, strconv.Itoa(t.port)), s.RemoteAddr())
 	if st, ok := s.ConnectionState(); ok {
@@ -269,11 +270,24 @@ func (f *connectFlags) socketTLS() (socket.TLSOptions, error) {
 
 // explainDialError adds what to do to the errors users meet most, from
 // the handshake or (TLS 1.3 client certificates) the first read.
-func explainDialError(err error) error {
+func explainDialError(t target, err error) error {
 	var cve *tls.CertificateVerificationError
 	var uae x509.UnknownAuthorityError
 	var hne x509.HostnameError
+	var rhe tls.RecordHeaderError
+	plain := map[string]string{"wss": "ws", "tls": "tcp"}[t.scheme]
 	switch {
+	case errors.As(err, &rhe) && bytes.HasPrefix(rhe.RecordHeader[:], []byte("HTTP/")):
+		if plain == "ws" {
+			return fmt.Errorf("%w\nthe server answered in plain HTTP, not TLS: this looks like a plain WebSocket server: use ws://", err)
+		}
+		return fmt.Errorf("%w\nthe server answered in plain HTTP, not TLS: this looks like an HTTP or WebSocket server", err)
+	case errors.As(err, &rhe):
+		return fmt.Errorf("%w\nthe server does not speak TLS: if it is a plain server, use %s://", err, plain)
+	case strings.Contains(err.Error(), "unexpected handshake message of type *tls.clientHelloMsg"):
+		return fmt.Errorf("%w\nthe server sent our ClientHello back: this looks like a plain TCP echo server: use %s://", err, plain)
+	case t.scheme == "ws" && errors.Is(err, io.EOF):
+		return fmt.Errorf("%w\nthe server closed the connection without answering the WebSocket handshake: if it is a TLS server, use wss://", err)
 	case errors.As(err, &uae) || (errors.As(err, &cve) && errors.As(cve.Err, &uae)):
 		return fmt.Errorf("%w\nthe server's certificate is not signed by a CA you trust: pass --ca FILE with its CA (or, for a test server only, --insecure)", err)
 	case errors.As(err, &hne):

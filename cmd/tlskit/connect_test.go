@@ -1,6 +1,9 @@
 package main
 
 import (
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -139,6 +142,43 @@ func TestConnectFlagErrors(t *testing.T) {
 		_, err := runCLI(t, append([]string{"connect"}, tt.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("connect %v: %v, want an error containing %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// A URL with the wrong scheme is recognized at once and the error says
+// which to use; errno numbers give way to words.
+func TestConnectWrongScheme(t *testing.T) {
+	t.Parallel()
+	wss := serve(t, "--proto", "wss")
+	tcp := serve(t, "--proto", "tcp")
+	page := httptest.NewServer(http.NotFoundHandler()) // answers a ClientHello with HTTP 400
+	t.Cleanup(page.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+
+	for _, tt := range []struct {
+		name, url string
+		args      []string
+		want      string
+	}{
+		{"ws to a TLS server", "ws://" + strings.TrimPrefix(wss.url, "wss://"), nil, "if it is a TLS server, use wss://"},
+		{"wss to an HTTP server", "wss://" + strings.TrimPrefix(page.URL, "http://") + "/", []string{"--insecure"},
+			"this looks like a plain WebSocket server: use ws://"},
+		{"tls to a TCP echo server", "tls://" + strings.TrimPrefix(tcp.url, "tcp://"), []string{"--insecure"},
+			"this looks like a plain TCP echo server: use tcp://"},
+		{"nothing listening", "tcp://" + closed, nil, "socket: connect: connection refused (" + closed + ")"},
+	} {
+		_, stderr, code := connect(t, "x\n", append([]string{tt.url}, tt.args...)...)
+		if code != 1 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%s: exit %d, want %q in\n%s", tt.name, code, tt.want, stderr)
+		}
+		if strings.Contains(stderr, "errno") {
+			t.Errorf("%s: a number instead of words:\n%s", tt.name, stderr)
 		}
 	}
 }

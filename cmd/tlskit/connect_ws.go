@@ -162,7 +162,7 @@ func dialWebSocket(ctx context.Context, f *connectFlags, t target, info io.Write
 		return nil, fmt.Errorf("the server refused the WebSocket handshake with HTTP %d %s: %s", he.Status, http.StatusText(he.Status), he.Msg)
 	}
 	if err != nil {
-		return nil, explainDialError(err)
+		return nil, explainDialError(t, err)
 	}
 	fmt.Fprintf(info, "Connected to %s (%s)\n", net.JoinHostPort(t.host, strconv.Itoa(t.port)), c.RemoteAddr())
 	if st, ok := c.ConnectionState(); ok {
