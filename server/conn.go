@@ -23,7 +23,8 @@ type Conn struct {
 	ec engine.Conn // also holds the addresses
 	q  queue
 
-	fixed *connFixed // from the server's options at accept, shared
+	fixed    *connFixed // from the server's options at accept, shared
+	accepted time.Time  // when the engine accepted it
 
 	// Guarded by mu (the small fields last, so that they pack).
 	mu           sync.Mutex
@@ -82,7 +83,7 @@ func connFixedOf(o *Options) connFixed {
 
 func newConn(s *Server, ec engine.Conn, o *Options, fixed *connFixed) *Conn {
 	c := &Conn{
-		s: s, id: s.nextID.Add(1), ec: ec, fixed: fixed,
+		s: s, id: s.nextID.Add(1), ec: ec, fixed: fixed, accepted: time.Now(),
 		idleTimeout: o.DefaultIdleTimeout,
 		timeout:     o.DefaultTimeout,
 		readyToSend: true,
@@ -119,6 +120,10 @@ func (c *Conn) RemotePort() int { return int(c.ec.RemoteAddr().Port()) }
 
 // RemoteAddr returns the client's address and port.
 func (c *Conn) RemoteAddr() netip.AddrPort { return c.ec.RemoteAddr() }
+
+// AcceptedAt returns when the server accepted the connection, the start of
+// its handshake deadline (Options.DefaultConnectionTimeout).
+func (c *Conn) AcceptedAt() time.Time { return c.accepted }
 
 // LocalAddress returns the server address the client connected to.
 func (c *Conn) LocalAddress() string { return c.ec.LocalAddr().Addr().String() }
@@ -418,8 +423,14 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 
 // start runs after ConnectionRequest accepted the connection.
 func (c *Conn) start() {
+	hs := c.fixed.hsTimeout
+	if hs > 0 {
+		// The deadline counts from the accept: the time the request
+		// waited for ConnectionRequest is part of it.
+		hs = max(hs-time.Since(c.accepted), time.Nanosecond)
+	}
 	opts := engine.StartOptions{
-		HandshakeTimeout: c.fixed.hsTimeout,
+		HandshakeTimeout: hs,
 		IdleTimeout:      c.idleTimeout,
 		QueueSize:        c.fixed.outLimit,
 		Linger:           c.fixed.linger,

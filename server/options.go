@@ -67,9 +67,13 @@ type Options struct {
 	// Send blocks up to this long (an inactivity limit) instead of
 	// returning ErrWouldBlock. Default 0: sends never block.
 	DefaultTimeout time.Duration
-	// DefaultConnectionTimeout is the inactivity limit during the TLS
-	// handshake. Default 0: none. Danger: without it, a client that stops
-	// mid-handshake holds its connection until the idle timeout, if any.
+	// DefaultConnectionTimeout bounds the whole TLS handshake: one that
+	// has not ended this long after the connection was accepted fails with
+	// a timeout (error 10060), however steadily the client sends, so a
+	// ClientHello dripped a byte at a time cannot hold a connection.
+	// Default 0: none. Danger: without it, a client that stalls or drips
+	// its handshake holds its connection (and a MaxConnections slot) until
+	// the idle timeout, if any.
 	DefaultConnectionTimeout time.Duration
 
 	// KeepAlive enables TCP keep-alive probes. Default false.

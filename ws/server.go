@@ -34,8 +34,12 @@ type Options struct {
 	Conn ConnOptions
 	// Events are the WebSocket hooks.
 	Events Events
-	// HandshakeTimeout bounds the time from TCP (or TLS) connect to a
-	// complete upgrade request. Default 10 seconds; negative: no limit.
+	// HandshakeTimeout bounds the whole opening handshake: from the TCP
+	// connection's accept to a complete upgrade request, the TLS handshake
+	// (wss) included. A connection that has not completed it by then is
+	// reset, however steadily its bytes trickle in. It also bounds the TLS
+	// handshake when Server.DefaultConnectionTimeout is zero or longer.
+	// Default 10 seconds; negative: no limit.
 	HandshakeTimeout time.Duration
 	// MaxHeaderBytes bounds the upgrade request head (default 16 KiB); a
 	// larger one is refused with 431.
@@ -93,6 +97,9 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	so.DefaultEOL = nil
 	so.DefaultSingleLineMode = false
+	if d := s.handshakeTimeout(); d > 0 && (so.DefaultConnectionTimeout == 0 || so.DefaultConnectionTimeout > d) {
+		so.DefaultConnectionTimeout = d // the TLS handshake is part of the opening handshake
+	}
 	user := opts.Server.Events
 	so.Events = server.Events{
 		OnConnectionRequest:       user.OnConnectionRequest,
@@ -130,7 +137,9 @@ func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
 		return
 	}
 	if d := s.handshakeTimeout(); d > 0 {
-		c.shs.timer = time.AfterFunc(d, func() {
+		// The deadline counts from the accept, so the TLS handshake's
+		// time is part of it.
+		c.shs.timer = time.AfterFunc(d-time.Since(sc.AcceptedAt()), func() {
 			c.mu.Lock()
 			stuck := c.state == stateHandshake && !c.reported
 			c.mu.Unlock()

@@ -172,7 +172,7 @@ away) and exits with status 0.`,
 	f.tlsFlags.register(cmd)
 	fl.IntVar(&f.maxConns, "max-conns", 0, "most simultaneous connections (default 1000, -1: no limit)")
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", 0, "disconnect connections idle this long (default: never)")
-	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "TLS handshake inactivity limit (ws, wss: the whole opening handshake)")
+	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "deadline of the whole handshake, counted from the connect: the TLS handshake (tls, wss) and the WebSocket upgrade (ws, wss)")
 	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
 	fl.StringVar(&f.metricsAddr, "metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (connections, handshakes, bytes, messages)")
 	fl.DurationVar(&f.reloadCert, "reload-cert", 0, "check --cert (and --key) this often and use a renewed certificate for new connections (default: never)")

@@ -85,9 +85,10 @@ type StartOptions struct {
 	// TLS, when non-nil, makes the connection a TLS server connection
 	// with this configuration (used as is; it may be per connection).
 	TLS *tls.Config
-	// HandshakeTimeout is the inactivity limit during the TLS handshake:
-	// the handshake fails when the peer sends nothing for this long while
-	// a message is expected. 0 means no limit.
+	// HandshakeTimeout bounds the whole TLS handshake, counted from Start:
+	// when it has not ended this long after, it fails with a timeout
+	// (however steadily the peer sends, so a ClientHello dripped a byte at
+	// a time cannot hold the connection). 0 means no limit.
 	HandshakeTimeout time.Duration
 	// IdleTimeout closes nothing by itself: when neither a read nor a write
 	// has moved a byte for this long, Handler.OnIdle is called. 0 disables.

@@ -34,7 +34,7 @@ const (
 type killAction uint8
 
 const (
-	killHandshake killAction = iota // the first handshake byte did not come in time
+	killHandshake killAction = iota // the TLS handshake did not end in time
 	killLinger                      // the graceful close took too long: reset
 	killPeerWait                    // our FIN is sent, the peer did not close: close
 )
@@ -148,7 +148,7 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	if opts.TLS != nil {
 		c.t = &tlsSide{}
 		c.t.plain.pool, c.t.in.pool = &c.l.e.pool, &c.l.e.pool
-		c.tc = tls.Server(&memConn{c: c, timeout: opts.HandshakeTimeout}, opts.TLS)
+		c.tc = tls.Server(&memConn{c: c}, opts.TLS)
 		c.hs = hsWaiting
 		c.t.hsTimeout = opts.HandshakeTimeout
 		c.t.blocking = true
@@ -517,10 +517,16 @@ func (c *conn) armKill(d time.Duration, act killAction) {
 func (c *conn) killFired(act killAction) {
 	switch act {
 	case killHandshake:
+		// The deadline of the whole handshake, armed by begin: whether
+		// the first byte has come or the handshake goroutine waits for
+		// the rest, it fails with a timeout.
 		c.mu.Lock()
-		waiting := c.hs == hsWaiting
+		in := c.hs == hsWaiting || c.hs == hsRunning
+		if in && c.t.inErr == nil {
+			c.t.inErr = c.timeoutError() // what the handshake goroutine's read returns
+		}
 		c.mu.Unlock()
-		if waiting {
+		if in {
 			c.end(c.timeoutError(), false)
 		}
 	case killLinger:

@@ -255,7 +255,7 @@ func TestHandshakeTimeoutStalledPeer(t *testing.T) {
 		send []byte
 	}{
 		{name: "silent", send: nil},                        // before any byte: the loop's timer
-		{name: "partial record", send: []byte{0x16, 3, 1}}, // mid-handshake: the goroutine's read
+		{name: "partial record", send: []byte{0x16, 3, 1}}, // mid-handshake: the goroutine waits
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			began := time.Now()

@@ -81,12 +81,7 @@ func (c *conn) readable() {
 	c.mu.Unlock()
 	switch {
 	case startHS:
-		c.l.mu.Lock()
-		if c.killT != nil && c.killT.act == killHandshake {
-			c.l.stopTimerLocked(c.killT)
-		}
-		c.l.mu.Unlock()
-		go c.handshake()
+		go c.handshake() // the handshake deadline stays armed
 	case hs == hsWaiting: // the peer left before sending a byte
 		c.end(rerr, false)
 	case hs == hsDone:

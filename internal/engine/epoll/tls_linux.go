@@ -31,11 +31,10 @@ var errNoData net.Error = wouldBlock{}
 // memConn is the net.Conn under a connection's tls.Conn. Reads take what
 // the loop received; writes append to the wire queue and never block.
 type memConn struct {
-	c       *conn
-	timeout time.Duration // inactivity limit of blocking reads (the handshake)
+	c *conn
 }
 
-func (m *memConn) Read(p []byte) (int, error)       { return m.c.memRead(p, m.timeout) }
+func (m *memConn) Read(p []byte) (int, error)       { return m.c.memRead(p) }
 func (m *memConn) Write(p []byte) (int, error)      { return m.c.wireAppend(p) }
 func (m *memConn) Close() error                     { return nil }
 func (m *memConn) LocalAddr() net.Addr              { return net.TCPAddrFromAddrPort(m.c.local) }
@@ -45,10 +44,9 @@ func (m *memConn) SetReadDeadline(time.Time) error  { return nil }
 func (m *memConn) SetWriteDeadline(time.Time) error { return nil }
 
 // memRead serves crypto/tls's reads. During the handshake it waits for
-// bytes, failing with a timeout after timeout (if positive) without any;
+// bytes (the loop's handshake deadline ends the wait with inErr);
 // afterwards it returns errNoData at once when none are buffered.
-func (c *conn) memRead(p []byte, timeout time.Duration) (int, error) {
-	var expired <-chan time.Time
+func (c *conn) memRead(p []byte) (int, error) {
 	for {
 		c.mu.Lock()
 		if c.t.in.len() > 0 {
@@ -70,16 +68,7 @@ func (c *conn) memRead(p []byte, timeout time.Duration) (int, error) {
 		}
 		wake := c.t.inWake
 		c.mu.Unlock()
-		if expired == nil && timeout > 0 {
-			t := time.NewTimer(timeout)
-			defer t.Stop()
-			expired = t.C
-		}
-		select {
-		case <-wake:
-		case <-expired:
-			return 0, c.timeoutError()
-		}
+		<-wake
 	}
 }
 
@@ -140,6 +129,11 @@ func (c *conn) handshakeDone(err error, st tls.ConnectionState, d time.Duration)
 		c.t.state = &st
 	}
 	c.mu.Unlock()
+	c.l.mu.Lock()
+	if c.killT != nil && c.killT.act == killHandshake {
+		c.l.stopTimerLocked(c.killT)
+	}
+	c.l.mu.Unlock()
 	if hh, ok := c.h.(engine.HandshakeHandler); ok {
 		hh.OnHandshake(d, err)
 	}

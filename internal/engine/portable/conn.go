@@ -95,17 +95,21 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	c.mu.Unlock()
 	c.touch()
 	c.SetIdleTimeout(opts.IdleTimeout)
-	go c.run(opts)
+	var deadline time.Time
+	if opts.TLS != nil && opts.HandshakeTimeout > 0 {
+		deadline = time.Now().Add(opts.HandshakeTimeout)
+	}
+	go c.run(opts, deadline)
 }
 
 func (c *conn) touch() { c.lastMoved.Store(time.Now().UnixNano()) }
 
 // run is the reader goroutine: handshake, read loop, finish.
-func (c *conn) run(opts engine.StartOptions) {
+func (c *conn) run(opts engine.StartOptions, deadline time.Time) {
 	var err error
 	if opts.TLS != nil {
 		var d time.Duration
-		d, err = c.handshake(opts)
+		d, err = c.handshake(opts, deadline)
 		if hh, ok := c.h.(engine.HandshakeHandler); ok {
 			hh.OnHandshake(d, err)
 		}
@@ -123,20 +127,14 @@ func (c *conn) run(opts engine.StartOptions) {
 	c.finish(err)
 }
 
-// handshakeConn extends the read deadline before every read while the
-// handshake runs, which makes the timeout one of inactivity, as the seed's
-// DefaultConnectionTimeout says. Only the reader goroutine reads.
+// handshakeConn notes when the handshake's first bytes came, for
+// OnHandshake's time. Only the reader goroutine reads.
 type handshakeConn struct {
 	*net.TCPConn
-	timeout time.Duration
-	active  bool
-	first   time.Time // when the first bytes came
+	first time.Time
 }
 
 func (h *handshakeConn) Read(p []byte) (int, error) {
-	if h.active {
-		_ = h.SetReadDeadline(time.Now().Add(h.timeout))
-	}
 	n, err := h.TCPConn.Read(p)
 	if n > 0 && h.first.IsZero() {
 		h.first = time.Now()
@@ -145,9 +143,14 @@ func (h *handshakeConn) Read(p []byte) (int, error) {
 }
 
 // handshake runs the TLS handshake and returns how long it took from its
-// first received bytes.
-func (c *conn) handshake(opts engine.StartOptions) (time.Duration, error) {
-	hc := &handshakeConn{TCPConn: c.tcp, timeout: opts.HandshakeTimeout, active: opts.HandshakeTimeout > 0}
+// first received bytes. A positive HandshakeTimeout is a deadline for the
+// whole handshake, counted from Start: a peer that sends its messages a
+// byte at a time cannot stretch it.
+func (c *conn) handshake(opts engine.StartOptions, deadline time.Time) (time.Duration, error) {
+	hc := &handshakeConn{TCPConn: c.tcp}
+	if !deadline.IsZero() {
+		_ = c.tcp.SetDeadline(deadline)
+	}
 	tc := tls.Server(hc, opts.TLS)
 	c.mu.Lock()
 	c.tlsConn = tc
@@ -158,9 +161,8 @@ func (c *conn) handshake(opts engine.StartOptions) (time.Duration, error) {
 	if !hc.first.IsZero() {
 		d = time.Since(hc.first)
 	}
-	if hc.active {
-		hc.active = false
-		_ = c.tcp.SetReadDeadline(time.Time{})
+	if !deadline.IsZero() {
+		_ = c.tcp.SetDeadline(time.Time{})
 	}
 	if err != nil {
 		return d, err
