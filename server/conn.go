@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/framing"
+	"github.com/tlskit/tlskit/internal/hook"
 )
 
 // Conn is one client connection, the seed's Connection type. Its methods are
@@ -450,7 +452,10 @@ func (c *Conn) handle(ev event) {
 		accept := ev.verdict == access.Accept
 		if h := ev_.OnConnectionRequest; h != nil { // else no request is built
 			r := newConnectionRequest(c.ec.RemoteAddr(), c.ec.LocalAddr(), ev.verdict)
-			h(r)
+			if p := hook.Call("OnConnectionRequest", func() { h(r) }); p != nil {
+				c.s.hookPanicked(c, p) // refused below
+				r.Accept = false
+			}
 			accept = r.Accept
 		}
 		if !accept || c.s.State() != StateListening {
@@ -475,27 +480,27 @@ func (c *Conn) handle(ev event) {
 			l.Debug("connected", c.logAttrs()...)
 		}
 		if h := ev_.OnConnected; h != nil {
-			h(c, 0, "OK")
+			c.call("OnConnected", func() { h(c, 0, "OK") })
 		}
 		if h := ev_.OnReadyToSend; h != nil && !c.isStopped() {
-			h(c)
+			c.call("OnReadyToSend", func() { h(c) })
 		}
 	case evData:
 		c.deliver()
 	case evReady:
 		if h := ev_.OnReadyToSend; h != nil && !c.isStopped() {
-			h(c)
+			c.call("OnReadyToSend", func() { h(c) })
 		}
 	case evError:
 		if l := c.s.log; l != nil {
 			l.Warn("connection error", append(c.logAttrs(), "code", ev.err.Code, "err", ev.err.Description)...)
 		}
 		if h := ev_.OnError; h != nil {
-			h(c, ev.err)
+			c.call("OnError", func() { h(c, ev.err) })
 		}
 	case evStatus:
 		if h := ev_.OnSSLStatus; h != nil {
-			h(c, ev.msg)
+			c.call("OnSSLStatus", func() { h(c, ev.msg) })
 		}
 	case evCall:
 		ev.fn()
@@ -525,7 +530,7 @@ func (c *Conn) handle(ev event) {
 			l.Debug("disconnected", append(c.logAttrs(), "code", ev.err.Code, "description", ev.err.Description)...)
 		}
 		if h := ev_.OnDisconnected; h != nil {
-			h(c, ev.err.Code, ev.err.Description)
+			c.call("OnDisconnected", func() { h(c, ev.err.Code, ev.err.Description) })
 		}
 		c.s.removeConn(c)
 	}
@@ -601,7 +606,7 @@ func (c *Conn) deliver() {
 		if c.framer == nil { // the default settings: the data as it came
 			c.fmu.Unlock()
 			if len(chunk) > 0 && h != nil {
-				h(c, chunk, true)
+				c.call("OnDataIn", func() { h(c, chunk, true) })
 			}
 			c.mu.Lock()
 			putInbox(chunk) // delivered whole
@@ -623,7 +628,7 @@ func (c *Conn) deliver() {
 			}
 			c.fmu.Unlock()
 			if h != nil {
-				h(c, rec, eol)
+				c.call("OnDataIn", func() { h(c, rec, eol) })
 			}
 			c.fmu.Lock()
 			c.mu.Lock()
@@ -680,8 +685,8 @@ func (c *Conn) flushFramer() {
 		rest = append([]byte(nil), rest...)
 	}
 	c.fmu.Unlock()
-	if len(rest) > 0 && c.s.ev.OnDataIn != nil {
-		c.s.ev.OnDataIn(c, rest, false)
+	if h := c.s.ev.OnDataIn; len(rest) > 0 && h != nil {
+		c.call("OnDataIn", func() { h(c, rest, false) })
 	}
 }
 
@@ -797,3 +802,34 @@ var (
 	_ engine.PeerCloseHandler = (*connHandler)(nil)
 	_ engine.HandshakeHandler = (*connHandler)(nil)
 )
+
+// call runs the program's hook named name for c. A panic in it is logged
+// with its stack and resets the connection, as net/http does for a
+// handler; the server goes on serving the others. It reports whether fn
+// returned normally.
+func (c *Conn) call(name string, fn func()) bool {
+	if p := hook.Call(name, fn); p != nil {
+		c.s.hookPanicked(c, p)
+		return false
+	}
+	return true
+}
+
+// hookPanicked logs the panic p of a hook, at Error with its stack, to the
+// server's Logger (slog's default logger when it has none), and resets c
+// (nil for the server's own OnError).
+func (s *Server) hookPanicked(c *Conn, p *hook.Panic) {
+	l := s.log
+	if l == nil {
+		l = slog.Default()
+	}
+	attrs := []any{"hook", p.Hook, "panic", fmt.Sprint(p.Value), "stack", string(p.Stack)}
+	if c != nil {
+		attrs = append([]any{"id", c.id, "remote", c.ec.RemoteAddr().String()}, attrs...)
+	}
+	l.Error("panic in a hook: resetting the connection", attrs...)
+	if c != nil {
+		// OnDisconnected reports 10053, software caused connection abort.
+		c.closeWith(10053, "connection reset after a panic in "+p.Hook, true)
+	}
+}

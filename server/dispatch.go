@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
+	"github.com/tlskit/tlskit/internal/hook"
 )
 
 type eventKind uint8
@@ -298,7 +299,6 @@ func (s *Server) DoEvents(ctx context.Context) error {
 	}
 }
 
-// handleSys delivers server-level events.
 // sysHandler handles the server's own queue.
 type sysHandler Server
 
@@ -309,7 +309,9 @@ func (h *sysHandler) handle(ev event) {
 	if ev.kind == evError && s.log != nil {
 		s.log.Error("accept failed", "code", ev.err.Code, "err", ev.err.Description)
 	}
-	if ev.kind == evError && s.ev.OnError != nil {
-		s.ev.OnError(nil, ev.err)
+	if h := s.ev.OnError; ev.kind == evError && h != nil {
+		if p := hook.Call("OnError", func() { h(nil, ev.err) }); p != nil {
+			s.hookPanicked(nil, p)
+		}
 	}
 }

@@ -19,6 +19,13 @@ import (
 // of the Server or of any Conn, including Send, Disconnect, PauseData and
 // ChangeRecordLength on its own connection. With ManualEvents, all hooks run
 // inside DoEvents on the caller's goroutine.
+//
+// As net/http does for a handler, a hook that panics is recovered: the
+// panic is logged at Error with its stack (to Options.Logger, or slog's
+// default logger when it is nil) and the connection is reset; its
+// OnDisconnected still runs (status 10053) and the other connections are
+// served on. A panic in OnConnectionRequest refuses the connection, one in
+// a TLS hook fails its handshake.
 type Events struct {
 	// OnConnectionRequest decides whether to accept a new connection
 	// before anything is read from it. Accept is preset from

@@ -61,7 +61,7 @@ func (c *Conn) tlsConfig() *tls.Config {
 				return nil, nil
 			}
 			r := newSSLConnectionRequest(hello)
-			if err := c.callSync(func() { ev.OnSSLConnectionRequest(c, r) }); err != nil {
+			if err := c.callSync("OnSSLConnectionRequest", func() { ev.OnSSLConnectionRequest(c, r) }); err != nil {
 				return nil, err
 			}
 			if r.Certificate == nil {
@@ -113,7 +113,7 @@ func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
 		a.Status = "OK (not verified: ClientAuth does not ask for verification)"
 	}
 	c.status(fmt.Sprintf("client certificate received: %s (issuer %s): %s", a.CertSubject, a.CertIssuer, a.Status))
-	if err := c.callSync(func() { c.s.ev.OnSSLClientAuthentication(c, a) }); err != nil {
+	if err := c.callSync("OnSSLClientAuthentication", func() { c.s.ev.OnSSLClientAuthentication(c, a) }); err != nil {
 		return err
 	}
 	if !a.Accept {
@@ -123,17 +123,22 @@ func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
 	return nil
 }
 
-// callSync runs fn on the connection's dispatcher, so the TLS hooks keep the
-// rule that one connection's events never overlap, and waits for it. It
-// gives up when the connection is closed meanwhile.
-func (c *Conn) callSync(fn func()) error {
+// callSync runs fn, the hook named name, on the connection's dispatcher,
+// so the TLS hooks keep the rule that one connection's events never
+// overlap, and waits for it. It gives up when the connection is closed
+// meanwhile, and fails when the hook panicked.
+func (c *Conn) callSync(name string, fn func()) error {
 	done := make(chan struct{})
+	ok := true
 	c.s.post(c, event{kind: evCall, fn: func() {
 		defer close(done)
-		fn()
+		ok = c.call(name, fn)
 	}})
 	select {
 	case <-done:
+		if !ok {
+			return newError(10053, "panic in "+name, c.id, nil)
+		}
 		return nil
 	case <-c.goneChan():
 		return newError(10057, "connection closed during the handshake", c.id, nil)

@@ -2,7 +2,11 @@ package socket
 
 import (
 	"crypto/tls"
+	"fmt"
+	"log/slog"
 	"sync"
+
+	"github.com/tlskit/tlskit/internal/hook"
 )
 
 // Events are a socket's callbacks. Every field may be nil.
@@ -12,7 +16,10 @@ import (
 // or, with Config.ManualEvents, by Poll on the caller's goroutine. A
 // handler may call any method of the socket, including Close and Poll (which
 // then delivers nothing); a handler that blocks delays only this socket's
-// later events, never its I/O.
+// later events, never its I/O. A handler that panics is recovered, as
+// net/http does for a handler: the panic is logged at Error with its stack
+// to slog's default logger and the connection is closed, with an Error
+// event whose error says so ("panic in DataAvailable: ...").
 type Events struct {
 	// Connected: the connection is established (after the TLS handshake
 	// when Secure), by Connect, Listen or FromConn.
@@ -194,25 +201,43 @@ func (s *Socket) deliverOne() bool {
 	}
 	s.mu.Unlock()
 
+	name, fn := "", func() {}
 	switch e.kind {
 	case evConnected:
-		h.Connected(s)
+		name, fn = "Connected", func() { h.Connected(s) }
 	case evSSLConnecting:
-		h.SSLConnecting(s)
+		name, fn = "SSLConnecting", func() { h.SSLConnecting(s) }
 	case evSSLConnected:
-		h.SSLConnected(s, e.state)
+		name, fn = "SSLConnected", func() { h.SSLConnected(s, e.state) }
 	case evDataAvailable:
-		h.DataAvailable(s, available)
+		name, fn = "DataAvailable", func() { h.DataAvailable(s, available) }
 	case evWritable:
-		h.Writable(s, writable)
+		name, fn = "Writable", func() { h.Writable(s, writable) }
 	case evSendProgress:
-		if h.SendProgress(s, sent, left) {
+		abort := false
+		if p := hook.Call("SendProgress", func() { abort = h.SendProgress(s, sent, left) }); p != nil {
+			s.hookPanicked(p)
+		} else if abort {
 			s.abortSend()
 		}
+		return true
 	case evSendComplete:
-		h.SendComplete(s, e.userAborted)
+		name, fn = "SendComplete", func() { h.SendComplete(s, e.userAborted) }
 	case evError:
-		h.Error(s, e.err)
+		name, fn = "Error", func() { h.Error(s, e.err) }
+	}
+	if p := hook.Call(name, fn); p != nil {
+		s.hookPanicked(p)
 	}
 	return true
+}
+
+// hookPanicked handles a panic of an event handler as net/http does for a
+// handler: it is logged at Error with its stack (to slog's default logger)
+// and the connection is closed, with the panic as the cause of the Error
+// event's *Error; the program goes on.
+func (s *Socket) hookPanicked(p *hook.Panic) {
+	slog.Error("socket: panic in an event handler: closing the connection", "event", p.Hook,
+		"panic", fmt.Sprint(p.Value), "stack", string(p.Stack))
+	s.fail("event", p)
 }

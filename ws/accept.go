@@ -30,7 +30,10 @@ func (c *Conn) acceptRequest(dst []byte, req *wsproto.UpgradeRequest) (resp []by
 			Protocols: req.Protocols, Extensions: req.Extensions, Header: req.Header(),
 			StatusCode: http.StatusSwitchingProtocols,
 		}
-		c.events.OnWebSocketOpenRequest(or)
+		if !c.call("OnWebSocketOpenRequest", func() { c.events.OnWebSocketOpenRequest(or) }) {
+			b, _ := wsproto.AppendReject(dst, http.StatusInternalServerError, nil, "")
+			return b, false
+		}
 		if or.StatusCode != http.StatusSwitchingProtocols {
 			c.logf(LogInfo, "Info", "refused %s with %d", req.URI, or.StatusCode)
 			b, err := wsproto.AppendReject(dst, or.StatusCode, or.ResponseHeader, or.ResponseBody)
@@ -73,8 +76,8 @@ func (c *Conn) acceptRequest(dst []byte, req *wsproto.UpgradeRequest) (resp []by
 
 // opened fires the events that follow a successful handshake.
 func (c *Conn) opened() {
-	if c.events.OnConnected != nil {
-		c.events.OnConnected(c)
+	if h := c.events.OnConnected; h != nil && !c.call("OnConnected", func() { h(c) }) {
+		return
 	}
 	c.fireReady()
 }

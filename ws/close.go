@@ -166,8 +166,8 @@ func (c *Conn) transportClosed(err error) {
 	}
 	if wasOpen {
 		c.logf(LogInfo, "Info", "disconnected: %v %s", code, reason)
-		if c.events.OnDisconnected != nil {
-			c.events.OnDisconnected(c, code, reason)
+		if h := c.events.OnDisconnected; h != nil {
+			c.call("OnDisconnected", func() { h(c, code, reason) })
 		}
 	}
 	c.mu.Lock()

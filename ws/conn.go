@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/framing"
+	"github.com/tlskit/tlskit/internal/hook"
 	"github.com/tlskit/tlskit/internal/wsproto"
 	"github.com/tlskit/tlskit/server"
 )
@@ -88,6 +89,7 @@ type Conn struct {
 	leftOpen   bool
 	reported   bool
 	lineMode   bool
+	panicked   bool // a hook panicked: the connection is being reset
 
 	role wsproto.Role // fixed
 }
@@ -422,8 +424,8 @@ func (c *Conn) logf(level LogLevel, typ, format string, args ...any) {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)
-	if c.events.OnLog != nil {
-		c.events.OnLog(c, level, msg, typ)
+	if h := c.events.OnLog; h != nil {
+		c.call("OnLog", func() { h(c, level, msg, typ) })
 		return
 	}
 	c.opts.slog.Log(context.Background(), slogLevel(level), msg, "id", c.id, "type", typ)
@@ -455,7 +457,59 @@ func slogLevel(l LogLevel) slog.Level {
 
 func (c *Conn) reportError(err error) {
 	c.logf(LogInfo, "Error", "%v", err)
-	if c.events.OnError != nil {
-		c.events.OnError(c, err)
+	if h := c.events.OnError; h != nil {
+		c.call("OnError", func() { h(c, err) })
 	}
+}
+
+// call runs the program's hook named name for c. A panic in it is logged
+// at Error with its stack and resets the connection, as net/http does for
+// a handler: no other hook of c runs but OnDisconnected, and the other
+// connections are served on. It reports whether fn returned normally.
+func (c *Conn) call(name string, fn func()) bool {
+	p := hook.Call(name, fn)
+	if p == nil {
+		return true
+	}
+	c.mu.Lock()
+	first := !c.panicked
+	c.panicked = true
+	x := c.extraLocked()
+	if x.closeErr == nil {
+		x.closeErr = p
+	}
+	if c.state == stateOpen {
+		c.setStateLocked(stateClosing) // no more sends
+	}
+	c.mu.Unlock()
+	c.logPanic(p)
+	if first {
+		c.tr.abort()
+	}
+	return false
+}
+
+// hookPanicked reports whether a hook of c panicked.
+func (c *Conn) hookPanicked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.panicked
+}
+
+// logPanic logs a hook's panic: as a Log event of type "Error" when OnLog
+// is set (and did not panic itself), else at Error to the Logger, or to
+// slog's default logger when there is none.
+func (c *Conn) logPanic(p *hook.Panic) {
+	if h := c.events.OnLog; h != nil && p.Hook != "OnLog" && c.opts.logLevel() >= LogInfo {
+		msg := fmt.Sprintf("panic in %s: %v: resetting the connection\n%s", p.Hook, p.Value, p.Stack)
+		if hook.Call("OnLog", func() { h(c, LogInfo, msg, "Error") }) == nil {
+			return
+		}
+	}
+	l := c.opts.slog
+	if l == nil {
+		l = slog.Default()
+	}
+	l.Error("panic in a hook: resetting the connection", "id", c.id, "hook", p.Hook,
+		"panic", fmt.Sprint(p.Value), "stack", string(p.Stack))
 }

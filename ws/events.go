@@ -99,6 +99,13 @@ func (l LogLevel) String() string {
 // Hooks may block (delaying only their connection) and may call any method
 // of any Conn, except that Ping and WriteMessage on a hook's own connection
 // wait for events that cannot arrive until the hook returns.
+//
+// As net/http does for a handler, a hook that panics is recovered: the
+// panic is logged with its stack (as an OnLog message of type "Error", or
+// at Error to the Logger, slog's default logger when there is none), the
+// connection is reset without a Close frame and no other hook of it runs
+// but OnDisconnected (with 1006); the other connections are served on. A
+// panic in OnWebSocketOpenRequest refuses the upgrade.
 type Events struct {
 	// OnWebSocketOpenRequest inspects the opening handshake and may choose
 	// a subprotocol or refuse (server side only). Default: accept, no

@@ -48,19 +48,22 @@ func (c *Conn) received(p []byte) {
 		case wsproto.EventPing:
 			c.logf(LogDebug, "Debug", "received ping, %d bytes", len(ev.Data))
 			c.sendControl(wsproto.OpPong, ev.Data)
-			if c.events.OnPing != nil {
-				c.events.OnPing(c, ev.Data, false)
+			if h := c.events.OnPing; h != nil {
+				c.call("OnPing", func() { h(c, ev.Data, false) })
 			}
 		case wsproto.EventPong:
 			c.logf(LogDebug, "Debug", "received pong, %d bytes", len(ev.Data))
 			c.pongReceived(ev.Data)
-			if c.events.OnPing != nil {
-				c.events.OnPing(c, ev.Data, true)
+			if h := c.events.OnPing; h != nil {
+				c.call("OnPing", func() { h(c, ev.Data, true) })
 			}
 		case wsproto.EventClose:
 			c.logf(LogVerbose, "Verbose", "received close %v %q", ev.Code, ev.Reason)
 			c.peerClose(ev.Code, ev.Reason)
 			return
+		}
+		if c.hookPanicked() {
+			return // the connection is being reset: nothing more is delivered
 		}
 	}
 }
@@ -73,8 +76,9 @@ func (c *Conn) deliverData(ev wsproto.Event) {
 	c.mu.Lock()
 	lineMode, maxLine := c.lineMode, int(c.maxLine)
 	c.mu.Unlock()
+	h := c.events.OnDataIn
 	if !lineMode {
-		c.events.OnDataIn(c, ev.Format, ev.Data, ev.EOM, false)
+		c.call("OnDataIn", func() { h(c, ev.Format, ev.Data, ev.EOM, false) })
 		return
 	}
 	if c.line == nil {
@@ -91,7 +95,9 @@ func (c *Conn) deliverData(ev wsproto.Event) {
 			break
 		}
 		eom := ev.EOM && c.line.Buffered() == 0
-		c.events.OnDataIn(c, FormatContinuation, rec, eom, eol)
+		if !c.call("OnDataIn", func() { h(c, FormatContinuation, rec, eom, eol) }) {
+			return
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/hook"
 	"github.com/tlskit/tlskit/internal/wsproto"
 	"github.com/tlskit/tlskit/server"
 )
@@ -125,7 +126,12 @@ func wsConn(sc *server.Conn) *Conn {
 	return c
 }
 
+// The handlers of the server's events are tlskit's own code: hook.Own
+// keeps a panic in them a crash, while the program's hooks they call
+// through Conn.call end only their connection.
+
 func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
+	defer hook.Own()
 	tr := &serverTransport{sc: sc}
 	c := newConn(wsproto.RoleServer, s.conn.Load(), &s.events, tr)
 	c.id = sc.ConnectionID()
@@ -158,6 +164,7 @@ func (s *Server) handshakeTimeout() time.Duration {
 }
 
 func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
+	defer hook.Own()
 	c := wsConn(sc)
 	if c == nil {
 		return
@@ -209,12 +216,14 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 }
 
 func (s *Server) onReadyToSend(sc *server.Conn) {
+	defer hook.Own()
 	if c := wsConn(sc); c != nil && c.writable() {
 		c.fireReady()
 	}
 }
 
 func (s *Server) onDisconnected(sc *server.Conn, code int, desc string) {
+	defer hook.Own()
 	c := wsConn(sc)
 	if c == nil {
 		return
@@ -227,9 +236,16 @@ func (s *Server) onDisconnected(sc *server.Conn, code int, desc string) {
 }
 
 func (s *Server) onError(sc *server.Conn, err *server.Error) {
+	defer hook.Own()
 	if sc == nil {
-		if s.events.OnError != nil {
-			s.events.OnError(nil, err)
+		if h := s.events.OnError; h != nil {
+			if p := hook.Call("OnError", func() { h(nil, err) }); p != nil {
+				l := s.opts.Logger
+				if l == nil {
+					l = slog.Default()
+				}
+				l.Error("panic in a hook", "hook", p.Hook, "panic", fmt.Sprint(p.Value), "stack", string(p.Stack))
+			}
 		}
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 
+	"github.com/tlskit/tlskit/internal/hook"
 	"github.com/tlskit/tlskit/socket"
 )
 
@@ -34,9 +35,10 @@ func newSocketTransport(limit int) *socketTransport {
 
 func (t *socketTransport) events() socket.Events {
 	return socket.Events{
-		DataAvailable: func(*socket.Socket, int) { t.deliver() },
-		Writable:      func(*socket.Socket, int) { t.onWritable() },
-		Error:         func(_ *socket.Socket, err error) { t.finish(err) },
+		// tlskit's own code, run by the socket as program hooks: see hook.Own.
+		DataAvailable: func(*socket.Socket, int) { defer hook.Own(); t.deliver() },
+		Writable:      func(*socket.Socket, int) { defer hook.Own(); t.onWritable() },
+		Error:         func(_ *socket.Socket, err error) { defer hook.Own(); t.finish(err) },
 	}
 }
 

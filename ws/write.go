@@ -305,8 +305,8 @@ func (c *Conn) roomReturned() {
 }
 
 func (c *Conn) fireReady() {
-	if c.events.OnReadyToSend != nil {
-		c.events.OnReadyToSend(c)
+	if h := c.events.OnReadyToSend; h != nil {
+		c.call("OnReadyToSend", func() { h(c) })
 	}
 }
 
