@@ -55,8 +55,10 @@ type Options struct {
 	// /proc/PID/status). Run fails at once if it cannot be read.
 	ServerPID int
 	// Progress, when set, is called every ProgressInterval (default 1 s)
-	// from a goroutine of Run with the state so far. It must not block for
-	// long.
+	// and once when the run ends (unless less than half an interval
+	// passed since the previous call) from a goroutine of Run with the
+	// state so far. It must not block for long. Result.Timeline has a
+	// sample for each call, and at least one.
 	Progress         func(Snapshot)
 	ProgressInterval time.Duration
 }

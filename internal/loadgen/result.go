@@ -172,19 +172,27 @@ func fmtUS(v float64) string {
 }
 
 // progressLoop samples the counters every ProgressInterval for the
-// timeline and the Progress hook, until stop closes.
+// timeline and the Progress hook, until stop closes; then it takes a last
+// sample of the time since the previous one, unless that is under half an
+// interval and there was a previous one. So the timeline has a sample
+// however short the run and however late the ticks of a loaded machine
+// come.
 func (r *run) progressLoop(stop <-chan struct{}) {
 	tick := time.NewTicker(r.o.ProgressInterval)
 	defer tick.Stop()
 	var lastRecv, lastHS int64
 	last := time.Now()
 	for {
+		final := false
 		select {
 		case <-stop:
-			return
+			final = true
 		case <-tick.C:
 		}
 		now := time.Now()
+		if final && len(r.timeline) > 0 && now.Sub(last) < r.o.ProgressInterval/2 {
+			return
+		}
 		secs := now.Sub(last).Seconds()
 		last = now
 		recv, hs := r.received.Load(), r.allHandshakes.Load()
@@ -220,6 +228,9 @@ func (r *run) progressLoop(stop <-chan struct{}) {
 				Received: recv, Handshakes: hs, Errors: errs,
 				MsgsPerSec: s.MsgsPerSec, HandshakesPerSec: s.HandshakesPerSec,
 			})
+		}
+		if final {
+			return
 		}
 	}
 }
