@@ -159,13 +159,13 @@ func TestServeClientAuthOpenSSL(t *testing.T) {
 	s := serve(t, "--proto", "tls", "--cert", tc.server, "--key", tc.serverKey,
 		"--client-auth", "require", "--client-ca", tc.ca)
 	addr := strings.TrimPrefix(s.url, "tls://")
-	sClient := func(args ...string) *testpeer.Proc {
-		return testpeer.Start(t, nil, openssl, append([]string{"s_client", "-connect", addr,
-			"-servername", "localhost", "-CAfile", tc.ca, "-verify_return_error", "-brief"}, args...)...)
+	sClientArgs := func(args ...string) []string {
+		return append([]string{"s_client", "-connect", addr,
+			"-servername", "localhost", "-CAfile", tc.ca, "-verify_return_error", "-brief"}, args...)
 	}
 
 	t.Run("presented", func(t *testing.T) {
-		c := sClient("-cert", tc.client, "-key", tc.clientKey)
+		c := testpeer.Start(t, nil, openssl, sClientArgs("-cert", tc.client, "-key", tc.clientKey)...)
 		c.Write(t, "ping\n")
 		c.WaitStdout(t, "ping\n")
 		c.CloseStdin()
@@ -181,9 +181,9 @@ func TestServeClientAuthOpenSSL(t *testing.T) {
 		{name: "untrusted", args: []string{"-cert", tc.other, "-key", tc.otherKey}, serverLog: "certificate signed by unknown authority"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c := sClient(tt.args...)
-			c.Write(t, "ping\n")
-			c.CloseStdin()
+			// The server rejects the client, which may exit before a
+			// Write to its stdin: "ping" is its stdin from the start.
+			c := testpeer.StartInput(t, nil, "ping\n", openssl, sClientArgs(tt.args...)...)
 			c.Wait(t)
 			if strings.Contains(c.Stdout(), "ping") {
 				t.Fatalf("the server answered a client whose certificate is %s:\n%s", tt.name, c.Output())

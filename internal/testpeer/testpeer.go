@@ -68,12 +68,46 @@ type Proc struct {
 func Start(t testing.TB, env []string, path string, args ...string) *Proc {
 	t.Helper()
 	p := &Proc{Name: path, cmd: exec.Command(path, args...), changed: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
 	stdin, err := p.cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.stdin = stdin
+	p.start(t, env)
+	return p
+}
+
+// StartInput is Start with input as the whole of the process's stdin,
+// which ends after it: Write must not be called. Unlike Start and Write,
+// no write can meet a process that has already exited (a peer that
+// rejects the connection and exits may do so before the test writes).
+// input must fit in a pipe's buffer (a few KiB are safe).
+func StartInput(t testing.TB, env []string, input, path string, args ...string) *Proc {
+	t.Helper()
+	p := &Proc{Name: path, cmd: exec.Command(path, args...), changed: make(chan struct{})}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.WriteString(w, input) // no reader yet: the buffer takes it
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = r.Close()
+		t.Fatal(err)
+	}
+	p.cmd.Stdin = r
+	p.stdin = r // CloseStdin closes the test's copy
+	p.start(t, env)
+	_ = r.Close() // the child has its own
+	return p
+}
+
+// start starts p.cmd, stdin set, collecting its output.
+func (p *Proc) start(t testing.TB, env []string) {
+	t.Helper()
+	p.cmd.Env = append(os.Environ(), env...)
 	outR, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +137,6 @@ func Start(t testing.TB, env []string, path string, args ...string) *Proc {
 		_ = p.cmd.Process.Kill()
 		p.waitExit()
 	})
-	return p
 }
 
 func (p *Proc) collect(r io.Reader, into *bytes.Buffer) {
