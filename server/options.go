@@ -110,7 +110,9 @@ type Options struct {
 	// TLSConfig makes the server a TLS server; nil (default) means plain
 	// TCP. It must hold a certificate (Certificates, GetCertificate or
 	// GetConfigForClient). The server does not modify it; per connection
-	// it uses a clone when TLS hooks are set.
+	// it uses a clone when TLS hooks are set. Client certificates are
+	// verified against exactly its ClientCAs: a nil ClientCAs trusts no CA
+	// (where crypto/tls alone would trust the system's roots).
 	TLSConfig *tls.Config
 	// SSLAuthenticateClients asks clients for a certificate, as the seed's
 	// property: when TLSConfig.ClientAuth is NoClientCert it is raised to
@@ -209,6 +211,7 @@ func (o Options) defaulted() (Options, error) {
 		o.TLSConfig.GetConfigForClient == nil && o.Events.OnSSLConnectionRequest == nil {
 		return bad("TLSConfig", "(no certificate)", "a TLS server needs Certificates, GetCertificate or GetConfigForClient, or an OnSSLConnectionRequest hook that picks one")
 	}
+	o.TLSConfig = noSystemClientRoots(o.TLSConfig, o.SSLAuthenticateClients)
 	if o.CodePage == 0 {
 		o.CodePage = 65001
 	}

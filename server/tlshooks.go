@@ -78,6 +78,21 @@ func (c *Conn) tlsConfig() *tls.Config {
 	return cfg
 }
 
+// noSystemClientRoots returns cfg, or a clone of it whose ClientCAs is an
+// empty pool when cfg verifies client certificates (or authClient raises
+// it to) with a nil ClientCAs: crypto/tls and crypto/x509 would then
+// verify against the system's roots, so that any public CA vouched for
+// clients. Client CAs mean exactly the CAs given; to trust the system
+// roots, put them in ClientCAs (tlsconf's InsecureTrustSystemRootsForClients).
+func noSystemClientRoots(cfg *tls.Config, authClient bool) *tls.Config {
+	if cfg == nil || cfg.ClientCAs != nil || cfg.ClientAuth < tls.VerifyClientCertIfGiven && !authClient {
+		return cfg
+	}
+	cfg = cfg.Clone()
+	cfg.ClientCAs = x509.NewCertPool()
+	return cfg
+}
+
 // authenticateClient verifies the client's chain against the ClientCAs,
 // lets OnSSLClientAuthentication decide, and returns nil to accept.
 func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
@@ -95,8 +110,12 @@ func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
 		Status: "OK", Accept: true,
 	}
 	if verify {
+		roots := c.fixed.tlsBase.ClientCAs
+		if roots == nil {
+			roots = x509.NewCertPool() // never the system's roots
+		}
 		opts := x509.VerifyOptions{
-			Roots:         c.fixed.tlsBase.ClientCAs,
+			Roots:         roots,
 			Intermediates: x509.NewCertPool(),
 			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		}

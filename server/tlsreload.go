@@ -29,6 +29,7 @@ func (s *Server) SetTLSConfig(cfg *tls.Config) error {
 	if s.opts.TLSConfig == nil {
 		return fmt.Errorf("%w: SetTLSConfig on a plain server: set Options.TLSConfig in New to serve TLS", ErrInvalidValue)
 	}
+	cfg = noSystemClientRoots(cfg, s.opts.SSLAuthenticateClients)
 	s.opts.TLSConfig = cfg
 	s.initial.TLSConfig = cfg // a renewed certificate outlives Reset
 	return nil

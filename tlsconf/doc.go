@@ -6,8 +6,9 @@
 // # Settings
 //
 // [Settings] is a plain struct whose zero value is safe: TLS 1.2 and 1.3,
-// crypto/tls's secure cipher suites and groups, the seed's signature
-// algorithm allow lists, the system roots. [Settings.ServerConfig] and
+// crypto/tls's secure cipher suites, groups and certificate signature
+// algorithms, the system roots for servers' certificates and exactly
+// [Settings.ClientCAs] for clients'. [Settings.ServerConfig] and
 // [Settings.ClientConfig] build configs; [Settings.Set] and [Settings.Get]
 // read and write the settings by their seed names (SSLEnabledProtocols,
 // SSLEnabledCipherSuites, TLS13SupportedGroups, ...), returning

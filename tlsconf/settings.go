@@ -8,9 +8,10 @@ import (
 	"slices"
 )
 
-// Settings holds the seed's TLS-layer security settings. The zero value is
-// safe and usable: TLS 1.2 and 1.3, crypto/tls's secure cipher suites and
-// groups, the seed's signature-algorithm allow lists, system roots.
+// Settings holds the TLS-layer security settings. The zero value is safe
+// and usable: TLS 1.2 and 1.3, crypto/tls's secure cipher suites, groups
+// and certificate signature algorithms, the system roots for servers'
+// certificates and no CA at all for clients' certificates.
 //
 // Build a *tls.Config with [Settings.ServerConfig] or
 // [Settings.ClientConfig], or change settings by their seed names with
@@ -68,16 +69,17 @@ type Settings struct {
 
 	// TLS12SignatureAlgorithms is the allow list for the signatures on the
 	// peer's certificates when TLS 1.2 or older is negotiated. Default
-	// (nil): the seed's list, [DefaultTLS12SignatureAlgorithms] (RSA PKCS #1,
-	// ECDSA and DSA with SHA-1 to SHA-512: it excludes RSA-PSS and Ed25519
-	// signatures). An empty non-nil list does not restrict, as the seed's
-	// empty string. Violations abort the handshake with
+	// (nil): what crypto/tls accepts, [DefaultTLS12SignatureAlgorithms]
+	// (RSA-PSS, ECDSA, Ed25519 and RSA PKCS #1 with SHA-256 to SHA-512).
+	// IPWorks's default list also has SHA-1, SHA-224 and DSA and lacks
+	// RSA-PSS and Ed25519 (see [DefaultTLS12SignatureAlgorithms]). An empty
+	// non-nil list does not restrict, as an empty setting string. Violations abort the handshake with
 	// [ErrSignatureAlgorithm], code 280. See the package documentation for
 	// what is and is not checked.
 	TLS12SignatureAlgorithms []SignatureAlgorithm
 
-	// TLS13SignatureAlgorithms is the same for TLS 1.3. Default (nil): the
-	// seed's list, [DefaultTLS13SignatureAlgorithms].
+	// TLS13SignatureAlgorithms is the same for TLS 1.3. Default (nil):
+	// [DefaultTLS13SignatureAlgorithms], which is also IPWorks's.
 	TLS13SignatureAlgorithms []SignatureAlgorithm
 
 	// NextProtos is the ALPN protocol list, most preferred first (ECMA-419
@@ -123,12 +125,19 @@ type Settings struct {
 	// servers never renegotiate, so it has no effect on ServerConfig.
 	Renegotiation bool
 
-	// ClientCAs is SSLClientCACerts: CA certificates trusted for client
-	// certificates in addition to the system's roots. Server only. The
-	// server decides whether to ask for client certificates
-	// (tls.Config.ClientAuth); with extra CAs set, the CertificateRequest
-	// names the system roots too.
+	// ClientCAs is SSLClientCACerts: the CA certificates that client
+	// certificates must chain to. Server only. Exactly these: the system's
+	// roots are not added (any public CA would vouch for clients), unless
+	// InsecureTrustSystemRootsForClients is set. The server decides
+	// whether to ask for client certificates (tls.Config.ClientAuth).
 	ClientCAs []*x509.Certificate
+
+	// InsecureTrustSystemRootsForClients adds the system's roots to
+	// ClientCAs, so that a certificate from any public CA authenticates a
+	// client. Server only. Default false. Danger: anyone can get a
+	// certificate from a public CA; use it only with an authorization
+	// check of the client's identity (OnSSLClientAuthentication).
+	InsecureTrustSystemRootsForClients bool
 }
 
 // resolved is Settings checked and turned into crypto/tls terms.
@@ -260,8 +269,15 @@ func (s *Settings) build(client bool) (*tls.Config, error) {
 		if s.Renegotiation {
 			cfg.Renegotiation = tls.RenegotiateFreelyAsClient
 		}
-	} else if len(s.ClientCAs) > 0 {
+	} else if s.InsecureTrustSystemRootsForClients {
 		cfg.ClientCAs = systemPlus(s.ClientCAs)
+	} else {
+		// Never nil: crypto/tls would verify clients against the
+		// system's roots.
+		cfg.ClientCAs = x509.NewCertPool()
+		for _, c := range s.ClientCAs {
+			cfg.ClientCAs.AddCert(c)
+		}
 	}
 	skipSigs := client && s.AcceptAnyServerCert
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {

@@ -219,6 +219,9 @@ func TestConfigCipherErrors(t *testing.T) {
 	}
 }
 
+// ipworksTLS12 is IPWorks's default TLS12SignatureAlgorithms.
+const ipworksTLS12 = "sha512-ecdsa,sha512-rsa,sha512-dsa,sha384-ecdsa,sha384-rsa,sha384-dsa,sha256-ecdsa,sha256-rsa,sha256-dsa,sha224-ecdsa,sha224-rsa,sha224-dsa,sha1-ecdsa,sha1-rsa,sha1-dsa"
+
 func TestHandshakeSignatureAlgorithms(t *testing.T) {
 	t.Parallel()
 	p := pki(t)
@@ -241,11 +244,15 @@ func TestHandshakeSignatureAlgorithms(t *testing.T) {
 		{name: "ECDSA chain, ECDSA TLS 1.3 list", client: Settings{TLS13SignatureAlgorithms: mustParse("ecdsa_secp256r1_sha256")}, cert: p.ecLeaf},
 		{name: "P-384 signer, P-256-only TLS 1.3 list", client: Settings{TLS13SignatureAlgorithms: mustParse("ecdsa_secp256r1_sha256")}, cert: p.ec384Leaf, reject: true},
 		{name: "P-384 signer, P-384 TLS 1.3 list", client: Settings{TLS13SignatureAlgorithms: mustParse("ecdsa_secp384r1_sha384")}, cert: p.ec384Leaf},
-		{name: "PSS chain, seed default TLS 1.2 list", client: Settings{Protocols: TLS12}, cert: p.pssLeaf, reject: true},
+		// The defaults accept what crypto/tls does, RSA-PSS and Ed25519
+		// included, over TLS 1.2 as over 1.3.
+		{name: "PSS chain, default TLS 1.2 list", client: Settings{Protocols: TLS12}, cert: p.pssLeaf},
+		{name: "PSS chain, IPWorks's TLS 1.2 list", client: Settings{Protocols: TLS12, TLS12SignatureAlgorithms: mustParse(ipworksTLS12)}, cert: p.pssLeaf, reject: true},
 		{name: "PSS chain, unrestricted TLS 1.2 list", client: Settings{Protocols: TLS12, TLS12SignatureAlgorithms: []SignatureAlgorithm{}}, cert: p.pssLeaf},
-		{name: "PSS chain, seed default TLS 1.3 list", client: Settings{}, cert: p.pssLeaf},
-		{name: "Ed25519 chain, seed default TLS 1.2 list", client: Settings{Protocols: TLS12}, cert: p.edLeaf, reject: true},
-		{name: "Ed25519 chain, seed default TLS 1.3 list", client: Settings{}, cert: p.edLeaf},
+		{name: "PSS chain, default TLS 1.3 list", client: Settings{}, cert: p.pssLeaf},
+		{name: "Ed25519 chain, default TLS 1.2 list", client: Settings{Protocols: TLS12}, cert: p.edLeaf},
+		{name: "Ed25519 chain, IPWorks's TLS 1.2 list", client: Settings{Protocols: TLS12, TLS12SignatureAlgorithms: mustParse(ipworksTLS12)}, cert: p.edLeaf, reject: true},
+		{name: "Ed25519 chain, default TLS 1.3 list", client: Settings{}, cert: p.edLeaf},
 		{name: "TLS 1.3 list does not apply to TLS 1.2", client: Settings{Protocols: TLS12, TLS13SignatureAlgorithms: mustParse("ed25519")}, cert: p.ecLeaf},
 		{name: "accept any skips the list", client: Settings{AcceptAnyServerCert: true, TLS13SignatureAlgorithms: mustParse("ed25519")}, cert: p.ecLeaf},
 	}

@@ -136,9 +136,17 @@ func FormatSignatureAlgorithms(list []SignatureAlgorithm, tls12 bool) string {
 	return strings.Join(names, ",")
 }
 
-// The seed's defaults, used when a Settings list is nil.
+// The defaults used when a Settings list is nil: the certificate
+// signatures crypto/tls and crypto/x509 accept, for either version
+// (RSA-PSS, ECDSA, Ed25519 and RSA PKCS #1 v1.5 with SHA-256 to SHA-512;
+// not SHA-1, MD5 or DSA, which crypto/x509 refuses in a chain).
+//
+// IPWorks's default TLS 1.2 list is
+// "sha512-ecdsa,sha512-rsa,sha512-dsa,sha384-ecdsa,sha384-rsa,sha384-dsa,sha256-ecdsa,sha256-rsa,sha256-dsa,sha224-ecdsa,sha224-rsa,sha224-dsa,sha1-ecdsa,sha1-rsa,sha1-dsa",
+// which refuses RSA-PSS and Ed25519 chains; set it through
+// Set("TLS12SignatureAlgorithms", ...) to get that behaviour.
 const (
-	DefaultTLS12SignatureAlgorithms = "sha512-ecdsa,sha512-rsa,sha512-dsa,sha384-ecdsa,sha384-rsa,sha384-dsa,sha256-ecdsa,sha256-rsa,sha256-dsa,sha224-ecdsa,sha224-rsa,sha224-dsa,sha1-ecdsa,sha1-rsa,sha1-dsa"
+	DefaultTLS12SignatureAlgorithms = "rsa_pss_sha256,sha256-ecdsa,ed25519,rsa_pss_sha384,rsa_pss_sha512,sha256-rsa,sha384-rsa,sha512-rsa,sha384-ecdsa,sha512-ecdsa"
 	DefaultTLS13SignatureAlgorithms = "rsa_pss_sha256,rsa_pss_sha384,rsa_pss_sha512,rsa_pkcs1_sha256,rsa_pkcs1_sha384,rsa_pkcs1_sha512,ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,ed25519,ed448"
 )
 

@@ -305,3 +305,23 @@ func TestFileBase(t *testing.T) {
 		}
 	}
 }
+
+// Certificates from cert new --key-type ed25519 (an Ed25519 CA and leaf)
+// work over TLS 1.2 as over 1.3: the default signature-algorithm lists
+// are crypto/tls's, which include Ed25519.
+func TestEd25519CertificateTLS12(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ca, caKey := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-key.pem")
+	leaf, key := filepath.Join(dir, "leaf.pem"), filepath.Join(dir, "leaf-key.pem")
+	mustCLI(t, "cert", "new", "--ca", "--key-type", "ed25519", "--out-cert", ca, "--out-key", caKey)
+	mustCLI(t, "cert", "new", "localhost", "127.0.0.1", "--key-type", "ed25519", "--ca-cert", ca, "--ca-key", caKey,
+		"--out-cert", leaf, "--out-key", key)
+	s := serve(t, "--proto", "tls", "--cert", leaf, "--key", key)
+	for _, tt := range []struct{ max, want string }{{"1.2", "TLS1.2"}, {"1.3", "TLS1.3"}} {
+		_, stderr, code := connect(t, "", s.url, "--ca", ca, "--tls-max", tt.max)
+		if code != 0 || field(stderr, "Version") != tt.want {
+			t.Errorf("--tls-max %s: exit %d, Version %q\n%s", tt.max, code, field(stderr, "Version"), stderr)
+		}
+	}
+}
