@@ -148,7 +148,7 @@ func (c *Compressor) Close() { c.ResetContext() }
 
 // Decompressor inflates received compressed messages (RFC 7692 §7.2.2).
 // The flate reader is pooled and taken only while a message is being
-// inflated. With context takeover the last 2^windowBits bytes of output are
+// inflated (Decompress, or from Start to the end of Read). With context takeover the last 2^windowBits bytes of output are
 // kept as the dictionary for the next message (at most 32 KiB); without it
 // nothing is kept between messages. A Decompressor is not safe for
 // concurrent use.
@@ -157,6 +157,7 @@ type Decompressor struct {
 	window   int
 	dict     []byte
 	src      tailReader
+	fr       io.ReadCloser // the pooled flate reader, between Start and the end of the message
 }
 
 // NewDecompressor returns a Decompressor. windowBits (8-15, 0 meaning 15)
@@ -178,20 +179,8 @@ func (d *Decompressor) Retained() int { return cap(d.dict) }
 // "decompression bomb" cannot make it allocate more than limit bytes. Data
 // that does not inflate is a 1007 *ProtocolError.
 func (d *Decompressor) Decompress(dst, msg []byte, limit int64) ([]byte, error) {
-	d.src = tailReader{parts: [3][]byte{msg, deflateTail, finalBlock}}
-	var fr io.ReadCloser
-	if r, ok := readerPool.Get().(io.ReadCloser); ok {
-		_ = r.(flate.Resetter).Reset(&d.src, d.dict)
-		fr = r
-	} else {
-		fr = flate.NewReaderDict(&d.src, d.dict)
-	}
-	defer func() {
-		// Drop references to msg and d before pooling.
-		_ = fr.(flate.Resetter).Reset(emptyReader, nil)
-		d.src = tailReader{}
-		readerPool.Put(fr)
-	}()
+	d.Start(msg)
+	defer d.Stop()
 	start := len(dst)
 	for {
 		if len(dst) == cap(dst) {
@@ -203,23 +192,80 @@ func (d *Decompressor) Decompress(dst, msg []byte, limit int64) ([]byte, error) 
 			}
 			dst = slices.Grow(dst, max(grow, 1))
 		}
-		n, err := fr.Read(dst[len(dst):cap(dst)])
+		n, err := d.Read(dst[len(dst):cap(dst)])
 		dst = dst[:len(dst)+n]
 		if limit >= 0 && int64(len(dst)-start) > limit {
-			return dst[:start], protoErr(CloseMessageTooBig, "decompressed message exceeds the limit of "+strconv.FormatInt(limit, 10)+" bytes")
+			return dst[:start], tooBig(limit)
 		}
 		if err == io.EOF {
-			break
+			return dst, nil
 		}
 		if err != nil {
-			return dst[:start], protoErr(CloseInvalidPayload, "compressed message does not inflate: "+err.Error())
+			return dst[:start], err
 		}
 	}
-	if d.takeover {
-		d.keep(dst[start:])
-	}
-	return dst, nil
 }
+
+// tooBig is the error of an inflated message over limit bytes.
+func tooBig(limit int64) error {
+	return protoErr(CloseMessageTooBig, "decompressed message exceeds the limit of "+strconv.FormatInt(limit, 10)+" bytes")
+}
+
+// Start begins the inflation of one whole compressed message (the tail
+// removed), which Read then returns piece by piece, so that the caller
+// decides how much inflated data it holds at a time. msg must not change
+// until Read has returned an error or Stop was called. A message started
+// before and not read to its end is abandoned.
+func (d *Decompressor) Start(msg []byte) {
+	d.Stop()
+	d.src = tailReader{parts: [3][]byte{msg, deflateTail, finalBlock}}
+	if r, ok := readerPool.Get().(io.ReadCloser); ok {
+		_ = r.(flate.Resetter).Reset(&d.src, d.dict)
+		d.fr = r
+	} else {
+		d.fr = flate.NewReaderDict(&d.src, d.dict)
+	}
+}
+
+// Read inflates the next bytes of the message Start began into p. At the
+// end of the message it returns io.EOF (with the last bytes or after
+// them); data that does not inflate is a 1007 *ProtocolError. After either
+// the flate reader is released, as by Stop, and Read returns io.EOF.
+func (d *Decompressor) Read(p []byte) (int, error) {
+	if d.fr == nil {
+		return 0, io.EOF
+	}
+	n, err := d.fr.Read(p)
+	if d.takeover {
+		d.keep(p[:n])
+	}
+	switch {
+	case err == io.EOF:
+		d.Stop()
+		return n, io.EOF
+	case err != nil:
+		d.Stop()
+		return n, protoErr(CloseInvalidPayload, "compressed message does not inflate: "+err.Error())
+	}
+	return n, nil
+}
+
+// Stop ends the message being inflated, if any, and gives its flate
+// reader back to the pool. With context takeover the dictionary then holds
+// what was read of it.
+func (d *Decompressor) Stop() {
+	if d.fr == nil {
+		return
+	}
+	// Drop references to the message and to d before pooling.
+	_ = d.fr.(flate.Resetter).Reset(emptyReader, nil)
+	readerPool.Put(d.fr)
+	d.fr = nil
+	d.src = tailReader{}
+}
+
+// Inflating reports whether a message was started and not read to its end.
+func (d *Decompressor) Inflating() bool { return d.fr != nil }
 
 // keep appends out to the dictionary, retaining the last d.window bytes.
 func (d *Decompressor) keep(out []byte) {

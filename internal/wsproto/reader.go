@@ -1,6 +1,9 @@
 package wsproto
 
-import "sync"
+import (
+	"io"
+	"sync"
+)
 
 // DataFormat is the seed's DataIn DataFormat: what kind of data an event carries.
 type DataFormat uint8
@@ -87,9 +90,13 @@ const retainLimit = 64 << 10
 // their inflated size against MaxMessageSize (close 1009), and validates
 // Close frames (§5.5.1, §7.4: 1002 or 1007).
 //
-// Compressed messages are inflated when their last frame has arrived: up
-// to MaxMessageSize compressed bytes are buffered, and the message is
-// delivered as one event even in streaming mode.
+// Compressed messages are inflated when their last frame has arrived (up
+// to MaxMessageSize compressed bytes are buffered), into pieces of at most
+// 32 KiB: a streaming Reader delivers each piece as an event, so it holds
+// no more inflated data than that whatever the compression ratio, and a
+// buffering one holds the pieces until the message is complete and then
+// joins them. Either stops inflating at once when the message goes over
+// MaxMessageSize (close 1009) or text is not UTF-8 (close 1007).
 //
 // After a Close event the Reader reports nothing more (RFC 6455 §5.5.1:
 // no data may follow a Close frame); errors are sticky.
@@ -104,7 +111,21 @@ type Reader struct {
 	role   Role
 	sent   bool // first event of the current message delivered
 	closed bool
+
+	inflating bool     // a compressed message is being inflated (Decompressor started)
+	inflated  int64    // bytes of it inflated so far
+	inflateOp Opcode   // its type
+	parts     [][]byte // its inflated pieces, when buffering
 }
+
+// inflateChunk is the most inflated data a streaming Reader delivers in one
+// event, and the size of the first piece a buffering Reader inflates into.
+const inflateChunk = 32 << 10
+
+// maxInflatePiece bounds the later pieces of a buffering Reader, which
+// double from inflateChunk: few pieces for big messages, and no more than
+// this much beyond the limit when a message goes over it.
+const maxInflatePiece = 1 << 20
 
 // NewReader returns a Reader for an endpoint of the given role.
 func NewReader(role Role, opt ReaderOptions) *Reader {
@@ -116,6 +137,7 @@ func NewReader(role Role, opt ReaderOptions) *Reader {
 // Reset makes r as NewReader(role, opt) returns it, keeping nothing of its
 // past; a Decoder it holds goes back to the pool.
 func (r *Reader) Reset(role Role, opt ReaderOptions) {
+	r.stopInflating()
 	if r.dec != nil {
 		*r.dec = Decoder{}
 		decoderPool.Put(r.dec)
@@ -130,7 +152,7 @@ func (r *Reader) Reset(role Role, opt ReaderOptions) {
 // options would not: no frame or message in progress (Release has dropped
 // them), no error, no Close received. An idle Reader may be dropped between
 // messages and replaced by a new one, so that an idle connection keeps none.
-func (r *Reader) Idle() bool { return r.dec == nil && r.err == nil && !r.closed }
+func (r *Reader) Idle() bool { return r.dec == nil && r.err == nil && !r.closed && !r.inflating }
 
 // decoderPool holds the Decoders of idle Readers: between frames a
 // Decoder has no state that its options do not give, so an idle
@@ -153,6 +175,9 @@ func (r *Reader) decoder() *Decoder {
 
 // SetDecompressor enables (or with nil disables) permessage-deflate after construction.
 func (r *Reader) SetDecompressor(d *Decompressor) {
+	if d != r.opt.Decompressor {
+		r.stopInflating()
+	}
 	r.opt.Decompressor = d
 	if r.dec != nil {
 		r.dec.SetCompression(d != nil)
@@ -171,6 +196,9 @@ func (r *Reader) Feed(p []byte) { r.decoder().Feed(p) }
 // connection holds neither; the next bytes take them again. Call it once
 // Next has returned ok=false (event data is then no longer in use).
 func (r *Reader) Release() {
+	if r.inflating {
+		return // Next has more of the message to deliver
+	}
 	if r.dec == nil {
 		r.buf, r.zbuf = nil, nil
 		return
@@ -196,6 +224,9 @@ func (r *Reader) Next() (ev Event, ok bool, err error) {
 	}
 	if r.closed {
 		return Event{}, false, nil
+	}
+	if r.inflating {
+		return r.inflate()
 	}
 	for {
 		if r.dec == nil {
@@ -278,21 +309,116 @@ func (r *Reader) compressed(c Chunk) (Event, bool, error) {
 		ev, _, err := r.fail(protoErr(CloseProtocolError, "compressed message without permessage-deflate"))
 		return ev, false, err
 	}
-	r.zbuf = append(r.zbuf, c.Data...)
 	if !c.EndOfMessage() {
+		r.zbuf = append(r.zbuf, c.Data...)
 		return Event{}, false, nil
 	}
-	out, err := r.opt.Decompressor.Decompress(r.buf[:0], r.zbuf, r.limit)
-	r.buf = out
-	if err != nil {
-		ev, _, err := r.fail(err)
-		return ev, false, err
+	z := c.Data // a single-frame message whose payload came in one Feed: inflate it in place
+	if !c.First || c.Header.Opcode == OpContinuation {
+		r.zbuf = append(r.zbuf, c.Data...)
+		z = r.zbuf
 	}
-	if c.Message == OpText && (!r.utf8.Write(out) || !r.utf8.Complete()) {
-		ev, _, err := r.fail(protoErr(CloseInvalidPayload, "text message is not valid UTF-8"))
-		return ev, false, err
+	// z stays valid until Next returns ok=false, which it does not do
+	// before the end of the message.
+	r.opt.Decompressor.Start(z)
+	r.inflating, r.inflated, r.inflateOp = true, 0, c.Message
+	ev, ok, err := r.inflate()
+	return ev, ok, err
+}
+
+// inflate returns the next event of the compressed message being inflated:
+// its next piece when streaming, the whole message when buffering.
+func (r *Reader) inflate() (Event, bool, error) {
+	if cap(r.buf) < inflateChunk {
+		r.buf = make([]byte, inflateChunk)
 	}
-	return Event{Kind: EventData, Format: format(c.Message), Data: out, EOM: true}, true, nil
+	first := r.buf[:inflateChunk]
+	if !r.opt.BufferMessage {
+		n, done, err := r.fill(first)
+		if err != nil {
+			return r.fail(err)
+		}
+		f := FormatContinuation
+		if !r.sent {
+			f = format(r.inflateOp)
+			r.sent = true
+		}
+		return Event{Kind: EventData, Format: f, Data: first[:n], EOM: done}, true, nil
+	}
+	r.parts = r.parts[:0]
+	p, size, total := first, inflateChunk, 0
+	for {
+		n, done, err := r.fill(p)
+		if err != nil {
+			return r.fail(err)
+		}
+		r.parts = append(r.parts, p[:n])
+		total += n
+		if done {
+			break
+		}
+		size = min(2*size, maxInflatePiece)
+		if r.limit >= 0 {
+			size = int(min(int64(size), r.limit+1-r.inflated))
+		}
+		p = make([]byte, max(size, 1))
+	}
+	msg := r.parts[0]
+	if len(r.parts) > 1 {
+		msg = make([]byte, 0, total)
+		for _, p := range r.parts {
+			msg = append(msg, p...)
+		}
+		r.buf = msg // dropped by the next message, being larger than retainLimit
+	}
+	clear(r.parts)
+	r.parts = r.parts[:0]
+	return Event{Kind: EventData, Format: format(r.inflateOp), Data: msg, EOM: true}, true, nil
+}
+
+// fill inflates into p until it is full or the message ends (done), and
+// checks what it inflated against the limit and, for text, as UTF-8. It
+// never inflates more than one byte past the limit.
+func (r *Reader) fill(p []byte) (n int, done bool, err error) {
+	d := r.opt.Decompressor
+	if r.limit >= 0 {
+		p = p[:min(int64(len(p)), r.limit+1-r.inflated)]
+	}
+	for n < len(p) && !done {
+		k, err := d.Read(p[n:])
+		n += k
+		if err == io.EOF {
+			done = true
+		} else if err != nil {
+			return n, false, err
+		}
+	}
+	r.inflated += int64(n)
+	if r.limit >= 0 && r.inflated > r.limit {
+		return n, false, tooBig(r.limit)
+	}
+	if r.inflateOp == OpText && !r.utf8.Write(p[:n]) {
+		return n, false, protoErr(CloseInvalidPayload, "text message is not valid UTF-8")
+	}
+	if done {
+		r.inflating = false
+		if r.inflateOp == OpText && !r.utf8.Complete() {
+			return n, false, protoErr(CloseInvalidPayload, "text message ends inside a UTF-8 sequence")
+		}
+	}
+	return n, done, nil
+}
+
+// stopInflating abandons the compressed message being inflated, if any.
+func (r *Reader) stopInflating() {
+	if r.inflating {
+		r.inflating = false
+		if r.opt.Decompressor != nil {
+			r.opt.Decompressor.Stop()
+		}
+	}
+	clear(r.parts)
+	r.parts = nil
 }
 
 func (r *Reader) control(c Chunk) (Event, bool, error) {
@@ -311,6 +437,7 @@ func (r *Reader) control(c Chunk) (Event, bool, error) {
 }
 
 func (r *Reader) fail(err error) (Event, bool, error) {
+	r.stopInflating()
 	r.err = err
 	r.buf, r.zbuf = nil, nil
 	return Event{}, false, err
