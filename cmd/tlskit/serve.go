@@ -119,13 +119,17 @@ certificate generated in memory for localhost, 127.0.0.1 and ::1.
 Protocols: wss (the default) and ws are WebSocket over TLS and over TCP, at
 --path; every GET that is not a WebSocket upgrade, whatever its path, gets a
 web page that talks to the WebSocket (https://127.0.0.1:8443/ by default).
+The page's ?selftest=N (https://127.0.0.1:8443/?selftest=5) sends N text
+messages and a binary one once connected and shows "selftest ok" when all
+have come back, for checking a server from a browser.
 tls and tcp carry raw bytes.
 
 WebSocket modes (ws, wss):
   echo       every message is sent back, text as text and binary as binary.
   broadcast  every message is sent to every connection, the sender included.
   chat       like broadcast, with text messages prefixed by the sender's
-             connection id ("3: hello"), and "3 joined" / "3 left" notices.
+             connection id ("3: hello"), and "3 joined" / "3 left" notices;
+             a new connection is told its id first ("you are 3").
              A client that offers the subprotocol "chat" gets it (as one
              that offers "echo" or "broadcast" does in those modes).
              A connection that does not read (its send queue stays full

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
 )
 
@@ -44,8 +46,7 @@ func checkPath(p string) error {
 // mode, serving the page on plain GETs of the same port.
 func startWSServer(sc *serveConfig) (service, error) {
 	var srv *ws.Server
-	page, err := renderIndex(sc.path, sc.mode)
-	if err != nil {
+	if _, err := renderIndex(sc.path, sc.mode, nil); err != nil {
 		return nil, err
 	}
 	opts := ws.Options{
@@ -53,7 +54,7 @@ func startWSServer(sc *serveConfig) (service, error) {
 
 		Conn:             ws.ConnOptions{BufferMessage: true},
 		HandshakeTimeout: sc.handshakeTimeout,
-		HTTP:             pageHandler(page),
+		HTTP:             pageHandler(sc.path, sc.mode),
 		Events:           wsLogEvents(sc.log),
 	}
 	if sc.metrics != nil {
@@ -93,6 +94,9 @@ func startWSServer(sc *serveConfig) (service, error) {
 		}
 		opts.Events.OnConnected = func(c *ws.Conn) {
 			logConnected(c)
+			ctx, cancel := context.WithTimeout(context.Background(), sc.sendTimeout())
+			writeOrReset(ctx, sc.log, c, ws.DataText, fmt.Appendf(nil, "you are %d", c.ConnectionID()))
+			cancel()
 			broadcast(sc.log, srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
 		}
 		logDisconnected := opts.Events.OnDisconnected
@@ -101,7 +105,8 @@ func startWSServer(sc *serveConfig) (service, error) {
 			broadcast(sc.log, srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
 		}
 	}
-	if srv, err = ws.NewServer(opts); err != nil {
+	srv, err := ws.NewServer(opts)
+	if err != nil {
 		return nil, err
 	}
 	if err := srv.StartListening(); err != nil {
@@ -163,20 +168,49 @@ func requestPath(uri string) string {
 	return u.Path
 }
 
-func renderIndex(path, mode string) ([]byte, error) {
+// pageIntros say what to do on the page, per mode.
+var pageIntros = map[string]string{
+	"echo":      "Type a message and press Enter: the server sends it back to you.",
+	"broadcast": "Every message goes to everyone connected, you included: open this page in a second tab and type in either.",
+	"chat":      "A chat room: everyone connected sees every message with the sender's number. Open this page in a second tab to talk to yourself.",
+}
+
+// renderIndex renders the page for a request that came over st (nil: a
+// plain connection).
+func renderIndex(path, mode string, st *tls.ConnectionState) ([]byte, error) {
+	security := "not encrypted: plain ws:// (anyone on the network can read and change the messages)"
+	if st != nil {
+		i := tlsconf.Negotiated(*st)
+		security = "encrypted with " + strings.Replace(i.VersionName, "TLS", "TLS ", 1) + ", cipher " + i.CipherSuiteName
+		if i.GroupName != "" {
+			security += ", key exchange " + i.GroupName
+		}
+	}
 	var b bytes.Buffer
-	if err := indexTemplate.Execute(&b, struct{ Path, Mode string }{path, mode}); err != nil {
+	err := indexTemplate.Execute(&b, struct{ Path, Mode, Intro, Security string }{path, mode, pageIntros[mode], security})
+	if err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// pageHandler serves page to every GET and HEAD.
-func pageHandler(page []byte) http.Handler {
+// pageHandler serves the page to every GET and HEAD but /favicon.ico
+// (the page carries its icon), with the TLS details of the request's
+// connection.
+func pageHandler(path, mode string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "only GET serves the page; WebSocket clients must upgrade", http.StatusMethodNotAllowed)
+			return
+		}
+		if r.URL.Path == "/favicon.ico" {
+			http.NotFound(w, r)
+			return
+		}
+		page, err := renderIndex(path, mode, r.TLS)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -43,15 +44,17 @@ func TestServeWSPage(t *testing.T) {
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}}
 	for _, tt := range []struct {
-		name  string
-		serve []string
-		get   string
-		path  string
-		mode  string
+		name     string
+		serve    []string
+		get      string
+		path     string
+		mode     string
+		security string // what the page says of the connection
 	}{
-		{name: "wss default", get: "/", path: "/", mode: "echo"},
-		{name: "ws chat at /chat", serve: []string{"--proto", "ws", "--mode", "chat", "--path", "/chat"}, get: "/", path: "/chat", mode: "chat"},
-		{name: "any GET", serve: []string{"--path", "/ws", "--mode", "broadcast"}, get: "/some/page?x=1", path: "/ws", mode: "broadcast"},
+		{name: "wss default", get: "/", path: "/", mode: "echo", security: `<dd id="security">encrypted with TLS 1.3, cipher TLS_AES_128_GCM_SHA256, key exchange X25519MLKEM768</dd>`},
+		{name: "ws chat at /chat", serve: []string{"--proto", "ws", "--mode", "chat", "--path", "/chat"}, get: "/", path: "/chat", mode: "chat",
+			security: `<dd id="security">not encrypted: plain ws://`},
+		{name: "any GET", serve: []string{"--path", "/ws", "--mode", "broadcast"}, get: "/some/page?x=1", path: "/ws", mode: "broadcast", security: `encrypted with TLS 1.3`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -73,6 +76,8 @@ func TestServeWSPage(t *testing.T) {
 				`<meta name="ws-path" content="` + tt.path + `">`,
 				`<meta name="ws-mode" content="` + tt.mode + `">`,
 				`<title>tlskit ` + tt.mode + `</title>`,
+				tt.security,
+				`<p class="intro">` + html.EscapeString(pageIntros[tt.mode]) + `</p>`,
 			} {
 				if !strings.Contains(string(body), want) {
 					t.Errorf("the page lacks %s", want)
@@ -80,6 +85,17 @@ func TestServeWSPage(t *testing.T) {
 			}
 			if regexp.MustCompile(`\{\{|ZgotmplZ`).Match(body) {
 				t.Errorf("the template was not filled in properly:\n%s", body)
+			}
+			if strings.Contains(string(body), `id="me"`) != (tt.mode == "chat") {
+				t.Errorf("the page shows the chat id in mode %s", tt.mode)
+			}
+			resp, err = client.Get(httpURL(t, s.url, "/favicon.ico"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET /favicon.ico: %d, want 404 (the page carries its icon)", resp.StatusCode)
 			}
 			resp, err = client.Post(httpURL(t, s.url, "/"), "text/plain", nil)
 			if err != nil {
@@ -93,8 +109,9 @@ func TestServeWSPage(t *testing.T) {
 	}
 }
 
-// In chat mode text is prefixed with the sender's id, and joins and leaves
-// are announced to everyone.
+// In chat mode a new connection is told its id ("you are 2"), text is
+// prefixed with the sender's id, and joins and leaves are announced to
+// everyone.
 func TestServeWebSocketChat(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -121,12 +138,12 @@ func TestServeWebSocketChat(t *testing.T) {
 			b.Write(t, "from b\n")
 			a.WaitStdout(t, "2: from b\n")
 			b.CloseStdin()
-			if code, want := b.Wait(t), "2 joined\n1: from a\n2: from b\n"; code != 0 || b.Stdout() != want {
+			if code, want := b.Wait(t), "you are 2\n2 joined\n1: from a\n2: from b\n"; code != 0 || b.Stdout() != want {
 				t.Errorf("b: exit %d, stdout %q, want %q\n%s", code, b.Stdout(), want, b.Stderr())
 			}
 			a.WaitStdout(t, "2 left\n")
 			a.CloseStdin()
-			if code, want := a.Wait(t), "1 joined\n2 joined\n1: from a\n2: from b\n2 left\n"; code != 0 || a.Stdout() != want {
+			if code, want := a.Wait(t), "you are 1\n1 joined\n2 joined\n1: from a\n2: from b\n2 left\n"; code != 0 || a.Stdout() != want {
 				t.Errorf("a: exit %d, stdout %q, want %q\n%s", code, a.Stdout(), want, a.Stderr())
 			}
 		})
