@@ -26,6 +26,7 @@ import (
 	"github.com/tlskit/tlskit/certs"
 	"github.com/tlskit/tlskit/metrics"
 	"github.com/tlskit/tlskit/tlsconf"
+	"github.com/tlskit/tlskit/ws"
 )
 
 // Defaults of serve.
@@ -78,6 +79,8 @@ type serveConfig struct {
 	log              *slog.Logger
 	sendWait         time.Duration    // ws, wss: how long a send waits for a client that does not read (0: sendTimeout)
 	metrics          *metrics.Metrics // --metrics, nil without
+	noDeflate        bool             // ws, wss: --deflate=false, no permessage-deflate
+	maxMessage       int64            // ws, wss: the largest message accepted (0: ws.DefaultMaxMessageSize)
 }
 
 func (sc *serveConfig) sendTimeout() time.Duration {
@@ -104,7 +107,13 @@ type serveFlags struct {
 	engine           string
 	reloadCert       time.Duration
 	metricsAddr      string
+	deflate          bool
+	maxMessage       int64
 }
+
+// maxMessageLimit is the largest --max-message-size: each connection may
+// hold a whole message of that size.
+const maxMessageLimit = 1 << 30
 
 func newServeCmd() *cobra.Command {
 	var f serveFlags
@@ -146,6 +155,14 @@ TCP and TLS modes (tcp, tls):
              is sent to every connection, the sender included. A connection
              that does not read fast enough (64 KiB queued) is disconnected.
 
+WebSocket limits (ws, wss): a message is held whole before it is echoed or
+broadcast, so each connection may hold up to --max-message-size bytes (32 MiB
+by default); a larger message, counted after decompression, closes the
+connection with 1009 (message too big) as soon as it goes over. Compressed
+messages (permessage-deflate, used when the client offers it) cost CPU to
+inflate in proportion to their inflated size: --deflate=false turns
+compression off, and a smaller --max-message-size bounds both.
+
 In the tcp and tls modes the server closes a connection once the client has
 ended its side (TCP FIN or TLS close_notify) and the answers are sent.
 Ctrl-C (SIGINT) or SIGTERM stops listening, lets queued answers go out for up
@@ -159,6 +176,7 @@ away) and exits with status 0.`,
   tlskit serve --cert server.pfx --password secret --alpn h2,http/1.1
   tlskit serve --cert cert.pem --key key.pem --client-auth require --client-ca ca.pem
   tlskit serve --cert cert.pem --key key.pem --reload-cert 1m   # follows renewals
+  tlskit serve --proto ws --max-message-size 65536 --deflate=false   # hardened for small messages
   tlskit serve --metrics 127.0.0.1:9090           # Prometheus metrics at http://127.0.0.1:9090/metrics
   tlskit serve --listen 127.0.0.1:0 --keylog keys.log   # port chosen by the system`,
 		Args: cobra.NoArgs,
@@ -180,6 +198,8 @@ away) and exits with status 0.`,
 	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
 	fl.StringVar(&f.metricsAddr, "metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (connections, handshakes, bytes, messages)")
 	fl.DurationVar(&f.reloadCert, "reload-cert", 0, "check --cert (and --key) this often and use a renewed certificate for new connections (default: never)")
+	fl.BoolVar(&f.deflate, "deflate", true, "ws, wss: compress messages (permessage-deflate) for clients that offer it; --deflate=false never does")
+	fl.Int64Var(&f.maxMessage, "max-message-size", ws.DefaultMaxMessageSize, "ws, wss: the largest message accepted, in bytes after decompression (1 to "+strconv.Itoa(maxMessageLimit)+"); a larger one closes the connection with 1009")
 	fl.StringVar(&f.engine, "engine", "", `I/O engine: "auto" (default: epoll on Linux, portable elsewhere), "epoll" or "portable"`)
 	return cmd
 }
@@ -197,8 +217,15 @@ func (f *serveFlags) check(cmd *cobra.Command, p serveProto) error {
 		if err := checkPath(f.path); err != nil {
 			return err
 		}
-	} else if cmd.Flags().Changed("path") {
-		return fmt.Errorf("--path is for WebSocket: --proto %s has no paths; use --proto ws or wss", f.proto)
+		if f.maxMessage < 1 || f.maxMessage > maxMessageLimit {
+			return fmt.Errorf("--max-message-size %d: want 1 to %d bytes", f.maxMessage, maxMessageLimit)
+		}
+	} else {
+		for _, name := range []string{"path", "deflate", "max-message-size"} {
+			if cmd.Flags().Changed(name) {
+				return fmt.Errorf("--%s is for WebSocket: --proto %s has no messages or paths; use --proto ws or wss", name, f.proto)
+			}
+		}
 	}
 	if !p.secure {
 		for _, name := range tlsOnlyFlags {
@@ -271,6 +298,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		proto: f.proto, mode: f.mode, path: f.path, host: host, port: port, useIPv6: useIPv6,
 		maxConns: f.maxConns, idleTimeout: f.idleTimeout,
 		handshakeTimeout: f.handshakeTimeout, engine: f.engine,
+		noDeflate: !f.deflate, maxMessage: f.maxMessage,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
 	}
 	var cert *certs.Certificate

@@ -236,6 +236,7 @@ func TestServeDefaults(t *testing.T) {
 	for name, want := range map[string]string{
 		"proto": "wss", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "", "path": "/",
 		"client-auth": "none", "handshake-timeout": "10s", "tls-min": "1.2", "tls-max": "1.3",
+		"deflate": "true", "max-message-size": "33554432",
 	} {
 		if got := cmd.Flags().Lookup(name).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", name, got, want)
@@ -259,6 +260,13 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--path", "ws"}, `--path "ws": want an absolute path`},
 		{[]string{"--path", "/a?b=1"}, `--path "/a?b=1"`},
 		{[]string{"--proto", "ws", "--idle-timeout", "-1s"}, "timeouts must not be negative"},
+		{[]string{"--proto", "ws", "--max-message-size", "0"}, "--max-message-size 0: want 1 to 1073741824 bytes"},
+		{[]string{"--max-message-size", "-1"}, "--max-message-size -1: want 1 to 1073741824 bytes"},
+		{[]string{"--max-message-size", "1073741825"}, "--max-message-size 1073741825: want 1 to"},
+		{[]string{"--max-message-size", "1MiB"}, `invalid argument "1MiB" for "--max-message-size"`},
+		{[]string{"--deflate=maybe"}, `invalid argument "maybe" for "--deflate"`},
+		{[]string{"--proto", "tcp", "--max-message-size", "1000"}, "--max-message-size is for WebSocket: --proto tcp"},
+		{[]string{"--proto", "tls", "--deflate=false"}, "--deflate is for WebSocket: --proto tls"},
 		{[]string{"--proto", "tcp", "--cert", tc.server}, "--cert needs TLS, but --proto tcp is plain"},
 		{[]string{"--proto", "tcp", "--alpn", "h2"}, "--alpn needs TLS"},
 		{[]string{"--proto", "tcp", "--client-auth", "require"}, "--client-auth needs TLS"},

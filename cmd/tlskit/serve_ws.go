@@ -52,7 +52,11 @@ func startWSServer(sc *serveConfig) (service, error) {
 	opts := ws.Options{
 		Server: sc.serverOptions(), // its data hooks are the WebSocket layer's
 
-		Conn:             ws.ConnOptions{BufferMessage: true},
+		Conn: ws.ConnOptions{
+			BufferMessage:            true,
+			DisablePermessageDeflate: sc.noDeflate,
+			MaxMessageSize:           sc.maxMessage,
+		},
 		HandshakeTimeout: sc.handshakeTimeout,
 		HTTP:             pageHandler(sc.path, sc.mode),
 		Events:           wsLogEvents(sc.log),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -296,6 +297,61 @@ func TestServeChatSubprotocolPeers(t *testing.T) {
 						t.Errorf("%s: no %q in\n%s", tool, want, out)
 					}
 				}
+			}
+		})
+	}
+}
+
+// --max-message-size closes a connection that sends a larger message with
+// 1009, counting compressed messages after decompression, and echoes one of
+// that size; --deflate=false answers a client's permessage-deflate offer
+// without it, which the default accepts.
+func TestServeWebSocketLimits(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		max     int
+		deflate bool
+	}{
+		{name: "defaults", max: ws.DefaultMaxMessageSize, deflate: true},
+		{name: "max-message-size", args: []string{"--max-message-size", "1000"}, max: 1000, deflate: true},
+		{name: "no deflate", args: []string{"--max-message-size", "1000", "--deflate=false"}, max: 1000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, append([]string{"--proto", "ws"}, tt.args...)...)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			dial := func() *ws.Conn {
+				c, err := ws.Dial(ctx, s.url, &ws.DialOptions{Conn: ws.ConnOptions{MaxMessageSize: -1}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Compressed() != tt.deflate {
+					t.Fatalf("permessage-deflate negotiated: %v, want %v (extensions %v)", c.Compressed(), tt.deflate, c.Extensions())
+				}
+				return c
+			}
+			c := dial()
+			defer c.Close(ws.CloseNormal, "")
+			msg := bytes.Repeat([]byte("a"), tt.max) // compresses to a few bytes
+			if err := c.WriteMessage(ctx, ws.DataText, msg); err != nil {
+				t.Fatal(err)
+			}
+			if _, got, err := c.ReadMessage(ctx); err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("echo of %d bytes: %d bytes, %v", len(msg), len(got), err)
+			}
+			if tt.max > 1000 {
+				return // a message over 32 MiB is tested by ws
+			}
+			if err := c.WriteMessage(ctx, ws.DataText, append(msg, 'a')); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := c.ReadMessage(ctx)
+			var ce *ws.CloseError
+			if !errors.As(err, &ce) || ce.Code != ws.CloseMessageTooBig {
+				t.Fatalf("a message of %d bytes with a limit of %d: %v, want close 1009", len(msg)+1, tt.max, err)
 			}
 		})
 	}
