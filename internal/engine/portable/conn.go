@@ -2,6 +2,7 @@ package portable
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -178,7 +179,9 @@ func (c *conn) handshake(opts engine.StartOptions, deadline time.Time) (time.Dur
 func (c *conn) readLoop(buf []byte) error {
 	for {
 		c.mu.Lock()
-		for c.paused && !c.closing {
+		// A failed write (the peer reset) ends a paused connection too:
+		// the reader then meets the closed socket and finishes it.
+		for c.paused && !c.closing && c.werr == nil {
 			c.cond.Wait()
 		}
 		discard := c.closing
@@ -235,6 +238,8 @@ func (c *conn) finish(readErr error) {
 	var err error
 	switch {
 	case local:
+	case werr != nil && errors.Is(readErr, net.ErrClosed):
+		err = werr // the writer closed the socket: its error is the cause
 	case readErr != nil && readErr != io.EOF:
 		err = readErr
 	case werr != nil:
