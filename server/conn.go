@@ -13,6 +13,7 @@ import (
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/framing"
 	"github.com/tlskit/tlskit/internal/hook"
+	"github.com/tlskit/tlskit/internal/logsafe"
 )
 
 // Conn is one client connection, the seed's Connection type. Its methods are
@@ -493,7 +494,11 @@ func (c *Conn) handle(ev event) {
 		}
 	case evError:
 		if l := c.s.log; l != nil {
-			l.Warn("connection error", append(c.logAttrs(), "code", ev.err.Code, "err", ev.err.Description)...)
+			attrs := append(c.logAttrs(), "code", ev.err.Code, "err", logsafe.String(ev.err.Description))
+			if ev.err.Err != nil { // a TLS error may quote what the peer sent
+				attrs = append(attrs, "cause", logsafe.Error(ev.err.Err))
+			}
+			l.Warn("connection error", attrs...)
 		}
 		if h := ev_.OnError; h != nil {
 			c.call("OnError", func() { h(c, ev.err) })
@@ -527,7 +532,7 @@ func (c *Conn) handle(ev event) {
 		c.deliver()
 		c.flushFramer()
 		if l := c.s.log; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
-			l.Debug("disconnected", append(c.logAttrs(), "code", ev.err.Code, "description", ev.err.Description)...)
+			l.Debug("disconnected", append(c.logAttrs(), "code", ev.err.Code, "description", logsafe.String(ev.err.Description))...)
 		}
 		if h := ev_.OnDisconnected; h != nil {
 			c.call("OnDisconnected", func() { h(c, ev.err.Code, ev.err.Description) })

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/hook"
+	"github.com/tlskit/tlskit/internal/logsafe"
 )
 
 type eventKind uint8
@@ -307,7 +308,7 @@ func (h *sysHandler) eventQueue() *queue { return &h.sys }
 func (h *sysHandler) handle(ev event) {
 	s := (*Server)(h)
 	if ev.kind == evError && s.log != nil {
-		s.log.Error("accept failed", "code", ev.err.Code, "err", ev.err.Description)
+		s.log.Error("accept failed", "code", ev.err.Code, "err", logsafe.String(ev.err.Description))
 	}
 	if h := s.ev.OnError; ev.kind == evError && h != nil {
 		if p := hook.Call("OnError", func() { h(nil, ev.err) }); p != nil {

@@ -146,7 +146,12 @@ type Options struct {
 	// Logger, if set, gets structured records of the server's life:
 	// connections refused (Info), opened and closed (Debug), connection
 	// errors (Warn) and accept errors (Error), with the connection's id
-	// and address. The Events fire as well.
+	// and address. The Events fire as well. What a peer sent (in error
+	// texts) is escaped and cut to a few hundred bytes, and records at
+	// Info and above are limited to bursts of 100 and 10 a second, so
+	// that a flood of connections cannot flood the log: the server drops
+	// the others and writes a Warn record "log records suppressed" with
+	// their count once a second while it does.
 	Logger *slog.Logger
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
+	"github.com/tlskit/tlskit/internal/logsafe"
 )
 
 // State is the lifecycle state of a Server.
@@ -46,8 +47,9 @@ func (s State) String() string {
 type Server struct {
 	eng     engine.Engine
 	ev      Events
-	obs     Observer     // nil: none
-	log     *slog.Logger // nil: none
+	obs     Observer         // nil: none
+	log     *slog.Logger     // nil: none; limited by logLim
+	logLim  *logsafe.Limiter // nil without a Logger
 	manual  bool
 	pump    pump
 	workers workers
@@ -78,7 +80,6 @@ func New(opts Options) (*Server, error) {
 		eng:      newEngine(o.Engine),
 		ev:       o.Events,
 		obs:      o.Observer,
-		log:      o.Logger,
 		manual:   o.ManualEvents,
 		initial:  o,
 		opts:     o,
@@ -86,6 +87,10 @@ func New(opts Options) (*Server, error) {
 		conns:    make(map[int64]*Conn),
 		extra:    make(map[string]string),
 		serveErr: make(chan struct{}),
+	}
+	if o.Logger != nil {
+		s.logLim = logsafe.NewLimiter(o.Logger.Handler(), logsafe.LimitOptions{})
+		s.log = slog.New(s.logLim)
 	}
 	s.pump.init()
 	return s, nil
@@ -225,6 +230,9 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.workers.close()
 	s.pump.wake()
+	if s.logLim != nil {
+		s.logLim.Close()
+	}
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tlskit/tlskit/internal/framing"
 	"github.com/tlskit/tlskit/internal/hook"
+	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/internal/wsproto"
 	"github.com/tlskit/tlskit/server"
 )
@@ -423,7 +424,7 @@ func (c *Conn) logf(level LogLevel, typ, format string, args ...any) {
 	if !c.logs(level) {
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
+	msg := fmt.Sprintf(format, logsafeArgs(args)...)
 	if h := c.events.OnLog; h != nil {
 		c.call("OnLog", func() { h(c, level, msg, typ) })
 		return
@@ -442,6 +443,34 @@ func (c *Conn) logs(level LogLevel) bool {
 		return true
 	}
 	return c.opts.slog != nil && c.opts.slog.Enabled(context.Background(), slogLevel(level))
+}
+
+// logsafeArgs replaces the strings, string lists and errors among args,
+// which may hold what the peer sent (a URI, headers, a close reason, an
+// error quoting either), by their logsafe forms: escaped and cut, so that
+// a Log message is one line of bounded length.
+func logsafeArgs(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = logsafe.String(v)
+		case []string:
+			args[i] = logsafe.String(fmt.Sprint(v))
+		case error:
+			args[i] = logsafe.Error(v)
+		}
+	}
+	return args
+}
+
+// limitedLogger returns l behind a logsafe.Limiter, and the Limiter, or
+// nils for a nil l.
+func limitedLogger(l *slog.Logger) (*slog.Logger, *logsafe.Limiter) {
+	if l == nil {
+		return nil, nil
+	}
+	lim := logsafe.NewLimiter(l.Handler(), logsafe.LimitOptions{})
+	return slog.New(lim), lim
 }
 
 // slogLevel is the slog level of a Log event's level.

@@ -45,7 +45,8 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 	}
 	h := &Handler{opts: opts, fallback: fallback}
 	co := opts.Conn
-	co.obs, co.slog = opts.Observer, opts.Logger
+	co.obs = opts.Observer
+	co.slog, _ = limitedLogger(opts.Logger)
 	h.conn.Store(&co)
 	h.hub = newHub(&h.conn)
 	return h, nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/hook"
+	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/internal/wsproto"
 	"github.com/tlskit/tlskit/server"
 )
@@ -65,7 +66,10 @@ type Options struct {
 	// Events.OnLog is nil (LogInfo as slog's Info, LogVerbose as Debug,
 	// LogDebug as Debug-4; Conn.LogLevel still selects them), with the
 	// connection's id and log type. It is also Server.Logger unless that
-	// is set.
+	// is set. Like the server's records (see server.Options.Logger),
+	// what the peer sent is escaped and cut, and records at Info and
+	// above are limited to bursts of 100 and 10 a second, with a Warn
+	// record of the count of those dropped.
 	Logger *slog.Logger
 }
 
@@ -77,6 +81,7 @@ type Server struct {
 	events Events
 	conn   atomic.Pointer[ConnOptions] // settings for new connections (Config changes them)
 	hub    *hub
+	logLim *logsafe.Limiter // nil without a Logger
 }
 
 // NewServer validates opts and returns a server that is not yet listening.
@@ -86,7 +91,8 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, events: opts.Events}
 	co := opts.Conn
-	co.obs, co.slog = opts.Observer, opts.Logger
+	co.obs = opts.Observer
+	co.slog, s.logLim = limitedLogger(opts.Logger)
 	s.conn.Store(&co)
 	s.hub = newHub(&s.conn)
 	so := opts.Server
@@ -310,7 +316,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // Close resets every connection at once and stops the server for good.
-func (s *Server) Close() error { return s.srv.Close() }
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	if s.logLim != nil {
+		s.logLim.Close()
+	}
+	return err
+}
 
 // Conn returns the connection with the given id (ErrInvalidConnectionID).
 func (s *Server) Conn(id int64) (*Conn, error) { return s.hub.get(id) }
