@@ -20,7 +20,7 @@ import (
 // Server settings: AllowedClients, BlockedClients, BindExclusively,
 // DefaultConnectionTimeout (seconds), InBufferSize, OutBufferSize,
 // KeepAliveTime and KeepAliveInterval (milliseconds), MaxConnections,
-// TcpNoDelay, UseIPv6, CodePage, MaskSensitiveData, UseInternalSecurityAPI,
+// MaxConnectionsPerAddress (tlskit's, 0: no limit), TcpNoDelay, UseIPv6, CodePage, MaskSensitiveData, UseInternalSecurityAPI,
 // SSLProvider, and the read-only BuildInfo and LicenseInfo. Changes apply
 // to connections accepted afterwards, and LocalHost/port-related ones to
 // the next StartListening.
@@ -118,6 +118,8 @@ func (s *Server) getConfig(key, name string) (string, error) {
 		return strconv.Itoa(int(o.KeepAliveTime / time.Millisecond)), nil
 	case "maxconnections":
 		return strconv.Itoa(o.MaxConnections), nil
+	case "maxconnectionsperaddress":
+		return strconv.Itoa(o.MaxConnectionsPerAddress), nil
 	case "tcpnodelay":
 		return fmtBool(o.TcpNoDelay), nil
 	case "useipv6":
@@ -190,7 +192,7 @@ func (s *Server) setConfig(key, name, v string) error {
 		s.extra[key] = v
 		return nil
 	case "defaultconnectiontimeout", "keepaliveinterval", "keepalivetime", "inbuffersize", "outbuffersize",
-		"maxconnections", "useipv6", "codepage":
+		"maxconnections", "maxconnectionsperaddress", "useipv6", "codepage":
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return bad("not an integer")
@@ -229,6 +231,8 @@ func (s *Server) setInt(key string, n int, bad func(string) error) error {
 			return bad("must be positive or -1 (no limit)")
 		}
 		o.MaxConnections = n
+	case "maxconnectionsperaddress":
+		o.MaxConnectionsPerAddress = n // applies to the next accept, even while listening
 	case "useipv6":
 		if n > 2 {
 			return bad("must be 0 (IPv4), 1 (IPv6) or 2 (both)")

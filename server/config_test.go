@@ -22,6 +22,7 @@ func TestConfigSetAndGet(t *testing.T) {
 		{"KeepAliveTime=1500", "KeepAliveTime", "1500"},
 		{"KeepAliveInterval=250", "KeepAliveInterval", "250"},
 		{"MaxConnections=200000", "MaxConnections", "200000"},
+		{"MaxConnectionsPerAddress=20", "maxconnectionsperaddress", "20"},
 		{"TcpNoDelay=yes", "TcpNoDelay", "True"},
 		{"UseIPv6=2", "UseIPv6", "2"},
 		{"OutBufferSize=1024", "OutBufferSize", "1024"},

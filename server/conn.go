@@ -471,7 +471,7 @@ func (c *Conn) handle(ev event) {
 			c.markGoneLocked()
 			c.mu.Unlock()
 			c.ec.Reset()
-			c.s.connClosed()
+			c.s.connClosed(c.ec.RemoteAddr().Addr())
 			return
 		}
 		c.s.addConn(c)
@@ -784,7 +784,7 @@ func (h *connHandler) OnClose(err error) {
 	}
 	c.mu.Unlock()
 	c.signalWritable()
-	c.s.connClosed()
+	c.s.connClosed(c.ec.RemoteAddr().Addr())
 	c.s.post(c, event{kind: evClosed, err: e})
 }
 

@@ -49,6 +49,24 @@ type Options struct {
 	// is no upper cap; -1 means no limit (the file descriptor limit
 	// still applies).
 	MaxConnections int
+	// MaxConnectionsPerAddress limits simultaneous connections from one
+	// client address (for IPv6, one /64 prefix), counted from the accept
+	// to the close, handshakes included; connections beyond it are
+	// refused at once, before the TLS handshake and ConnectionRequest, so
+	// that one host cannot take every MaxConnections slot. Default 0: no
+	// limit, because behind a proxy or a NAT many clients share an
+	// address; tlskit serve uses 100. It may be changed while listening.
+	MaxConnectionsPerAddress int
+	// BusyResponse, if set, is written to a connection refused for
+	// MaxConnections or MaxConnectionsPerAddress before it is closed, for
+	// example an HTTP 503 with Retry-After (ws.Server sets that one): it
+	// is sent at once, without waiting for the request, and the
+	// connection closes gracefully within a second. At most 64 refused
+	// connections are answered at a time; the others, and every refused
+	// connection of a TLS server (an answer would need a TLS handshake
+	// for each refused client, the work a flood should not get), are
+	// reset. Default nil: refused connections are reset.
+	BusyResponse []byte
 
 	// DefaultEOL is the line terminator given to new connections; empty
 	// (default) delivers data as it arrives. It may be several bytes long
@@ -178,6 +196,9 @@ func (o Options) defaulted() (Options, error) {
 	}
 	if o.MaxConnections == 0 {
 		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.MaxConnectionsPerAddress < 0 {
+		return bad("MaxConnectionsPerAddress", o.MaxConnectionsPerAddress, "must not be negative (0: no limit)")
 	}
 	if o.DefaultMaxLineLength == 0 {
 		o.DefaultMaxLineLength = DefaultMaxLineLength

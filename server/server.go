@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
@@ -63,8 +65,10 @@ type Server struct {
 	state    State
 	ln       engine.Listener
 	conns    map[int64]*Conn
-	live     int           // engine connections not yet closed
-	changed  chan struct{} // made by a waiter, closed (and dropped) when live or conns change
+	live     int                      // engine connections not yet closed
+	perAddr  map[netip.Addr]int       // live connections by client address (IPv6: /64 prefix)
+	busy     map[engine.Conn]struct{} // refused connections being sent BusyResponse
+	changed  chan struct{}            // made by a waiter, closed (and dropped) when live or conns change
 	extra    map[string]string
 	nextID   atomic.Int64
 	serveErr chan struct{} // closed by Close
@@ -85,6 +89,8 @@ func New(opts Options) (*Server, error) {
 		opts:     o,
 		pol:      o.policy(),
 		conns:    make(map[int64]*Conn),
+		perAddr:  make(map[netip.Addr]int),
+		busy:     make(map[engine.Conn]struct{}),
 		extra:    make(map[string]string),
 		serveErr: make(chan struct{}),
 	}
@@ -190,6 +196,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.state = StateShuttingDown
 	s.mu.Unlock()
 	err := s.StopListening()
+	s.resetBusy()
 	for _, c := range s.snapshot() {
 		c.Disconnect()
 	}
@@ -220,6 +227,7 @@ func (s *Server) Close() error {
 	s.state = StateShuttingDown
 	s.mu.Unlock()
 	err := s.StopListening()
+	s.resetBusy()
 	for _, c := range s.snapshot() {
 		c.Reset()
 	}
@@ -244,6 +252,7 @@ func (s *Server) Reset() error {
 		return ErrServerClosed
 	}
 	err := s.StopListening()
+	s.resetBusy()
 	for _, c := range s.snapshot() {
 		c.Reset()
 	}
@@ -281,7 +290,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 func (s *Server) waitEmpty(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		done := s.live == 0 && (s.manual || len(s.conns) == 0)
+		done := s.live == 0 && len(s.busy) == 0 && (s.manual || len(s.conns) == 0)
 		if s.changed == nil && !done {
 			s.changed = make(chan struct{})
 		}
@@ -359,21 +368,52 @@ func (s *Server) Broadcast(p []byte) (int, error) {
 // acceptor receives the engine's accepted connections.
 type acceptor Server
 
+// addrKey is what MaxConnectionsPerAddress counts by: the IPv4 address, or
+// the /64 prefix of an IPv6 one (one host or site usually has a whole /64).
+func addrKey(a netip.Addr) netip.Addr {
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
+}
+
 func (a *acceptor) Accept(ec engine.Conn) {
 	s := (*Server)(a)
+	key := addrKey(ec.RemoteAddr().Addr())
 	s.mu.Lock()
-	if s.state != StateListening || (s.opts.MaxConnections > 0 && s.live >= s.opts.MaxConnections) {
+	var reason string
+	switch {
+	case s.state != StateListening:
+		reason = "not listening"
+	case s.opts.MaxConnections > 0 && s.live >= s.opts.MaxConnections:
+		reason = "MaxConnections"
+	case s.opts.MaxConnectionsPerAddress > 0 && s.perAddr[key] >= s.opts.MaxConnectionsPerAddress:
+		reason = "MaxConnectionsPerAddress"
+	}
+	if reason != "" {
+		busy := s.opts.BusyResponse
+		answer := reason != "not listening" && len(busy) > 0 && s.opts.TLSConfig == nil && len(s.busy) < maxBusyAnswers
+		if answer {
+			s.busy[ec] = struct{}{}
+		}
 		s.mu.Unlock()
-		ec.Reset()
+		if answer {
+			(&busyHandler{s: s, ec: ec}).start(busy)
+		} else {
+			ec.Reset()
+		}
 		if s.obs != nil {
 			s.obs.ConnectionRefused()
 		}
 		if s.log != nil {
-			s.log.Info("connection refused", "remote", ec.RemoteAddr().String(), "reason", "MaxConnections or not listening")
+			s.log.Info("connection refused", "remote", ec.RemoteAddr().String(), "reason", reason)
 		}
 		return
 	}
 	s.live++
+	s.perAddr[key]++
 	o := s.opts
 	if f := connFixedOf(&o); s.fixed == nil || *s.fixed != f {
 		s.fixed = &f
@@ -391,12 +431,67 @@ func (a *acceptor) AcceptError(err error) {
 }
 
 // connClosed is called once per accepted connection when the engine has
-// closed it (or it was refused).
-func (s *Server) connClosed() {
+// closed it (or it was refused); remote is its client's address.
+func (s *Server) connClosed(remote netip.Addr) {
+	key := addrKey(remote)
 	s.mu.Lock()
 	s.live--
+	if n := s.perAddr[key] - 1; n > 0 {
+		s.perAddr[key] = n
+	} else {
+		delete(s.perAddr, key)
+	}
 	s.notifyLocked()
 	s.mu.Unlock()
+}
+
+// maxBusyAnswers bounds the refused connections being sent BusyResponse at
+// a time; beyond it refused connections are reset, so that a flood of
+// refused clients holds no more than this many descriptors.
+const maxBusyAnswers = 64
+
+// busyLinger bounds the life of a refused connection sent BusyResponse:
+// the answer, the FIN and the wait for the client's close.
+const busyLinger = time.Second
+
+// busyHandler runs a refused connection that is sent BusyResponse: it
+// writes the answer at once (without waiting for the request), closes
+// gracefully, and discards what the client sends meanwhile, so that the
+// client's request does not turn the close into a reset that could drop
+// the answer before the client reads it.
+type busyHandler struct {
+	s  *Server
+	ec engine.Conn
+}
+
+func (h *busyHandler) start(answer []byte) {
+	h.ec.Start(h, engine.StartOptions{QueueSize: len(answer), Linger: busyLinger})
+	if _, err := h.ec.Write(answer); err != nil {
+		h.ec.Reset()
+		return
+	}
+	h.ec.Close(busyLinger)
+}
+
+func (h *busyHandler) OnOpen(error)  {}
+func (h *busyHandler) OnData([]byte) {}
+func (h *busyHandler) OnWritable()   {}
+func (h *busyHandler) OnIdle()       {}
+func (h *busyHandler) OnClose(error) {
+	h.s.mu.Lock()
+	delete(h.s.busy, h.ec)
+	h.s.notifyLocked()
+	h.s.mu.Unlock()
+}
+
+// resetBusy resets the refused connections still being answered.
+func (s *Server) resetBusy() {
+	s.mu.Lock()
+	cs := slices.Collect(maps.Keys(s.busy))
+	s.mu.Unlock()
+	for _, ec := range cs {
+		ec.Reset()
+	}
 }
 
 func (s *Server) addConn(c *Conn) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -30,7 +31,10 @@ type Options struct {
 	// OnConnectionRequest and TLS hooks of its Events. Its data hooks
 	// (OnConnected, OnDataIn, OnReadyToSend, OnDisconnected, OnError) and
 	// DefaultEOL are the WebSocket layer's and are ignored. The server.Conn
-	// under each WebSocket keeps the *Conn in its UserData.
+	// under each WebSocket keeps the *Conn in its UserData. Without TLS,
+	// a client refused for MaxConnections or MaxConnectionsPerAddress gets
+	// a 503 Service Unavailable with Retry-After unless BusyResponse is
+	// set (wss clients are reset: see server.Options.BusyResponse).
 	Server server.Options
 	// Conn holds the WebSocket settings of every connection.
 	Conn ConnOptions
@@ -73,6 +77,17 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// busyResponse is what a plain client refused for MaxConnections or
+// MaxConnectionsPerAddress reads: sent at once, before its request.
+var busyResponse = []byte("HTTP/1.1 503 Service Unavailable\r\nRetry-After: " + strconv.Itoa(busyRetryAfter) +
+	"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " + strconv.Itoa(len(busyBody)) +
+	"\r\nConnection: close\r\n\r\n" + busyBody)
+
+const (
+	busyBody       = "too many connections: retry in a few seconds\n"
+	busyRetryAfter = 5 // seconds
+)
+
 // Server is a standalone WebSocket server, the seed's WSServer: it listens
 // through server.Server and speaks WebSocket on every connection.
 type Server struct {
@@ -104,6 +119,9 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	so.DefaultEOL = nil
 	so.DefaultSingleLineMode = false
+	if so.BusyResponse == nil {
+		so.BusyResponse = busyResponse
+	}
 	if d := s.handshakeTimeout(); d > 0 && (so.DefaultConnectionTimeout == 0 || so.DefaultConnectionTimeout > d) {
 		so.DefaultConnectionTimeout = d // the TLS handshake is part of the opening handshake
 	}

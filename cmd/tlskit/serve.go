@@ -34,6 +34,13 @@ const (
 	defaultServeProto   = "wss"
 	defaultServeListen  = "127.0.0.1:8443"
 	defaultShutdownWait = 5 * time.Second
+	// defaultIdleTimeout disconnects a client that neither sends nor reads
+	// anything for this long, so that idle connections do not fill
+	// --max-conns; the library's default is no limit.
+	defaultIdleTimeout = 5 * time.Minute
+	// defaultMaxConnsPerAddr keeps one host from taking every connection
+	// slot; the library's default is no limit.
+	defaultMaxConnsPerAddr = 100
 )
 
 // serveProto is one protocol serve speaks: adding a protocol is adding an
@@ -73,6 +80,7 @@ type serveConfig struct {
 	useIPv6          int
 	tls              *tls.Config // nil for plain protocols, with ClientAuth set
 	maxConns         int
+	maxConnsPerAddr  int
 	idleTimeout      time.Duration
 	handshakeTimeout time.Duration
 	engine           string
@@ -101,6 +109,7 @@ type serveFlags struct {
 	clientAuth       string
 	clientCA         string
 	maxConns         int
+	maxConnsPerAddr  int
 	idleTimeout      time.Duration
 	handshakeTimeout time.Duration
 	shutdownWait     time.Duration
@@ -192,8 +201,9 @@ away) and exits with status 0.`,
 	fl.StringVar(&f.clientAuth, "client-auth", "none", "client certificates: none, request (verified against --client-ca when given) or require")
 	fl.StringVar(&f.clientCA, "client-ca", "", "CA certificates (any format) that client certificates must chain to")
 	f.tlsFlags.register(cmd)
-	fl.IntVar(&f.maxConns, "max-conns", 0, "most simultaneous connections (default 1000, -1: no limit)")
-	fl.DurationVar(&f.idleTimeout, "idle-timeout", 0, "disconnect connections idle this long (default: never)")
+	fl.IntVar(&f.maxConns, "max-conns", 0, "most simultaneous connections, handshakes included (default 1000, -1: no limit)")
+	fl.IntVar(&f.maxConnsPerAddr, "max-conns-per-addr", defaultMaxConnsPerAddr, "most simultaneous connections from one client address (IPv6: one /64), handshakes included; ws clients beyond it get 503 with Retry-After (0: no limit)")
+	fl.DurationVar(&f.idleTimeout, "idle-timeout", defaultIdleTimeout, "disconnect connections that send and receive nothing this long (0: never)")
 	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "deadline of the whole handshake, counted from the connect: the TLS handshake (tls, wss) and the WebSocket upgrade (ws, wss)")
 	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
 	fl.StringVar(&f.metricsAddr, "metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (connections, handshakes, bytes, messages)")
@@ -268,6 +278,9 @@ func (f *serveFlags) checkTimeouts() error {
 	if f.handshakeTimeout < 0 || f.idleTimeout < 0 || f.shutdownWait < 0 {
 		return errors.New("timeouts must not be negative")
 	}
+	if f.maxConnsPerAddr < 0 {
+		return errors.New("--max-conns-per-addr must not be negative (0: no limit)")
+	}
 	return nil
 }
 
@@ -296,7 +309,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	}
 	sc := &serveConfig{
 		proto: f.proto, mode: f.mode, path: f.path, host: host, port: port, useIPv6: useIPv6,
-		maxConns: f.maxConns, idleTimeout: f.idleTimeout,
+		maxConns: f.maxConns, maxConnsPerAddr: f.maxConnsPerAddr, idleTimeout: f.idleTimeout,
 		handshakeTimeout: f.handshakeTimeout, engine: f.engine,
 		noDeflate: !f.deflate, maxMessage: f.maxMessage,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),

@@ -60,16 +60,17 @@ func startSocketServer(sc *serveConfig) (service, error) {
 // shares, with connections logged.
 func (sc *serveConfig) serverOptions() server.Options {
 	opts := server.Options{
-		LocalHost:          sc.host,
-		LocalPort:          sc.port,
-		UseIPv6:            sc.useIPv6,
-		ConnectionBacklog:  128,
-		MaxConnections:     sc.maxConns,
-		DefaultIdleTimeout: sc.idleTimeout,
-		TcpNoDelay:         true,
-		TLSConfig:          sc.tls,
-		Engine:             sc.engine,
-		Events:             logEvents(sc.log),
+		LocalHost:                sc.host,
+		LocalPort:                sc.port,
+		UseIPv6:                  sc.useIPv6,
+		ConnectionBacklog:        128,
+		MaxConnections:           sc.maxConns,
+		MaxConnectionsPerAddress: sc.maxConnsPerAddr,
+		DefaultIdleTimeout:       sc.idleTimeout,
+		TcpNoDelay:               true,
+		TLSConfig:                sc.tls,
+		Engine:                   sc.engine,
+		Events:                   logEvents(sc.log),
 	}
 	if sc.metrics != nil {
 		opts.Observer = sc.metrics

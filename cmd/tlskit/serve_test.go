@@ -237,6 +237,7 @@ func TestServeDefaults(t *testing.T) {
 		"proto": "wss", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "", "path": "/",
 		"client-auth": "none", "handshake-timeout": "10s", "tls-min": "1.2", "tls-max": "1.3",
 		"deflate": "true", "max-message-size": "33554432",
+		"idle-timeout": "5m0s", "max-conns-per-addr": "100", "max-conns": "0",
 	} {
 		if got := cmd.Flags().Lookup(name).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", name, got, want)

@@ -93,6 +93,9 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	c.limit = opts.QueueSize
 	c.paused = opts.Paused
 	c.peerLinger = opts.Linger
+	// Without TLS there is no handshake: what is written at once goes out
+	// even if Close follows before the reader goroutine runs.
+	c.open = opts.TLS == nil
 	c.mu.Unlock()
 	c.touch()
 	c.SetIdleTimeout(opts.IdleTimeout)
