@@ -20,7 +20,7 @@ func BenchmarkEcho(b *testing.B) {
 		}
 		for _, engine := range engines {
 			b.Run(mode+"/server-"+engine, func(b *testing.B) {
-				o := Options{TcpNoDelay: true, TLSConfig: scfg, Events: Events{OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) }}}
+				o := Options{TLSConfig: scfg, Events: Events{OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) }}}
 				s := start(b, engine, o)
 				echoLoop(b, s.Addr().String(), scfg != nil, msg)
 			})

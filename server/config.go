@@ -121,7 +121,7 @@ func (s *Server) getConfig(key, name string) (string, error) {
 	case "maxconnectionsperaddress":
 		return strconv.Itoa(o.MaxConnectionsPerAddress), nil
 	case "tcpnodelay":
-		return fmtBool(o.TcpNoDelay), nil
+		return fmtBool(!o.Nagle), nil
 	case "useipv6":
 		return strconv.Itoa(o.UseIPv6), nil
 	case "codepage":
@@ -177,7 +177,7 @@ func (s *Server) setConfig(key, name, v string) error {
 		case "bindexclusively":
 			o.SharePort = !b
 		case "tcpnodelay":
-			o.TcpNoDelay = b
+			o.Nagle = !b
 		default:
 			// Go's crypto/tls is always used and nothing secret is ever
 			// logged, so both are accepted and only remembered.

@@ -13,7 +13,6 @@ import (
 
 // Defaults the zero value of an Options field stands for, as in the seed.
 const (
-	DefaultBacklog        = 5                            // ConnectionBacklog
 	DefaultMaxConnections = 1000                         // MaxConnections
 	DefaultMaxLineLength  = framing.DefaultMaxLineLength // DefaultMaxLineLength (2048)
 	MinMaxLineLength      = framing.MinMaxLineLength     // the seed's minimum (256)
@@ -38,8 +37,10 @@ type Options struct {
 	// UseIPv6 is the seed's UseIPv6: 0 IPv4 only (default), 1 IPv6 only,
 	// 2 IPv6 and IPv4 on one socket.
 	UseIPv6 int
-	// ConnectionBacklog is the listen queue length. Default 5, as in the
-	// seed: raise it for servers that see bursts of connections.
+	// ConnectionBacklog is the listen queue length. Default 0: the OS
+	// maximum (SOMAXCONN), as net.Listen uses. IPWorks's default is 5, which
+	// drops the SYNs of a burst of connections (each then waits a second
+	// or more for its retransmission).
 	ConnectionBacklog int
 	// SharePort lets other sockets bind the same port (SO_REUSEPORT): the
 	// seed's BindExclusively=false. Default false: the port is exclusive.
@@ -107,8 +108,12 @@ type Options struct {
 	// LingerTime bounds a graceful close: data still queued after it is
 	// dropped and the connection reset. Default 10 seconds.
 	LingerTime time.Duration
-	// TcpNoDelay disables Nagle's algorithm. Default false, as in the seed.
-	TcpNoDelay bool
+	// Nagle keeps Nagle's algorithm on for accepted connections. Default
+	// false: TCP_NODELAY is set, as the net package does, since with Nagle
+	// a reply's last segment can wait for the peer's delayed ACK (40 ms on
+	// Linux). IPWorks's TcpNoDelay defaults to false, that is Nagle on:
+	// Config("TcpNoDelay=false") sets this field.
+	Nagle bool
 	// InBufferSize is the socket receive buffer (SO_RCVBUF) and the number
 	// of received bytes held for a connection whose events lag behind
 	// before reading pauses. Default 0: OS buffer, 64 KiB held.
@@ -187,9 +192,6 @@ func (o Options) defaulted() (Options, error) {
 	}
 	if o.ConnectionBacklog < 0 {
 		return bad("ConnectionBacklog", o.ConnectionBacklog, "must not be negative")
-	}
-	if o.ConnectionBacklog == 0 {
-		o.ConnectionBacklog = DefaultBacklog
 	}
 	if o.MaxConnections < -1 {
 		return bad("MaxConnections", o.MaxConnections, "must be positive, 0 (default 1000) or -1 (no limit)")

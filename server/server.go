@@ -134,7 +134,7 @@ func (s *Server) StartListening() error {
 		Backlog: o.ConnectionBacklog, Shared: o.SharePort,
 		Socket: engine.SocketOptions{
 			KeepAlive: o.KeepAlive, KeepAliveIdle: o.KeepAliveTime, KeepAliveInterval: o.KeepAliveInterval,
-			NoDelay: o.TcpNoDelay, ReceiveBuffer: o.InBufferSize,
+			NoDelay: !o.Nagle, ReceiveBuffer: o.InBufferSize,
 		},
 	}
 	ln, err := s.eng.Listen(cfg, (*acceptor)(s))

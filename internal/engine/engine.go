@@ -212,3 +212,12 @@ type PeerCloseHandler interface {
 	// later, from any goroutine.
 	OnPeerClose()
 }
+
+// A Controller is a Conn whose socket can be reached for options the
+// engine does not set, as syscall.RawConn.Control: f runs with the
+// descriptor, which stays open until f returns. After the connection's
+// socket is closed Control returns net.ErrClosed. Both engines' conns are
+// Controllers.
+type Controller interface {
+	Control(f func(fd uintptr)) error
+}
