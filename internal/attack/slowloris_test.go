@@ -4,6 +4,7 @@ package attack
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -55,6 +57,101 @@ func TestSlowlorisClientHello(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestSlowlorisTLSThenUpgrade takes three quarters of --handshake-timeout
+// over the TLS handshake (its first bytes dripped), then drips the
+// upgrade: the opening handshake's deadline counts from the accept, so
+// each connection must end once the timeout has passed since then, not
+// after a fresh timeout for the upgrade (issue 15, defect 2).
+func TestSlowlorisTLSThenUpgrade(t *testing.T) {
+	for _, engine := range engines() {
+		t.Run("wss/"+engine, func(t *testing.T) {
+			timeout := 4 * time.Second
+			n := size(20, 200)
+			args := append([]string{"--handshake-timeout", timeout.String(), "--max-conns", fmt.Sprint(2*n + 100)}, perAddrArgs(n)...)
+			r := begin(t, "slowloris-tls-then-upgrade", "wss", engine, args...)
+			r.fig.attackers = n
+			req := []byte(upgradeRequest("127.0.0.1", newKey(), "X-Pad: "+strings.Repeat("a", 4000)+"\r\n"))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var (
+				wg       sync.WaitGroup
+				mu       sync.Mutex
+				lifetime []time.Duration
+				conns    []net.Conn
+				tlsDone  atomic.Int64
+			)
+			for i := range n {
+				dctx, dcancel := context.WithTimeout(ctx, legitTimeout)
+				tc, err := dialAttacker(dctx, r.s, i, 0)
+				dcancel()
+				if err != nil {
+					t.Fatalf("attacker %d: %v", i, err)
+				}
+				conns = append(conns, tc)
+				accepted := time.Now()
+				wg.Go(func() {
+					// The ClientHello's first 6 bytes an eighth of the timeout
+					// apart, then the rest of the handshake at full speed.
+					c := tls.Client(&slowStart{Conn: tc, bytes: 6, every: timeout / 8}, clientTLS())
+					if c.HandshakeContext(ctx) == nil {
+						tlsDone.Add(1)
+						wg.Go(func() { drip(ctx, c, req, timeout/4) })
+						_, _ = io.Copy(io.Discard, c)
+					}
+					mu.Lock()
+					lifetime = append(lifetime, time.Since(accepted))
+					mu.Unlock()
+				})
+			}
+			launch := time.Now()
+			r.reclaimed(launch, 2*timeout+5*time.Second, func() int {
+				mu.Lock()
+				defer mu.Unlock()
+				return len(lifetime)
+			})
+			cancel()
+			for _, c := range conns {
+				c.Close()
+			}
+			wg.Wait()
+			if k := tlsDone.Load(); k != int64(n) {
+				t.Errorf("only %d of %d attackers got through TLS to the upgrade", k, n)
+			}
+			slices.Sort(lifetime)
+			longest := lifetime[len(lifetime)-1]
+			r.fig.note = fmt.Sprintf("each closed after %.1f-%.1fs (handshake timeout %v)", lifetime[0].Seconds(), longest.Seconds(), timeout)
+			// A fresh timeout for the upgrade would end them at 1.75 times
+			// the timeout: the bound lies halfway.
+			if bound := timeout * 11 / 8; r.fig.left == 0 && longest > bound {
+				t.Errorf("a connection lived %v, more than %v: the upgrade had a deadline of its own after TLS", longest, bound)
+			}
+			r.finish(64<<20 + int64(n)*256<<10)
+		})
+	}
+}
+
+// slowStart is a connection whose first writes send their first bytes
+// one at a time, every apart.
+type slowStart struct {
+	net.Conn
+	bytes int
+	every time.Duration
+}
+
+func (c *slowStart) Write(p []byte) (int, error) {
+	sent := 0
+	for c.bytes > 0 && sent < len(p) {
+		if _, err := c.Conn.Write(p[sent : sent+1]); err != nil {
+			return sent, err
+		}
+		sent++
+		c.bytes--
+		time.Sleep(c.every)
+	}
+	n, err := c.Conn.Write(p[sent:])
+	return sent + n, err
 }
 
 // slowloris runs the dripping attack: payload is sent one byte at a time
