@@ -35,6 +35,22 @@ func closeBody(code uint16, reason string) []byte {
 	return append(binary.BigEndian.AppendUint16(nil, code), reason...)
 }
 
+// emptyContinuations is a message of first frame op (without it when op is
+// OpContinuation) and empty continuation frames, n frames in all, none
+// final.
+func emptyContinuations(op wsproto.Opcode, n int) []byte {
+	var b []byte
+	if op != wsproto.OpContinuation {
+		b = hdr{op: op}.bytes()
+		n--
+	}
+	empty := hdr{op: wsproto.OpContinuation}.bytes()
+	for range n {
+		b = append(b, empty...)
+	}
+	return b
+}
+
 // deflateRaw compresses p as permessage-deflate does (tail removed).
 func deflateRaw(_ testing.TB, p []byte) []byte {
 	var b bytes.Buffer
@@ -55,6 +71,7 @@ func TestServerConformanceViolations(t *testing.T) {
 		rule    string
 		deflate bool
 		maxMsg  int64
+		frames  int // MaxMessageFrames
 		send    []byte
 		code    wsproto.CloseCode
 		is      error
@@ -83,6 +100,9 @@ func TestServerConformanceViolations(t *testing.T) {
 		{name: "close-bad-reason", rule: "§5.5.1 close reason MUST be UTF-8", send: frames(hdr{fin: true, op: wsproto.OpClose, payload: closeBody(1000, "\xff\xfe")}), code: 1007, is: ErrInvalidPayload},
 		{name: "too-big", rule: "§10.4 message size limit", maxMsg: 100, send: frames(hdr{fin: true, op: wsproto.OpBinary, payload: make([]byte, 101)}), code: 1009, is: ErrMessageTooBig},
 		{name: "too-big-fragments", rule: "§10.4 limit over fragments", maxMsg: 100, send: frames(hdr{op: wsproto.OpBinary, payload: make([]byte, 60)}, hdr{fin: true, op: wsproto.OpContinuation, payload: make([]byte, 60)}), code: 1009, is: ErrMessageTooBig},
+		{name: "endless-empty-continuations", rule: "frames per message are limited (default 65536)", send: emptyContinuations(wsproto.OpBinary, DefaultMaxMessageFrames+1), code: 1009, is: ErrMessageTooBig},
+		{name: "empty-continuations-over-limit", rule: "frames per message are limited", frames: 10, send: emptyContinuations(wsproto.OpText, 11), code: 1009, is: ErrMessageTooBig},
+		{name: "deflate-empty-continuations", rule: "frames per message are limited, compressed too", deflate: true, frames: 10, send: append(frames(hdr{rsv1: true, op: wsproto.OpBinary, payload: deflateRaw(t, []byte("ab"))}), emptyContinuations(wsproto.OpContinuation, 10)...), code: 1009, is: ErrMessageTooBig},
 		{name: "deflate-rsv1-continuation", rule: "RFC 7692 §6.1 RSV1 only on the first frame", deflate: true, send: frames(hdr{rsv1: true, op: wsproto.OpText, payload: deflateRaw(t, []byte("ab"))}, hdr{fin: true, rsv1: true, op: wsproto.OpContinuation}), code: 1002, is: ErrProtocolViolation},
 		{name: "deflate-rsv1-control", rule: "RFC 7692 §6.1 control frames are not compressed", deflate: true, send: frames(hdr{fin: true, rsv1: true, op: wsproto.OpPing}), code: 1002, is: ErrProtocolViolation},
 		{name: "deflate-garbage", rule: "RFC 7692 §6.2 data that does not inflate", deflate: true, send: frames(hdr{fin: true, rsv1: true, op: wsproto.OpBinary, payload: []byte{0xff, 0xff, 0xff, 0xff}}), code: 1007, is: ErrInvalidPayload},
@@ -93,7 +113,7 @@ func TestServerConformanceViolations(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rec := newRecorder()
-			s := startServer(t, Options{Conn: ConnOptions{MaxMessageSize: tt.maxMsg}, Events: rec.events()})
+			s := startServer(t, Options{Conn: ConnOptions{MaxMessageSize: tt.maxMsg, MaxMessageFrames: tt.frames}, Events: rec.events()})
 			r := dialRaw(t, s.Addr().String())
 			if tt.deflate {
 				resp := r.upgrade("Sec-WebSocket-Extensions: permessage-deflate")

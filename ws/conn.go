@@ -206,7 +206,7 @@ var readerPool = sync.Pool{New: func() any { return new(wsproto.Reader) }}
 // when it has none; c.mu is held.
 func (c *Conn) readerLocked() *wsproto.Reader {
 	if c.rd == nil {
-		ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, BufferMessage: c.bufferMsg.Load()}
+		ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, MaxMessageFrames: c.opts.MaxMessageFrames, BufferMessage: c.bufferMsg.Load()}
 		if c.neg != nil {
 			ro.Decompressor = c.neg.decomp
 		}

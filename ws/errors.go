@@ -42,7 +42,7 @@ var (
 	// ErrInvalidPayload: bad UTF-8 text or close reason, or data that does
 	// not inflate (close 1007).
 	ErrInvalidPayload = wsproto.ErrInvalidPayload
-	// ErrMessageTooBig: a message over MaxMessageSize (close 1009).
+	// ErrMessageTooBig: a message over MaxMessageSize or MaxMessageFrames (close 1009).
 	ErrMessageTooBig = wsproto.ErrMessageTooBig
 	// ErrBadHandshake: the opening handshake was refused or malformed.
 	ErrBadHandshake = wsproto.ErrBadHandshake

@@ -11,11 +11,12 @@ import (
 
 // Defaults the zero value of a ConnOptions field stands for.
 const (
-	DefaultMaxFrameSize   = wsproto.DefaultMaxFrameSize   // MaxFrameSize, 128 KiB as in the seed
-	DefaultMaxMessageSize = wsproto.DefaultMaxMessageSize // MaxMessageSize, 32 MiB
-	DefaultMaxLineLength  = framing.DefaultMaxLineLength  // MaxLineLength in line mode
-	DefaultCloseTimeout   = 5 * time.Second               // CloseTimeout
-	DefaultSendQueue      = 64 << 10                      // SendQueue of Handler and Dial connections
+	DefaultMaxFrameSize     = wsproto.DefaultMaxFrameSize     // MaxFrameSize, 128 KiB as in the seed
+	DefaultMaxMessageSize   = wsproto.DefaultMaxMessageSize   // MaxMessageSize, 32 MiB
+	DefaultMaxMessageFrames = wsproto.DefaultMaxMessageFrames // MaxMessageFrames, 65536
+	DefaultMaxLineLength    = framing.DefaultMaxLineLength    // MaxLineLength in line mode
+	DefaultCloseTimeout     = 5 * time.Second                 // CloseTimeout
+	DefaultSendQueue        = 64 << 10                        // SendQueue of Handler and Dial connections
 )
 
 // DeflateOptions tune permessage-deflate (RFC 7692). The zero value
@@ -75,6 +76,11 @@ type ConnOptions struct {
 	// ones fail the connection with 1009. Default 32 MiB; negative: no limit
 	// (dangerous with BufferMessage: a peer decides how much we allocate).
 	MaxMessageSize int64
+	// MaxMessageFrames bounds the frames of a received message (its first
+	// frame and continuations); a peer that sends more, such as empty
+	// continuation frames without end, is closed with 1009. Default 65536
+	// (DefaultMaxMessageFrames); negative: no limit.
+	MaxMessageFrames int
 	// BufferMessage delivers each message whole in one DataIn. Default
 	// false: data is delivered as it arrives, eom marks the end.
 	BufferMessage bool

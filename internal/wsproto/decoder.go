@@ -9,6 +9,13 @@ import (
 // DecoderOptions.MaxMessageSize (or ReaderOptions.MaxMessageSize) is zero.
 const DefaultMaxMessageSize = 32 << 20
 
+// DefaultMaxMessageFrames is the frame limit per message used when
+// DecoderOptions.MaxMessageFrames (or ReaderOptions.MaxMessageFrames) is
+// zero: enough for a 32 MiB message sent in 512-byte fragments, while a
+// peer that sends empty continuation frames without end is stopped after
+// about 400 KB of them.
+const DefaultMaxMessageFrames = 1 << 16
+
 // DecoderOptions configures a Decoder. The zero value is safe: 32 MiB
 // messages, no separate frame limit, no extension bits allowed.
 type DecoderOptions struct {
@@ -25,6 +32,13 @@ type DecoderOptions struct {
 	// is slightly larger than MaxMessageSize, to allow for DEFLATE's stored
 	// block overhead; the decompressed size is checked by the Reader.
 	MaxMessageSize int64
+	// MaxMessageFrames bounds the frames of one data message (its first
+	// frame and the continuations): a continuation over the limit fails with
+	// close 1009 as soon as its header arrives, since frames cost work
+	// whatever their payload and empty ones count against no size limit.
+	// Zero means DefaultMaxMessageFrames, a negative value means no limit.
+	// Control frames do not count.
+	MaxMessageFrames int
 	// Compression allows RSV1 on the first frame of data messages; set it
 	// when permessage-deflate was negotiated. Without it RSV1 fails the
 	// connection (1002) like RSV2 and RSV3 always do.
@@ -89,6 +103,7 @@ type Decoder struct {
 	msgOp         Opcode
 	msgCompressed bool
 	msgLen        uint64
+	msgFrames     int // frames of the open message so far
 
 	ctrl *[MaxControlPayload]byte // a control frame split across Feeds; nil until one is
 	cn   int
@@ -211,6 +226,11 @@ func (d *Decoder) readHeader() (bool, error) {
 	if err := d.checkLength(h); err != nil {
 		return false, err
 	}
+	if h.Opcode == OpContinuation {
+		if limit := d.maxFrames(); limit > 0 && d.msgFrames >= limit {
+			return false, protoErr(CloseMessageTooBig, "message of more than "+strconv.Itoa(limit)+" frames")
+		}
+	}
 	d.hn = 0
 	d.h = h
 	d.inFrame = true
@@ -224,8 +244,10 @@ func (d *Decoder) readHeader() (bool, error) {
 			d.msgOp = h.Opcode
 			d.msgCompressed = h.RSV1
 			d.msgLen = 0
+			d.msgFrames = 0
 		}
 		d.msgLen += h.Length
+		d.msgFrames++
 	}
 	return true, nil
 }
@@ -295,6 +317,18 @@ func (d *Decoder) checkLength(h Header) error {
 		return protoErr(CloseMessageTooBig, "message exceeds the limit of "+strconv.FormatInt(limit, 10)+" bytes")
 	}
 	return nil
+}
+
+// maxFrames is the frame limit per message, 0 for none.
+func (d *Decoder) maxFrames() int {
+	switch n := d.opt.MaxMessageFrames; {
+	case n == 0:
+		return DefaultMaxMessageFrames
+	case n < 0:
+		return 0
+	default:
+		return n
+	}
 }
 
 func (d *Decoder) nextControl() (Chunk, bool, error) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -348,14 +350,18 @@ func FuzzDecodeFrames(f *testing.F) {
 	f.Add(cat(wire(RoleServer, Header{Opcode: OpText}, []byte("a")), wire(RoleServer, Header{Fin: true, Opcode: OpPing}, nil), wire(RoleServer, Header{Fin: true, Opcode: OpContinuation}, []byte("b"))), false, false)
 	f.Add([]byte{0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4}, false, true)
 	f.Add([]byte{0xC1, 0x80, 1, 2, 3, 4}, false, true)
+	f.Add(cat(wire(RoleServer, Header{Opcode: OpText}, nil), wire(RoleServer, Header{Opcode: OpContinuation}, nil), wire(RoleServer, Header{Opcode: OpContinuation}, nil), wire(RoleServer, Header{Fin: true, Opcode: OpContinuation}, nil)), false, false)
 	f.Fuzz(func(t *testing.T, b []byte, client, compression bool) {
 		role := RoleServer
 		if client {
 			role = RoleClient
 		}
-		opt := DecoderOptions{Compression: compression, MaxMessageSize: 1 << 16}
+		opt := DecoderOptions{Compression: compression, MaxMessageSize: 1 << 16, MaxMessageFrames: 3}
 		// Whole and byte-by-byte decoding must agree on payload and outcome.
 		whole, errWhole := collect(role, opt, [][]byte{bytes.Clone(b)})
+		if frames := maxMessageFrames(role, opt, bytes.Clone(b)); frames > opt.MaxMessageFrames {
+			t.Fatalf("a message of %d frames got through a limit of %d", frames, opt.MaxMessageFrames)
+		}
 		var pieces [][]byte
 		for i := range b {
 			pieces = append(pieces, []byte{b[i]})
@@ -390,6 +396,28 @@ func collect(role Role, opt DecoderOptions, pieces [][]byte) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// maxMessageFrames returns the most frames a data message in b had before
+// the Decoder failed or b ended.
+func maxMessageFrames(role Role, opt DecoderOptions, b []byte) int {
+	d := NewDecoder(role, opt)
+	d.Feed(b)
+	frames, most := 0, 0
+	for {
+		c, ok, err := d.Next()
+		if err != nil || !ok {
+			return most
+		}
+		if !c.First || c.Message.IsControl() {
+			continue
+		}
+		if c.Header.Opcode != OpContinuation {
+			frames = 0
+		}
+		frames++
+		most = max(most, frames)
+	}
 }
 
 func BenchmarkDecoder(b *testing.B) {
@@ -451,6 +479,58 @@ func TestDecoderControlInPlace(t *testing.T) {
 		c, ok, err = d.Next()
 		if err != nil || !ok || string(c.Data) != "again" || &c.Data[0] != &again[len(again)-len("again")] {
 			t.Fatalf("%v: ping after a split one: %q %v %v", role, c.Data, ok, err)
+		}
+	}
+}
+
+// TestDecoderMaxMessageFrames: a message may have MaxMessageFrames frames
+// (default DefaultMaxMessageFrames), the next continuation fails with 1009
+// at its header whatever its payload; control frames do not count, each
+// message counts afresh, and a negative limit means none.
+func TestDecoderMaxMessageFrames(t *testing.T) {
+	t.Parallel()
+	for _, role := range bothRoles {
+		frame := func(fin bool, op Opcode, p string) []byte { return wire(role, Header{Fin: fin, Opcode: op}, []byte(p)) }
+		message := func(n int, op Opcode) []byte { // n frames, the last final, pings between
+			b := frame(n == 1, op, "a")
+			for i := 2; i <= n; i++ {
+				b = append(b, frame(true, OpPing, "")...)
+				b = append(b, frame(i == n, OpContinuation, "")...)
+			}
+			return b
+		}
+		for _, tc := range []struct {
+			limit, max int // the option, the frames it allows (0: no limit)
+		}{{limit: 5, max: 5}, {limit: 1, max: 1}, {limit: 0, max: DefaultMaxMessageFrames}, {limit: -1}} {
+			d := NewDecoder(role, DecoderOptions{MaxMessageFrames: tc.limit})
+			n := tc.max
+			if n == 0 {
+				n = DefaultMaxMessageFrames + 10
+			}
+			// Two messages of n frames each are fine.
+			if _, err := decodeAll(d, cat(message(n, OpText), message(n, OpBinary))); err != nil {
+				t.Fatalf("%v limit %d: %d frames: %v", role, tc.limit, n, err)
+			}
+			if tc.max == 0 {
+				continue
+			}
+			_, err := decodeAll(d, message(n+1, OpBinary))
+			wantCode(t, err, CloseMessageTooBig)
+			if want := "message of more than " + strconv.Itoa(tc.max) + " frames"; !strings.Contains(err.Error(), want) {
+				t.Fatalf("%v: %v, want %q", role, err, want)
+			}
+			// It fails at the header: the payload of the frame over the limit is not needed.
+			d = NewDecoder(role, DecoderOptions{MaxMessageFrames: tc.limit})
+			msg := message(n, OpBinary)
+			msg = msg[:len(msg)-len(frame(true, OpContinuation, ""))] // n-1 frames, the message open
+			over := wire(role, Header{Opcode: OpContinuation}, make([]byte, 1000))
+			if n == 1 {
+				msg = frame(false, OpBinary, "a")
+			} else {
+				msg = append(msg, frame(false, OpContinuation, "")...)
+			}
+			_, err = decodeAll(d, append(msg, over[:len(over)-1000]...))
+			wantCode(t, err, CloseMessageTooBig)
 		}
 	}
 }

@@ -71,6 +71,10 @@ type ReaderOptions struct {
 	// MaxMessageSize bounds a message's size after decompression: 0 means
 	// DefaultMaxMessageSize, negative means unlimited. Exceeding it is 1009.
 	MaxMessageSize int64
+	// MaxMessageFrames bounds the frames of one message: 0 means
+	// DefaultMaxMessageFrames, negative means unlimited. Exceeding it is
+	// 1009 (see DecoderOptions.MaxMessageFrames).
+	MaxMessageFrames int
 	// BufferMessage delivers each message whole in one event (the seed's
 	// BufferMessage, default false). The Reader then holds up to
 	// MaxMessageSize bytes.
@@ -164,9 +168,10 @@ func (r *Reader) decoder() *Decoder {
 	if r.dec == nil {
 		d := decoderPool.Get().(*Decoder)
 		d.Reset(r.role, DecoderOptions{
-			MaxFrameSize:   r.opt.MaxFrameSize,
-			MaxMessageSize: r.limit,
-			Compression:    r.opt.Decompressor != nil,
+			MaxFrameSize:     r.opt.MaxFrameSize,
+			MaxMessageSize:   r.limit,
+			MaxMessageFrames: r.opt.MaxMessageFrames,
+			Compression:      r.opt.Decompressor != nil,
 		})
 		r.dec = d
 	}
