@@ -85,6 +85,7 @@ type serveConfig struct {
 	handshakeTimeout time.Duration
 	engine           string
 	log              *slog.Logger
+	connLog          *slog.Logger     // the connections' records: log, rate-limited (nil: log; see connLogger)
 	sendWait         time.Duration    // ws, wss: how long a send waits for a client that does not read (0: sendTimeout)
 	metrics          *metrics.Metrics // --metrics, nil without
 	noDeflate        bool             // ws, wss: --deflate=false, no permessage-deflate
@@ -314,6 +315,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		noDeflate: !f.deflate, maxMessage: f.maxMessage,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
 	}
+	defer sc.limitConnLog()()
 	var cert *certs.Certificate
 	if p.secure {
 		if cert, err = f.certificate(); err != nil {

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/server"
 )
 
@@ -25,13 +25,13 @@ func startSocketServer(sc *serveConfig) (service, error) {
 	case "echo":
 		opts.DefaultTimeout = sendTimeout
 		opts.Events.OnDataIn = func(c *server.Conn, text []byte, _ bool) {
-			send(sc.log, c, text)
+			send(sc.connLogger(), c, text)
 		}
 	case "line":
 		opts.DefaultEOL = []byte("\n")
 		opts.DefaultTimeout = sendTimeout
 		opts.Events.OnDataIn = func(c *server.Conn, text []byte, eol bool) {
-			send(sc.log, c, withEOL(text, eol))
+			send(sc.connLogger(), c, withEOL(text, eol))
 		}
 	case "broadcast":
 		// Sends never block: one slow reader must not stall everyone.
@@ -40,7 +40,7 @@ func startSocketServer(sc *serveConfig) (service, error) {
 			msg := withEOL(text, eol)
 			for c := range srv.Connections() {
 				if c.Connected() {
-					send(sc.log, c, msg)
+					send(sc.connLogger(), c, msg)
 				}
 			}
 		}
@@ -68,7 +68,7 @@ func (sc *serveConfig) serverOptions() server.Options {
 		DefaultIdleTimeout:       sc.idleTimeout,
 		TLSConfig:                sc.tls,
 		Engine:                   sc.engine,
-		Events:                   logEvents(sc.log),
+		Events:                   logEvents(sc.connLogger()),
 	}
 	if sc.metrics != nil {
 		opts.Observer = sc.metrics
@@ -90,17 +90,17 @@ func withEOL(text []byte, eol bool) []byte {
 // send queues p on c; a connection that cannot take it (it does not read)
 // is disconnected, so that no data is silently lost for it.
 func send(log *slog.Logger, c *server.Conn, p []byte) {
-	if _, err := c.Send(p); err != nil {
-		if errors.Is(err, server.ErrNotConnected) {
-			return
-		}
-		log.Warn("disconnecting a client that does not read", "id", c.ConnectionID(), "err", err)
+	if _, err := c.Send(p); err != nil && sendFailed(log, c.ConnectionID(), err) {
 		c.Reset()
 	}
 }
 
-// logEvents logs each connection's life to log.
+// logEvents logs each connection's life to log, once per cause: a
+// connection whose handshake failed gets only that record. What the peer
+// sent (server name, ALPN protocol, certificate subject, error texts) is
+// escaped and cut.
 func logEvents(log *slog.Logger) server.Events {
+	var failed failedHandshakes
 	return server.Events{
 		OnConnected: func(c *server.Conn, _ int, _ string) {
 			attrs := []any{"id", c.ConnectionID(), "remote", c.RemoteAddr().String()}
@@ -108,29 +108,38 @@ func logEvents(log *slog.Logger) server.Events {
 				attrs = append(attrs, "version", info.Version, "cipher", info.CipherSuite,
 					"group", info.KeyExchange)
 				if info.ALPN != "" {
-					attrs = append(attrs, "alpn", info.ALPN)
+					attrs = append(attrs, "alpn", logsafe.String(info.ALPN))
 				}
 				if info.ServerName != "" {
-					attrs = append(attrs, "sni", info.ServerName)
+					attrs = append(attrs, "sni", logsafe.String(info.ServerName))
 				}
 				if info.Resumed {
 					attrs = append(attrs, "resumed", true)
 				}
 				if len(info.PeerCertificates) > 0 {
-					attrs = append(attrs, "client", info.PeerCertificates[0].Subject.String())
+					attrs = append(attrs, "client", logsafe.String(info.PeerCertificates[0].Subject.String()))
 				}
 			}
 			log.Info("connected", attrs...)
 		},
 		OnDisconnected: func(c *server.Conn, status int, description string) {
-			log.Info("disconnected", "id", c.ConnectionID(), "status", status, "reason", description)
+			if failed.take(c.ConnectionID()) {
+				return
+			}
+			log.Info("disconnected", "id", c.ConnectionID(), "status", status, "reason", logsafe.String(description))
 		},
 		OnError: func(c *server.Conn, err *server.Error) {
 			if c == nil {
-				log.Error("server error", "err", err)
+				log.Error("server error", "err", logsafe.Error(err))
 				return
 			}
-			log.Warn("connection error", "id", c.ConnectionID(), "code", err.Code, "err", strings.TrimSpace(err.Error()))
+			if handshakeFailure(err) {
+				failed.add(c.ConnectionID())
+				log.Info("handshake failed", "id", c.ConnectionID(), "remote", c.RemoteAddr().String(),
+					"status", err.Code, "err", logsafe.String(strings.TrimSpace(err.Error())))
+				return
+			}
+			log.Warn("connection error", "id", c.ConnectionID(), "code", err.Code, "err", logsafe.String(strings.TrimSpace(err.Error())))
 		},
 	}
 }

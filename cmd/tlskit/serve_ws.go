@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
 )
@@ -59,7 +60,7 @@ func startWSServer(sc *serveConfig) (service, error) {
 		},
 		HandshakeTimeout: sc.handshakeTimeout,
 		HTTP:             pageHandler(sc.path, sc.mode),
-		Events:           wsLogEvents(sc.log),
+		Events:           wsLogEvents(sc.connLogger()),
 	}
 	if sc.metrics != nil {
 		opts.Observer = sc.metrics
@@ -83,30 +84,30 @@ func startWSServer(sc *serveConfig) (service, error) {
 		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
 			ctx, cancel := context.WithTimeout(context.Background(), sc.sendTimeout())
 			defer cancel()
-			writeOrReset(ctx, sc.log, c, ws.SendFormatOf(f), data)
+			writeOrReset(ctx, sc.connLogger(), c, ws.SendFormatOf(f), data)
 		}
 	case "broadcast":
 		opts.Events.OnDataIn = func(_ *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
-			broadcast(sc.log, srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
+			broadcast(sc.connLogger(), srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
 		}
 	case "chat":
 		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
 			if f == ws.FormatText {
 				data = append([]byte(strconv.FormatInt(c.ConnectionID(), 10)+": "), data...)
 			}
-			broadcast(sc.log, srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
+			broadcast(sc.connLogger(), srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
 		}
 		opts.Events.OnConnected = func(c *ws.Conn) {
 			logConnected(c)
 			ctx, cancel := context.WithTimeout(context.Background(), sc.sendTimeout())
-			writeOrReset(ctx, sc.log, c, ws.DataText, fmt.Appendf(nil, "you are %d", c.ConnectionID()))
+			writeOrReset(ctx, sc.connLogger(), c, ws.DataText, fmt.Appendf(nil, "you are %d", c.ConnectionID()))
 			cancel()
-			broadcast(sc.log, srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
+			broadcast(sc.connLogger(), srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
 		}
 		logDisconnected := opts.Events.OnDisconnected
 		opts.Events.OnDisconnected = func(c *ws.Conn, code ws.CloseCode, reason string) {
 			logDisconnected(c, code, reason)
-			broadcast(sc.log, srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
+			broadcast(sc.connLogger(), srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
 		}
 	}
 	srv, err := ws.NewServer(opts)
@@ -157,8 +158,7 @@ func joined(err error) []error {
 // writeOrReset sends p on c, waiting for room until ctx ends; a
 // connection that does not take it is reset.
 func writeOrReset(ctx context.Context, log *slog.Logger, c *ws.Conn, f ws.SendFormat, p []byte) {
-	if err := c.WriteMessage(ctx, f, p); err != nil && !errors.Is(err, ws.ErrNotConnected) {
-		log.Warn("disconnecting a client that does not read", "id", c.ConnectionID(), "err", err)
+	if err := c.WriteMessage(ctx, f, p); err != nil && sendFailed(log, c.ConnectionID(), err) {
 		c.ServerConn().Reset()
 	}
 }
@@ -232,14 +232,19 @@ func wsLogEvents(log *slog.Logger) ws.Events {
 			tcp.OnConnected(c.ServerConn(), 0, "")
 		},
 		OnDisconnected: func(c *ws.Conn, code ws.CloseCode, reason string) {
-			log.Info("disconnected", "id", c.ConnectionID(), "status", int(code), "reason", reason)
+			log.Info("disconnected", "id", c.ConnectionID(), "status", int(code), "reason", logsafe.String(reason))
 		},
 		OnError: func(c *ws.Conn, err error) {
 			if c == nil {
-				log.Error("server error", "err", err)
+				log.Error("server error", "err", logsafe.Error(err))
 				return
 			}
-			log.Warn("connection error", "id", c.ConnectionID(), "err", strings.TrimSpace(err.Error()))
+			if handshakeFailure(err) { // a WebSocket that never opened has no disconnected record
+				log.Info("handshake failed", "id", c.ConnectionID(), "remote", c.RemoteAddr().String(),
+					"err", logsafe.String(strings.TrimSpace(err.Error())))
+				return
+			}
+			log.Warn("connection error", "id", c.ConnectionID(), "err", logsafe.String(strings.TrimSpace(err.Error())))
 		},
 	}
 }

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/logsafe"
+	"github.com/tlskit/tlskit/internal/testpeer"
+	"github.com/tlskit/tlskit/server"
+	"github.com/tlskit/tlskit/ws"
+)
+
+// A 16,000-byte server name with a line break in it is logged escaped and
+// cut, on one line of bounded length.
+func TestServeLogLongServerName(t *testing.T) {
+	t.Parallel()
+	s := serve(t, "--proto", "tls")
+	const forged = "x\nlevel=ERROR msg=forged."
+	name := forged + strings.Repeat("a", 16000-len(forged))
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", strings.TrimPrefix(s.url, "tls://"),
+		&tls.Config{ServerName: name, InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	s.WaitStderr(t, "msg=disconnected id=1 ")
+	stderr := s.Stderr()
+	if !strings.Contains(stderr, `sni="x\\nlevel=ERROR msg=forged.aaaa`) || !strings.Contains(stderr, "...(16000 bytes)") {
+		t.Errorf("the server name is not there, escaped and cut:\n%.1000s", stderr)
+	}
+	for _, l := range strings.Split(stderr, "\n") {
+		if len(l) > 1024 {
+			t.Errorf("a %d-byte line: %.200s...", len(l), l)
+		}
+		if strings.HasPrefix(l, "level=ERROR") {
+			t.Errorf("a forged line: %q", l)
+		}
+	}
+}
+
+// A flood of failed handshakes writes at most the limiter's burst and
+// rate of records (one per connection: no disconnected record follows a
+// failed handshake), and records of the count of the others.
+func TestServeLogHandshakeFlood(t *testing.T) {
+	t.Parallel()
+	s := serve(t, "--proto", "tls")
+	addr := strings.TrimPrefix(s.url, "tls://")
+	const n = 300
+	began := time.Now()
+	for range n {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Not a ClientHello: the handshake fails at once.
+		_, _ = io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, _ = io.Copy(io.Discard, c)
+		c.Close()
+	}
+	// Every drop is counted by a summary within a second of it.
+	deadline := time.Now().Add(testpeer.Timeout)
+	var lines, dropped int
+	for {
+		stderr := s.Stderr()
+		lines, dropped = len(connRecordRE.FindAllString(stderr, -1)), suppressed(t, stderr)
+		if lines+dropped >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(began)
+	stderr := s.Stderr()
+	if lines+dropped != n {
+		t.Fatalf("%d connection records and %d suppressed, want %d in all\n%.3000s", lines, dropped, n, stderr)
+	}
+	if h := strings.Count(stderr, `level=INFO msg="handshake failed"`); h != lines {
+		t.Errorf("%d of the %d connection records are Info handshake failures", h, lines)
+	}
+	if most := logsafe.DefaultBurst + int(elapsed.Seconds()*logsafe.DefaultRate) + 1; lines > most {
+		t.Errorf("%d connection records in %v, want at most %d", lines, elapsed, most)
+	}
+	if d := strings.Count(stderr, "msg=disconnected"); d != 0 {
+		t.Errorf("%d disconnected records for connections whose failed handshake was logged", d)
+	}
+}
+
+// connRecordRE matches a record about one connection.
+var connRecordRE = regexp.MustCompile(`(?m)^time=.* id=\d+ `)
+
+var suppressedRE = regexp.MustCompile(`msg="log records suppressed" suppressed=(\d+)`)
+
+func suppressed(t *testing.T, stderr string) int {
+	sum := 0
+	for _, m := range suppressedRE.FindAllStringSubmatch(stderr, -1) {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += n
+	}
+	return sum
+}
+
+// A client that resets the connection while the echo waits for room is
+// not logged as a client that does not read: its disconnected record says
+// it reset the connection, at once.
+func TestServeLogPeerReset(t *testing.T) {
+	t.Parallel()
+	for _, proto := range []string{"tcp", "tls"} {
+		t.Run(proto, func(t *testing.T) {
+			t.Parallel()
+			s := serve(t, "--proto", proto)
+			raw, err := net.DialTimeout("tcp", strings.TrimPrefix(s.url, proto+"://"), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			var c net.Conn = raw
+			if proto == "tls" {
+				tc := tls.Client(raw, &tls.Config{InsecureSkipVerify: true})
+				if err := tc.Handshake(); err != nil {
+					t.Fatal(err)
+				}
+				c = tc
+			}
+			// Send without reading until the server stops taking data: its
+			// echo then waits for room.
+			buf := make([]byte, 64<<10)
+			for {
+				_ = c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+				if _, err := c.Write(buf); err != nil {
+					var ne net.Error
+					if !errors.As(err, &ne) || !ne.Timeout() {
+						t.Fatal(err)
+					}
+					break
+				}
+			}
+			if err := raw.(*net.TCPConn).SetLinger(0); err != nil {
+				t.Fatal(err)
+			}
+			raw.Close() // an RST
+			s.WaitStderr(t, "msg=disconnected id=1 status=10054")
+			if strings.Contains(s.Stderr(), "does not read") {
+				t.Errorf("a peer reset was logged as a client that does not read:\n%s", s.Stderr())
+			}
+		})
+	}
+}
+
+// sendFailed tells a client that does not read from one that is gone.
+func TestSendFailed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		err       error
+		reset     bool
+		wantLevel string // "" for no record
+	}{
+		{name: "not connected", err: server.ErrNotConnected},
+		{name: "ws not connected", err: fmt.Errorf("send: %w", ws.ErrNotConnected)},
+		{name: "timed out", err: &server.Error{Code: 10060, Description: "send timed out", Err: errors.New("i/o timeout")}, reset: true, wantLevel: "WARN"},
+		{name: "would block", err: server.ErrWouldBlock, reset: true, wantLevel: "WARN"},
+		{name: "ws deadline", err: fmt.Errorf("ws: %w", errors.Join(ws.ErrWouldBlock)), reset: true, wantLevel: "WARN"},
+		{name: "peer reset", err: &server.Error{Code: 10054, Description: "connection reset by peer", Err: syscall.ECONNRESET}, reset: true, wantLevel: "DEBUG"},
+		{name: "broken pipe", err: &server.Error{Code: 10053, Description: "connection aborted", Err: syscall.EPIPE}, reset: true, wantLevel: "DEBUG"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &testpeer.SlogRecorder{}
+			if got := sendFailed(slog.New(h), 7, tt.err); got != tt.reset {
+				t.Errorf("reset %v, want %v", got, tt.reset)
+			}
+			text := h.Text()
+			switch {
+			case tt.wantLevel == "" && text != "":
+				t.Errorf("logged %q", text)
+			case tt.wantLevel != "" && !strings.HasPrefix(text, tt.wantLevel+" "):
+				t.Errorf("logged %q, want one %s record", text, tt.wantLevel)
+			case tt.wantLevel == "DEBUG" && strings.Contains(text, "does not read"):
+				t.Errorf("a connection that is gone logged as one that does not read: %q", text)
+			}
+		})
+	}
+}
