@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -208,6 +209,11 @@ func (s *Server) setInt(key string, n int, bad func(string) error) error {
 	o := &s.opts
 	if n < 0 && key != "maxconnections" {
 		return bad("must not be negative")
+	}
+	// Durations are in seconds or milliseconds: n must not overflow them.
+	units := map[string]time.Duration{"defaultconnectiontimeout": time.Second, "keepaliveinterval": time.Millisecond, "keepalivetime": time.Millisecond}
+	if unit, ok := units[key]; ok && time.Duration(n) > math.MaxInt64/unit {
+		return bad("too large (at most " + strconv.FormatInt(int64(math.MaxInt64/unit), 10) + ")")
 	}
 	switch key {
 	case "defaultconnectiontimeout":
