@@ -19,11 +19,23 @@ const legitTimeout = 10 * time.Second
 // attackRun is one attack against one server: the baseline taken before,
 // the legitimate client running during, the checks after.
 type attackRun struct {
-	t     *testing.T
-	s     *server
-	fig   *figures
-	legit *legitLoop
+	t        *testing.T
+	s        *server
+	fig      *figures
+	legit    *legitLoop
+	logStart int64     // the size of the server's log at the baseline
+	logT0    time.Time // and when it was taken
 }
+
+// Connection records are rate limited: a burst, then a steady rate (with
+// a record of how many were suppressed). A log that grows faster than a
+// few such limiters allow is a log an attacker can flood.
+const (
+	logBurst      = 100
+	logPerSecond  = 10
+	logLimiters   = 3    // generous: the CLI's records and the library's
+	maxLogLineLen = 4096 // peer-supplied strings are cut to a few hundred bytes
+)
 
 // begin starts the server, checks that it serves, takes the baseline and
 // starts the legitimate client.
@@ -60,6 +72,7 @@ func begin(t *testing.T, attack, proto, engine string, args ...string) *attackRu
 	})
 	r.fig.fdsBase, r.fig.gorBase = prevF, prevG
 	r.fig.rssBase, _ = s.memory()
+	r.logStart, r.logT0 = s.logSize(), time.Now()
 	r.legit = startLegit(s)
 	return r
 }
@@ -138,6 +151,15 @@ func (r *attackRun) finish(rssBound int64) {
 		t.Errorf("the server's RSS peaked at %s, more than %s (%s at the start + %s)",
 			mib(peak), mib(r.fig.rssBase+rssBound), mib(r.fig.rssBase), mib(rssBound))
 	}
+	lines, longest := s.logLines(r.logStart)
+	elapsed := time.Since(r.logT0)
+	r.fig.logLines = lines
+	if bound := logLimiters * (logBurst + int(logPerSecond*elapsed.Seconds())); lines > bound {
+		t.Errorf("the server logged %d lines in %v, more than %d: its log can be flooded", lines, elapsed.Round(time.Second), bound)
+	}
+	if longest > maxLogLineLen {
+		t.Errorf("the server logged a line of %d bytes (bound %d): what a peer sends goes to the log uncut", longest, maxLogLineLen)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), legitTimeout)
 	defer cancel()
 	if err := legitEcho(ctx, s); err != nil {
@@ -215,6 +237,7 @@ type figures struct {
 	legitMax              time.Duration
 	fdsBase, fdsAfter     int
 	gorBase, gorAfter     int
+	logLines              int // written during the attack
 	note                  string
 	failed                bool
 }
@@ -231,9 +254,9 @@ func (f *figures) String() string {
 	if f.failed {
 		result = "FAIL"
 	}
-	return fmt.Sprintf("%s\t%s\t%s\t%s\tattackers=%d\trss_peak=%s (base %s, bound %s)\treclaimed: %s\tlegit ok=%d fail=%d max=%.1fs\tfds %d->%d\tgoroutines %d->%d\t%s",
+	return fmt.Sprintf("%s\t%s\t%s\t%s\tattackers=%d\trss_peak=%s (base %s, bound %s)\treclaimed: %s\tlegit ok=%d fail=%d max=%.1fs\tfds %d->%d\tgoroutines %d->%d\tlog lines %d\t%s",
 		result, f.attack, f.proto, f.engine, f.attackers, mib(f.rssPeak), mib(f.rssBase), mib(f.rssBound),
-		reclaim, f.legitOK, f.legitFail, f.legitMax.Seconds(), f.fdsBase, f.fdsAfter, f.gorBase, f.gorAfter, f.note)
+		reclaim, f.legitOK, f.legitFail, f.legitMax.Seconds(), f.fdsBase, f.fdsAfter, f.gorBase, f.gorAfter, f.logLines, f.note)
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20)) }

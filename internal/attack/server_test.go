@@ -180,6 +180,29 @@ func (s *server) stderrTail() string {
 	return string(b)
 }
 
+// logSize is the size of the server's log so far.
+func (s *server) logSize() int64 {
+	fi, err := os.Stat(s.stderr)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// logLines counts the lines of the server's log after its first from
+// bytes, and the length of the longest.
+func (s *server) logLines(from int64) (lines, longest int) {
+	b, _ := os.ReadFile(s.stderr)
+	if from > int64(len(b)) {
+		return 0, 0
+	}
+	for line := range bytes.Lines(b[from:]) {
+		lines++
+		longest = max(longest, len(line))
+	}
+	return lines, longest
+}
+
 // crashed returns the start of a Go panic or fatal error in the server's
 // log, or "".
 func (s *server) crashed() string {
