@@ -88,7 +88,7 @@ func (v *verifier) checkRevocation(chain []*x509.Certificate, stapled []byte) er
 			var st status
 			var why error
 			if i == 0 && len(stapled) > 0 {
-				st, why = ocspStatus(stapled, cert, issuer)
+				st, why = ocspStatus(stapled, cert, issuer, v.time())
 			}
 			if st == statusUnknown {
 				st, why = v.ocspStatus(cert, issuer)
@@ -154,8 +154,8 @@ func (v *verifier) crlStatus(cert, issuer *x509.Certificate) (status, error) {
 			why = fmt.Errorf("CRL from %s is not signed by the issuer: %w", url, err)
 			continue
 		}
-		if !crl.NextUpdate.IsZero() && v.time().After(crl.NextUpdate) {
-			why = fmt.Errorf("CRL from %s expired on %s", url, crl.NextUpdate.Format(time.RFC3339))
+		if err := current(crl.ThisUpdate, crl.NextUpdate, v.time()); err != nil {
+			why = fmt.Errorf("CRL from %s %w", url, err)
 			continue
 		}
 		for _, e := range crl.RevokedCertificateEntries {
@@ -184,7 +184,7 @@ func (v *verifier) ocspStatus(cert, issuer *x509.Certificate) (status, error) {
 			why = err
 			continue
 		}
-		st, err := ocspStatus(body, cert, issuer)
+		st, err := ocspStatus(body, cert, issuer, v.time())
 		if st != statusUnknown {
 			return st, nil
 		}
@@ -193,11 +193,16 @@ func (v *verifier) ocspStatus(cert, issuer *x509.Certificate) (status, error) {
 	return statusUnknown, why
 }
 
-// ocspStatus reads a DER OCSP response about cert.
-func ocspStatus(der []byte, cert, issuer *x509.Certificate) (status, error) {
+// ocspStatus reads a DER OCSP response about cert, valid at now: one
+// issued in the future or past its NextUpdate says nothing (an old "good"
+// could be replayed after a revocation).
+func ocspStatus(der []byte, cert, issuer *x509.Certificate, now time.Time) (status, error) {
 	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
 	if err != nil {
 		return statusUnknown, err
+	}
+	if err := current(resp.ThisUpdate, resp.NextUpdate, now); err != nil {
+		return statusUnknown, fmt.Errorf("OCSP response %w", err)
 	}
 	switch resp.Status {
 	case ocsp.Good:
@@ -206,6 +211,22 @@ func ocspStatus(der []byte, cert, issuer *x509.Certificate) (status, error) {
 		return statusRevoked, nil
 	}
 	return statusUnknown, errors.New("the responder does not know the certificate")
+}
+
+// revocationClockSkew is how far in the future a CRL's or OCSP response's
+// ThisUpdate may be: the issuer's clock may be ahead of ours.
+const revocationClockSkew = 5 * time.Minute
+
+// current checks a CRL's or OCSP response's validity period at now (a
+// zero nextUpdate: no end).
+func current(thisUpdate, nextUpdate, now time.Time) error {
+	if thisUpdate.After(now.Add(revocationClockSkew)) {
+		return fmt.Errorf("is not valid before %s", thisUpdate.UTC().Format(time.RFC3339))
+	}
+	if !nextUpdate.IsZero() && now.After(nextUpdate) {
+		return fmt.Errorf("expired on %s", nextUpdate.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // fetch performs one HTTP request and returns the body of a 200 answer.
