@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -26,8 +27,9 @@ type Conn struct {
 	ec engine.Conn // also holds the addresses
 	q  queue
 
-	fixed    *connFixed // from the server's options at accept, shared
-	accepted time.Time  // when the engine accepted it
+	fixed    *connFixed    // from the server's options at accept, shared
+	accepted int64         // when the engine accepted it: monotonic nanoseconds since monoBase
+	hsElem   *list.Element // in s.handshaking while the handshake runs; guarded by the server's mu
 
 	// Guarded by mu (the small fields last, so that they pack).
 	mu           sync.Mutex
@@ -54,6 +56,8 @@ type Conn struct {
 	readPaused   bool // the engine's reading is paused (PauseData or a full inbox)
 	readyToSend  bool
 	wantReady    bool
+	hsOver       bool // the handshake has ended (or the connection closed); guarded by the server's mu
+	evicted      bool // replaced by a newer connection, no longer counted; guarded by the server's mu
 
 	fmu    sync.Mutex      // guards framer; held by the dispatcher except during DataIn
 	framer *framing.Framer // nil while the settings are the defaults: data is delivered as it comes
@@ -69,6 +73,7 @@ type connFixed struct {
 	outLimit   int
 	authClient bool
 	noLinger   bool
+	upgrade    bool // Options.UpgradeHandshake
 }
 
 func connFixedOf(o *Options) connFixed {
@@ -76,7 +81,7 @@ func connFixedOf(o *Options) connFixed {
 		tlsBase: o.TLSConfig, authClient: o.SSLAuthenticateClients,
 		noLinger: o.NoLinger, linger: o.LingerTime,
 		inLimit: o.InBufferSize, outLimit: o.OutBufferSize,
-		hsTimeout: o.DefaultConnectionTimeout,
+		hsTimeout: o.DefaultConnectionTimeout, upgrade: o.UpgradeHandshake,
 	}
 	if f.inLimit <= 0 {
 		f.inLimit = DefaultInBufferSize
@@ -86,7 +91,7 @@ func connFixedOf(o *Options) connFixed {
 
 func newConn(s *Server, ec engine.Conn, o *Options, fixed *connFixed) *Conn {
 	c := &Conn{
-		s: s, id: s.nextID.Add(1), ec: ec, fixed: fixed, accepted: time.Now(),
+		s: s, id: s.nextID.Add(1), ec: ec, fixed: fixed, accepted: int64(time.Since(monoBase)),
 		idleTimeout: o.DefaultIdleTimeout,
 		timeout:     o.DefaultTimeout,
 		readyToSend: true,
@@ -124,9 +129,26 @@ func (c *Conn) RemotePort() int { return int(c.ec.RemoteAddr().Port()) }
 // RemoteAddr returns the client's address and port.
 func (c *Conn) RemoteAddr() netip.AddrPort { return c.ec.RemoteAddr() }
 
+// EndHandshake tells a server with Options.UpgradeHandshake that the
+// connection's own opening handshake is done (a WebSocket upgrade, say):
+// from now on a full server does not replace it with a new connection.
+// Without UpgradeHandshake it does nothing.
+func (c *Conn) EndHandshake() {
+	c.s.mu.Lock()
+	c.s.endHandshakeLocked(c)
+	c.s.mu.Unlock()
+}
+
 // AcceptedAt returns when the server accepted the connection, the start of
 // its handshake deadline (Options.DefaultConnectionTimeout).
-func (c *Conn) AcceptedAt() time.Time { return c.accepted }
+func (c *Conn) AcceptedAt() time.Time { return monoBase.Add(time.Duration(c.accepted)) }
+
+// monoBase anchors Conn.accepted, kept in 8 bytes rather than a time.Time's
+// 24 (idle connections are many), on the monotonic clock.
+var monoBase = time.Now()
+
+// age returns the time since the accept.
+func (c *Conn) age() time.Duration { return time.Since(monoBase) - time.Duration(c.accepted) }
 
 // LocalAddress returns the server address the client connected to.
 func (c *Conn) LocalAddress() string { return c.ec.LocalAddr().Addr().String() }
@@ -430,7 +452,7 @@ func (c *Conn) start() {
 	if hs > 0 {
 		// The deadline counts from the accept: the time the request
 		// waited for ConnectionRequest is part of it.
-		hs = max(hs-time.Since(c.accepted), time.Nanosecond)
+		hs = max(hs-c.age(), time.Nanosecond)
 	}
 	opts := engine.StartOptions{
 		HandshakeTimeout: hs,
@@ -443,6 +465,11 @@ func (c *Conn) start() {
 		c.status("TLS handshake started")
 	}
 	c.ec.Start((*connHandler)(c), opts)
+	if opts.TLS != nil || c.fixed.upgrade {
+		// After Start: a replacement resets a started connection, whose
+		// OnClose then follows.
+		c.s.beginHandshake(c)
+	}
 }
 
 // handle delivers one event; it runs on the connection's dispatcher.
@@ -471,7 +498,7 @@ func (c *Conn) handle(ev event) {
 			c.markGoneLocked()
 			c.mu.Unlock()
 			c.ec.Reset()
-			c.s.connClosed(c.ec.RemoteAddr().Addr())
+			c.s.connClosed(c)
 			return
 		}
 		c.s.addConn(c)
@@ -706,6 +733,11 @@ type connHandler Conn
 
 func (h *connHandler) OnOpen(err error) {
 	c := (*Conn)(h)
+	if err != nil || !c.fixed.upgrade {
+		c.s.mu.Lock()
+		c.s.endHandshakeLocked(c)
+		c.s.mu.Unlock()
+	}
 	if err != nil {
 		e := handshakeError(err, c.id)
 		c.mu.Lock()
@@ -784,7 +816,7 @@ func (h *connHandler) OnClose(err error) {
 	}
 	c.mu.Unlock()
 	c.signalWritable()
-	c.s.connClosed(c.ec.RemoteAddr().Addr())
+	c.s.connClosed(c)
 	c.s.post(c, event{kind: evClosed, err: e})
 }
 

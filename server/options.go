@@ -45,10 +45,15 @@ type Options struct {
 	// SharePort lets other sockets bind the same port (SO_REUSEPORT): the
 	// seed's BindExclusively=false. Default false: the port is exclusive.
 	SharePort bool
-	// MaxConnections limits simultaneous connections; connections beyond
-	// it are closed at once, before ConnectionRequest. Default 1000; there
-	// is no upper cap; -1 means no limit (the file descriptor limit
-	// still applies).
+	// MaxConnections limits simultaneous connections, handshakes
+	// included. When it is reached, a new connection replaces the one that
+	// has been in its handshake longest (TLS, or the protocol's own with
+	// UpgradeHandshake) if that one has been for a second or more since
+	// its accept: clients that stall or drip their handshakes cannot keep
+	// an honest one out. Otherwise the new connection is refused at once,
+	// before ConnectionRequest (see BusyResponse). Default 1000; there is
+	// no upper cap; -1 means no limit (the file descriptor limit still
+	// applies).
 	MaxConnections int
 	// MaxConnectionsPerAddress limits simultaneous connections from one
 	// client address (for IPv6, one /64 prefix), counted from the accept
@@ -58,6 +63,12 @@ type Options struct {
 	// limit, because behind a proxy or a NAT many clients share an
 	// address; tlskit serve uses 100. It may be changed while listening.
 	MaxConnectionsPerAddress int
+	// UpgradeHandshake keeps a connection in its handshake after
+	// OnConnected until Conn.EndHandshake, for a protocol that opens with
+	// a handshake of its own, such as a WebSocket upgrade (ws.Server sets
+	// it): until then a full server may replace it (see MaxConnections).
+	// Default false: the handshake is TLS's, if any.
+	UpgradeHandshake bool
 	// BusyResponse, if set, is written to a connection refused for
 	// MaxConnections or MaxConnectionsPerAddress before it is closed, for
 	// example an HTTP 503 with Retry-After (ws.Server sets that one): it

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"iter"
@@ -57,21 +58,26 @@ type Server struct {
 	workers workers
 	sys     queue // events not tied to a connection (accept errors)
 
-	mu       sync.Mutex
-	initial  Options    // as given to New, defaulted; Reset restores it
-	opts     Options    // current settings (Config changes them)
-	fixed    *connFixed // what connections accepted under opts share
-	pol      access.Policy
-	state    State
-	ln       engine.Listener
-	conns    map[int64]*Conn
-	live     int                      // engine connections not yet closed
-	perAddr  map[netip.Addr]int       // live connections by client address (IPv6: /64 prefix)
-	busy     map[engine.Conn]struct{} // refused connections being sent BusyResponse
-	changed  chan struct{}            // made by a waiter, closed (and dropped) when live or conns change
-	extra    map[string]string
-	nextID   atomic.Int64
-	serveErr chan struct{} // closed by Close
+	mu      sync.Mutex
+	initial Options    // as given to New, defaulted; Reset restores it
+	opts    Options    // current settings (Config changes them)
+	fixed   *connFixed // what connections accepted under opts share
+	pol     access.Policy
+	state   State
+	ln      engine.Listener
+	conns   map[int64]*Conn
+	live    int                      // engine connections not yet closed
+	perAddr map[netip.Addr]int       // live connections by client address (IPv6: /64 prefix)
+	busy    map[engine.Conn]struct{} // refused connections being sent BusyResponse
+	// handshaking holds the started connections still in their handshake
+	// (TLS, or the protocol's own with UpgradeHandshake), oldest first:
+	// a full server replaces the oldest (see MaxConnections).
+	handshaking list.List
+	evictAge    time.Duration // how long a handshake must have run to be replaced
+	changed     chan struct{} // made by a waiter, closed (and dropped) when live or conns change
+	extra       map[string]string
+	nextID      atomic.Int64
+	serveErr    chan struct{} // closed by Close
 }
 
 // New validates opts and returns a server that is not yet listening.
@@ -93,6 +99,7 @@ func New(opts Options) (*Server, error) {
 		busy:     make(map[engine.Conn]struct{}),
 		extra:    make(map[string]string),
 		serveErr: make(chan struct{}),
+		evictAge: evictAge,
 	}
 	if o.Logger != nil {
 		s.logLim = logsafe.NewLimiter(o.Logger.Handler(), logsafe.LimitOptions{})
@@ -384,13 +391,16 @@ func (a *acceptor) Accept(ec engine.Conn) {
 	key := addrKey(ec.RemoteAddr().Addr())
 	s.mu.Lock()
 	var reason string
+	var evicted *Conn
 	switch {
 	case s.state != StateListening:
 		reason = "not listening"
-	case s.opts.MaxConnections > 0 && s.live >= s.opts.MaxConnections:
-		reason = "MaxConnections"
 	case s.opts.MaxConnectionsPerAddress > 0 && s.perAddr[key] >= s.opts.MaxConnectionsPerAddress:
 		reason = "MaxConnectionsPerAddress"
+	case s.opts.MaxConnections > 0 && s.live >= s.opts.MaxConnections:
+		if evicted = s.evictLocked(); evicted == nil {
+			reason = "MaxConnections"
+		}
 	}
 	if reason != "" {
 		busy := s.opts.BusyResponse
@@ -415,6 +425,15 @@ func (a *acceptor) Accept(ec engine.Conn) {
 	s.live++
 	s.perAddr[key]++
 	o := s.opts
+	if evicted != nil {
+		defer func() {
+			if s.log != nil {
+				s.log.Info("connection replaced", "id", evicted.id, "remote", evicted.ec.RemoteAddr().String(),
+					"reason", "MaxConnections reached while its handshake ran", "handshake", evicted.age().Round(time.Millisecond))
+			}
+			evicted.closeWith(10060, "handshake too slow: replaced by a new connection while the server was full", true)
+		}()
+	}
 	if f := connFixedOf(&o); s.fixed == nil || *s.fixed != f {
 		s.fixed = &f
 	}
@@ -431,18 +450,69 @@ func (a *acceptor) AcceptError(err error) {
 }
 
 // connClosed is called once per accepted connection when the engine has
-// closed it (or it was refused); remote is its client's address.
-func (s *Server) connClosed(remote netip.Addr) {
-	key := addrKey(remote)
+// closed it (or it was refused).
+func (s *Server) connClosed(c *Conn) {
 	s.mu.Lock()
+	s.endHandshakeLocked(c)
+	if !c.evicted {
+		s.uncountLocked(c)
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// uncountLocked gives back c's places in MaxConnections and
+// MaxConnectionsPerAddress; s.mu is held.
+func (s *Server) uncountLocked(c *Conn) {
+	key := addrKey(c.ec.RemoteAddr().Addr())
 	s.live--
 	if n := s.perAddr[key] - 1; n > 0 {
 		s.perAddr[key] = n
 	} else {
 		delete(s.perAddr, key)
 	}
-	s.notifyLocked()
+}
+
+// evictAge is how long a connection must have been in its handshake
+// (since the accept) before a full server replaces it with a new one:
+// longer than an honest handshake over a slow network takes.
+const evictAge = time.Second
+
+// evictLocked picks the connection that has been in its handshake longest,
+// if that is at least evictAge, to make room for a new one: it no longer
+// counts, and the caller resets it. s.mu is held.
+func (s *Server) evictLocked() *Conn {
+	e := s.handshaking.Front()
+	if e == nil {
+		return nil
+	}
+	c := e.Value.(*Conn)
+	if c.age() < s.evictAge {
+		return nil // the others started later
+	}
+	s.endHandshakeLocked(c)
+	c.evicted = true
+	s.uncountLocked(c)
+	return c
+}
+
+// beginHandshake records that c, just started, is in its handshake,
+// unless that has already ended.
+func (s *Server) beginHandshake(c *Conn) {
+	s.mu.Lock()
+	if !c.hsOver && c.hsElem == nil {
+		c.hsElem = s.handshaking.PushBack(c)
+	}
 	s.mu.Unlock()
+}
+
+// endHandshakeLocked records that c's handshake is over; s.mu is held.
+func (s *Server) endHandshakeLocked(c *Conn) {
+	c.hsOver = true
+	if c.hsElem != nil {
+		s.handshaking.Remove(c.hsElem)
+		c.hsElem = nil
+	}
 }
 
 // maxBusyAnswers bounds the refused connections being sent BusyResponse at

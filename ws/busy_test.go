@@ -68,3 +68,36 @@ func TestBusyRefusal(t *testing.T) {
 		})
 	}
 }
+
+// TestFullServerReplacesStalledUpgrade: a full server replaces the
+// connection that has been in its opening handshake (the upgrade) longest,
+// once that is a second, so that clients that never finish their upgrade
+// cannot keep an honest one out; upgraded connections are never replaced
+// (issue 15, defect 4).
+func TestFullServerReplacesStalledUpgrade(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, Options{Server: server.Options{MaxConnections: 2}, Events: echoEvents()})
+	if resp := upgradeFrom(t, s, "127.0.0.1"); resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("the first client: %s", resp.Status)
+	}
+	stalled, err := net.Dial("tcp", s.Addr().String()) // sends nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	// Not a timing assertion: the stalled upgrade must be older than the
+	// replacement age, a second.
+	time.Sleep(1100 * time.Millisecond)
+	if resp := upgradeFrom(t, s, "127.0.0.1"); resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("a client of a server full with a stalled upgrade: %s", resp.Status)
+	}
+	stalled.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := stalled.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the stalled upgrade read data")
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the stalled upgrade was not replaced")
+	}
+	if resp := upgradeFrom(t, s, "127.0.0.1"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a client of a server full of upgraded connections: %s, want 503", resp.Status)
+	}
+}

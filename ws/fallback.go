@@ -57,6 +57,7 @@ func (s *Server) serveHTTP(c *Conn, sc *server.Conn, herr error) bool {
 	if c.shs.timer != nil {
 		c.shs.timer.Stop()
 	}
+	sc.EndHandshake() // a request is being answered: no longer a handshake to replace
 	c.logf(LogVerbose, "Verbose", "HTTP %s %s %s", req.Method, req.RequestURI, req.Proto)
 
 	ctx, cancel := context.WithCancel(context.Background())

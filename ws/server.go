@@ -122,6 +122,9 @@ func NewServer(opts Options) (*Server, error) {
 	if so.BusyResponse == nil {
 		so.BusyResponse = busyResponse
 	}
+	// Until its upgrade, a connection may be replaced when the server is
+	// full (see server.Options.MaxConnections).
+	so.UpgradeHandshake = true
 	if d := s.handshakeTimeout(); d > 0 && (so.DefaultConnectionTimeout == 0 || so.DefaultConnectionTimeout > d) {
 		so.DefaultConnectionTimeout = d // the TLS handshake is part of the opening handshake
 	}
@@ -217,6 +220,9 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 	}
 	buf := frameBufs.Get().(*[]byte) // Send copies the response
 	resp, ok := c.acceptRequest((*buf)[:0], req)
+	if ok {
+		sc.EndHandshake() // before the client can see the 101 and count on it
+	}
 	_, err = sc.Send(resp)
 	*buf = resp
 	putFrameBuf(buf)
