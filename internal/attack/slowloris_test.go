@@ -67,7 +67,7 @@ func TestSlowlorisClientHello(t *testing.T) {
 func TestSlowlorisTLSThenUpgrade(t *testing.T) {
 	for _, engine := range engines() {
 		t.Run("wss/"+engine, func(t *testing.T) {
-			timeout := 4 * time.Second
+			timeout := 6 * time.Second
 			n := size(20, 200)
 			args := append([]string{"--handshake-timeout", timeout.String(), "--max-conns", fmt.Sprint(2*n + 100)}, perAddrArgs(n)...)
 			r := begin(t, "slowloris-tls-then-upgrade", "wss", engine, args...)
