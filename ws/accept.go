@@ -21,6 +21,11 @@ func (c *Conn) acceptRequest(dst []byte, req *wsproto.UpgradeRequest) (resp []by
 		c.logf(LogVerbose, "Verbose", "%s %s %s Host=%s Origin=%q protocols=%v extensions=%q",
 			req.Method, req.URI, req.Proto, req.Host, req.Origin, req.Protocols, wsproto.FormatExtensions(req.Extensions))
 	}
+	if err := c.opts.origin.check(req.Origin, req.Host); err != nil {
+		c.logf(LogInfo, "Info", "refused %s with 403: %v", req.URI, err)
+		b, _ := wsproto.AppendReject(dst, http.StatusForbidden, nil, err.Error()+"\n")
+		return b, false
+	}
 	// Without the hook the request is accepted as is, and neither the
 	// OpenRequest nor its header map is built.
 	ao := wsproto.AcceptOptions{}

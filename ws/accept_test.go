@@ -13,7 +13,7 @@ func TestOpenRequestFields(t *testing.T) {
 		seen <- *r
 		r.Protocol = "v2"
 		r.ResponseHeader = http.Header{"X-Server": {"tlskit"}}
-	}}})
+	}}, OriginPatterns: []string{"app.example"}})
 	r := dialRaw(t, s.Addr().String())
 	resp := r.upgrade("Origin: https://app.example", "Sec-WebSocket-Protocol: v1, v2", "Sec-WebSocket-Extensions: x-foo; a=1", "X-Custom: yes")
 	got := <-seen

@@ -8,7 +8,7 @@ import (
 func TestConnAccessors(t *testing.T) {
 	t.Parallel()
 	conns := make(chan *Conn, 1)
-	s := startServer(t, Options{Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
+	s := startServer(t, Options{Events: Events{OnConnected: func(c *Conn) { conns <- c }}, OriginPatterns: []string{"o.example"}})
 	cl := dialT(t, s.URL()+"/path?q=1", &DialOptions{Origin: "http://o.example"})
 	sc := <-conns
 	if sc.IsClient() || !cl.IsClient() {

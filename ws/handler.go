@@ -18,6 +18,20 @@ type HandlerOptions struct {
 	Conn ConnOptions
 	// Events are the WebSocket hooks.
 	Events Events
+	// OriginPatterns are the other origins whose pages may open a
+	// WebSocket, as host patterns ("*.example.com", "localhost:*") or
+	// with a scheme ("https://app.example.com"), matched with path.Match,
+	// case-insensitively. Whatever they say, a request without an Origin
+	// header (not a browser) and one whose Origin's host is the request's
+	// Host (the same origin) are accepted; any other gets 403 Forbidden,
+	// so that another site's page cannot use a visitor's cookies or
+	// credentials to talk to this server (cross-site WebSocket hijacking).
+	OriginPatterns []string
+	// InsecureSkipOriginCheck turns the Origin check off: any site's page
+	// may open a WebSocket in its visitors' names. IPWorks does no Origin
+	// check; set this only when every connection is authenticated by
+	// other means than cookies (or nothing is private).
+	InsecureSkipOriginCheck bool
 	// Observer, if set, is told of messages (its server.Observer methods
 	// are not called: net/http owns the connections), for metrics.
 	Observer Observer
@@ -43,9 +57,14 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 	if err := opts.Conn.validate(); err != nil {
 		return nil, err
 	}
+	origin, err := newOriginPolicy(opts.OriginPatterns, opts.InsecureSkipOriginCheck)
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{opts: opts, fallback: fallback}
 	co := opts.Conn
 	co.obs = opts.Observer
+	co.origin = origin
 	co.slog, _ = limitedLogger(opts.Logger)
 	h.conn.Store(&co)
 	h.hub = newHub(&h.conn)

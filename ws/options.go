@@ -112,9 +112,10 @@ type ConnOptions struct {
 	// nothing, or set Config("LogLevel=0").
 	LogLevel LogLevel
 
-	logOff bool         // Config("LogLevel=0")
-	obs    Observer     // the Server's or Handler's Options.Observer
-	slog   *slog.Logger // the Server's or Handler's Options.Logger
+	logOff bool          // Config("LogLevel=0")
+	obs    Observer      // the Server's or Handler's Options.Observer
+	slog   *slog.Logger  // the Server's or Handler's Options.Logger
+	origin *originPolicy // the Server's or Handler's Origin check; nil: none
 }
 
 func (o *ConnOptions) validate() error {

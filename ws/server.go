@@ -62,6 +62,20 @@ type Options struct {
 	// connection once the head is out) and is reported to OnError. The
 	// handler runs on the connection's event goroutine, like a hook.
 	HTTP http.Handler
+	// OriginPatterns are the other origins whose pages may open a
+	// WebSocket, as host patterns ("*.example.com", "localhost:*") or
+	// with a scheme ("https://app.example.com"), matched with path.Match,
+	// case-insensitively. Whatever they say, a request without an Origin
+	// header (not a browser) and one whose Origin's host is the request's
+	// Host (the same origin) are accepted; any other gets 403 Forbidden,
+	// so that another site's page cannot use a visitor's cookies or
+	// credentials to talk to this server (cross-site WebSocket hijacking).
+	OriginPatterns []string
+	// InsecureSkipOriginCheck turns the Origin check off: any site's page
+	// may open a WebSocket in its visitors' names. IPWorks does no Origin
+	// check; set this only when every connection is authenticated by
+	// other means than cookies (or nothing is private).
+	InsecureSkipOriginCheck bool
 	// Observer, if set, is told of messages as well as of what the TCP/TLS
 	// layer does (it is also Server.Observer unless that is set), for
 	// metrics: see package metrics.
@@ -104,9 +118,14 @@ func NewServer(opts Options) (*Server, error) {
 	if err := opts.Conn.validate(); err != nil {
 		return nil, err
 	}
+	origin, err := newOriginPolicy(opts.OriginPatterns, opts.InsecureSkipOriginCheck)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{opts: opts, events: opts.Events}
 	co := opts.Conn
 	co.obs = opts.Observer
+	co.origin = origin
 	co.slog, s.logLim = limitedLogger(opts.Logger)
 	s.conn.Store(&co)
 	s.hub = newHub(&s.conn)
