@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/tlskit/tlskit/internal/wsproto"
 	"github.com/tlskit/tlskit/socket"
 	"github.com/tlskit/tlskit/ws"
@@ -52,10 +54,14 @@ func (f *wsFlags) header() (http.Header, error) {
 	for _, kv := range f.headers {
 		k, v, ok := strings.Cut(kv, ":")
 		k = strings.TrimSpace(k)
-		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") || strings.ContainsAny(v, "\r\n") {
-			return nil, fmt.Errorf(`--header %q: want "Name: value"`, kv)
+		v = strings.TrimSpace(v)
+		if !ok || !httpguts.ValidHeaderFieldName(k) {
+			return nil, fmt.Errorf(`--header %q: want "Name: value", the name made of letters, digits and !#$%%&'*+-.^_|~`, kv)
 		}
-		h.Add(textproto.CanonicalMIMEHeaderKey(k), strings.TrimSpace(v))
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return nil, fmt.Errorf("--header %q: the value must not hold control characters", kv)
+		}
+		h.Add(textproto.CanonicalMIMEHeaderKey(k), v)
 	}
 	return h, nil
 }
