@@ -173,6 +173,15 @@ messages (permessage-deflate, used when the client offers it) cost CPU to
 inflate in proportion to their inflated size: --deflate=false turns
 compression off, and a smaller --max-message-size bounds both.
 
+Limits, so that no client starves the others: the whole handshake (TLS and
+the WebSocket upgrade) must end within --handshake-timeout of the connect,
+however slowly its bytes come; one address (an IPv6 /64) holds at most
+--max-conns-per-addr connections; a connection that sends and receives
+nothing for --idle-timeout is closed. When --max-conns is reached, a new
+connection takes the place of one whose handshake has run for a second or
+more, or else is refused. Refused ws clients get 503 with Retry-After; tcp,
+tls and wss ones a reset.
+
 In the tcp and tls modes the server closes a connection once the client has
 ended its side (TCP FIN or TLS close_notify) and the answers are sent.
 Ctrl-C (SIGINT) or SIGTERM stops listening, lets queued answers go out for up
