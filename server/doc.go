@@ -49,6 +49,18 @@
 // order, never re-entrantly, on dispatch goroutines, so that a slow hook
 // stalls only its own connection.
 //
+// # Limits
+//
+// A server that faces untrusted clients should bound what each can hold:
+// DefaultConnectionTimeout is a deadline for the whole TLS handshake from
+// the accept, MaxConnectionsPerAddress keeps one address (an IPv6 /64) from
+// taking every connection, DefaultIdleTimeout closes connections that move
+// no byte, and MaxConnections counts handshakes too. A full server gives a
+// new connection the place of the one whose handshake has run longest, once
+// that is a second, so stalled handshakes cannot keep honest clients out.
+// BusyResponse answers refused plain clients (ws.Server: 503 with
+// Retry-After). All but MaxConnections are off by default.
+//
 // # Certificates at run time
 //
 // SetCertificate and SetTLSConfig replace the TLS configuration while the
