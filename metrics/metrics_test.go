@@ -96,7 +96,7 @@ func TestWebSocketServerMetrics(t *testing.T) {
 			s, err := ws.NewServer(ws.Options{
 				Server: server.Options{LocalHost: "127.0.0.1", Engine: engine, MaxConnections: 3,
 					TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}},
-				Conn: ws.ConnOptions{BufferMessage: true},
+				Conn: ws.ConnOptions{},
 				Events: ws.Events{OnDataIn: func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
 					_, _ = c.SendMessage(ws.SendFormatOf(f), data)
 				}},

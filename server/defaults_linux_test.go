@@ -176,4 +176,3 @@ func TestDefaultBacklog(t *testing.T) {
 		}
 	})
 }
-

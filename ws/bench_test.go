@@ -45,7 +45,7 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 		b.Run(offer.name, func(b *testing.B) { benchIdleWS(b, offer.ext) })
 	}
 	b.Run("ws-handler-deflate", func(b *testing.B) {
-		h, err := NewHandler(HandlerOptions{Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()}, nil)
+		h, err := NewHandler(HandlerOptions{Conn: ConnOptions{}, Events: echoEvents()}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 }
 
 func benchIdleWS(b *testing.B, ext string) {
-	s, err := NewServer(Options{Server: server.Options{LocalHost: "127.0.0.1", MaxConnections: -1}, Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()})
+	s, err := NewServer(Options{Server: server.Options{LocalHost: "127.0.0.1", MaxConnections: -1}, Conn: ConnOptions{}, Events: echoEvents()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func BenchmarkEcho(b *testing.B) {
 		})
 		for _, deflate := range []bool{false, true} {
 			b.Run(fmt.Sprintf("ws-%dK-deflate=%v", size>>10, deflate), func(b *testing.B) {
-				conn := ConnOptions{BufferMessage: true, DisablePermessageDeflate: !deflate}
+				conn := ConnOptions{DisablePermessageDeflate: !deflate}
 				s, err := NewServer(Options{Server: server.Options{LocalHost: "127.0.0.1", OutBufferSize: 1 << 20}, Conn: conn, Events: echoEvents()})
 				if err != nil {
 					b.Fatal(err)

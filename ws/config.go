@@ -70,9 +70,11 @@ func configWS(opts *atomic.Pointer[ConnOptions], h *hub, setting string) (val st
 	switch key {
 	case "buffermessage":
 		if !set {
-			return formatBool(cur.BufferMessage), true, nil
+			return formatBool(!cur.Fragments), true, nil
 		}
-		next.BufferMessage, err = parseBool(value)
+		var whole bool
+		whole, err = parseBool(value)
+		next.Fragments = !whole
 	case "disconnectstatuscode":
 		if !set {
 			c := cur.DisconnectStatusCode

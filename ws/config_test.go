@@ -17,7 +17,7 @@ func TestServerConfig(t *testing.T) {
 		{name: "MaxFrameSize", want: "131072"},
 		{name: "WaitForCloseResponse", want: "True"},
 		{name: "DisconnectStatusCode", want: "1000"},
-		{name: "BufferMessage", want: "False"},
+		{name: "BufferMessage", want: "True"}, // whole messages by default (IPWorks: False)
 		{name: "maxlinelength", want: "2048"},
 		{name: "LogLevel", want: "1"},
 	}

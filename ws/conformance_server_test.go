@@ -186,7 +186,7 @@ func TestServerConformanceValid(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rec := newRecorder()
-			s := startServer(t, Options{Events: rec.events()})
+			s := startServer(t, Options{Conn: ConnOptions{Fragments: true}, Events: rec.events()})
 			r := dialRaw(t, s.Addr().String())
 			if tt.deflate {
 				r.upgrade("Sec-WebSocket-Extensions: permessage-deflate")

@@ -175,7 +175,7 @@ func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Co
 		lineMode:  opts.LineMode,
 		closeCode: CloseAbnormal,
 	}
-	c.bufferMsg.Store(opts.BufferMessage)
+	c.bufferMsg.Store(!opts.Fragments)
 	if ev.OnDataIn == nil {
 		c.messages = make(chan Message, 16)
 		c.bufferMsg.Store(true)
@@ -206,7 +206,7 @@ var readerPool = sync.Pool{New: func() any { return new(wsproto.Reader) }}
 // when it has none; c.mu is held.
 func (c *Conn) readerLocked() *wsproto.Reader {
 	if c.rd == nil {
-		ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, MaxMessageFrames: c.opts.MaxMessageFrames, BufferMessage: c.bufferMsg.Load()}
+		ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, MaxMessageFrames: c.opts.MaxMessageFrames, BufferMessage: c.bufferMsg.Load() || c.messages != nil}
 		if c.neg != nil {
 			ro.Decompressor = c.neg.decomp
 		}

@@ -67,7 +67,7 @@ func TestDeflateIdleState(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			conns := make(chan *Conn, 1)
-			s := startServer(t, Options{Conn: ConnOptions{Deflate: tt.opts, BufferMessage: true}, Events: Events{
+			s := startServer(t, Options{Conn: ConnOptions{Deflate: tt.opts}, Events: Events{
 				OnConnected: func(c *Conn) { conns <- c },
 				OnDataIn: func(c *Conn, f DataFormat, data []byte, eom, eol bool) {
 					_, _ = c.SendMessage(SendFormatOf(f), data)

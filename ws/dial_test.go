@@ -50,7 +50,6 @@ func TestDialEcho(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tt.server.BufferMessage = true
 			s := startServer(t, Options{Conn: tt.server, Events: echoEvents()})
 			c := dialT(t, s.URL()+"/echo", &DialOptions{Conn: tt.client})
 			if c.Compressed() != tt.deflated {
@@ -150,7 +149,7 @@ func TestDialContextEndsHandshake(t *testing.T) {
 // ReadMessage (they used to be dropped at random while closing).
 func TestReadMessageKeepsEchoesDuringClose(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, Options{Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()})
+	s := startServer(t, Options{Conn: ConnOptions{}, Events: echoEvents()})
 	for round := 0; round < 10; round++ {
 		c := dialT(t, s.URL(), nil)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

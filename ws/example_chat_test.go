@@ -16,7 +16,7 @@ import (
 func ExampleNewHandler_chat() {
 	var chat *ws.Handler
 	chat, err := ws.NewHandler(ws.HandlerOptions{
-		Conn: ws.ConnOptions{BufferMessage: true},
+		Conn: ws.ConnOptions{},
 		Events: ws.Events{
 			OnDataIn: func(c *ws.Conn, f ws.DataFormat, msg []byte, eom, eol bool) {
 				line := strconv.FormatInt(c.ConnectionID(), 10) + ": " + string(msg)

@@ -16,7 +16,7 @@ import (
 func ExampleNewServer() {
 	srv, err := ws.NewServer(ws.Options{
 		Server: server.Options{LocalHost: "127.0.0.1"},
-		Conn:   ws.ConnOptions{BufferMessage: true}, // whole messages in one DataIn
+		Conn:   ws.ConnOptions{}, // whole messages in one DataIn
 		Events: ws.Events{
 			OnDataIn: func(c *ws.Conn, f ws.DataFormat, data []byte, eom, eol bool) {
 				_, _ = c.SendMessage(ws.SendFormatOf(f), data)

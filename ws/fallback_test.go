@@ -21,7 +21,6 @@ import (
 // echo WebSocket.
 func fallbackServer(t *testing.T, h http.Handler, opts Options) (*Server, *http.Client) {
 	t.Helper()
-	opts.Conn.BufferMessage = true
 	opts.Events.OnDataIn = echoEvents().OnDataIn
 	opts.HTTP = h
 	s := startServer(t, opts)

@@ -46,7 +46,7 @@ func FuzzConnReceive(f *testing.F) {
 		if mode&1 != 0 {
 			role = wsproto.RoleClient
 		}
-		opts := &ConnOptions{BufferMessage: mode&2 != 0, LineMode: mode&8 != 0, MaxMessageSize: 1 << 16}
+		opts := &ConnOptions{Fragments: mode&2 == 0, LineMode: mode&8 != 0, MaxMessageSize: 1 << 16}
 		tr := &memTransport{}
 		ev := &Events{OnDataIn: func(c *Conn, f DataFormat, data []byte, eom, eol bool) {}}
 		c := newConn(role, opts, ev, tr)

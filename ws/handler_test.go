@@ -34,7 +34,7 @@ func startHandler(t *testing.T, h *Handler) string {
 func TestHandlerUpgradeAndFallback(t *testing.T) {
 	t.Parallel()
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html>page</html>") })
-	h, err := NewHandler(HandlerOptions{Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()}, page)
+	h, err := NewHandler(HandlerOptions{Conn: ConnOptions{}, Events: echoEvents()}, page)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestHandlerRejectsBadVersion(t *testing.T) {
 func TestHandlerOverTLS(t *testing.T) {
 	t.Parallel()
 	cert := testCert(t)
-	h, err := NewHandler(HandlerOptions{Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()}, nil)
+	h, err := NewHandler(HandlerOptions{Conn: ConnOptions{}, Events: echoEvents()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func startServer(t *testing.T, opts Options) *Server {
 	return s
 }
 
-// echoEvents echoes every message back whole (BufferMessage should be set).
+// echoEvents echoes every message back whole (the default; not with Fragments).
 func echoEvents() Events {
 	return Events{
 		OnDataIn: func(c *Conn, f DataFormat, data []byte, eom, eol bool) {

@@ -92,7 +92,7 @@ func TestLogLevels(t *testing.T) {
 		t.Run(level.String(), func(t *testing.T) {
 			t.Parallel()
 			logs := make(chan entry, 100)
-			s := startServer(t, Options{Conn: ConnOptions{LogLevel: level, BufferMessage: true}, Events: Events{
+			s := startServer(t, Options{Conn: ConnOptions{LogLevel: level}, Events: Events{
 				OnLog: func(c *Conn, l LogLevel, msg, typ string) { logs <- entry{l, typ} },
 				OnDataIn: func(c *Conn, f DataFormat, data []byte, eom, eol bool) {
 					_, _ = c.SendMessage(SendFormatOf(f), data)
@@ -199,7 +199,7 @@ func TestBroadcastOrder(t *testing.T) {
 func TestLogger(t *testing.T) {
 	t.Parallel()
 	h := &testpeer.SlogRecorder{}
-	s := startServer(t, Options{Conn: ConnOptions{LogLevel: LogDebug, BufferMessage: true}, Logger: slog.New(h),
+	s := startServer(t, Options{Conn: ConnOptions{LogLevel: LogDebug}, Logger: slog.New(h),
 		Events: echoEvents()})
 	c := dialT(t, s.URL(), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -73,7 +73,7 @@ func idleHeap(t *testing.T, useTLS bool) (int64, []string) {
 		so.TLSConfig = &tls.Config{Certificates: []tls.Certificate{testCert(t)}}
 		ccfg = &tls.Config{InsecureSkipVerify: true}
 	}
-	s := startServer(t, Options{Server: so, Conn: ConnOptions{BufferMessage: true, DisablePermessageDeflate: true}, Events: ev, OriginPatterns: []string{"example.com"}})
+	s := startServer(t, Options{Server: so, Conn: ConnOptions{DisablePermessageDeflate: true}, Events: ev, OriginPatterns: []string{"example.com"}})
 	addr := fmt.Sprintf("127.0.0.1:%d", s.LocalPort())
 	req := []byte("GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: http://example.com\r\n" +

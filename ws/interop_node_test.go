@@ -39,7 +39,7 @@ func TestNodeClientAgainstServer(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			s := startServer(t, Options{
-				Conn: ConnOptions{BufferMessage: true, MaxMessageSize: 64 << 20},
+				Conn: ConnOptions{MaxMessageSize: 64 << 20},
 				Events: Events{
 					OnWebSocketOpenRequest: func(r *OpenRequest) {
 						if len(r.Protocols) > 0 {

@@ -74,16 +74,20 @@ type ConnOptions struct {
 	MaxFrameSize int
 	// MaxMessageSize bounds a received message after decompression; larger
 	// ones fail the connection with 1009. Default 32 MiB; negative: no limit
-	// (dangerous with BufferMessage: a peer decides how much we allocate).
+	// (dangerous with whole messages: a peer decides how much we allocate).
 	MaxMessageSize int64
 	// MaxMessageFrames bounds the frames of a received message (its first
 	// frame and continuations); a peer that sends more, such as empty
 	// continuation frames without end, is closed with 1009. Default 65536
 	// (DefaultMaxMessageFrames); negative: no limit.
 	MaxMessageFrames int
-	// BufferMessage delivers each message whole in one DataIn. Default
-	// false: data is delivered as it arrives, eom marks the end.
-	BufferMessage bool
+	// Fragments delivers received data to OnDataIn as it arrives, a frame
+	// or part of one at a time, eom marking a message's last piece: for
+	// messages too large to hold. Default false: each message whole, in
+	// one OnDataIn (up to MaxMessageSize), and always for ReadMessage.
+	// IPWorks's BufferMessage defaults to false, that is fragments:
+	// Config("BufferMessage=false") sets Fragments.
+	Fragments bool
 	// NoWaitForCloseResponse closes the TCP connection right after sending
 	// our Close frame: the seed's WaitForCloseResponse=false. Default
 	// false: we wait up to CloseTimeout for the peer's Close.

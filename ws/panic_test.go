@@ -96,7 +96,7 @@ func TestServerHookPanicResetsOnlyItsConnection(t *testing.T) {
 	var logs syncBuffer
 	gone := make(chan CloseCode, 4)
 	s := startServer(t, Options{
-		Conn:   ConnOptions{BufferMessage: true},
+		Conn:   ConnOptions{},
 		Events: panickyEvents(gone),
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
@@ -107,7 +107,7 @@ func TestHandlerHookPanicResetsOnlyItsConnection(t *testing.T) {
 	var logs syncBuffer
 	gone := make(chan CloseCode, 4)
 	h, err := NewHandler(HandlerOptions{
-		Conn:   ConnOptions{BufferMessage: true},
+		Conn:   ConnOptions{},
 		Events: panickyEvents(gone),
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	}, nil)
@@ -144,7 +144,7 @@ func TestOpenRequestPanicRefusesOnlyThatUpgrade(t *testing.T) {
 			panicInHook()
 		}
 	}
-	s := startServer(t, Options{Conn: ConnOptions{BufferMessage: true}, Events: ev, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s := startServer(t, Options{Conn: ConnOptions{}, Events: ev, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if c, err := Dial(ctx, s.URL(), nil); err == nil {

@@ -26,7 +26,7 @@ func (c *Conn) received(p []byte) {
 	}
 	rd := c.readerLocked()
 	c.mu.Unlock()
-	rd.SetBufferMessage(c.bufferMsg.Load())
+	rd.SetBufferMessage(c.bufferMsg.Load() || c.messages != nil) // ReadMessage returns whole messages
 	rd.Feed(p)
 	for {
 		ev, ok, err := rd.Next()

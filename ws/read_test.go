@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -34,9 +35,9 @@ func TestReadDelivery(t *testing.T) {
 		send []byte
 		want string
 	}{
-		{name: "streaming", send: frames(hdr{op: wsproto.OpText, payload: []byte("ab")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("cd")}),
+		{name: "streaming", opts: ConnOptions{Fragments: true}, send: frames(hdr{op: wsproto.OpText, payload: []byte("ab")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("cd")}),
 			want: "text:ab,continuation:cd|eom"},
-		{name: "buffer-message", opts: ConnOptions{BufferMessage: true}, send: frames(hdr{op: wsproto.OpBinary, payload: []byte("ab")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("cd")}),
+		{name: "whole-message-default", opts: ConnOptions{}, send: frames(hdr{op: wsproto.OpBinary, payload: []byte("ab")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("cd")}),
 			want: "binary:abcd|eom"},
 		{name: "line-mode", opts: ConnOptions{LineMode: true}, send: frames(hdr{op: wsproto.OpText, payload: []byte("one\ntw")}, hdr{fin: true, op: wsproto.OpContinuation, payload: []byte("o\r\nthree\n")}),
 			want: "continuation:one|eol,continuation:two|eol,continuation:three|eom|eol"},
@@ -126,7 +127,7 @@ func TestReaderPooledBetweenMessages(t *testing.T) {
 	conns := make(chan *Conn, 1)
 	ev := echoEvents()
 	ev.OnConnected = func(c *Conn) { conns <- c }
-	s := startServer(t, Options{Conn: ConnOptions{BufferMessage: true}, Events: ev})
+	s := startServer(t, Options{Conn: ConnOptions{}, Events: ev})
 	r := dialRaw(t, fmt.Sprintf("127.0.0.1:%d", s.LocalPort()))
 	r.upgrade()
 	c := <-conns
@@ -176,4 +177,40 @@ func TestReaderPooledBetweenMessages(t *testing.T) {
 	r.write(b[1:])
 	expect("xyz")
 	waitFor(false, "after the split frame")
+}
+
+// Messages are whole by default: a 1 MiB binary message (eight frames of
+// 128 KiB) reaches OnDataIn once, with eom, and the echo reaches the
+// client's ReadMessage as one binary message; ReadMessage returns whole
+// messages even with Fragments set.
+func TestWholeMessagesByDefault(t *testing.T) {
+	t.Parallel()
+	calls := make(chan int, 64)
+	s := startServer(t, Options{Events: Events{OnDataIn: func(c *Conn, f DataFormat, data []byte, eom, _ bool) {
+		if eom {
+			calls <- len(data)
+		} else {
+			calls <- -len(data)
+		}
+		_, _ = c.SendMessage(SendFormatOf(f), data)
+	}}})
+	msg := make([]byte, 1<<20)
+	for i := range msg {
+		msg[i] = byte(i * 7)
+	}
+	for _, opts := range []*DialOptions{nil, {Conn: ConnOptions{Fragments: true}}} {
+		c := dialT(t, s.URL(), opts)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := c.WriteMessage(ctx, DataBinary, msg); err != nil {
+			t.Fatal(err)
+		}
+		f, got, err := c.ReadMessage(ctx)
+		cancel()
+		if err != nil || f != FormatBinary || !bytes.Equal(got, msg) {
+			t.Fatalf("ReadMessage: %v, %d bytes, %v; want one binary message of %d bytes", f, len(got), err, len(msg))
+		}
+		if n := <-calls; n != len(msg) {
+			t.Fatalf("OnDataIn got %d bytes (negative: without eom), want the whole %d", n, len(msg))
+		}
+	}
 }

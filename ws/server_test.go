@@ -11,7 +11,7 @@ import (
 
 func TestServerEcho(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, Options{Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()})
+	s := startServer(t, Options{Conn: ConnOptions{}, Events: echoEvents()})
 	r := dialRaw(t, s.Addr().String())
 	resp := r.upgrade()
 	if resp.Status != 101 {
@@ -58,7 +58,7 @@ func TestServerManualEvents(t *testing.T) {
 	// Registered first, so it runs last: Shutdown needs DoEvents to deliver
 	// the closes.
 	t.Cleanup(func() { cancel(); <-pumped })
-	s := startServer(t, Options{Server: server.Options{ManualEvents: true}, Conn: ConnOptions{BufferMessage: true}, Events: echoEvents()})
+	s := startServer(t, Options{Server: server.Options{ManualEvents: true}, Conn: ConnOptions{}, Events: echoEvents()})
 	go func() {
 		defer close(pumped)
 		for ctx.Err() == nil {

@@ -39,7 +39,7 @@ func TestWSSEcho(t *testing.T) {
 	cert := testCert(t)
 	s := startServer(t, Options{
 		Server: server.Options{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}},
-		Conn:   ConnOptions{BufferMessage: true},
+		Conn:   ConnOptions{},
 		Events: echoEvents(),
 	})
 	if s.URL()[:6] != "wss://" {

@@ -16,7 +16,7 @@ import (
 // tlskitWSDeflateEcho is tlskitWSEcho with ws's default deflate: no
 // context takeover either way, flate state pooled per message.
 func tlskitWSDeflateEcho(engine string) func(addr string, cfg *tls.Config) (func() error, error) {
-	return tlskitWSEchoWith(engine, ws.ConnOptions{BufferMessage: true})
+	return tlskitWSEchoWith(engine, ws.ConnOptions{})
 }
 
 // startGorillaDeflate is startGorilla with EnableCompression, which

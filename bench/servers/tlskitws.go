@@ -16,7 +16,7 @@ import (
 // does not fit the send queue pauses the connection's input until
 // OnReadyToSend has sent it.
 func tlskitWSEcho(engine string) func(addr string, cfg *tls.Config) (func() error, error) {
-	return tlskitWSEchoWith(engine, ws.ConnOptions{DisablePermessageDeflate: true, BufferMessage: true})
+	return tlskitWSEchoWith(engine, ws.ConnOptions{DisablePermessageDeflate: true})
 }
 
 // tlskitWSEchoWith is the echo with the connection options copts.
@@ -32,7 +32,7 @@ func tlskitWSEchoWith(engine string, copts ws.ConnOptions) func(addr string, cfg
 
 // startTlskitWS runs the WebSocket echo over sopts.
 func startTlskitWS(sopts server.Options) (func() error, error) {
-	return startTlskitWSConn(sopts, ws.ConnOptions{DisablePermessageDeflate: true, BufferMessage: true})
+	return startTlskitWSConn(sopts, ws.ConnOptions{DisablePermessageDeflate: true})
 }
 
 // startTlskitWSConn runs the WebSocket echo over sopts with copts.

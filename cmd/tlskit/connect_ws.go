@@ -154,7 +154,7 @@ func dialWebSocket(ctx context.Context, f *connectFlags, t target, info io.Write
 		Header:           h,
 		Socket:           socket.Config{ConnectTimeout: f.timeout},
 		HandshakeTimeout: f.timeout,
-		Conn:             ws.ConnOptions{BufferMessage: true},
+		Conn:             ws.ConnOptions{},
 		Events:           ws.Events{OnDataIn: onMessage},
 	}
 	if t.secure {

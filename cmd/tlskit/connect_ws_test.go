@@ -32,7 +32,7 @@ func startWSPeer(t *testing.T) *wsPeer {
 	p := &wsPeer{}
 	srv, err := ws.NewServer(ws.Options{
 		Server: server.Options{LocalHost: "127.0.0.1"},
-		Conn:   ws.ConnOptions{BufferMessage: true},
+		Conn:   ws.ConnOptions{},
 		Events: ws.Events{
 			OnWebSocketOpenRequest: func(r *ws.OpenRequest) {
 				p.mu.Lock()

@@ -54,7 +54,6 @@ func startWSServer(sc *serveConfig) (service, error) {
 		Server: sc.serverOptions(), // its data hooks are the WebSocket layer's
 
 		Conn: ws.ConnOptions{
-			BufferMessage:            true,
 			DisablePermessageDeflate: sc.noDeflate,
 			MaxMessageSize:           sc.maxMessage,
 		},

@@ -21,7 +21,7 @@ func startWSEcho(t *testing.T, deflate bool) (url string, compressed *atomic.Int
 	compressed = new(atomic.Int64)
 	s, err := ws.NewServer(ws.Options{
 		Server: server.Options{LocalHost: "127.0.0.1"},
-		Conn:   ws.ConnOptions{DisablePermessageDeflate: !deflate, BufferMessage: true},
+		Conn:   ws.ConnOptions{DisablePermessageDeflate: !deflate},
 		Events: ws.Events{
 			OnConnected: func(c *ws.Conn) {
 				if c.Compressed() {
