@@ -145,7 +145,10 @@ func (c *Conn) transportClosed(err error) {
 		return
 	}
 	c.reported = true
-	wasOpen := c.state != stateHandshake
+	// Only an opened connection got OnConnected: a page request or a
+	// refused upgrade, which leave the handshake state for stateClosed
+	// directly, gets no OnDisconnected either.
+	wasOpen := c.wasOpened
 	c.setStateLocked(stateClosed)
 	if c.x != nil && c.x.closeTimer != nil {
 		c.x.closeTimer.Stop()

@@ -91,6 +91,7 @@ type Conn struct {
 	reported   bool
 	lineMode   bool
 	panicked   bool // a hook panicked: the connection is being reset
+	wasOpened  bool // the handshake succeeded: OnConnected was due
 
 	role wsproto.Role // fixed
 }
@@ -194,6 +195,7 @@ func (c *Conn) open(deflate *wsproto.DeflateParams) {
 		c.neg.deflate, c.neg.decomp = deflate, deflate.NewDecompressor(c.role)
 	}
 	c.state = stateOpen
+	c.wasOpened = true
 	c.mu.Unlock()
 }
 
