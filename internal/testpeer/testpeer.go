@@ -8,6 +8,7 @@ package testpeer
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -321,8 +322,15 @@ func completeLines(s string) string {
 // Rerun runs the running test binary again with the same flags plus
 // extraArgs, and env=value added to its environment; it returns the
 // child's exit status. A package's TestMain uses it to run its tests a
-// second time under another setting (another engine).
+// second time under another setting (another engine). In a fuzzing run
+// (-test.fuzz, and its workers) or a listing (-test.list) it does nothing
+// and returns 0.
 func Rerun(env, value string, extraArgs ...string) int {
+	for _, name := range []string{"test.fuzz", "test.fuzzworker", "test.list"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return 0
+		}
+	}
 	fmt.Printf("=== the tests again with %s=%s\n", env, value)
 	cmd := exec.Command(os.Args[0], append(os.Args[1:len(os.Args):len(os.Args)], extraArgs...)...)
 	cmd.Env = append(os.Environ(), env+"="+value)
