@@ -13,7 +13,9 @@ import (
 // validated request: the OnWebSocketOpenRequest hook, subprotocol and
 // permessage-deflate negotiation. It returns the response bytes and, when
 // the connection is accepted, opens c. The response is appended to dst.
-func (c *Conn) acceptRequest(dst []byte, req *wsproto.UpgradeRequest) (resp []byte, ok bool) {
+// hr is the net/http request of a Handler's upgrade, nil on a standalone
+// Server.
+func (c *Conn) acceptRequest(dst []byte, req *wsproto.UpgradeRequest, hr *http.Request) (resp []byte, ok bool) {
 	c.mu.Lock()
 	c.req = req
 	c.mu.Unlock()
@@ -31,7 +33,7 @@ func (c *Conn) acceptRequest(dst []byte, req *wsproto.UpgradeRequest) (resp []by
 	ao := wsproto.AcceptOptions{}
 	if c.events.OnWebSocketOpenRequest != nil {
 		or := &OpenRequest{
-			Conn: c, URI: req.URI, Host: req.Host, Origin: req.Origin,
+			Conn: c, Request: hr, URI: req.URI, Host: req.Host, Origin: req.Origin,
 			Protocols: req.Protocols, Extensions: req.Extensions, Header: req.Header(),
 			StatusCode: http.StatusSwitchingProtocols,
 		}

@@ -43,6 +43,12 @@ type Extension = wsproto.Extension
 type OpenRequest struct {
 	// Conn is the connection being opened; it cannot send yet.
 	Conn *Conn
+	// Request is the net/http request of a Handler's upgrade: its
+	// Context (with what middleware put there, such as an authenticated
+	// user), URL, Header, TLS state and RemoteAddr. It is nil on a
+	// standalone Server, which has no net/http request; use the fields
+	// below and Conn.ServerConn there.
+	Request *http.Request
 	// URI is the request target ("/chat?room=1"), Host and Origin the
 	// headers of those names (Origin "" when absent).
 	URI, Host, Origin string

@@ -108,7 +108,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		first = append([]byte(nil), first...)
 	}
 	c.evMu.Lock()
-	resp, accepted := c.acceptRequest(nil, req)
+	resp, accepted := c.acceptRequest(nil, req, r)
 	c.evMu.Unlock()
 	if _, err := nc.Write(resp); err != nil || !accepted {
 		h.hub.remove(c)

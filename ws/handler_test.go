@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -125,5 +126,66 @@ func TestHandlerOverTLS(t *testing.T) {
 	}
 	if st, ok := srv.ConnectionState(); !ok || !st.HandshakeComplete {
 		t.Fatal("no TLS state on the handler's connection")
+	}
+}
+
+type userKey struct{}
+
+// OnWebSocketOpenRequest of a Handler sees the *http.Request, with what
+// middleware put in its context, so that authentication middleware works:
+// here it refuses a request without a user and picks the user's room.
+func TestHandlerOpenRequestHasHTTPRequest(t *testing.T) {
+	t.Parallel()
+	seen := make(chan string, 2)
+	h, err := NewHandler(HandlerOptions{Events: Events{OnWebSocketOpenRequest: func(r *OpenRequest) {
+		user, _ := r.Request.Context().Value(userKey{}).(string)
+		seen <- user + " " + r.Request.URL.Query().Get("room") + " " + r.Request.RemoteAddr
+		if user == "" {
+			r.StatusCode = http.StatusUnauthorized
+		}
+	}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok := r.Header.Get("Authorization"); tok == "Bearer alice" {
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, "alice"))
+		}
+		h.ServeHTTP(w, r)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: auth}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.Shutdown(ctx)
+		_ = hs.Shutdown(ctx)
+	})
+	url := "ws://" + ln.Addr().String() + "/chat?room=42"
+	c := dialT(t, url, &DialOptions{Header: http.Header{"Authorization": {"Bearer alice"}}})
+	if got := <-seen; !strings.HasPrefix(got, "alice 42 127.0.0.1:") || !strings.HasSuffix(got, strings.Split(c.LocalAddr().String(), ":")[1]) {
+		t.Errorf("the hook saw %q, want alice, room 42 and the client's address %s", got, c.LocalAddr())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var he *HandshakeError
+	if _, err := Dial(ctx, url, nil); !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
+		t.Errorf("no user: %v, want 401", err)
+	}
+	<-seen
+}
+
+// A standalone Server has no net/http request: Request is nil.
+func TestServerOpenRequestHasNoHTTPRequest(t *testing.T) {
+	t.Parallel()
+	seen := make(chan *http.Request, 1)
+	s := startServer(t, Options{Events: Events{OnWebSocketOpenRequest: func(r *OpenRequest) { seen <- r.Request }}})
+	dialT(t, s.URL(), nil)
+	if r := <-seen; r != nil {
+		t.Errorf("Request = %v on a standalone Server", r)
 	}
 }

@@ -238,7 +238,7 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 		return
 	}
 	buf := frameBufs.Get().(*[]byte) // Send copies the response
-	resp, ok := c.acceptRequest((*buf)[:0], req)
+	resp, ok := c.acceptRequest((*buf)[:0], req, nil)
 	if ok {
 		sc.EndHandshake() // before the client can see the 101 and count on it
 	}
