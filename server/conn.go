@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
@@ -59,6 +60,8 @@ type Conn struct {
 	hsOver       bool // the handshake has ended (or the connection closed); guarded by the server's mu
 	evicted      bool // replaced by a newer connection, no longer counted; guarded by the server's mu
 
+	stall atomic.Pointer[stallWatch] // StallTimeout's detector, made when first needed
+
 	fmu    sync.Mutex      // guards framer; held by the dispatcher except during DataIn
 	framer *framing.Framer // nil while the settings are the defaults: data is delivered as it comes
 }
@@ -69,6 +72,7 @@ type connFixed struct {
 	tlsBase    *tls.Config
 	linger     time.Duration
 	hsTimeout  time.Duration
+	stall      time.Duration
 	inLimit    int
 	outLimit   int
 	authClient bool
@@ -82,6 +86,7 @@ func connFixedOf(o *Options) connFixed {
 		noLinger: o.NoLinger, linger: o.LingerTime,
 		inLimit: o.InBufferSize, outLimit: o.OutBufferSize,
 		hsTimeout: o.DefaultConnectionTimeout, upgrade: o.UpgradeHandshake,
+		stall: o.StallTimeout,
 	}
 	if f.inLimit <= 0 {
 		f.inLimit = DefaultInBufferSize
@@ -815,6 +820,9 @@ func (h *connHandler) OnClose(err error) {
 		e = socketError(err, c.id)
 	}
 	c.mu.Unlock()
+	if w := c.stall.Load(); w != nil {
+		w.stop()
+	}
 	c.signalWritable()
 	c.s.connClosed(c)
 	c.s.post(c, event{kind: evClosed, err: e})

@@ -97,6 +97,14 @@ type Options struct {
 	// Send blocks up to this long (an inactivity limit) instead of
 	// returning ErrWouldBlock. Default 0: sends never block.
 	DefaultTimeout time.Duration
+	// StallTimeout resets a connection whose send queue holds data that
+	// has not moved for this long: a client that does not read its
+	// answers. It is checked by a timer while data is queued, so it holds
+	// even when no further Send comes (a blocking Send's Timeout only acts
+	// while that Send waits). OnDisconnected reports 10060. Default 0: no
+	// limit. Danger: without it, a client that stops reading keeps its
+	// connection and its queued data for as long as it stays connected.
+	StallTimeout time.Duration
 	// DefaultConnectionTimeout bounds the whole TLS handshake: one that
 	// has not ended this long after the connection was accepted fails with
 	// a timeout (error 10060), however steadily the client sends, so a
@@ -223,6 +231,7 @@ func (o Options) defaulted() (Options, error) {
 		"DefaultIdleTimeout": o.DefaultIdleTimeout, "DefaultTimeout": o.DefaultTimeout,
 		"DefaultConnectionTimeout": o.DefaultConnectionTimeout, "KeepAliveTime": o.KeepAliveTime,
 		"KeepAliveInterval": o.KeepAliveInterval, "LingerTime": o.LingerTime,
+		"StallTimeout": o.StallTimeout,
 	} {
 		if d < 0 {
 			return bad(name, d, "must not be negative")

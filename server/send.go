@@ -28,7 +28,7 @@ func (c *Conn) Send(p []byte) (int, error) {
 	gen := c.writableGen
 	c.mu.Unlock()
 	n, err := c.ec.Write(p)
-	c.countSent(n)
+	c.sent(n)
 	c.mu.Lock()
 	c.bytesSent = n
 	if errors.Is(err, engine.ErrWouldBlock) {
@@ -161,7 +161,7 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 	done := 0
 	for {
 		n, err := c.ec.Write(p[done:])
-		c.countSent(n)
+		c.sent(n)
 		done += n
 		if err == nil {
 			return done, nil

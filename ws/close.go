@@ -56,6 +56,21 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 	return err
 }
 
+// closeLocked starts the close handshake of an open connection with a
+// code and reason known to be valid, as Close does; c.mu is held. When it
+// reports false, the caller calls closeWhenFlushed once c.mu is released.
+func (c *Conn) closeLocked(code CloseCode, reason string) (wait bool) {
+	c.setStateLocked(stateClosing)
+	c.setCloseLocked(code, reason)
+	frame, _ := c.enc.AppendClose(nil, code, reason)
+	err := c.pushLocked(frame)
+	wait = !c.opts.NoWaitForCloseResponse && err == nil
+	if wait {
+		c.startCloseTimerLocked()
+	}
+	return wait
+}
+
 func (c *Conn) startCloseTimerLocked() {
 	x := c.extraLocked()
 	if x.closeTimer != nil {

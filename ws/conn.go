@@ -28,6 +28,11 @@ type transport interface {
 	// waitWritable blocks until the queue may have room, ctx-free: done
 	// closes on interrupt.
 	waitWritable(done <-chan struct{}) bool
+	// queueLimit is the bound of the transport's queue, which also bounds
+	// the bytes the Conn holds beyond it; 0 when write blocks until it
+	// has taken all of p (a standalone server's connection with a
+	// positive Timeout).
+	queueLimit() int
 	// closeGraceful closes after the queued bytes are written.
 	closeGraceful()
 	// abort closes at once, dropping queued bytes.
@@ -84,6 +89,7 @@ type Conn struct {
 	state      connState
 	msgOp      wsproto.Opcode
 	closeAfter bool // close the transport once pending is written
+	streaming  bool // a blocking send is writing a message piece by piece
 	wantReady  bool // a send returned ErrWouldBlock: fire OnReadyToSend
 	peerClosed bool
 	gone       bool // OnDisconnected has run

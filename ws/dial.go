@@ -278,8 +278,12 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 }
 
 // WriteMessage sends one whole message, waiting for room when the queue
-// is full (unlike SendMessage, which returns ErrWouldBlock). ctx ends the
-// wait. Do not call it from the connection's own hooks with a full queue
+// is full (unlike SendMessage, which returns ErrWouldBlock). A message
+// larger than the connection holds at once (twice its send queue) goes
+// uncompressed, as fragments of a queue's worth each, sent as the queue
+// drains: the connection never holds more of it than one piece, and other
+// data sends get ErrWouldBlock meanwhile. ctx ends the wait (a message
+// left unfinished fails the connection). Do not call it from the connection's own hooks with a full queue
 // on a Handler or Dial connection.
 func (c *Conn) WriteMessage(ctx context.Context, f SendFormat, p []byte) error {
 	done := make(chan struct{})

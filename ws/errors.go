@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -49,6 +50,16 @@ var (
 	// ErrMessageOpen: a message streamed with SetMessageLength is still
 	// open, or a send does not fit the open message.
 	ErrMessageOpen = wsproto.ErrMessageOpen
+)
+
+var (
+	// ErrSendTooLarge: a send that does not wait was given a message
+	// larger than a connection holds (twice its send queue's bound); send
+	// it with WriteMessage or SendFile, which wait for room piece by piece.
+	ErrSendTooLarge = errors.New("ws: message too large to queue without waiting")
+	// ErrTooSlow: Broadcast found the connection's backlog full (it does
+	// not read fast enough) and closed it with 1008.
+	ErrTooSlow = errors.New("ws: the peer does not read fast enough: closed")
 )
 
 // CloseError is how a connection ended, as OnDisconnected reports it and

@@ -260,7 +260,7 @@ func (w *httpResponse) appendHead(dst []byte, complete bool) []byte {
 
 // send queues p whole, waiting for room in the connection's send queue.
 func (w *httpResponse) send(p []byte) error {
-	tr := &serverTransport{sc: w.sc}
+	tr := &serverTransport{sc: w.sc, limit: server.DefaultOutBufferSize}
 	for len(p) > 0 {
 		n, err := w.sc.Send(p)
 		p = p[n:]

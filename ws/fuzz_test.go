@@ -28,6 +28,7 @@ func (m *memTransport) write(p []byte) (int, error) {
 }
 func (m *memTransport) waitWritable(<-chan struct{}) bool { return true }
 func (m *memTransport) closeGraceful()                    { m.mu.Lock(); m.closed = true; m.mu.Unlock() }
+func (m *memTransport) queueLimit() int                   { return 0 } // takes everything
 func (m *memTransport) abort()                            { m.mu.Lock(); m.closed, m.aborted = true, true; m.mu.Unlock() }
 func (m *memTransport) localAddr() net.Addr               { return &net.TCPAddr{} }
 func (m *memTransport) remoteAddr() net.Addr              { return &net.TCPAddr{} }

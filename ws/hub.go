@@ -74,7 +74,9 @@ func (h *hub) snapshot() []*Conn {
 
 // broadcast sends one message to every open connection, encoding its frames
 // once (and compressing them once when any connection uses deflate). It
-// returns how many connections took it; the others' errors are joined.
+// returns how many connections took it; the others' errors are joined. A
+// slow connection gets a bounded backlog and is closed when it overflows
+// (see Conn.sendPrepared).
 // Broadcasts are queued to all connections one after the other, never
 // interleaved, so each connection gets them in the same order.
 func (h *hub) broadcast(f SendFormat, p []byte) (int, error) {

@@ -109,7 +109,10 @@ type ConnOptions struct {
 	MaxLineLength int
 	// SendQueue bounds the bytes queued and not yet written for Handler and
 	// Dial connections (the standalone Server uses server.Options'
-	// OutBufferSize). Default 64 KiB.
+	// OutBufferSize). Default 64 KiB. Beyond it, a connection holds at
+	// most twice as much again: what a send did not fit, a backlog of
+	// broadcasts, or one piece of a message WriteMessage sends piece by
+	// piece; never a whole large message.
 	SendQueue int
 	// LogLevel selects the OnLog messages: 1 info (the default, which the
 	// zero value means), 2 verbose, 3 debug. Leave OnLog nil to log

@@ -25,6 +25,7 @@ func (s *shortTransport) write(p []byte) (int, error) {
 }
 func (s *shortTransport) waitWritable(<-chan struct{}) bool { return true }
 func (s *shortTransport) closeGraceful()                    {}
+func (s *shortTransport) queueLimit() int                   { return DefaultSendQueue }
 func (s *shortTransport) abort()                            {}
 func (s *shortTransport) localAddr() net.Addr               { return &net.TCPAddr{} }
 func (s *shortTransport) remoteAddr() net.Addr              { return &net.TCPAddr{} }

@@ -178,7 +178,7 @@ func wsConn(sc *server.Conn) *Conn {
 
 func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
 	defer hook.Own()
-	tr := &serverTransport{sc: sc}
+	tr := &serverTransport{sc: sc, limit: s.outLimit()}
 	c := newConn(wsproto.RoleServer, s.conn.Load(), &s.events, tr)
 	c.id = sc.ConnectionID()
 	c.sc = sc
@@ -200,6 +200,14 @@ func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
 			}
 		})
 	}
+}
+
+// outLimit is the bound of each connection's send queue.
+func (s *Server) outLimit() int {
+	if n := s.opts.Server.OutBufferSize; n > 0 {
+		return n
+	}
+	return server.DefaultOutBufferSize
 }
 
 func (s *Server) handshakeTimeout() time.Duration {
@@ -386,11 +394,18 @@ func (s *Server) ConnectionCount() int { return len(s.hub.snapshot()) }
 
 // Broadcast sends one message to every open WebSocket, encoding (and
 // compressing) its frames once. It returns how many connections took it;
-// the errors of the others (each a *SendError, matching ErrWouldBlock for a
-// full queue) are joined. Broadcasts reach every connection that takes them
-// in one order, even when several goroutines broadcast at once, so one made
-// in answer to a peer that got another comes after that one everywhere. It
-// never blocks on a slow peer.
+// the errors of the others (each a *SendError) are joined. A connection
+// whose send queue is full keeps the message in a backlog of its own, up
+// to twice the queue's size (OutBufferSize); one whose backlog would
+// overflow does not read fast enough: it is closed with 1008 ("too slow")
+// and its error matches ErrTooSlow. A message larger than a backlog fails
+// with ErrSendTooLarge, and one that meets a connection busy with a
+// message sent piece by piece (WriteMessage, SendFile) with ErrWouldBlock:
+// those connections need a WriteMessage of their own. Broadcasts reach
+// every connection that takes them in one order, even when several
+// goroutines broadcast at once, so one made in answer to a peer that got
+// another comes after that one everywhere. It never blocks on a slow peer,
+// and a slow peer never delays the others.
 func (s *Server) Broadcast(f SendFormat, p []byte) (int, error) { return s.hub.broadcast(f, p) }
 
 // DoEvents delivers queued events when Options.Server.ManualEvents is set

@@ -179,6 +179,8 @@ func (t *netTransport) abort() {
 	t.nc.Close()
 }
 
+func (t *netTransport) queueLimit() int { return t.limit }
+
 func (t *netTransport) localAddr() net.Addr  { return t.nc.LocalAddr() }
 func (t *netTransport) remoteAddr() net.Addr { return t.nc.RemoteAddr() }
 

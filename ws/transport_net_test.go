@@ -19,8 +19,8 @@ func TestNetTransportBackpressure(t *testing.T) {
 		Events: Events{OnReadyToSend: func(*Conn) { ready <- struct{}{} }, OnDataIn: func(*Conn, DataFormat, []byte, bool, bool) {}},
 	})
 	rs := <-ch
-	<-ready // after OnConnected
-	msg := bytes.Repeat([]byte{0xab}, 64<<10)
+	<-ready                                  // after OnConnected
+	msg := bytes.Repeat([]byte{0xab}, 4<<10) // a connection holds up to twice SendQueue
 	sent := 0
 	var err error
 	for sent < 4000 {

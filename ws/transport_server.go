@@ -10,7 +10,8 @@ import (
 // serverTransport writes through the standalone server's connection, whose
 // queue is bounded by server.Options.OutBufferSize.
 type serverTransport struct {
-	sc *server.Conn
+	sc    *server.Conn
+	limit int // OutBufferSize
 }
 
 func (t *serverTransport) write(p []byte) (int, error) { return t.sc.Send(p) }
@@ -40,6 +41,13 @@ func pollRoom(done <-chan struct{}, connected, room func() bool) bool {
 		case <-tick.C:
 		}
 	}
+}
+
+func (t *serverTransport) queueLimit() int {
+	if t.sc.Timeout() > 0 {
+		return 0 // Send blocks until it has queued everything
+	}
+	return t.limit
 }
 
 func (t *serverTransport) closeGraceful() { t.sc.Disconnect() }

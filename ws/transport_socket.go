@@ -173,6 +173,8 @@ func (t *socketTransport) closeGraceful() {
 
 func (t *socketTransport) abort() { t.closeGraceful() }
 
+func (t *socketTransport) queueLimit() int { return t.limit }
+
 func (t *socketTransport) localAddr() net.Addr  { return t.s.LocalAddr() }
 func (t *socketTransport) remoteAddr() net.Addr { return t.s.RemoteAddr() }
 

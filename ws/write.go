@@ -58,7 +58,12 @@ func (c *Conn) DataFormat() SendFormat {
 // Send sends p as one message in the connection's DataFormat, or as the
 // next part of a message started with SetMessageLength. It queues all of p
 // or nothing: when the queue is full it returns 0 and an error matching
-// ErrWouldBlock, and OnReadyToSend follows when there is room.
+// ErrWouldBlock, and OnReadyToSend follows when there is room. What a
+// connection holds beyond its send queue is bounded by twice the queue's
+// size (SendQueue, or OutBufferSize for a standalone Server), not by the
+// message: a message larger than that fails with ErrSendTooLarge, and is
+// sent with WriteMessage or SendFile, which wait for room piece by piece
+// (or with a positive Timeout on a standalone Server's connection).
 func (c *Conn) Send(p []byte) (int, error) {
 	return c.SendMessage(c.DataFormat(), p)
 }
@@ -128,6 +133,12 @@ func opcodeFor(f SendFormat, p []byte) (wsproto.Opcode, error) {
 
 // SendMessage sends p in format f (see Send).
 func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
+	return c.sendMessage(f, p, false)
+}
+
+// sendMessage is SendMessage; piece is set for the pieces of sendPieces,
+// which holds the connection's data sending meanwhile.
+func (c *Conn) sendMessage(f SendFormat, p []byte, piece bool) (int, error) {
 	op, err := opcodeFor(f, p)
 	if err != nil {
 		return 0, err
@@ -146,13 +157,16 @@ func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.sendableLocked(); err != nil {
+	if err := c.sendableLocked(piece); err != nil {
 		return 0, err
 	}
 	buf := frameBufs.Get().(*[]byte)
 	defer putFrameBuf(buf)
 	var frames []byte
 	if c.msgRemain > 0 {
+		if !piece && !c.fitsLocked(len(p)) {
+			return 0, c.tooLargeLocked(len(p))
+		}
 		if int64(len(p)) > c.msgRemain {
 			return 0, fmt.Errorf("%w: %d bytes sent with %d left of the message", ErrMessageOpen, len(p), c.msgRemain)
 		}
@@ -165,10 +179,13 @@ func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
 			c.msgRemain -= int64(len(p))
 		}
 	} else {
-		frames, err = c.encodeMessageLocked((*buf)[:0], op, p)
+		frames, err = c.encodeMessageLocked((*buf)[:0], op, p, piece)
 	}
 	if err != nil {
 		return 0, err
+	}
+	if frames == nil {
+		return 0, c.tooLargeLocked(len(p))
 	}
 	*buf = frames // grown, perhaps: the pool gets the larger buffer back
 	if err := c.pushLocked(frames); err != nil {
@@ -182,16 +199,33 @@ func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
 }
 
 // encodeMessageLocked appends one whole message to dst, compressed when
-// permessage-deflate applies and the message is long enough.
-func (c *Conn) encodeMessageLocked(dst []byte, op wsproto.Opcode, p []byte) ([]byte, error) {
+// permessage-deflate applies and the message is long enough. Unless any
+// size goes, it returns nil frames for a message too large to be held
+// (see fitsLocked), before encoding when it is not compressed.
+func (c *Conn) encodeMessageLocked(dst []byte, op wsproto.Opcode, p []byte, anySize bool) ([]byte, error) {
 	comp, err := c.compressorLocked(len(p))
 	if err != nil {
 		return nil, err
 	}
-	if comp != nil {
-		return c.enc.AppendMessage(dst, op, comp.Compress(nil, p), true)
+	if comp == nil {
+		if !anySize && !c.fitsLocked(len(p)) {
+			return nil, nil
+		}
+		return c.enc.AppendMessage(dst, op, p, false)
 	}
-	return c.enc.AppendMessage(dst, op, p, false)
+	z := comp.Compress(nil, p)
+	if !anySize && !c.fitsLocked(len(z)) {
+		comp.ResetContext() // the peer never sees z: no later message may refer to it
+		return nil, nil
+	}
+	return c.enc.AppendMessage(dst, op, z, true)
+}
+
+// tooLargeLocked is SendMessage's error for a message of n bytes that
+// does not fit what a connection holds.
+func (c *Conn) tooLargeLocked(n int) error {
+	c.bytesSent = 0
+	return fmt.Errorf("%w: %d bytes (at most %d without waiting)", ErrSendTooLarge, n, 2*c.tr.queueLimit())
 }
 
 // frameBufs holds the buffers SendMessage encodes frames into. One is free
@@ -210,17 +244,38 @@ func putFrameBuf(b *[]byte) {
 	frameBufs.Put(b)
 }
 
-// sendableLocked says whether a data send may start now.
-func (c *Conn) sendableLocked() error {
+// sendableLocked says whether a data send may start now; piece is set
+// for sendPieces' own sends.
+func (c *Conn) sendableLocked(piece bool) error {
 	if c.state != stateOpen {
 		return ErrNotConnected
 	}
-	if len(c.pending) > 0 {
+	if len(c.pending) > 0 || c.streaming && !piece {
 		c.wantReady = true
 		c.bytesSent = 0
 		return ErrWouldBlock
 	}
 	return nil
+}
+
+// maxFrameHeader is the longest frame header: 2 bytes, 8 of length, 4 of mask.
+const maxFrameHeader = 14
+
+// fitsLocked reports whether a message of n bytes may be queued without
+// waiting: its frames fit twice the transport's queue bound, the most a
+// connection holds beyond that queue.
+func (c *Conn) fitsLocked(n int) bool {
+	limit := c.tr.queueLimit()
+	if limit == 0 {
+		return true // the transport waits for room itself
+	}
+	frames := 1
+	if mf := c.enc.MaxFrameSize; mf > 0 {
+		frames += n / mf
+	} else if mf == 0 {
+		frames += n / wsproto.DefaultMaxFrameSize
+	}
+	return n+frames*maxFrameHeader <= 2*limit
 }
 
 // pushLocked hands encoded frames to the transport; what it cannot take
@@ -377,23 +432,113 @@ func (c *Conn) waitSend(f SendFormat, p []byte) (int, error) {
 	return c.waitSendIntr(f, p, intr)
 }
 
-// waitSendIntr sends, waiting for room instead of returning ErrWouldBlock.
+// waitSendIntr sends, waiting for room instead of returning ErrWouldBlock;
+// a message too large to be queued at once goes piece by piece.
 func (c *Conn) waitSendIntr(f SendFormat, p []byte, intr <-chan struct{}) (int, error) {
 	for {
 		n, err := c.SendMessage(f, p)
+		if errors.Is(err, ErrSendTooLarge) {
+			return c.sendPieces(f, p, intr)
+		}
 		if !errors.Is(err, ErrWouldBlock) {
 			return n, err
 		}
-		if !c.tr.waitWritable(intr) {
-			select {
-			case <-intr:
-				return 0, ErrInterrupted
-			default:
-			}
+		if err := c.waitRoom(intr); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// waitRoom waits until the transport may take more and hands it what is
+// pending: ErrInterrupted when intr closes first, ErrNotConnected when the
+// connection ends. An OnReadyToSend due to another sender is kept for the
+// transport's next notification.
+func (c *Conn) waitRoom(intr <-chan struct{}) error {
+	if !c.tr.waitWritable(intr) {
+		select {
+		case <-intr:
+			return ErrInterrupted
+		default:
+		}
+		return ErrNotConnected
+	}
+	if c.writable() {
+		c.mu.Lock()
+		c.wantReady = true
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// sendPieces sends p, too large to be queued at once, as fragments of one
+// message (the message SetMessageLength started, or one of its own), a
+// queue's worth at a time, waiting for the queue to drain between them:
+// the connection holds no more of p than one piece. Other data sends get
+// ErrWouldBlock meanwhile (control frames still go between fragments).
+// Streamed messages are not compressed.
+func (c *Conn) sendPieces(f SendFormat, p []byte, intr <-chan struct{}) (int, error) {
+	if f == DataAutomatic {
+		f = DataBinary
+		if utf8.Valid(p) {
+			f = DataText
+		}
+	}
+	// Take the connection's data sending, once what is pending is out.
+	opened := false
+	for {
+		c.mu.Lock()
+		if c.state != stateOpen {
+			c.mu.Unlock()
 			return 0, ErrNotConnected
 		}
-		c.writable()
+		if !c.streaming && len(c.pending) == 0 {
+			if f == DataText && c.msgRemain == 0 && !utf8.Valid(p) {
+				c.mu.Unlock()
+				return 0, fmt.Errorf("%w: text message is not valid UTF-8", ErrInvalidValue)
+			}
+			c.streaming = true
+			if c.msgRemain == 0 {
+				c.msgRemain = int64(len(p)) // a message of its own
+				opened = true
+			}
+			c.mu.Unlock()
+			break
+		}
+		c.mu.Unlock()
+		if err := c.waitRoom(intr); err != nil {
+			return 0, err
+		}
 	}
+	defer func() {
+		c.mu.Lock()
+		c.streaming = false
+		c.mu.Unlock()
+	}()
+	size := max(c.tr.queueLimit(), 1)
+	sent := 0
+	for sent < len(p) {
+		k := min(size, len(p)-sent)
+		_, err := c.sendMessage(f, p[sent:sent+k], true)
+		if err == nil {
+			sent += k
+			continue
+		}
+		if !errors.Is(err, ErrWouldBlock) {
+			return sent, err
+		}
+		if err := c.waitRoom(intr); err != nil {
+			switch {
+			case sent == 0 && opened:
+				c.mu.Lock()
+				c.msgRemain = 0 // nothing of it went out
+				c.mu.Unlock()
+			case errors.Is(err, ErrInterrupted):
+				c.fail(fmt.Errorf("ws: send interrupted mid-message: %w", err))
+			}
+			return sent, err
+		}
+	}
+	return sent, nil
 }
 
 // closeWhenFlushed closes the transport gracefully once the bytes still
@@ -409,21 +554,46 @@ func (c *Conn) closeWhenFlushed() {
 	c.tr.closeGraceful()
 }
 
-// sendPrepared queues a broadcast message's shared frames.
+// sendPrepared queues a broadcast message's shared frames. A connection
+// whose queue is full keeps them in its backlog (pending), up to twice
+// its queue's bound; one whose backlog would overflow does not read fast
+// enough and is closed with 1008, so that it never holds up the others.
 func (c *Conn) sendPrepared(m *wsproto.PreparedMessage, size int) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.sendableLocked(); err != nil {
-		return err
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return ErrNotConnected
+	}
+	if c.streaming || c.enc.MessageOpen() {
+		c.wantReady = true // a message in pieces: frames cannot go between
+		c.mu.Unlock()
+		return ErrWouldBlock
 	}
 	comp, err := c.compressorLocked(size)
 	if err != nil {
+		c.mu.Unlock()
 		return err
 	}
 	frames, err := c.enc.AppendPrepared(nil, m, comp)
 	if err != nil {
+		c.mu.Unlock()
 		return err
 	}
+	if limit := 2 * c.tr.queueLimit(); limit > 0 && len(c.pending)+len(frames) > limit {
+		if len(frames) > limit {
+			c.mu.Unlock()
+			return fmt.Errorf("%w: %d bytes (at most %d without waiting)", ErrSendTooLarge, size, limit)
+		}
+		backlog := len(c.pending)
+		wait := c.closeLocked(ClosePolicyViolation, "too slow: the broadcast backlog is full")
+		c.mu.Unlock()
+		c.logf(LogInfo, "Info", "closing a connection that does not read: %d bytes of broadcasts waiting", backlog)
+		if !wait {
+			c.closeWhenFlushed()
+		}
+		return ErrTooSlow
+	}
+	defer c.mu.Unlock()
 	if err := c.pushLocked(frames); err != nil {
 		return err
 	}

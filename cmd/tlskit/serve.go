@@ -86,7 +86,7 @@ type serveConfig struct {
 	engine           string
 	log              *slog.Logger
 	connLog          *slog.Logger     // the connections' records: log, rate-limited (nil: log; see connLogger)
-	sendWait         time.Duration    // ws, wss: how long a send waits for a client that does not read (0: sendTimeout)
+	sendWait         time.Duration    // how long a send queue may stay full before its client is disconnected (0: sendTimeout)
 	metrics          *metrics.Metrics // --metrics, nil without
 	noDeflate        bool             // ws, wss: --deflate=false, no permessage-deflate
 	maxMessage       int64            // ws, wss: the largest message accepted (0: ws.DefaultMaxMessageSize)
@@ -152,7 +152,9 @@ WebSocket modes (ws, wss):
              A client that offers the subprotocol "chat" gets it (as one
              that offers "echo" or "broadcast" does in those modes).
              A connection that does not read (its send queue stays full
-             for 30 seconds) is disconnected in every mode.
+             for 30 seconds) is disconnected in every mode; in broadcast
+             and chat, one that reads too slowly to keep up (more than
+             128 KiB of messages waiting for it) is closed with 1008.
 
 TCP and TLS modes (tcp, tls):
   echo       every byte received is sent back as it arrives.
@@ -164,6 +166,8 @@ TCP and TLS modes (tcp, tls):
   broadcast  data is cut into lines as in line mode and every line received
              is sent to every connection, the sender included. A connection
              that does not read fast enough (64 KiB queued) is disconnected.
+             In every mode, a connection that does not read (its send queue
+             stays full for 30 seconds) is disconnected.
 
 WebSocket limits (ws, wss): a message is held whole before it is echoed or
 broadcast, so each connection may hold up to --max-message-size bytes (32 MiB

@@ -12,8 +12,8 @@ import (
 // socketModes are the --mode values of the tcp and tls protocols.
 var socketModes = []string{"echo", "line", "broadcast"}
 
-// sendTimeout bounds how long echo and line mode wait for a client that
-// does not read its replies before disconnecting it.
+// sendTimeout bounds how long a connection's send queue may stay full (its
+// client does not read) before the client is disconnected, in every mode.
 const sendTimeout = 30 * time.Second
 
 // startSocketServer starts a tcp or tls server (package server) in the
@@ -66,6 +66,7 @@ func (sc *serveConfig) serverOptions() server.Options {
 		MaxConnections:           sc.maxConns,
 		MaxConnectionsPerAddress: sc.maxConnsPerAddr,
 		DefaultIdleTimeout:       sc.idleTimeout,
+		StallTimeout:             sc.sendTimeout(), // every mode: a client that does not read is reset
 		TLSConfig:                sc.tls,
 		Engine:                   sc.engine,
 		Events:                   logEvents(sc.connLogger()),

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/tlsconf"
@@ -81,32 +80,28 @@ func startWSServer(sc *serveConfig) (service, error) {
 	switch sc.mode {
 	case "echo":
 		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
-			ctx, cancel := context.WithTimeout(context.Background(), sc.sendTimeout())
-			defer cancel()
-			writeOrReset(ctx, sc.connLogger(), c, ws.SendFormatOf(f), data)
+			writeOrReset(sc.connLogger(), c, ws.SendFormatOf(f), data)
 		}
 	case "broadcast":
 		opts.Events.OnDataIn = func(_ *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
-			broadcast(sc.connLogger(), srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
+			broadcast(sc.connLogger(), srv, ws.SendFormatOf(f), data)
 		}
 	case "chat":
 		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
 			if f == ws.FormatText {
 				data = append([]byte(strconv.FormatInt(c.ConnectionID(), 10)+": "), data...)
 			}
-			broadcast(sc.connLogger(), srv, sc.sendTimeout(), ws.SendFormatOf(f), data)
+			broadcast(sc.connLogger(), srv, ws.SendFormatOf(f), data)
 		}
 		opts.Events.OnConnected = func(c *ws.Conn) {
 			logConnected(c)
-			ctx, cancel := context.WithTimeout(context.Background(), sc.sendTimeout())
-			writeOrReset(ctx, sc.connLogger(), c, ws.DataText, fmt.Appendf(nil, "you are %d", c.ConnectionID()))
-			cancel()
-			broadcast(sc.connLogger(), srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
+			writeOrReset(sc.connLogger(), c, ws.DataText, fmt.Appendf(nil, "you are %d", c.ConnectionID()))
+			broadcast(sc.connLogger(), srv, ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
 		}
 		logDisconnected := opts.Events.OnDisconnected
 		opts.Events.OnDisconnected = func(c *ws.Conn, code ws.CloseCode, reason string) {
 			logDisconnected(c, code, reason)
-			broadcast(sc.connLogger(), srv, sc.sendTimeout(), ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
+			broadcast(sc.connLogger(), srv, ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
 		}
 	}
 	srv, err := ws.NewServer(opts)
@@ -120,28 +115,35 @@ func startWSServer(sc *serveConfig) (service, error) {
 	return srv, nil
 }
 
-// broadcast sends one message to every WebSocket, encoded once. A
-// connection whose send queue was full gets it on its own as soon as there
-// is room; one that has no room within timeout does not read and is
-// disconnected, so that no message is silently lost for it. The waits run
-// side by side and delay only the sender's connection, whose next message
-// waits for them (so each sender's messages stay in order).
-func broadcast(log *slog.Logger, srv *ws.Server, timeout time.Duration, f ws.SendFormat, p []byte) {
+// broadcast sends one message to every WebSocket, encoded once, at once:
+// a connection whose send queue is full keeps it in its backlog, and one
+// whose backlog overflows does not read fast enough and is closed (1008)
+// by Broadcast, so that a slow reader never holds up the others. Only a
+// message too large for a backlog (more than twice the send queue, 128
+// KiB), or one that meets a connection busy sending such a message, goes
+// on its own to the connections concerned, waiting for room side by side;
+// the sender's next message waits for them (so each sender's messages stay
+// in order), and a connection whose queue does not move for the send
+// timeout is reset.
+func broadcast(log *slog.Logger, srv *ws.Server, f ws.SendFormat, p []byte) {
 	_, err := srv.Broadcast(f, p)
 	if err == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
 	var wg sync.WaitGroup
 	for _, e := range joined(err) {
 		var se *ws.SendError
-		if !errors.As(e, &se) || !errors.Is(se, ws.ErrWouldBlock) {
-			continue // closing connections need no message
+		if !errors.As(e, &se) {
+			continue
 		}
-		if c, err := srv.Conn(se.ConnectionID); err == nil {
-			wg.Go(func() { writeOrReset(ctx, log, c, f, p) })
-		}
+		switch {
+		case errors.Is(se, ws.ErrTooSlow):
+			log.Warn("disconnecting a client that does not read", "id", se.ConnectionID, "err", logsafe.Error(se.Err))
+		case errors.Is(se, ws.ErrSendTooLarge), errors.Is(se, ws.ErrWouldBlock):
+			if c, err := srv.Conn(se.ConnectionID); err == nil {
+				wg.Go(func() { writeOrReset(log, c, f, p) })
+			}
+		} // closing connections need no message
 	}
 	wg.Wait()
 }
@@ -154,10 +156,12 @@ func joined(err error) []error {
 	return []error{err}
 }
 
-// writeOrReset sends p on c, waiting for room until ctx ends; a
-// connection that does not take it is reset.
-func writeOrReset(ctx context.Context, log *slog.Logger, c *ws.Conn, f ws.SendFormat, p []byte) {
-	if err := c.WriteMessage(ctx, f, p); err != nil && sendFailed(log, c.ConnectionID(), err) {
+// writeOrReset sends p on c, waiting for room piece by piece; the server
+// resets a connection whose send queue does not move for the send timeout
+// (StallTimeout), which ends the wait. A connection that fails otherwise
+// is reset too.
+func writeOrReset(log *slog.Logger, c *ws.Conn, f ws.SendFormat, p []byte) {
+	if err := c.WriteMessage(context.Background(), f, p); err != nil && sendFailed(log, c.ConnectionID(), err) {
 		c.ServerConn().Reset()
 	}
 }
@@ -231,7 +235,11 @@ func wsLogEvents(log *slog.Logger) ws.Events {
 			tcp.OnConnected(c.ServerConn(), 0, "")
 		},
 		OnDisconnected: func(c *ws.Conn, code ws.CloseCode, reason string) {
-			log.Info("disconnected", "id", c.ConnectionID(), "status", int(code), "reason", logsafe.String(reason))
+			attrs := []any{"id", c.ConnectionID(), "status", int(code), "reason", logsafe.String(reason)}
+			if err := c.CloseStatus().Err; err != nil {
+				attrs = append(attrs, "err", logsafe.Error(err))
+			}
+			log.Info("disconnected", attrs...)
 		},
 		OnError: func(c *ws.Conn, err error) {
 			if c == nil {

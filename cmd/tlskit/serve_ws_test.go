@@ -169,10 +169,11 @@ func TestServeWebSocketShutdown(t *testing.T) {
 	}
 }
 
-// In broadcast mode a WebSocket whose send queue is full gets the message
-// once it has room (messages larger than the queue are the common case);
-// one that does not read is disconnected after the send timeout, and the
-// others go on getting every message.
+// In broadcast mode a message too large for a connection's backlog (256
+// KiB, more than twice the send queue) goes to a WebSocket whose queue is
+// full once it has room; one that does not read is disconnected once its
+// queue has not moved for the send timeout, and the others go on getting
+// every message.
 func TestServeWebSocketBroadcastSlowReader(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
@@ -220,7 +221,7 @@ func TestServeWebSocketBroadcastSlowReader(t *testing.T) {
 			t.Fatalf("message %d: %d bytes, %v", i, len(got), err)
 		}
 	}
-	if srv.ConnectionCount() != 1 || !strings.Contains(logs.String(), "disconnecting a client that does not read") {
+	if srv.ConnectionCount() != 1 || !strings.Contains(logs.String(), "the client does not read") {
 		t.Fatalf("%d connections after %d MiB; log:\n%s", srv.ConnectionCount(), n/4, logs.String())
 	}
 }
