@@ -34,6 +34,7 @@ type Metrics struct {
 	hsOK, hsFailed          atomic.Int64
 	bytesIn, bytesOut       atomic.Int64
 	msgsIn, msgsOut         atomic.Int64
+	logsDropped             atomic.Int64
 	hsTime                  prometheus.Histogram
 }
 
@@ -61,6 +62,10 @@ func (m *Metrics) BytesSent(n int)     { m.bytesOut.Add(int64(n)) }
 func (m *Metrics) MessageReceived()    { m.msgsIn.Add(1) }
 func (m *Metrics) MessageSent()        { m.msgsOut.Add(1) }
 
+// LogRecordSuppressed counts a log record the server's rate limit
+// dropped (see server.Options.Logger).
+func (m *Metrics) LogRecordSuppressed() { m.logsDropped.Add(1) }
+
 func (m *Metrics) TLSHandshake(d time.Duration, err error) {
 	if err != nil {
 		m.hsFailed.Add(1)
@@ -78,11 +83,12 @@ var (
 	descHS      = prometheus.NewDesc("tlskit_tls_handshakes_total", "TLS handshakes that ended, by result (ok, failed).", []string{"result"}, nil)
 	descBytes   = prometheus.NewDesc("tlskit_bytes_total", "Application bytes (after TLS), by direction (received, sent).", []string{"direction"}, nil)
 	descMsgs    = prometheus.NewDesc("tlskit_websocket_messages_total", "Whole WebSocket data messages, by direction (received, sent).", []string{"direction"}, nil)
+	descLogs    = prometheus.NewDesc("tlskit_log_records_suppressed_total", "Connection log records dropped by the servers' rate limit.", nil, nil)
 )
 
 // Describe sends the descriptions of every metric.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOpened, descRefused, descClosed, descOpen, descHS, descBytes, descMsgs} {
+	for _, d := range []*prometheus.Desc{descOpened, descRefused, descClosed, descOpen, descHS, descBytes, descMsgs, descLogs} {
 		ch <- d
 	}
 	m.hsTime.Describe(ch)
@@ -104,9 +110,11 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	counter(descBytes, m.bytesOut.Load(), "sent")
 	counter(descMsgs, m.msgsIn.Load(), "received")
 	counter(descMsgs, m.msgsOut.Load(), "sent")
+	counter(descLogs, m.logsDropped.Load())
 	m.hsTime.Collect(ch)
 }
 
 var (
-	_ server.Observer = (*Metrics)(nil)
+	_ server.Observer    = (*Metrics)(nil)
+	_ server.LogObserver = (*Metrics)(nil)
 )

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,7 +25,8 @@ func TestLogFlood(t *testing.T) {
 		h := &testpeer.SlogRecorder{}
 		ev := echoEvents()
 		ev.OnConnectionRequest = func(r *ConnectionRequest) { r.Accept = false }
-		s := start(t, engine, Options{Events: ev, Logger: slog.New(h)})
+		obs := &dropCounter{}
+		s := start(t, engine, Options{Events: ev, Logger: slog.New(h), Observer: obs})
 		const n = 400
 		began := time.Now()
 		for range n {
@@ -46,11 +48,19 @@ func TestLogFlood(t *testing.T) {
 		if most := logsafe.DefaultBurst + int(elapsed.Seconds()*logsafe.DefaultRate) + 1; lines > most {
 			t.Errorf("%d refused records in %v, want at most %d", lines, elapsed, most)
 		}
-		if dropped == 0 {
-			t.Errorf("no record was suppressed")
+		if dropped == 0 || obs.drops.Load() != int64(dropped) {
+			t.Errorf("%d records suppressed, the LogObserver was told of %d", dropped, obs.drops.Load())
 		}
 	})
 }
+
+// dropCounter is a LogObserver that counts the dropped records.
+type dropCounter struct {
+	countingObserver
+	drops atomic.Int64
+}
+
+func (d *dropCounter) LogRecordSuppressed() { d.drops.Add(1) }
 
 func refusedLines(h *testpeer.SlogRecorder) int {
 	return strings.Count(h.Text(), "INFO connection refused")

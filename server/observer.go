@@ -25,3 +25,19 @@ type Observer interface {
 	BytesReceived(n int)
 	BytesSent(n int)
 }
+
+// A LogObserver is an Observer that is also told of each log record the
+// Logger's rate limit dropped (see Options.Logger). package metrics's
+// Metrics is one.
+type LogObserver interface {
+	Observer
+	LogRecordSuppressed()
+}
+
+// logDropHook returns o's LogRecordSuppressed, or nil.
+func logDropHook(o Observer) func() {
+	if lo, ok := o.(LogObserver); ok {
+		return lo.LogRecordSuppressed
+	}
+	return nil
+}

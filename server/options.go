@@ -193,7 +193,8 @@ type Options struct {
 	// Info and above are limited to bursts of 100 and 10 a second, so
 	// that a flood of connections cannot flood the log: the server drops
 	// the others and writes a Warn record "log records suppressed" with
-	// their count once a second while it does.
+	// their count once a second while it does (and tells an Observer that
+	// is a LogObserver of each).
 	Logger *slog.Logger
 }
 

@@ -102,7 +102,7 @@ func New(opts Options) (*Server, error) {
 		evictAge: evictAge,
 	}
 	if o.Logger != nil {
-		s.logLim = logsafe.NewLimiter(o.Logger.Handler(), logsafe.LimitOptions{})
+		s.logLim = logsafe.NewLimiter(o.Logger.Handler(), logsafe.LimitOptions{OnDrop: logDropHook(o.Observer)})
 		s.log = slog.New(s.logLim)
 	}
 	s.pump.init()

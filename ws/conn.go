@@ -471,13 +471,18 @@ func logsafeArgs(args []any) []any {
 	return args
 }
 
-// limitedLogger returns l behind a logsafe.Limiter, and the Limiter, or
+// limitedLogger returns l behind a logsafe.Limiter that tells obs of the
+// records it drops (when obs is a server.LogObserver), and the Limiter, or
 // nils for a nil l.
-func limitedLogger(l *slog.Logger) (*slog.Logger, *logsafe.Limiter) {
+func limitedLogger(l *slog.Logger, obs Observer) (*slog.Logger, *logsafe.Limiter) {
 	if l == nil {
 		return nil, nil
 	}
-	lim := logsafe.NewLimiter(l.Handler(), logsafe.LimitOptions{})
+	var onDrop func()
+	if lo, ok := obs.(server.LogObserver); ok {
+		onDrop = lo.LogRecordSuppressed
+	}
+	lim := logsafe.NewLimiter(l.Handler(), logsafe.LimitOptions{OnDrop: onDrop})
 	return slog.New(lim), lim
 }
 

@@ -65,7 +65,7 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 	co := opts.Conn
 	co.obs = opts.Observer
 	co.origin = origin
-	co.slog, _ = limitedLogger(opts.Logger)
+	co.slog, _ = limitedLogger(opts.Logger, opts.Observer)
 	h.conn.Store(&co)
 	h.hub = newHub(&h.conn)
 	return h, nil

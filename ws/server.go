@@ -126,7 +126,7 @@ func NewServer(opts Options) (*Server, error) {
 	co := opts.Conn
 	co.obs = opts.Observer
 	co.origin = origin
-	co.slog, s.logLim = limitedLogger(opts.Logger)
+	co.slog, s.logLim = limitedLogger(opts.Logger, opts.Observer)
 	s.conn.Store(&co)
 	s.hub = newHub(&s.conn)
 	so := opts.Server

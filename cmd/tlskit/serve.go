@@ -328,7 +328,6 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		noDeflate: !f.deflate, maxMessage: f.maxMessage,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
 	}
-	defer sc.limitConnLog()()
 	var cert *certs.Certificate
 	if p.secure {
 		if cert, err = f.certificate(); err != nil {
@@ -360,6 +359,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		}
 		defer stopMetrics()
 	}
+	defer sc.limitConnLog()()
 	// Catch the signals before telling anyone where to connect, so that a
 	// quick Ctrl-C is a graceful stop too.
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)

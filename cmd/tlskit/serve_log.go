@@ -23,9 +23,15 @@ func (sc *serveConfig) connLogger() *slog.Logger {
 
 // limitConnLog sets up sc.connLog: sc.log behind a logsafe.Limiter, so
 // that a flood of connections writes a bounded number of records (and a
-// count of the others). The returned func writes the last count.
+// count of the others, and the --metrics counter
+// tlskit_log_records_suppressed_total). The returned func writes the last
+// count. sc.metrics must be set before.
 func (sc *serveConfig) limitConnLog() (closeLog func()) {
-	lim := logsafe.NewLimiter(sc.log.Handler(), logsafe.LimitOptions{})
+	var o logsafe.LimitOptions
+	if sc.metrics != nil {
+		o.OnDrop = sc.metrics.LogRecordSuppressed
+	}
+	lim := logsafe.NewLimiter(sc.log.Handler(), o)
 	sc.connLog = slog.New(lim)
 	return lim.Close
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -53,8 +54,12 @@ func TestServeLogLongServerName(t *testing.T) {
 // failed handshake), and records of the count of the others.
 func TestServeLogHandshakeFlood(t *testing.T) {
 	t.Parallel()
-	s := serve(t, "--proto", "tls")
+	s := serve(t, "--proto", "tls", "--metrics", "127.0.0.1:0")
 	addr := strings.TrimPrefix(s.url, "tls://")
+	metricsURL := regexp.MustCompile(`msg=metrics url=(http://\S+/metrics)`).FindStringSubmatch(s.Stderr())
+	if metricsURL == nil {
+		t.Fatalf("no metrics URL logged:\n%s", s.Stderr())
+	}
 	const n = 300
 	began := time.Now()
 	for range n {
@@ -92,6 +97,15 @@ func TestServeLogHandshakeFlood(t *testing.T) {
 	}
 	if d := strings.Count(stderr, "msg=disconnected"); d != 0 {
 		t.Errorf("%d disconnected records for connections whose failed handshake was logged", d)
+	}
+	resp, err := http.Get(metricsURL[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := fmt.Sprintf("tlskit_log_records_suppressed_total %d\n", dropped); !strings.Contains(string(body), want) {
+		t.Errorf("metrics: no %q", want)
 	}
 }
 

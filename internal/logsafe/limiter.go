@@ -28,6 +28,9 @@ type LimitOptions struct {
 	// MinLevel is the lowest level that is limited; records below it
 	// (Debug, by default) always pass. The zero value is slog.LevelInfo.
 	MinLevel slog.Level
+	// OnDrop, if set, is called for each record dropped (for a metric),
+	// on the goroutine that logged it. It must be cheap and not log.
+	OnDrop func()
 }
 
 // A Limiter is a slog.Handler that passes records to another Handler,
@@ -47,6 +50,7 @@ type limitState struct {
 	rate     float64
 	interval time.Duration
 	minLevel slog.Level
+	onDrop   func()
 	total    atomic.Uint64
 
 	mu      sync.Mutex
@@ -71,7 +75,7 @@ func NewLimiter(h slog.Handler, o LimitOptions) *Limiter {
 	}
 	return &Limiter{h: h, st: &limitState{
 		base: h, burst: float64(o.Burst), rate: o.Rate, interval: o.Interval,
-		minLevel: o.MinLevel, tokens: float64(o.Burst), last: time.Now(),
+		minLevel: o.MinLevel, onDrop: o.OnDrop, tokens: float64(o.Burst), last: time.Now(),
 	}}
 }
 
@@ -83,6 +87,9 @@ func (l *Limiter) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle passes r on, unless the bucket is empty.
 func (l *Limiter) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level >= l.st.minLevel && !l.st.take() {
+		if l.st.onDrop != nil {
+			l.st.onDrop()
+		}
 		return nil
 	}
 	return l.h.Handle(ctx, r)

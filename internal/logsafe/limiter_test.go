@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -32,15 +33,16 @@ func TestLimiterFlood(t *testing.T) {
 	t.Parallel()
 	var buf lockedBuffer
 	// A rate of one record an hour: only the burst passes in this test.
+	var drops atomic.Int64
 	lim := NewLimiter(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}),
-		LimitOptions{Burst: 5, Rate: 1.0 / 3600, Interval: time.Hour})
+		LimitOptions{Burst: 5, Rate: 1.0 / 3600, Interval: time.Hour, OnDrop: func() { drops.Add(1) }})
 	log := slog.New(lim).With("conn", 1)
 	for range 1000 {
 		log.Info("connection refused")
 		log.Debug("detail") // below MinLevel: not limited
 	}
-	if got := lim.Suppressed(); got != 995 {
-		t.Errorf("Suppressed() = %d, want 995", got)
+	if got := lim.Suppressed(); got != 995 || drops.Load() != 995 {
+		t.Errorf("Suppressed() = %d, OnDrop called %d times, want 995", got, drops.Load())
 	}
 	lim.Close()
 	lim.Close()
