@@ -132,8 +132,10 @@ func newServeCmd() *cobra.Command {
 		Short: "Run an echo, broadcast or chat server over WebSocket, TCP or TLS",
 		Long: `Run a server until Ctrl-C. The first line printed is the URL it serves, the
 second (for TLS and wss) the SHA-256 fingerprint of its certificate;
-connections are logged to stderr. Without --cert the server uses a
-certificate generated in memory for localhost, 127.0.0.1 and ::1.
+connections are logged to stderr (what clients send escaped and cut, at most
+100 connection records at once and 10 a second, with a count of the others).
+Without --cert the server uses a certificate generated in memory for
+localhost, 127.0.0.1 and ::1.
 
 Protocols: wss (the default) and ws are WebSocket over TLS and over TCP, at
 --path; every GET that is not a WebSocket upgrade, whatever its path, gets a
