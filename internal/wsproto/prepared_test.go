@@ -24,7 +24,7 @@ func TestPreparedMessageBroadcast(t *testing.T) {
 			takeover := i%2 == 0
 			e := &Encoder{}
 			c, _ := NewCompressor(0, takeover)
-			r := NewReader(RoleClient, ReaderOptions{Decompressor: NewDecompressor(takeover, 15)})
+			r := NewReader(RoleClient, ReaderOptions{BufferMessage: true, Decompressor: NewDecompressor(takeover, 15)})
 			var b []byte
 			b, _ = e.AppendMessage(b, OpText, c.Compress(nil, []byte("earlier message on this connection")), true)
 			b, _ = e.AppendPrepared(b, m, c)

@@ -131,7 +131,7 @@ func TestRFC6455_5_5_1_CloseThroughReader(t *testing.T) {
 func TestReaderMaxMessageSize(t *testing.T) {
 	t.Parallel()
 	for _, role := range bothRoles {
-		r := NewReader(role, ReaderOptions{MaxMessageSize: 8})
+		r := NewReader(role, ReaderOptions{MaxMessageSize: 8, BufferMessage: true})
 		_, err := readAll(r, cat(wire(role, Header{Opcode: OpBinary}, make([]byte, 5)), wire(role, Header{Fin: true, Opcode: OpContinuation}, make([]byte, 4))))
 		wantCode(t, err, CloseMessageTooBig)
 	}
@@ -153,7 +153,7 @@ func TestReaderChunking(t *testing.T) {
 			wire(role, Header{Fin: true, Opcode: OpClose}, []byte{3, 232}),
 		)
 		opt := func() ReaderOptions {
-			return ReaderOptions{Decompressor: NewDecompressor(true, 15)}
+			return ReaderOptions{BufferMessage: true, Decompressor: NewDecompressor(true, 15)}
 		}
 		want, err := readAll(NewReader(role, opt()), bytes.Clone(stream))
 		if err != nil {
@@ -291,7 +291,7 @@ func TestReaderBufferedInPlace(t *testing.T) { // not parallel: AllocsPerRun
 // with the options (limits, compression) the Reader was given.
 func TestReaderReleaseDecoder(t *testing.T) {
 	t.Parallel()
-	r := NewReader(RoleServer, ReaderOptions{MaxMessageSize: 16})
+	r := NewReader(RoleServer, ReaderOptions{BufferMessage: true, MaxMessageSize: 16})
 	if r.dec != nil {
 		t.Fatal("a new Reader holds a Decoder before any byte")
 	}
