@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -36,19 +35,23 @@ func (s *Server) feedHandshake(c *Conn, data []byte) (*wsproto.UpgradeRequest, [
 }
 
 // serveHTTP answers a request the handshake parser refused with
-// Options.HTTP when the request is valid HTTP/1.x without "Upgrade:
-// websocket". It reports false, leaving the refusal to the caller, when
-// there is no handler or the request is a (bad) upgrade. It runs on the
+// Options.HTTP when the parser found it to be plain HTTP/1.x
+// (wsproto.ErrNotWebSocket: well formed by its strict rules, without
+// "Upgrade: websocket" or Sec-WebSocket headers). It reports false,
+// leaving the refusal to the caller, when there is no handler or the
+// request is malformed or a (bad) upgrade: net/http is more lenient (a
+// space before a header's colon, for one), and its reading of a request
+// the parser refused must not turn it into a page. It runs on the
 // connection's event goroutine, which only this connection uses, and
 // closes the connection once the response is written.
 func (s *Server) serveHTTP(c *Conn, sc *server.Conn, herr error) bool {
 	head := c.shs.httpHead
 	c.shs.httpHead = nil
-	if s.opts.HTTP == nil || errors.Is(herr, wsproto.ErrHeaderTooLarge) {
+	if s.opts.HTTP == nil || !errors.Is(herr, wsproto.ErrNotWebSocket) {
 		return false
 	}
 	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(head)))
-	if err != nil || headerHasToken(req.Header["Upgrade"], "websocket") {
+	if err != nil {
 		return false
 	}
 	c.mu.Lock()
@@ -82,17 +85,6 @@ func (s *Server) serveHTTP(c *Conn, sc *server.Conn, herr error) bool {
 	}
 	sc.Disconnect()
 	return true
-}
-
-func headerHasToken(values []string, token string) bool {
-	for _, v := range values {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // httpResponse is the minimal http.ResponseWriter of Options.HTTP: one

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -203,6 +204,105 @@ func TestServerHTTPFallbackLargeBody(t *testing.T) {
 	<-writeErr
 }
 
+// TestServerMalformedRequests: over a real TCP connection, each malformed
+// request gets its 4xx (or 505) answer and the connection closes, with and
+// without Options.HTTP: bare LF line ends are 400 (they once got nothing
+// and a reset at the handshake timeout), a space before a header's colon
+// is 400 (net/http's leniency once made it the page), the HTTP/2 preface
+// 505 (once 413), and a request with Sec-WebSocket headers that is not a
+// valid upgrade 426, never the page. A valid GET still gets the page.
+func TestServerMalformedRequests(t *testing.T) {
+	t.Parallel()
+	const key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+	upgrade := "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + key + "\r\n"
+	for _, handler := range []bool{true, false} {
+		opts := Options{HandshakeTimeout: 5 * time.Second}
+		if handler {
+			opts.HTTP = pageHandler()
+		}
+		s := startServer(t, opts)
+		for _, tt := range []struct {
+			name   string
+			req    string
+			status int // with the handler; 426 without it where this is 200
+		}{
+			{"GET", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 200},
+			{"bare LF GET", "GET / HTTP/1.1\nHost: x\n\n", 400},
+			{"bare LF HTTP/1.0 GET", "GET / HTTP/1.0\n\n", 400},
+			{"bare LF upgrade", strings.ReplaceAll(upgrade, "\r\n", "\n"), 400},
+			{"CRLF and LF upgrade", strings.Replace(upgrade, "\r\n", "\n", 2), 400},
+			{"bare LF blank line", strings.TrimSuffix(upgrade, "\r\n") + "\n", 400},
+			{"space before colon", strings.Replace(upgrade, "Upgrade: websocket", "Upgrade : websocket", 1), 400},
+			{"space before colon, no key", "GET / HTTP/1.1\r\nHost: x\r\nUpgrade : websocket\r\nConnection: Upgrade\r\n\r\n", 400},
+			{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+			{"handshake headers without Upgrade", "GET / HTTP/1.1\r\nHost: x\r\n" + key + "\r\n", 426},
+			{"Sec-WebSocket-Version alone", "GET / HTTP/1.1\r\nHost: x\r\nSec-WebSocket-Version: 13\r\n\r\n", 426},
+			{"Upgrade h2c with a key", "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n" + key + "\r\n", 426},
+			{"bare CR", "GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400},
+		} {
+			want := tt.status
+			if !handler && want == 200 {
+				want = http.StatusUpgradeRequired
+			}
+			t.Run(fmt.Sprintf("handler=%v/%s", handler, tt.name), func(t *testing.T) {
+				conn, err := net.Dial("tcp", s.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close()
+				_ = conn.SetDeadline(time.Now().Add(20 * time.Second)) // a failure bound: the old code reset after the 5 s handshake timeout
+				if _, err := io.WriteString(conn, tt.req); err != nil {
+					t.Fatal(err)
+				}
+				br := bufio.NewReader(conn)
+				resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
+				if err != nil {
+					t.Fatalf("no answer to %q: %v", tt.req, err)
+				}
+				if resp.StatusCode != want {
+					t.Fatalf("%q: status %d, want %d", tt.req, resp.StatusCode, want)
+				}
+				body, err := io.ReadAll(resp.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (want == 200) != (string(body) == fallbackPage) {
+					t.Fatalf("%q: status %d with body %q", tt.req, want, body)
+				}
+				if n, err := br.Read(make([]byte, 1)); err != io.EOF {
+					t.Fatalf("%q: after the answer %d bytes, %v; want the connection closed", tt.req, n, err)
+				}
+			})
+		}
+	}
+}
+
+// namesWebSocket reports whether a request head has a header line of a
+// WebSocket handshake: Sec-WebSocket-Key, Sec-WebSocket-Version or an
+// Upgrade with the websocket token, whatever the line ends and the spaces
+// around the name.
+func namesWebSocket(req string) bool {
+	head, _, _ := strings.Cut(strings.ReplaceAll(req, "\r", ""), "\n\n")
+	lines := strings.Split(head, "\n")
+	for _, line := range lines[1:] {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.Trim(name, " \t")) {
+		case "sec-websocket-key", "sec-websocket-version":
+			return true
+		case "upgrade":
+			for tok := range strings.SplitSeq(value, ",") {
+				if strings.EqualFold(strings.Trim(tok, " \t"), "websocket") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // FuzzServerHTTPFallback sends arbitrary bytes to a Server with
 // Options.HTTP: whatever it answers must be one HTTP response (the page, a
 // refusal or a 101), after which the connection closes; the server keeps
@@ -218,6 +318,10 @@ func FuzzServerHTTPFallback(f *testing.F) {
 		"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
 		"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
 		"GET\r\n\r\n",
+		"GET / HTTP/1.1\nHost: x\n\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nUpgrade : websocket\r\nConnection: Upgrade\r\n\r\n",
+		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
 		"\x16\x03\x01\x00\x05hello",
 	} {
 		f.Add([]byte(s))
@@ -257,5 +361,10 @@ func FuzzServerHTTPFallback(f *testing.F) {
 			t.Fatalf("answer to %q is not an HTTP response: %v\n%q", data, err, out)
 		}
 		resp.Body.Close()
+		// The page is never the answer to a request whose head names a
+		// WebSocket header, however it is spelled or spaced.
+		if resp.StatusCode == http.StatusOK && namesWebSocket(string(data)) {
+			t.Fatalf("the page answered %q", data)
+		}
 	})
 }

@@ -16,8 +16,11 @@ import (
 var (
 	// ErrBadHandshake: the upgrade request or response breaks RFC 6455 §4.
 	ErrBadHandshake = errors.New("wsproto: bad WebSocket handshake")
-	// ErrNotWebSocket: the request is valid HTTP but asks for no WebSocket
-	// upgrade (no "Upgrade: websocket"); an http.Handler may serve it normally.
+	// ErrNotWebSocket: the request is valid HTTP/1.x and not a WebSocket
+	// handshake: no "Upgrade: websocket" and no Sec-WebSocket-Key or
+	// Sec-WebSocket-Version header. An http.Handler may serve it normally;
+	// a request with those headers that is not a valid upgrade is a
+	// malformed handshake (ErrBadHandshake) instead.
 	ErrNotWebSocket = errors.New("wsproto: not a WebSocket upgrade request")
 	// ErrHeaderTooLarge: the header block exceeds the configured bound.
 	ErrHeaderTooLarge = errors.New("wsproto: handshake header too large")
@@ -83,6 +86,9 @@ func appendAcceptKey(dst []byte, key string) []byte {
 const DefaultMaxHeaderBytes = 16 << 10
 
 // headScanner accumulates bytes until the blank line ending an HTTP head.
+// It finds that line whether lines end in CRLF or in a bare LF, so that a
+// head with bare LFs is complete (and then refused by scanHead) instead of
+// waiting for a CRLF CRLF that never comes.
 type headScanner struct {
 	max     int
 	buf     []byte
@@ -90,9 +96,9 @@ type headScanner struct {
 	done    bool
 }
 
-// feed returns the complete head (without the final CRLF CRLF) and the
-// bytes after it, or ok=false when more are needed. Both may share p's
-// memory.
+// feed returns the complete head (without the blank line that ends it)
+// and the bytes after it, or ok=false when more are needed. Both may share
+// p's memory.
 func (s *headScanner) feed(p []byte) (head, rest []byte, ok bool, err error) {
 	if s.done {
 		return nil, p, false, errors.New("wsproto: parser already returned a head")
@@ -102,23 +108,21 @@ func (s *headScanner) feed(p []byte) (head, rest []byte, ok bool, err error) {
 		limit = DefaultMaxHeaderBytes
 	}
 	if len(s.buf) == 0 { // the usual case, a head that arrives whole: no copy
-		if i := bytes.Index(p, []byte("\r\n\r\n")); i >= 0 {
-			if i+4 > limit {
+		if end, next := headEnd(p, 0); end >= 0 {
+			if next > limit {
 				return nil, nil, false, headTooLarge(limit)
 			}
 			s.done = true
-			return p[:i], p[i+4:], true, nil
+			return p[:end], p[next:], true, nil
 		}
 	}
 	s.buf = append(s.buf, p...)
-	from := max(0, s.scanned-3)
-	if i := bytes.Index(s.buf[from:], []byte("\r\n\r\n")); i >= 0 {
-		end := from + i
-		if end+4 > limit {
+	if end, next := headEnd(s.buf, max(0, s.scanned-2)); end >= 0 {
+		if next > limit {
 			return nil, nil, false, headTooLarge(limit)
 		}
 		s.done = true
-		head, rest = s.buf[:end], s.buf[end+4:]
+		head, rest = s.buf[:end], s.buf[next:]
 		s.buf = nil
 		return head, rest, true, nil
 	}
@@ -130,12 +134,37 @@ func (s *headScanner) feed(p []byte) (head, rest []byte, ok bool, err error) {
 	return nil, nil, false, nil
 }
 
+// headEnd finds the first empty line in b at or after from: a LF followed
+// by LF or by CRLF. It returns where the head before it ends and where the
+// bytes after it start, or -1. A head that does not end in CRLF CRLF keeps
+// its last line ends (end == next), so that scanHead sees the bare LF.
+func headEnd(b []byte, from int) (end, next int) {
+	for i := from; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1, -1
+		}
+		i += j
+		switch {
+		case i+1 < len(b) && b[i+1] == '\n':
+			return i + 2, i + 2
+		case i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n':
+			if i > 0 && b[i-1] == '\r' {
+				return i - 1, i + 3 // CRLF CRLF
+			}
+			return i + 3, i + 3
+		}
+		i++
+	}
+}
+
 func headTooLarge(limit int) *HandshakeError {
 	return &HandshakeError{Status: http.StatusRequestHeaderFieldsTooLarge, Msg: "header block over " + strconv.Itoa(limit) + " bytes", Err: ErrHeaderTooLarge}
 }
 
 // parseHead splits a head into its start line and header fields, strictly
-// (RFC 9112 §5): CRLF line ends, no obs-fold, no whitespace before the
+// (RFC 9112 §5): CRLF line ends (a bare LF is refused, which RFC 9112 §2.2
+// allows, as the other leniencies of net/textproto are), no obs-fold, no whitespace before the
 // colon, token names, no control characters in values.
 func parseHead(head string) (start string, h http.Header, err error) {
 	h = make(http.Header, strings.Count(head, "\r\n"))
@@ -152,6 +181,9 @@ func parseHead(head string) (start string, h http.Header, err error) {
 // scanHead checks a head as parseHead does and calls field with each
 // header field in order, the value trimmed, without building anything.
 func scanHead(head string, field func(name, value string)) (start string, err error) {
+	if strings.Count(head, "\n") != strings.Count(head, "\r\n") {
+		return "", errors.New("a line ends in a bare LF: HTTP lines must end in CRLF")
+	}
 	start, rest, more := strings.Cut(head, "\r\n")
 	if strings.ContainsAny(start, "\r\n\x00") {
 		return "", errors.New("control character in start line")

@@ -245,20 +245,32 @@ func checkUpgrade(r *UpgradeRequest, u *upgradeFields) error {
 	case !ok:
 		return badRequest(http.StatusBadRequest, "malformed HTTP version "+strconv.Quote(r.Proto))
 	case major != 1:
+		// The HTTP/2 connection preface ("PRI * HTTP/2.0") among them.
 		return badRequest(http.StatusHTTPVersionNotSupported, "HTTP version "+r.Proto+" not supported")
-	case minor < 1:
-		return badRequest(http.StatusBadRequest, "a WebSocket handshake needs HTTP/1.1 or higher")
 	}
 	if !validTarget(r.URI) {
 		return badRequest(http.StatusBadRequest, "malformed request target")
 	}
-	if u.host.n != 1 || strings.ContainsAny(u.host.v, " \t,/") {
+	hostOK := u.host.n == 1 && !strings.ContainsAny(u.host.v, " \t,/")
+	// A request with none of the handshake's own headers is plain HTTP,
+	// for an http.Handler to serve (HTTP/1.0 needs no Host); one with any
+	// of them is a handshake, and a bad one is answered as such, never
+	// served as a page.
+	if !u.upgrade && u.key.n == 0 && u.version.n == 0 && (hostOK || minor == 0 && u.host.n == 0) {
+		e := badRequest(http.StatusUpgradeRequired, "the request does not ask for \"Upgrade: websocket\"")
+		e.Err = ErrNotWebSocket
+		e.Header = http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Version": {"13"}}
+		return e
+	}
+	if minor < 1 {
+		return badRequest(http.StatusBadRequest, "a WebSocket handshake needs HTTP/1.1 or higher")
+	}
+	if !hostOK {
 		return badRequest(http.StatusBadRequest, "exactly one valid Host header is required")
 	}
 	r.Host = u.host.v
 	if !u.upgrade {
-		e := badRequest(http.StatusUpgradeRequired, "the request does not ask for \"Upgrade: websocket\"")
-		e.Err = ErrNotWebSocket
+		e := badRequest(http.StatusUpgradeRequired, "a request with Sec-WebSocket headers does not ask for \"Upgrade: websocket\"")
 		e.Header = http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Version": {"13"}}
 		return e
 	}

@@ -66,6 +66,42 @@ func TestRequestParserChunking(t *testing.T) {
 	}
 }
 
+// TestRequestParserBareLF: a head whose lines end in a bare LF, alone or
+// mixed with CRLF, is complete at its blank line and refused with 400 and
+// a clear reason, whatever the split; before, it was never complete and the
+// connection hung until the handshake timeout. (net/textproto accepts bare
+// LF, which RFC 9112 §2.2 allows; this parser is strict, as it is about
+// obs-fold and spaces before the colon, which net/textproto accepts too.)
+func TestRequestParserBareLF(t *testing.T) {
+	t.Parallel()
+	lf := strings.ReplaceAll(sampleRequest, "\r\n", "\n")
+	for name, in := range map[string]string{
+		"LF":           lf,
+		"mixed":        strings.Replace(sampleRequest, "\r\n", "\n", 3),
+		"LF then CRLF": strings.TrimSuffix(lf, "\n\n") + "\n\r\n",
+		"CRLF then LF": strings.TrimSuffix(sampleRequest, "\r\n\r\n") + "\r\n\n",
+		"LF in a line": strings.Replace(sampleRequest, "X-Custom: one\r\n", "X-Custom: one\nX-Two: 2\r\n", 1),
+	} {
+		full := in + "\x81\x80"
+		for split := 0; split <= len(full); split++ {
+			var p RequestParser
+			req, _, err := p.Feed([]byte(full[:split]))
+			if err == nil && req == nil {
+				req, _, err = p.Feed([]byte(full[split:]))
+			}
+			var he *HandshakeError
+			if req != nil || !errors.As(err, &he) || he.Status != 400 || !strings.Contains(err.Error(), "bare LF") {
+				t.Fatalf("%s, split %d: %v %v, want 400 for a bare LF", name, split, req, err)
+			}
+		}
+	}
+	// The response parser's heads are complete at their blank line too.
+	var p ResponseParser
+	if _, _, err := p.Feed([]byte("HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\n\n")); err == nil {
+		t.Fatal("a response with bare LFs was accepted, or not complete")
+	}
+}
+
 // TestRFC6455_4_2_1_Validation: every handshake rule and the status answered.
 func TestRFC6455_4_2_1_Validation(t *testing.T) {
 	t.Parallel()
@@ -83,8 +119,19 @@ func TestRFC6455_4_2_1_Validation(t *testing.T) {
 		{"bad version syntax", replace("HTTP/1.1\r\n", "HTTP/1\r\n"), 400, "", ErrBadHandshake},
 		{"no Host", replace("Host: server.example.com\r\n", ""), 400, "", ErrBadHandshake},
 		{"two Hosts", replace("Host: server.example.com\r\n", "Host: a\r\nHost: b\r\n"), 400, "", ErrBadHandshake},
-		{"no Upgrade", replace("Upgrade: websocket\r\n", ""), 426, "Upgrade", ErrNotWebSocket},
-		{"Upgrade h2c", replace("Upgrade: websocket\r\n", "Upgrade: h2c\r\n"), 426, "Upgrade", ErrNotWebSocket},
+		// With Sec-WebSocket-Key and -Version the request is a bad handshake,
+		// not plain HTTP for a page.
+		{"no Upgrade", replace("Upgrade: websocket\r\n", ""), 426, "Upgrade", ErrBadHandshake},
+		{"Upgrade h2c", replace("Upgrade: websocket\r\n", "Upgrade: h2c\r\n"), 426, "Upgrade", ErrBadHandshake},
+		{"Upgrade with space before colon", replace("Upgrade: websocket", "Upgrade : websocket"), 400, "", ErrBadHandshake},
+		{"key without Upgrade", "GET / HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 426, "Upgrade", ErrBadHandshake},
+		{"version without Upgrade", "GET / HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Version: 13\r\n\r\n", 426, "Upgrade", ErrBadHandshake},
+		{"plain GET", "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n", 426, "Upgrade", ErrNotWebSocket},
+		{"plain HTTP/1.0 GET without Host", "GET / HTTP/1.0\r\n\r\n", 426, "Upgrade", ErrNotWebSocket},
+		{"plain GET without Host", "GET / HTTP/1.1\r\n\r\n", 400, "", ErrBadHandshake},
+		{"HTTP/1.0 with key", "GET / HTTP/1.0\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 400, "", ErrBadHandshake},
+		{"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "", ErrBadHandshake},
+		{"bare CR", replace("X-Custom: one\r\n", "X-Custom: one\rX: 2\r\n"), 400, "", ErrBadHandshake},
 		{"no Connection upgrade", replace("Connection: keep-alive, Upgrade\r\n", "Connection: keep-alive\r\n"), 426, "Upgrade", ErrBadHandshake},
 		{"version 8", replace("Version: 13", "Version: 8"), 426, "Sec-Websocket-Version", ErrBadHandshake},
 		{"no version", replace("Sec-WebSocket-Version: 13\r\n", ""), 426, "Sec-Websocket-Version", ErrBadHandshake},
@@ -294,7 +341,12 @@ func TestCheckRequest(t *testing.T) {
 		notWS  bool
 	}{
 		{name: "valid"},
-		{name: "no-upgrade", change: func(r *http.Request) { r.Header.Del("Upgrade") }, status: 426, notWS: true},
+		{name: "no-upgrade", change: func(r *http.Request) { r.Header.Del("Upgrade") }, status: 426},
+		{name: "plain", change: func(r *http.Request) {
+			r.Header.Del("Upgrade")
+			r.Header.Del("Sec-WebSocket-Key")
+			r.Header.Del("Sec-WebSocket-Version")
+		}, status: 426, notWS: true},
 		{name: "post", change: func(r *http.Request) { r.Method = "POST" }, status: 405},
 		{name: "version", change: func(r *http.Request) { r.Header.Set("Sec-WebSocket-Version", "12") }, status: 426},
 		{name: "http10", change: func(r *http.Request) { r.Proto = "HTTP/1.0" }, status: 400},
