@@ -28,9 +28,13 @@ type Options struct {
 	// Server configures the listener and the TCP/TLS layer: LocalHost,
 	// LocalPort, TLSConfig (nil: ws://), MaxConnections, AllowedClients,
 	// keep-alive, buffer sizes, DefaultTimeout (blocking sends) and the
-	// OnConnectionRequest and TLS hooks of its Events. Its data hooks
-	// (OnConnected, OnDataIn, OnReadyToSend, OnDisconnected, OnError) and
-	// DefaultEOL are the WebSocket layer's and are ignored. The server.Conn
+	// OnConnectionRequest and TLS hooks of its Events. Its OnError gets the
+	// errors of connections that failed before they became WebSockets
+	// (a failed TLS handshake: no client certificate, an untrusted one, no
+	// common protocol version); the WebSocket's own errors go to
+	// Events.OnError. Its data hooks (OnConnected, OnDataIn,
+	// OnReadyToSend, OnDisconnected) and DefaultEOL are the WebSocket
+	// layer's and are ignored. The server.Conn
 	// under each WebSocket keeps the *Conn in its UserData. Without TLS,
 	// a client refused for MaxConnections or MaxConnectionsPerAddress gets
 	// a 503 Service Unavailable with Retry-After unless BusyResponse is
@@ -111,6 +115,9 @@ type Server struct {
 	conn   atomic.Pointer[ConnOptions] // settings for new connections (Config changes them)
 	hub    *hub
 	logLim *logsafe.Limiter // nil without a Logger
+	// tcpError is Options.Server.Events.OnError: errors of connections
+	// that are not WebSockets yet (TLS handshake failures).
+	tcpError func(*server.Conn, *server.Error)
 }
 
 // NewServer validates opts and returns a server that is not yet listening.
@@ -148,6 +155,7 @@ func NewServer(opts Options) (*Server, error) {
 		so.DefaultConnectionTimeout = d // the TLS handshake is part of the opening handshake
 	}
 	user := opts.Server.Events
+	s.tcpError = user.OnError
 	so.Events = server.Events{
 		OnConnectionRequest:       user.OnConnectionRequest,
 		OnSSLClientAuthentication: user.OnSSLClientAuthentication,
@@ -308,6 +316,18 @@ func (s *Server) onError(sc *server.Conn, err *server.Error) {
 	}
 	if c := wsConn(sc); c != nil {
 		c.reportError(err)
+		return
+	}
+	// Not a WebSocket yet: a TLS handshake that failed.
+	if h := s.tcpError; h != nil {
+		if p := hook.Call("Server.OnError", func() { h(sc, err) }); p != nil {
+			l := s.opts.Logger
+			if l == nil {
+				l = slog.Default()
+			}
+			l.Error("panic in a hook", "hook", p.Hook, "panic", fmt.Sprint(p.Value), "stack", string(p.Stack))
+			sc.Reset()
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +76,51 @@ func TestWSSUntrustedFails(t *testing.T) {
 		<-c.Done()
 		t.Fatal("untrusted certificate accepted")
 	}
+}
+
+// A wss connection whose TLS handshake fails never becomes a WebSocket:
+// its error goes to Options.Server.Events.OnError (it was dropped), with
+// crypto/tls's reason, and Events.OnError gets nothing.
+func TestWSSHandshakeFailureReported(t *testing.T) {
+	t.Parallel()
+	cert := testCert(t)
+	pool := x509.NewCertPool()
+	pool.AddCert(mustParse(t, cert.Certificate[0]))
+	tcpErrs := make(chan *server.Error, 4)
+	wsErrs := make(chan error, 4)
+	s := startServer(t, Options{
+		Server: server.Options{
+			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool},
+			Events:    server.Events{OnError: func(c *server.Conn, err *server.Error) { tcpErrs <- err }},
+		},
+		Events: Events{OnError: func(c *Conn, err error) { wsErrs <- err }},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if c, err := Dial(ctx, s.URL(), &DialOptions{Socket: socket.Config{TLS: socket.TLSOptions{CA: [][]byte{cert.Certificate[0]}}}}); err == nil {
+		c.Disconnect()
+		t.Fatal("a client without a certificate was accepted")
+	}
+	select {
+	case err := <-tcpErrs:
+		if err.Code != 276 || !strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("server OnError: %v, want 276 naming the missing certificate", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the failed handshake was not reported to Options.Server.Events.OnError")
+	}
+	select {
+	case err := <-wsErrs:
+		t.Fatalf("Events.OnError got %v for a connection that never was a WebSocket", err)
+	default:
+	}
+}
+
+func mustParse(t *testing.T, der []byte) *x509.Certificate {
+	t.Helper()
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

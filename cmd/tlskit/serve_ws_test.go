@@ -357,3 +357,25 @@ func TestServeWebSocketLimits(t *testing.T) {
 		})
 	}
 }
+
+// wss logs failed TLS handshakes as tls does, with the reason in words: a
+// client without the required certificate, one that offers only TLS 1.1.
+func TestServeWSSLogsFailedHandshakes(t *testing.T) {
+	t.Parallel()
+	tc := newTestCerts(t)
+	s := serve(t, "--proto", "wss", "--cert", tc.server, "--key", tc.serverKey, "--client-auth", "require", "--client-ca", tc.ca)
+	if _, _, code := connect(t, "x\n", s.url, "--ca", tc.ca); code == 0 {
+		t.Fatal("a client without a certificate got in")
+	}
+	s.WaitStderr(t, "didn't provide a certificate")
+	host := strings.TrimSuffix(strings.TrimPrefix(s.url, "wss://"), "/")
+	c, err := tls.Dial("tcp", host, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11})
+	if err == nil {
+		c.Close()
+		t.Fatal("TLS 1.1 was accepted")
+	}
+	s.WaitStderr(t, "client offered only unsupported versions")
+	if n := strings.Count(s.Stderr(), `level=INFO msg="handshake failed"`); n != 2 {
+		t.Errorf("%d handshake failed records, want 2:\n%s", n, s.Stderr())
+	}
+}
