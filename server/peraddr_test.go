@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 )
@@ -125,6 +126,59 @@ func TestBusyResponse(t *testing.T) {
 		line, err := bufio.NewReader(c).ReadString('\n')
 		if line != "busy, come back later\n" {
 			t.Fatalf("a refused connection read %q, %v; want BusyResponse", line, err)
+		}
+	})
+}
+
+// TestBusyResponseDuringClose: Close returns, and leaves no goroutine,
+// while refused connections are being answered or are about to be.
+func TestBusyResponseDuringClose(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		for range 5 {
+			s, err := New(Options{LocalHost: "127.0.0.1", Engine: engine, MaxConnections: 1, BusyResponse: []byte("busy\n")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.StartListening(); err != nil {
+				t.Fatal(err)
+			}
+			addr := s.Addr().String()
+			held, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the first connection", func() bool { return s.ConnectionCount() == 1 })
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						c, err := net.DialTimeout("tcp", addr, time.Second)
+						if err != nil {
+							continue
+						}
+						c.SetReadDeadline(time.Now().Add(time.Second))
+						c.Read(make([]byte, 8))
+						c.Close()
+					}
+				})
+			}
+			time.Sleep(20 * time.Millisecond)
+			closed := make(chan error, 1)
+			go func() { closed <- s.Close() }()
+			select {
+			case <-closed:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Close did not return while refused connections were being answered")
+			}
+			close(stop)
+			wg.Wait()
+			held.Close()
 		}
 	})
 }

@@ -66,9 +66,9 @@ type Server struct {
 	state   State
 	ln      engine.Listener
 	conns   map[int64]*Conn
-	live    int                      // engine connections not yet closed
-	perAddr map[netip.Addr]int       // live connections by client address (IPv6: /64 prefix)
-	busy    map[engine.Conn]struct{} // refused connections being sent BusyResponse
+	live    int                  // engine connections not yet closed
+	perAddr map[netip.Addr]int   // live connections by client address (IPv6: /64 prefix)
+	busy    map[engine.Conn]bool // refused connections being sent BusyResponse: true once started
 	// handshaking holds the started connections still in their handshake
 	// (TLS, or the protocol's own with UpgradeHandshake), oldest first:
 	// a full server replaces the oldest (see MaxConnections).
@@ -96,7 +96,7 @@ func New(opts Options) (*Server, error) {
 		pol:      o.policy(),
 		conns:    make(map[int64]*Conn),
 		perAddr:  make(map[netip.Addr]int),
-		busy:     make(map[engine.Conn]struct{}),
+		busy:     make(map[engine.Conn]bool),
 		extra:    make(map[string]string),
 		serveErr: make(chan struct{}),
 		evictAge: evictAge,
@@ -406,7 +406,7 @@ func (a *acceptor) Accept(ec engine.Conn) {
 		busy := s.opts.BusyResponse
 		answer := reason != "not listening" && len(busy) > 0 && s.opts.TLSConfig == nil && len(s.busy) < maxBusyAnswers
 		if answer {
-			s.busy[ec] = struct{}{}
+			s.busy[ec] = false
 		}
 		s.mu.Unlock()
 		if answer {
@@ -538,9 +538,23 @@ func (h *busyHandler) start(answer []byte) {
 	h.ec.Start(h, engine.StartOptions{QueueSize: len(answer), Linger: busyLinger})
 	if _, err := h.ec.Write(answer); err != nil {
 		h.ec.Reset()
-		return
+	} else {
+		h.ec.Close(busyLinger)
 	}
-	h.ec.Close(busyLinger)
+	// Only a started connection is reset by resetBusy (an engine makes no
+	// callback for one reset before Start, so OnClose would never come):
+	// one that a stop overtook is reset here.
+	s := h.s
+	s.mu.Lock()
+	_, open := s.busy[h.ec]
+	if open {
+		s.busy[h.ec] = true
+	}
+	stopping := s.state != StateListening
+	s.mu.Unlock()
+	if open && stopping {
+		h.ec.Reset()
+	}
 }
 
 func (h *busyHandler) OnOpen(error)  {}
@@ -554,10 +568,16 @@ func (h *busyHandler) OnClose(error) {
 	h.s.mu.Unlock()
 }
 
-// resetBusy resets the refused connections still being answered.
+// resetBusy resets the refused connections still being answered (those
+// not yet started are reset by busyHandler.start).
 func (s *Server) resetBusy() {
 	s.mu.Lock()
-	cs := slices.Collect(maps.Keys(s.busy))
+	var cs []engine.Conn
+	for ec, started := range s.busy {
+		if started {
+			cs = append(cs, ec)
+		}
+	}
 	s.mu.Unlock()
 	for _, ec := range cs {
 		ec.Reset()
