@@ -23,16 +23,17 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// DateLayout is the seed's format for EffectiveDate and ExpirationDate,
-// "23-Jan-2000 15:00:00", shown in the local time zone.
+// DateLayout is the time layout of IPWorks's EffectiveDate and
+// ExpirationDate strings, "23-Jan-2000 15:00:00". IPWorks shows them in the
+// local time zone: c.ExpirationDate.Local().Format(DateLayout).
 const DateLayout = "02-Jan-2006 15:04:05"
 
-// UsageFlags holds the seed's key usage bits (the first byte of the X.509
-// KeyUsage bit string, plus UsageDecipherOnly from the second byte as on
-// Windows).
+// UsageFlags holds the key usage bits of a certificate with the values of
+// IPWorks's Certificate.UsageFlags: the first byte of the X.509 KeyUsage bit
+// string, plus UsageDecipherOnly from the second byte as on Windows.
 type UsageFlags int
 
-// Key usage bits, with the seed's values.
+// Key usage bits, with IPWorks's values.
 const (
 	UsageDigitalSignature UsageFlags = 0x80
 	UsageNonRepudiation   UsageFlags = 0x40
@@ -42,7 +43,7 @@ const (
 	UsageCertSigning      UsageFlags = 0x04
 	UsageCRLSigning       UsageFlags = 0x02
 	UsageEncipherOnly     UsageFlags = 0x01
-	UsageDecipherOnly     UsageFlags = 0x8000 // not in the seed's list; Windows' value
+	UsageDecipherOnly     UsageFlags = 0x8000 // not in IPWorks's list; Windows' value
 )
 
 var usageNames = []struct {
@@ -61,8 +62,10 @@ var usageNames = []struct {
 	{UsageDecipherOnly, x509.KeyUsageDecipherOnly, "Decipher Only"},
 }
 
-// String returns the seed's text for the bits: names such as "Digital
-// Signature" joined by ", ", from the highest bit down.
+// String returns the bits as text, as IPWorks's Certificate.Usage shows
+// them: names such as "Digital Signature" joined by ", ", from
+// UsageDigitalSignature (0x80) down to UsageEncipherOnly (0x01), then
+// "Decipher Only".
 func (f UsageFlags) String() string {
 	var names []string
 	for _, u := range usageNames {
@@ -75,10 +78,11 @@ func (f UsageFlags) String() string {
 
 // Certificate is one certificate of a store, with its private key when the
 // store holds it and the store's certificates that chain it. The string
-// fields follow the seed's Certificate type; they are filled when the
-// certificate is loaded or generated and are not updated if Leaf changes.
+// and number fields are those of IPWorks's Certificate type; they are
+// filled when the certificate is loaded or generated and are not updated if
+// Leaf changes.
 type Certificate struct {
-	// Subject and Issuer in the seed's DN format, most specific first:
+	// Subject and Issuer in IPWorks's DN format, most specific first:
 	// "CN=www.server.com, OU=test, C=US, E=support@nsoftware.com". State is
 	// "S", email "E"; values with commas are quoted. Leaf.Subject.String()
 	// gives the RFC 2253 form.
@@ -87,16 +91,16 @@ type Certificate struct {
 	// SerialNumber in upper-case hex, two digits per byte, as openssl -serial.
 	SerialNumber string
 	// EffectiveDate and ExpirationDate are NotBefore and NotAfter. Format
-	// them with DateLayout for the seed's text form.
+	// them with DateLayout for IPWorks's text form.
 	EffectiveDate  time.Time
 	ExpirationDate time.Time
 	// SubjectAltNames are the DNS names, e-mail addresses, IP addresses and
 	// URIs of the subjectAltName extension, in that order, without prefixes.
 	SubjectAltNames []string
 	// Fingerprint, FingerprintSHA1 and FingerprintSHA256 are the MD5, SHA-1
-	// and SHA-256 hashes of the DER certificate in the seed's lower-case colon
-	// form, "bc:2a:72:...". openssl -fingerprint prints the same bytes in
-	// upper case.
+	// and SHA-256 hashes of the DER certificate in IPWorks's lower-case
+	// colon form, "bc:2a:72:...". openssl -fingerprint prints the same bytes
+	// in upper case.
 	Fingerprint       string
 	FingerprintSHA1   string
 	FingerprintSHA256 string
@@ -311,6 +315,7 @@ func isSelfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil
 }
 
-// FromX509 wraps a parsed certificate to read the seed's fields from it. The
-// result has no private key and no chain.
+// FromX509 wraps a parsed certificate in a Certificate, filling its
+// inspection fields (Subject, fingerprints, Usage ...). The result has no
+// private key and no chain.
 func FromX509(cert *x509.Certificate) *Certificate { return newCertificate(cert) }

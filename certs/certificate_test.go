@@ -28,7 +28,7 @@ func opensslValue(t *testing.T, out, prefix string) string {
 }
 
 // parseRFC2253 splits openssl's "-nameopt RFC2253" output into NAME=value
-// pairs, mapping openssl's attribute names to the seed's.
+// pairs, mapping openssl's attribute names to IPWorks's (ST is S, emailAddress E).
 func parseRFC2253(s string) []string {
 	seedName := map[string]string{"ST": "S", "emailAddress": "E"}
 	var pairs []string
@@ -56,7 +56,7 @@ func parseRFC2253(s string) []string {
 	return pairs
 }
 
-// parseSeedDN splits the seed's DN form ("CN=a, O=\"b, c\"") into pairs.
+// parseSeedDN splits IPWorks's DN form ("CN=a, O=\"b, c\"") into pairs.
 func parseSeedDN(s string) []string {
 	var pairs []string
 	var cur strings.Builder
@@ -112,7 +112,7 @@ func TestCertificateFieldsMatchOpenSSL(t *testing.T) {
 				{"-sha256", "sha256", c.FingerprintSHA256, c.ThumbprintSHA256},
 			} {
 				want := opensslValue(t, openssl(t, "x509", "-in", file, "-noout", "-fingerprint", h.flag), h.name+" Fingerprint=")
-				// The seed shows lower case, openssl upper case: same bytes.
+				// IPWorks shows lower case, openssl upper case: same bytes.
 				check("Fingerprint "+h.name, strings.ToUpper(h.colon), want)
 				check("Thumbprint "+h.name, h.plain, strings.ReplaceAll(want, ":", ""))
 			}

@@ -19,25 +19,28 @@
 //   - Java KeyStore (JKS): key entries with chains, trusted certificates
 //   - JSON Web Key or key set, with "x5c" certificates and private keys
 //
-// Any of these may also be Base64 encoded, as the seed's "Blob" store types
-// allow. Store types are numbered as in the seed ([StoreType]); the Windows
-// stores, PKCS#11, SSH, PPK, XML and BCFKS fail with [ErrUnsupportedStore].
+// Any of these may also be Base64 encoded, as IPWorks's "Blob" store types
+// allow. [StoreType] numbers the formats as IPWorks's CertStoreType does;
+// the Windows stores, PKCS#11, SSH, PPK, XML and BCFKS fail with
+// [ErrUnsupportedStore].
 //
 // # Selection and pairing
 //
 // Every private key of a store is paired with the certificate holding its
 // public key, and the store's other certificates that chain a certificate
 // become its Chain, sent during the handshake. [Store.Select] picks by
-// subject (exact, then substring, "*" for the first) or by
-// "Thumbprint=<hex>".
+// subject (exact, then substring; "" or "*" for the first), preferring a
+// certificate with a private key, or by "Thumbprint=<hex>".
 //
 // # Inspection, conversion, generation
 //
-// [Certificate] carries the seed's fields (dates, subject, issuer, serial,
-// SANs, MD5/SHA-1/SHA-256 fingerprints, key and signature algorithms, usage
-// text and flags, extended key usages, version). [Certificate.TLSCertificate]
-// gives a tls.Certificate; EncodePEM, EncodeDER and EncodePFX convert.
-// [Generate] makes self-signed or CA-signed certificates.
+// [Certificate] holds the parsed *x509.Certificate with its key and chain,
+// and the fields of IPWorks's Certificate type as strings and numbers
+// (dates, subject, issuer, serial, SANs, MD5/SHA-1/SHA-256 fingerprints, key
+// and signature algorithms, usage text and flags, extended key usages,
+// version). [Certificate.TLSCertificate] gives a tls.Certificate; EncodePEM,
+// EncodeDER and EncodePFX convert. [Generate] makes self-signed or CA-signed
+// certificates.
 //
 // # Renewal
 //
@@ -49,8 +52,9 @@
 //
 // # Errors
 //
-// Every error is an *[Error] carrying the seed's code: 271 cannot open the
-// store (wrong password, unknown format, unsupported store, missing file),
-// 272 certificate not found, 273 no usable private key, 280 certificate not
-// valid now. Match conditions with errors.Is and the sentinel values.
+// Errors about a store or a certificate are an *[Error] whose Code is
+// IPWorks's error number: 271 cannot open the store (wrong password,
+// unknown format, unsupported store, missing file), 272 certificate not
+// found, 273 no usable private key, 280 certificate not valid now. Match
+// conditions with errors.Is and the sentinel values.
 package certs

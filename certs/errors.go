@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Error codes carried by [Error]. They are the numbers of the seed's SSL error
-// list so that code written against it keeps working.
+// Error codes carried by [Error.Code]. They are IPWorks's error numbers,
+// so that code ported from IPWorks can keep testing them.
 const (
 	CodeCannotOpenStore         = 271 // the store could not be read, decoded or decrypted
 	CodeCertificateNotFound     = 272 // no certificate in the store matches the selection
@@ -14,13 +14,18 @@ const (
 	CodeVerifyCertificate       = 280 // the certificate failed a validity check
 )
 
-// Sentinel errors. Every error returned by this package is an *[Error] whose
-// chain contains one of these, so errors.Is works on the condition while
-// errors.As gives the code, the operation and the file.
+// Sentinel errors. Every error of loading, selecting, pairing or checking a
+// certificate is an *[Error] whose chain contains one of these, so errors.Is
+// works on the condition while errors.As gives the code, the operation and
+// the file. Generate fails with ErrCannotAcquireCredentials when the issuer
+// has no private key; its other errors, and those of the Encode methods,
+// are an *Error with Code 0 that wraps none of these. ParseKeyType and
+// Watch return plain errors for bad arguments.
 //
 // errors.Is(err, ErrCannotOpenStore) also holds for every other code-271
 // condition (wrong password, unknown format, unsupported store type), and
-// likewise for the other codes.
+// likewise for codes 272 and 273. Code 280 has no such umbrella: test for
+// ErrExpired or ErrNotYetValid.
 var (
 	// ErrCannotOpenStore (271): the file is missing or unreadable, or the store is damaged.
 	ErrCannotOpenStore = errors.New("cannot open certificate store")
@@ -30,8 +35,8 @@ var (
 	// ErrUnknownFormat (271): the data is none of the formats this package reads,
 	// or is truncated beyond recognition.
 	ErrUnknownFormat = errors.New("unrecognised certificate format")
-	// ErrUnsupportedStore (271): a store type of the seed that has no meaning
-	// here (Windows stores, PKCS#11, SSH, PPK, XML, BCFKS) or an unknown number.
+	// ErrUnsupportedStore (271): a store type this package cannot open
+	// (Windows stores, PKCS#11, SSH, PPK, XML, BCFKS) or an unknown number.
 	ErrUnsupportedStore = errors.New("unsupported certificate store type")
 	// ErrCertificateNotFound (272): the store holds no certificate matching the subject or thumbprint.
 	ErrCertificateNotFound = errors.New("cannot find specified certificate")
@@ -54,10 +59,10 @@ var codeBase = map[int]error{
 
 // Error is the error type of this package.
 type Error struct {
-	Code int    // seed error code (271, 272, 273, 280); 0 for invalid arguments to Generate
+	Code int    // IPWorks's error number (271, 272, 273, 280); 0 for other errors of Generate and the Encode methods
 	Op   string // what was being done: "open", "parse", "decrypt", "select", "pair", "generate", "encode", "verify"
 	Path string // file involved, "" when the input was bytes
-	Err  error  // cause; its chain holds one of the sentinel errors
+	Err  error  // cause; unless Code is 0, its chain holds one of the sentinel errors
 }
 
 func (e *Error) Error() string {

@@ -40,7 +40,8 @@ func (k KeyType) String() string {
 	return fmt.Sprintf("KeyType(%d)", int(k))
 }
 
-// ParseKeyType accepts "ecdsa" (or "ec", "p256"), "rsa" and "ed25519".
+// ParseKeyType accepts "ecdsa" (or "ec", "p256", "p-256", and "" for the
+// default), "rsa" and "ed25519", ignoring case and surrounding spaces.
 func ParseKeyType(s string) (KeyType, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "ecdsa", "ec", "p256", "p-256":

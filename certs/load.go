@@ -11,9 +11,9 @@ import (
 // The zero value detects the format, uses no password and selects the first
 // certificate that has a private key.
 type Options struct {
-	// StoreType forces a format. The zero value means StoreAuto (detect):
-	// the seed's 0, the Windows user store, does not exist outside Windows.
-	// Unsupported types fail with ErrUnsupportedStore.
+	// StoreType forces a format. The zero value means StoreAuto (detect),
+	// not IPWorks's 0, the Windows user store, which does not exist outside
+	// Windows. Unsupported types fail with ErrUnsupportedStore.
 	StoreType StoreType
 	// Password opens PFX and JKS stores and encrypted private keys (PKCS#8
 	// and legacy PEM). JKS key entries must use the store password.

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// dnNames are the attribute names of the seed's DN format ("CN=www.server.com,
+// dnNames are the attribute names of IPWorks's DN format ("CN=www.server.com,
 // OU=test, C=US, E=support@nsoftware.com"). Other attributes print as their
 // dotted OID.
 var dnNames = map[string]string{
@@ -28,7 +28,7 @@ var dnNames = map[string]string{
 	"0.9.2342.19200300.100.1.1":  "UID",
 }
 
-// formatDN renders a DER Name in the seed's format: most specific attribute
+// formatDN renders a DER Name in IPWorks's format: most specific attribute
 // first (the RFC 2253 order), ", " between attributes, " + " inside a
 // multi-valued RDN, and values holding a comma, plus, equals sign, quote or
 // surrounding space wrapped in double quotes (inner quotes doubled).

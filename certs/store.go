@@ -89,13 +89,14 @@ func buildChain(leaf *x509.Certificate, pool []*x509.Certificate) []*x509.Certif
 	return chain
 }
 
-// Select picks a certificate as the seed does:
+// Select picks a certificate by subject or thumbprint, as setting IPWorks's
+// Certificate.Subject does:
 //
 //   - "" or "*": the first certificate with a private key, else the first;
 //   - "Thumbprint=<hex>": the certificate whose MD5, SHA-1 or SHA-256 hash
-//     (chosen by length: 32, 40 or 64 digits) is hex; colons, spaces and case
-//     are ignored;
-//   - anything else: a subject equal to it (ignoring case) in the seed's DN
+//     (chosen by length: 32, 40 or 64 digits) is hex; colons, spaces,
+//     dashes and case are ignored;
+//   - anything else: a subject equal to it (ignoring case) in IPWorks's DN
 //     form ("CN=a, O=b") or RFC 2253 form ("CN=a,O=b"); failing that, a
 //     subject containing it.
 //

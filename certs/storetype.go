@@ -6,22 +6,22 @@ import (
 	"strings"
 )
 
-// StoreType names a kind of certificate store. The numbers are the seed's
-// CertStoreTypes values, so a number from an existing configuration means
-// the same thing here.
+// StoreType names a kind of certificate store. The numbers are those of
+// IPWorks's CertStoreType (cstPFXFile is 2), so a number from an existing
+// IPWorks configuration means the same thing here.
 //
 // The File and Blob variants of a format select the same decoder: [Load]
 // always reads a file and [Parse] always takes the bytes, whichever variant is
 // named. Blob contents may also be Base64 encoded.
 //
 // In [Options] the zero value means automatic detection ([StoreAuto]), not
-// the seed's default 0 ([StoreUser]): the Windows user store does not exist
+// IPWorks's default 0 ([StoreUser]): the Windows user store does not exist
 // outside Windows. Use [StoreTypeFromCode] or [ParseStoreType] to turn a
 // number from a configuration into a StoreType; they reject 0 and the other
 // stores this package cannot open.
 type StoreType int
 
-// Store types, numbered as in the seed.
+// Store types, numbered as IPWorks's CertStoreType values.
 const (
 	StoreUser             StoreType = 0  // Windows current-user store: unsupported
 	StoreMachine          StoreType = 1  // Windows machine store: unsupported
@@ -50,7 +50,7 @@ const (
 )
 
 type storeInfo struct {
-	name   string // seed name without the "cst" prefix
+	name   string // IPWorks's name without the "cst" prefix
 	format format // decoder; formatNone when unsupported
 	reason string // why unsupported, and what to do instead
 }
@@ -82,7 +82,8 @@ var storeTypes = map[StoreType]storeInfo{
 	StoreAuto:             {"Auto", formatAuto, ""},
 }
 
-// String returns the seed's name of t, such as "PFXFile", or "StoreType(n)".
+// String returns IPWorks's name of t without its "cst" prefix, such as
+// "PFXFile", or "StoreType(n)" for an unknown number.
 func (t StoreType) String() string {
 	if info, ok := storeTypes[t]; ok {
 		return info.name
@@ -90,7 +91,7 @@ func (t StoreType) String() string {
 	return "StoreType(" + strconv.Itoa(int(t)) + ")"
 }
 
-// StoreTypeFromCode returns the store type with the seed's number n. It fails
+// StoreTypeFromCode returns the store type numbered n. It fails
 // with [ErrUnsupportedStore] for unknown numbers and for the stores this
 // package cannot open (0 and 1 Windows, 10/13 SSH, 14/15 PPK, 16/17 XML,
 // 21/22 BCFKS, 23 PKCS#11).
@@ -102,10 +103,12 @@ func StoreTypeFromCode(n int) (StoreType, error) {
 	return t, nil
 }
 
-// ParseStoreType accepts a seed number ("2"), a seed name with or without
-// its "cst" prefix ("cstPFXFile", "pfxfile"), or a short format name: "auto",
-// "pfx", "p12", "jks", "pem", "cert", "der", "p7b", "jwk". Case is ignored.
-// Unsupported and unknown types give [ErrUnsupportedStore].
+// ParseStoreType accepts a number ("2"), an IPWorks CertStoreType name with
+// or without its "cst" prefix ("cstPFXFile", "pfxfile"), or a short format
+// name: "auto" (or ""), "pfx", "p12", "pkcs12", "jks", "pem", "key",
+// "cert", "crt", "der", "p7b", "p7c", "pkcs7", "jwk". Case and surrounding
+// spaces are ignored. Unsupported and unknown types give
+// [ErrUnsupportedStore].
 func ParseStoreType(s string) (StoreType, error) {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.Atoi(s); err == nil {

@@ -34,7 +34,7 @@ type WatchOptions struct {
 
 // A Watcher keeps a certificate and its key loaded from files, and loads
 // them again when they change, so that a server follows a renewed
-// certificate without a restart (SPEC CERT-6): give its tls.Config the
+// certificate without a restart: give its tls.Config the
 // Watcher's GetCertificate. New handshakes then use the certificate
 // loaded last; connections already open are untouched.
 type Watcher struct {

@@ -9,7 +9,7 @@ import (
 
 // ParseCipherSuites parses an SSLEnabledCipherSuites value: IANA cipher
 // suite names (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256)
-// separated by semicolons as in the seed, or by commas or spaces. Names are
+// separated by semicolons as in IPWorks, or by commas or spaces. Names are
 // case-insensitive and duplicates are dropped. "*" or an empty string
 // returns nil, which stands for every secure suite crypto/tls implements.
 //

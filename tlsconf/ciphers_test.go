@@ -20,14 +20,14 @@ func TestParseCipherSuites(t *testing.T) {
 		{in: "*", want: nil},
 		{in: " * ", want: nil},
 		{in: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", want: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
-		{in: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;tls_ecdhe_ecdsa_with_aes_256_gcm_sha384", // seed separator, any case
+		{in: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;tls_ecdhe_ecdsa_with_aes_256_gcm_sha384", // IPWorks's separator, any case
 			want: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}},
 		{in: "TLS_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256,TLS_CHACHA20_POLY1305_SHA256", // duplicates dropped
 			want: []uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_CHACHA20_POLY1305_SHA256}},
 		{in: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", want: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}},
 		{in: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", wantErr: ErrInsecureCipher},
 		{in: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", allowInsecure: true, want: []uint16{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}},
-		{in: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", wantErr: ErrUnknownCipher}, // in the seed, not in Go
+		{in: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", wantErr: ErrUnknownCipher}, // in IPWorks, not in Go
 		{in: "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA", wantErr: ErrUnknownCipher},
 		{in: "CALG_AES_256", wantErr: ErrUnknownCipher},
 		{in: "*;TLS_AES_128_GCM_SHA256", wantErr: ErrInvalidValue},

@@ -17,7 +17,7 @@ type setting struct {
 	get  func(s *Settings) string
 }
 
-// settings lists the seed's TLS-layer configuration names, plus tlskit's
+// settings lists IPWorks's TLS-layer configuration names, plus tlskit's
 // SSLAllowInsecureCipherSuites.
 var settings = []setting{
 	{"SSLEnabledProtocols", func(s *Settings, v string) error {
@@ -109,8 +109,8 @@ var settings = []setting{
 	}, func(s *Settings) string { return formatBool(s.Renegotiation) }},
 }
 
-// openSSLOnly lists seed settings that exist only for the OpenSSL provider,
-// with what to use instead.
+// openSSLOnly lists IPWorks settings that exist only for its OpenSSL
+// provider, with what to use instead.
 var openSSLOnly = map[string]string{
 	"opensslcadir":        "SSLServerCACerts or SSLClientCACerts",
 	"opensslcafile":       "SSLServerCACerts or SSLClientCACerts",
@@ -132,7 +132,7 @@ func lookupSetting(name string) (*setting, error) {
 	return nil, &Error{Err: ErrUnknownSetting, Setting: n}
 }
 
-// Set changes a setting by its seed name, case-insensitively:
+// Set changes a setting by its IPWorks name, case-insensitively:
 // SSLEnabledProtocols, SSLEnabledCipherSuites, SSLCipherStrength,
 // TLS12SupportedGroups, TLS13SupportedGroups, TLS13KeyShareGroups,
 // TLS12SignatureAlgorithms, TLS13SignatureAlgorithms, SSLKeyLogFile,
@@ -143,7 +143,7 @@ func lookupSetting(name string) (*setting, error) {
 // the default; an empty signature-algorithm list removes the restriction.
 //
 // A name this package does not own returns an error wrapping
-// [ErrUnknownSetting] so that callers can try their own names; the seed's
+// [ErrUnknownSetting] so that callers can try their own names; IPWorks's
 // OpenSSL-only names wrap [ErrUnsupportedSetting]; the per-connection
 // SSLNegotiated* names are served by [Info.Get]. A value that does not
 // parse leaves the setting unchanged. Cross-setting conflicts (a cipher
@@ -157,7 +157,7 @@ func (s *Settings) Set(name, value string) error {
 	return withSetting(st.set(s, value), st.name)
 }
 
-// Get returns a setting by its seed name, case-insensitively, in the form
+// Get returns a setting by its IPWorks name, case-insensitively, in the form
 // Set accepts. Defaults are spelled out (SSLEnabledProtocols "15360",
 // SSLEnabledCipherSuites "*"). Errors are as for Set.
 func (s *Settings) Get(name string) (string, error) {
@@ -178,8 +178,8 @@ func SettingNames() []string {
 	return names
 }
 
-// ParseBool parses the seed's boolean spellings: True, False, Yes, No, 1,
-// 0, in any case.
+// ParseBool parses the boolean spellings IPWorks's settings accept: True,
+// False, Yes, No, 1, 0, in any case.
 func ParseBool(v string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "true", "yes", "1":
@@ -233,7 +233,7 @@ func formatGroupsOr(ids, def []tls.CurveID) string {
 	return FormatGroups(ids)
 }
 
-// setCerts parses the seed's newline-separated list of PEM certificates.
+// setCerts parses IPWorks's newline-separated list of PEM certificates.
 // Text around the PEM blocks is ignored; an empty value clears the list.
 func setCerts(dst *[]*x509.Certificate, v string) error {
 	rest := []byte(v)

@@ -102,7 +102,7 @@ func TestSetErrors(t *testing.T) {
 		{"SSLCipherStrength", "strong", ErrInvalidValue},
 		{"SSLEnabledCipherSuites", "TLS_RSA_WITH_RC4_128_MD5", ErrUnknownCipher},
 		{"SSLEnabledCipherSuites", "TLS_RSA_WITH_RC4_128_SHA", ErrInsecureCipher},
-		{"TLS13SupportedGroups", "ecdhe_x25519,ecdhe_x448,ecdhe_secp256r1,ecdhe_secp384r1,ecdhe_secp521r1,ffdhe_2048", ErrUnsupportedGroup}, // the seed's default
+		{"TLS13SupportedGroups", "ecdhe_x25519,ecdhe_x448,ecdhe_secp256r1,ecdhe_secp384r1,ecdhe_secp521r1,ffdhe_2048", ErrUnsupportedGroup}, // IPWorks's default
 		{"TLS12SupportedGroups", "X25519MLKEM768", ErrUnsupportedGroup},
 		{"TLS13SignatureAlgorithms", "rsa_pss_sha1", ErrUnknownSignatureAlgorithm},
 		{"SSLAcceptAnyServerCert", "maybe", ErrInvalidValue},

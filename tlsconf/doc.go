@@ -1,7 +1,8 @@
-// Package tlsconf turns tlskit's security settings, named and valued as in
-// the seeds (IPWorks SSLServer config settings, Xojo ConnectionType,
-// ECMA-419 TLS options), into a standard *tls.Config, and reports what a
-// handshake negotiated.
+// Package tlsconf turns tlskit's TLS security settings into a standard
+// *tls.Config, and reports what a handshake negotiated. The settings can
+// also be given by the names and values of IPWorks's configuration settings
+// (SSLEnabledProtocols ...), Xojo's ConnectionType and ECMA-419's TLS
+// options, for code ported from those products.
 //
 // # Settings
 //
@@ -10,14 +11,14 @@
 // algorithms, the system roots for servers' certificates and exactly
 // [Settings.ClientCAs] for clients'. [Settings.ServerConfig] and
 // [Settings.ClientConfig] build configs; [Settings.Set] and [Settings.Get]
-// read and write the settings by their seed names (SSLEnabledProtocols,
+// read and write the settings by their IPWorks names (SSLEnabledProtocols,
 // SSLEnabledCipherSuites, TLS13SupportedGroups, ...), returning
 // [ErrUnknownSetting] for names of other layers so that servers and
 // sockets can fall through to their own.
 //
 // # Protocol versions
 //
-// [Protocols] is the seed's SSLEnabledProtocols bitmask (TLS1.3 12288,
+// [Protocols] is IPWorks's SSLEnabledProtocols bitmask (TLS1.3 12288,
 // TLS1.2 3072, TLS1.1 768, TLS1 192, SSL3 48, SSL2 12). crypto/tls speaks
 // TLS 1.0 to 1.3 and accepts one contiguous range, so SSL2, SSL3 and sets
 // with a hole (TLS1|TLS1.3) are errors ([ErrUnsupportedProtocol]) rather
@@ -39,7 +40,7 @@
 //
 // # Key-exchange groups
 //
-// TLS12SupportedGroups and TLS13SupportedGroups take the seed's names
+// TLS12SupportedGroups and TLS13SupportedGroups take IPWorks's names
 // (ecdhe_x25519, ecdhe_secp256r1, ecdhe_secp384r1, ecdhe_secp521r1) and the
 // IANA names, including the post-quantum hybrids X25519MLKEM768,
 // SecP256r1MLKEM768 and SecP384r1MLKEM1024 (TLS 1.3 only). x448 and the
@@ -74,11 +75,12 @@
 //
 // # Negotiated details
 //
-// [Negotiated] turns a tls.ConnectionState into an [Info] with the seed's
-// SSLNegotiated* values, which [Info.Get] serves by name.
+// [Negotiated] turns a tls.ConnectionState into an [Info], which [Info.Get]
+// also serves by IPWorks's SSLNegotiated* names.
 //
 // # Errors
 //
-// Every error is an [*Error] that unwraps to a sentinel (errors.Is) and
-// carries the seed's code where one exists (276, 280).
+// Every error that rejects a setting or aborts a handshake is an [*Error]
+// that unwraps to a sentinel (errors.Is) and carries IPWorks's error number
+// where one exists (276, 280).
 package tlsconf

@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// Seed error codes carried by [Error.Code]. Configuration mistakes carry
-// code 0: the seed has no code for a rejected setting value.
+// Error codes carried by [Error.Code]: IPWorks's error numbers.
+// Configuration mistakes carry code 0, as IPWorks has no number for a
+// rejected setting value.
 const (
 	// CodeHandshake (276, "Error during handshake") marks a handshake this
 	// package aborted because the negotiated parameters broke a setting,
@@ -17,8 +18,9 @@ const (
 	CodeVerifyCertificate = 280
 )
 
-// Sentinel errors. Every error returned by this package is an [*Error]
-// wrapping one of these, so callers test conditions with [errors.Is].
+// Sentinel errors. Every error that rejects a setting or aborts a handshake
+// is an [*Error] wrapping one of these, so callers test conditions with
+// [errors.Is]. (KeyLog's Write and Close return the file's errors.)
 var (
 	// ErrUnsupportedProtocol: a protocol version crypto/tls cannot speak
 	// (SSL 2.0, SSL 3.0), a set of versions that is not one contiguous
@@ -49,8 +51,8 @@ var (
 	// that does not belong to the TLS layer. Callers that own other
 	// settings fall through to their own names on this error.
 	ErrUnknownSetting = errors.New("tlsconf: unknown setting")
-	// ErrUnsupportedSetting: a known seed setting that cannot be honoured
-	// with Go's crypto/tls (the OpenSSL-only settings).
+	// ErrUnsupportedSetting: a known IPWorks setting that cannot be
+	// honoured with Go's crypto/tls (the OpenSSL-only settings).
 	ErrUnsupportedSetting = errors.New("tlsconf: unsupported setting")
 	// ErrInvalidValue: a setting value that does not parse.
 	ErrInvalidValue = errors.New("tlsconf: invalid setting value")
@@ -60,10 +62,10 @@ var (
 // to one of the package's sentinel errors and, when there is one, the
 // underlying cause.
 type Error struct {
-	// Code is the seed's numeric error code (276, 280), or 0 for a
+	// Code is IPWorks's error number (276, 280), or 0 for a
 	// configuration mistake.
 	Code int
-	// Setting is the seed name of the setting involved, if any
+	// Setting is the name of the setting involved, as Set takes it, if any
 	// (e.g. "SSLEnabledCipherSuites").
 	Setting string
 	// Value is the offending value or list item, if any.

@@ -8,7 +8,7 @@ import (
 	"github.com/tlskit/tlskit/tlsconf"
 )
 
-// Settings are changed by their seed names, then turned into a config.
+// Settings are changed by their IPWorks names, then turned into a config.
 func ExampleSettings_Set() {
 	var s tlsconf.Settings
 	for _, kv := range [][2]string{
@@ -53,7 +53,7 @@ func ExampleProtocols_Range() {
 	// true
 }
 
-// Negotiated reports a connection's details with the seed's names.
+// Negotiated reports a connection's details, also by IPWorks's names.
 func ExampleNegotiated() {
 	info := tlsconf.Negotiated(tls.ConnectionState{
 		Version:     tls.VersionTLS13,

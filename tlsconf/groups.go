@@ -9,8 +9,8 @@ import (
 // groupInfo describes a key-exchange group crypto/tls implements.
 type groupInfo struct {
 	id tls.CurveID
-	// name is the seed's spelling (ecdhe_x25519), or the IANA name for
-	// groups the seed does not know (X25519MLKEM768).
+	// name is IPWorks's spelling (ecdhe_x25519), or the IANA name for
+	// groups IPWorks does not know (X25519MLKEM768).
 	name string
 	// aliases are other accepted spellings (IANA, OpenSSL, Go), lower case.
 	aliases []string
@@ -56,7 +56,7 @@ func groupByName(name string) *groupInfo {
 	return nil
 }
 
-// GroupName returns the seed's name for a group ("ecdhe_x25519",
+// GroupName returns IPWorks's name for a group ("ecdhe_x25519",
 // "ecdhe_secp256r1") or the IANA name for the post-quantum hybrids
 // ("X25519MLKEM768"). Unknown groups print as crypto/tls prints them, and 0
 // (no group: RSA key exchange, or a resumed TLS 1.2 session) as "".
@@ -71,7 +71,7 @@ func GroupName(id tls.CurveID) string {
 }
 
 // ParseGroups parses a TLS12SupportedGroups, TLS13SupportedGroups or
-// TLS13KeyShareGroups value: a comma-separated list of the seed's names
+// TLS13KeyShareGroups value: a comma-separated list of IPWorks's names
 // (ecdhe_x25519, ecdhe_secp256r1, ecdhe_secp384r1, ecdhe_secp521r1), IANA
 // names (x25519, secp256r1, X25519MLKEM768, SecP256r1MLKEM768,
 // SecP384r1MLKEM1024) or OpenSSL names (prime256v1), case-insensitively.

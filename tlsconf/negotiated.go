@@ -7,11 +7,12 @@ import (
 	"strings"
 )
 
-// Info is what a handshake negotiated (the seed's SSLNegotiated* settings),
-// taken from a tls.ConnectionState by [Negotiated].
+// Info is what a handshake negotiated, taken from a tls.ConnectionState by
+// [Negotiated]. Most fields are the values of IPWorks's SSLNegotiated*
+// settings, which [Info.Get] serves by name.
 type Info struct {
 	// Version is the TLS version number (tls.VersionTLS13) and VersionName
-	// its seed name ("TLS1.3"): SSLNegotiatedVersion.
+	// its IPWorks name ("TLS1.3"): SSLNegotiatedVersion.
 	Version     uint16
 	VersionName string
 
@@ -31,9 +32,9 @@ type Info struct {
 	// (the post-quantum hybrids) or "RSA" (RSA key transport).
 	KeyExchange string
 
-	// Group is the key-exchange group (cs.CurveID) and GroupName its seed
-	// name ("ecdhe_x25519", "X25519MLKEM768"); 0 and "" when no group was
-	// used (RSA key transport, a resumed TLS 1.2 session).
+	// Group is the key-exchange group (cs.CurveID) and GroupName its
+	// IPWorks name ("ecdhe_x25519", "X25519MLKEM768"); 0 and "" when no
+	// group was used (RSA key transport, a resumed TLS 1.2 session).
 	Group     tls.CurveID
 	GroupName string
 
@@ -87,7 +88,7 @@ func Negotiated(cs tls.ConnectionState) Info {
 	return info
 }
 
-// negotiatedNames maps the seed's per-connection names (and tlskit's
+// negotiatedNames maps IPWorks's per-connection names (and tlskit's
 // additions) to Info fields.
 var negotiatedNames = []struct {
 	name string
@@ -105,7 +106,7 @@ var negotiatedNames = []struct {
 	{"SSLSessionReused", func(i *Info) string { return formatBool(i.DidResume) }},
 }
 
-// Get returns a negotiated detail by the seed's name, case-insensitively:
+// Get returns a negotiated detail by its IPWorks name, case-insensitively:
 // SSLNegotiatedVersion ("TLS1.3"), SSLNegotiatedCipher ("AES_128_GCM"),
 // SSLNegotiatedCipherStrength ("128"), SSLNegotiatedCipherSuite
 // ("TLS_AES_128_GCM_SHA256"), SSLNegotiatedKeyExchange ("ECDHE"),

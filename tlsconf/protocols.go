@@ -7,16 +7,17 @@ import (
 	"strings"
 )
 
-// Protocols is the seed's SSLEnabledProtocols bitmask. Each version owns
-// two bits (one for the server role, one for the client role); setting
-// either enables the version, and the seed's values set both.
+// Protocols is a set of TLS versions, as IPWorks's SSLEnabledProtocols
+// bitmask. Each version owns two bits (one for the server role, one for the
+// client role); setting either enables the version, and the constants set
+// both.
 //
 // The zero value means the default: TLS 1.2 and TLS 1.3, for servers and
-// clients alike. (The seed enables TLS 1.0 and 1.1 by default for clients;
-// tlskit does not.)
+// clients alike. (IPWorks's SSLEnabledProtocols defaults to 4032, TLS 1.0 to
+// 1.2, for clients and to 3072, TLS 1.2 only, for servers.)
 type Protocols uint32
 
-// The seed's protocol values.
+// Protocol versions, with IPWorks's SSLEnabledProtocols values.
 const (
 	TLS13 Protocols = 12288 // 0x3000
 	TLS12 Protocols = 3072  // 0xC00
@@ -109,8 +110,9 @@ func ProtocolsFromRange(minVersion, maxVersion uint16) (Protocols, error) {
 	return coverRange(lo, hi), nil
 }
 
-// String lists the enabled versions with the seed's names, joined by "|"
-// (e.g. "TLS1.2|TLS1.3"). The zero value prints as the default set.
+// String lists the enabled versions with IPWorks's names, joined by "|"
+// (e.g. "TLS1.2|TLS1.3"). The zero value prints as the default set; unknown
+// bits print in hex.
 func (p Protocols) String() string {
 	if p == 0 {
 		p = DefaultProtocols
@@ -130,9 +132,9 @@ func (p Protocols) String() string {
 	return strings.Join(names, "|")
 }
 
-// VersionName returns the seed's name for a negotiated TLS version, as
-// reported by SSLNegotiatedVersion: "TLS1", "TLS1.1", "TLS1.2", "TLS1.3",
-// "SSL3". Unknown values print as "0x0305".
+// VersionName returns IPWorks's name for a TLS version number, as its
+// SSLNegotiatedVersion reports it: "TLS1", "TLS1.1", "TLS1.2", "TLS1.3",
+// "SSL3". Unknown values print in hex, such as "0x0305".
 func VersionName(v uint16) string {
 	switch v {
 	case 0x0300: // SSL 3.0 (tls.VersionSSL30 is deprecated)
@@ -152,11 +154,11 @@ func VersionName(v uint16) string {
 // ParseVersion parses a TLS version string, as used by ECMA-419's
 // minimumVersion and maximumVersion, into a crypto/tls version number.
 //
-// The ECMA-419 text defers the spelling to a footnote that the seed does
-// not carry, so the common spellings are all accepted, case-insensitively:
-// "tls1.2", "TLS1.2", "TLSv1.2", "TLS 1.2", "TLS_1_2", "1.2", and the seed's
-// own "TLS1" for TLS 1.0. [FormatVersion] gives the canonical form back.
-// "ssl3"/"ssl2" and unknown strings wrap [ErrUnsupportedProtocol].
+// ECMA-419 leaves the spelling to a footnote, so the common spellings are
+// all accepted, case-insensitively: "tls1.2", "TLS1.2", "TLSv1.2",
+// "TLS 1.2", "TLS_1_2", "1.2", and IPWorks's "TLS1" for TLS 1.0.
+// [FormatVersion] gives the canonical form back. "ssl3"/"ssl2" and unknown
+// strings wrap [ErrUnsupportedProtocol].
 func ParseVersion(s string) (uint16, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	t = strings.NewReplacer(" ", "", "_", ".", "v", "").Replace(t)
@@ -209,12 +211,15 @@ func FormatVersion(v uint16) string {
 
 // ConnectionType is Xojo's SSLSocket.ConnectionType. Each value selects
 // exactly one version, except SSLv23, which negotiates the best version
-// the peer supports.
+// the peer supports. Xojo's default is TLSv1 (TLS 1.0 only); the zero
+// value here is SSLv2, which no config can use, so a zero ConnectionType
+// can stand for "not set".
 type ConnectionType int
 
-// Xojo's ConnectionType constants. SSLv23, TLSv1, TLSv11 and TLSv12 are the
-// seed's; SSLv2 (0), SSLv3 (2) and TLSv13 (6) come from other Xojo
-// releases and are recognised so that they give a clear answer.
+// Xojo's ConnectionType constants. SSLv23, TLSv1, TLSv11 and TLSv12 are
+// those of Xojo's SSLSocket documentation; SSLv2 (0), SSLv3 (2) and TLSv13
+// (6) come from other Xojo releases and are recognised so that they give a
+// clear answer.
 const (
 	SSLv2  ConnectionType = 0 // not supported by crypto/tls
 	SSLv23 ConnectionType = 1 // TLS 1.0 to TLS 1.3 (SSL 3.0 is dropped)

@@ -18,7 +18,7 @@ func TestProtocolsRange(t *testing.T) {
 		{TLS13, tls.VersionTLS13, tls.VersionTLS13, ""},
 		{TLS12, tls.VersionTLS12, tls.VersionTLS12, ""},
 		{TLS10 | TLS11 | TLS12, tls.VersionTLS10, tls.VersionTLS12, ""},
-		{4032, tls.VersionTLS10, tls.VersionTLS12, ""}, // the seed's client default
+		{4032, tls.VersionTLS10, tls.VersionTLS12, ""}, // IPWorks's client default
 		{TLS11 | TLS12 | TLS13, tls.VersionTLS11, tls.VersionTLS13, ""},
 		{0x800, tls.VersionTLS12, tls.VersionTLS12, ""}, // one bit of the pair is enough
 		{TLS10 | TLS13, 0, 0, "contiguous"},

@@ -14,7 +14,7 @@ import (
 // certificates and no CA at all for clients' certificates.
 //
 // Build a *tls.Config with [Settings.ServerConfig] or
-// [Settings.ClientConfig], or change settings by their seed names with
+// [Settings.ClientConfig], or change settings by their IPWorks names with
 // [Settings.Set] and [Settings.Get]. A Settings value is plain data: it is
 // not safe for concurrent mutation, but configs built from it are
 // independent of it.
@@ -24,7 +24,7 @@ type Settings struct {
 	Protocols Protocols
 
 	// CipherSuites is SSLEnabledCipherSuites, as crypto/tls suite IDs.
-	// Default (nil, the seed's "*"): every suite tls.CipherSuites lists
+	// Default (nil, IPWorks's "*"): every suite tls.CipherSuites lists
 	// (forward-secret AEAD and CBC suites; no RSA key exchange, 3DES or RC4).
 	// crypto/tls cannot restrict TLS 1.3 suites: see [ParseCipherSuites]
 	// and the package documentation for what a TLS 1.3 name does.
@@ -44,7 +44,7 @@ type Settings struct {
 
 	// TLS12Groups is TLS12SupportedGroups: the key-exchange groups allowed
 	// when TLS 1.2 (or older) is negotiated. Default (nil): crypto/tls's
-	// classical groups, x25519, secp256r1, secp384r1, secp521r1 (the seed's
+	// classical groups, x25519, secp256r1, secp384r1, secp521r1 (IPWorks's
 	// default lacks x25519). The order is ignored: crypto/tls applies its
 	// own preference. Post-quantum hybrids are TLS 1.3 only.
 	TLS12Groups []tls.CurveID
@@ -52,7 +52,7 @@ type Settings struct {
 	// TLS13Groups is TLS13SupportedGroups: the groups allowed when TLS 1.3
 	// is negotiated. Default (nil): crypto/tls's default, X25519MLKEM768,
 	// SecP256r1MLKEM768, SecP384r1MLKEM1024, x25519, secp256r1, secp384r1,
-	// secp521r1 (the seed's default adds x448 and ffdhe_*, which Go does not
+	// secp521r1 (IPWorks's default adds x448 and ffdhe_*, which Go does not
 	// implement). The order is ignored.
 	//
 	// crypto/tls has one group list for all versions, so the config offers
@@ -61,10 +61,10 @@ type Settings struct {
 	// outside the set for the negotiated version.
 	TLS13Groups []tls.CurveID
 
-	// TLS13KeyShareGroups is the seed's TLS13KeyShareGroups, the groups a
-	// client pregenerates key shares for. Validated and kept for Get, but
-	// advisory only: crypto/tls chooses its key shares itself. As in the
-	// seed, every supported group stays usable whatever this lists.
+	// TLS13KeyShareGroups (setting TLS13KeyShareGroups) lists the groups a
+	// client pregenerates key shares for. Validated and kept for Get, but advisory
+	// only: crypto/tls chooses its key shares itself. As in IPWorks, every
+	// supported group stays usable whatever this lists.
 	TLS13KeyShareGroups []tls.CurveID
 
 	// TLS12SignatureAlgorithms is the allow list for the signatures on the
@@ -73,9 +73,9 @@ type Settings struct {
 	// (RSA-PSS, ECDSA, Ed25519 and RSA PKCS #1 with SHA-256 to SHA-512).
 	// IPWorks's default list also has SHA-1, SHA-224 and DSA and lacks
 	// RSA-PSS and Ed25519 (see [DefaultTLS12SignatureAlgorithms]). An empty
-	// non-nil list does not restrict, as an empty setting string. Violations abort the handshake with
-	// [ErrSignatureAlgorithm], code 280. See the package documentation for
-	// what is and is not checked.
+	// non-nil list does not restrict, as an empty setting string. Violations
+	// abort the handshake with [ErrSignatureAlgorithm], code 280. See the
+	// package documentation for what is and is not checked.
 	TLS12SignatureAlgorithms []SignatureAlgorithm
 
 	// TLS13SignatureAlgorithms is the same for TLS 1.3. Default (nil):
@@ -128,8 +128,9 @@ type Settings struct {
 	// ClientCAs is SSLClientCACerts: the CA certificates that client
 	// certificates must chain to. Server only. Exactly these: the system's
 	// roots are not added (any public CA would vouch for clients), unless
-	// InsecureTrustSystemRootsForClients is set. The server decides
-	// whether to ask for client certificates (tls.Config.ClientAuth).
+	// InsecureTrustSystemRootsForClients is set (IPWorks's SSLClientCACerts
+	// adds to the system's roots). The server decides whether to ask for
+	// client certificates (tls.Config.ClientAuth).
 	ClientCAs []*x509.Certificate
 
 	// InsecureTrustSystemRootsForClients adds the system's roots to

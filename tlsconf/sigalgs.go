@@ -26,7 +26,7 @@ type SignatureAlgorithm struct {
 }
 
 // String returns the TLS 1.3-style name ("rsa_pkcs1_sha256",
-// "rsa_pss_sha256", "ecdsa_secp256r1_sha256", "ed25519"), or the seed's TLS
+// "rsa_pss_sha256", "ecdsa_secp256r1_sha256", "ed25519"), or IPWorks's TLS
 // 1.2 "hash-signature" form where no TLS 1.3 name exists ("sha256-ecdsa",
 // "sha1-dsa").
 func (a SignatureAlgorithm) String() string { return a.format(false) }
@@ -59,7 +59,7 @@ var ecdsaCurveHash = map[string]string{"secp256r1": "sha256", "secp384r1": "sha3
 // parseSignatureAlgorithm reads one list item.
 func parseSignatureAlgorithm(item string) (SignatureAlgorithm, bool) {
 	s := strings.ToLower(strings.TrimSpace(item))
-	// The seed's TLS 1.2 form: hash-signature.
+	// IPWorks's TLS 1.2 form: hash-signature.
 	if h, sig, ok := strings.Cut(s, "-"); ok {
 		if !slices.Contains(sigHashes, h) {
 			return SignatureAlgorithm{}, false
@@ -97,8 +97,8 @@ func parseSignatureAlgorithm(item string) (SignatureAlgorithm, bool) {
 }
 
 // ParseSignatureAlgorithms parses a TLS12SignatureAlgorithms or
-// TLS13SignatureAlgorithms value, a comma-separated list in either of the
-// seed's forms, case-insensitively:
+// TLS13SignatureAlgorithms value, a comma-separated list in either of
+// IPWorks's forms, case-insensitively:
 //
 //   - TLS 1.2 "hash-signature": sha256-rsa, sha384-ecdsa, sha1-dsa, with
 //     hashes md5, sha1, sha224, sha256, sha384, sha512;
@@ -107,8 +107,8 @@ func parseSignatureAlgorithm(item string) (SignatureAlgorithm, bool) {
 //     ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512, ecdsa_sha1, ed25519,
 //     ed448.
 //
-// An empty string returns an empty, non-nil list, which the seed defines as
-// "do not restrict". Unknown names wrap [ErrUnknownSignatureAlgorithm].
+// An empty string returns an empty, non-nil list, which means "do not
+// restrict", as in IPWorks. Unknown names wrap [ErrUnknownSignatureAlgorithm].
 // Names Go cannot verify (dsa, sha224, ed448, md5) are accepted: allowing
 // them has no effect, since crypto/x509 never accepts such a certificate.
 func ParseSignatureAlgorithms(s string) ([]SignatureAlgorithm, error) {
@@ -127,7 +127,7 @@ func ParseSignatureAlgorithms(s string) ([]SignatureAlgorithm, error) {
 }
 
 // FormatSignatureAlgorithms joins a list with ",". With tls12 true, RSA
-// PKCS #1 entries use the seed's TLS 1.2 form (sha256-rsa).
+// PKCS #1 entries use IPWorks's TLS 1.2 form (sha256-rsa).
 func FormatSignatureAlgorithms(list []SignatureAlgorithm, tls12 bool) string {
 	names := make([]string, len(list))
 	for i, a := range list {
@@ -139,7 +139,9 @@ func FormatSignatureAlgorithms(list []SignatureAlgorithm, tls12 bool) string {
 // The defaults used when a Settings list is nil: the certificate
 // signatures crypto/tls and crypto/x509 accept, for either version
 // (RSA-PSS, ECDSA, Ed25519 and RSA PKCS #1 v1.5 with SHA-256 to SHA-512;
-// not SHA-1, MD5 or DSA, which crypto/x509 refuses in a chain).
+// not SHA-1, MD5 or DSA, which crypto/x509 refuses in a chain). The TLS 1.3
+// list is IPWorks's default; its ed448 has no effect, as crypto/x509 does not
+// verify Ed448 signatures.
 //
 // IPWorks's default TLS 1.2 list is
 // "sha512-ecdsa,sha512-rsa,sha512-dsa,sha384-ecdsa,sha384-rsa,sha384-dsa,sha256-ecdsa,sha256-rsa,sha256-dsa,sha224-ecdsa,sha224-rsa,sha224-dsa,sha1-ecdsa,sha1-rsa,sha1-dsa",

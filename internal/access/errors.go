@@ -11,7 +11,7 @@ var (
 	ErrMalformed = errors.New("access: malformed entry")
 
 	// ErrHostName is matched by an EntryError for a host name other than
-	// "localhost". The seed's lists may name hosts, but matching them would
+	// "localhost". IPWorks's lists may name hosts, but matching them would
 	// need a DNS lookup per connection, which tlskit does not do.
 	ErrHostName = errors.New("access: host names are not supported")
 )

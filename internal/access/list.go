@@ -17,7 +17,7 @@ type List struct {
 //   - an IPv4 or IPv6 address: 192.168.1.10, ::1 (IPv4-mapped addresses
 //     such as ::ffff:10.0.0.1 mean the IPv4 address);
 //   - a CIDR prefix: 10.0.0.0/8, fd00::/8 (host bits are ignored);
-//   - a wildcard pattern as in the seed: 192.168.1.*, 10.?.0.1, fe80::*, or
+//   - a wildcard pattern as in IPWorks: 192.168.1.*, 10.?.0.1, fe80::*, or
 //     "*" for every client ('?' is a tlskit extension: one character);
 //   - "localhost", meaning 127.0.0.0/8 and ::1.
 //

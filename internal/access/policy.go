@@ -5,14 +5,14 @@ import (
 	"strconv"
 )
 
-// Policy combines the seed's AllowedClients and BlockedClients settings.
+// Policy combines the AllowedClients and BlockedClients settings.
 // The zero value accepts every client.
 type Policy struct {
 	// Allowed lists the clients that may connect. Nil or empty means every
-	// client, like the seed's default "*".
+	// client, like IPWorks's default "*".
 	Allowed *List
 	// Blocked lists the clients that may not connect, even when Allowed
-	// matches them. Nil or empty (the seed's default "") blocks nobody.
+	// matches them. Nil or empty (IPWorks's default "") blocks nobody.
 	Blocked *List
 }
 
@@ -40,10 +40,11 @@ func (v Verdict) String() string {
 	return "Verdict(" + strconv.Itoa(int(v)) + ")"
 }
 
-// Check decides whether a client at address a may connect. As in the seed,
-// the verdict is the default Accept value of the ConnectionRequest event: the
-// server should reject a client on anything but Accept unless the
-// application's ConnectionRequest handler accepts it anyway.
+// Check decides whether a client at address a may connect. The verdict is
+// the preset of server.ConnectionRequest.Accept, as in IPWorks's
+// ConnectionRequest event: the server should reject a client on anything
+// but Accept unless the application's OnConnectionRequest handler accepts
+// it anyway.
 func (p Policy) Check(a netip.Addr) Verdict {
 	if p.Blocked.Match(a) {
 		return Blocked

@@ -9,10 +9,11 @@
 // A Framer is one connection's framing state. Feed lends it the bytes of one
 // read; Next returns the next record under the settings in force at that
 // moment, or ok=false when it needs more bytes. Because the engine calls
-// Next once per record, the DataIn handler may change the settings (the
-// seed's ChangeRecordLength, EOL, SingleLineMode, MaxLineLength) while
-// handling one record and the next record is cut by the new settings: a
-// header line can announce the length of a binary body that follows.
+// Next once per record, the DataIn handler may change the settings (record
+// length, EOL, single-line mode, maximum line length: IPWorks's
+// ChangeRecordLength, EOL, SingleLineMode and MaxLineLength) while handling
+// one record and the next record is cut by the new settings: a header line
+// can announce the length of a binary body that follows.
 //
 // The settings select one of four modes (see Mode); a positive RecordLength
 // wins over SingleLineMode, which wins over EOL:
@@ -27,7 +28,7 @@
 //
 // In the line modes, when MaxLineLength bytes (default 2048, minimum 256)
 // accumulate without a terminator starting within them, those bytes are
-// delivered with eol=false and the rest of the line follows, as the seed
+// delivered with eol=false and the rest of the line follows, as IPWorks
 // describes for DataIn. At end of stream, Flush returns whatever partial
 // line or record remains; the server delivers it as a final DataIn with
 // eol=false, because DataIn is the application's only chance to see the data.

@@ -12,7 +12,7 @@ var ErrInvalidSetting = errors.New("framing: invalid setting")
 // SettingError reports a length setting outside its accepted range.
 // It unwraps to ErrInvalidSetting.
 type SettingError struct {
-	Setting string // "MaxLineLength" or "RecordLength", the seed's names
+	Setting string // "MaxLineLength" or "RecordLength", as IPWorks names them
 	Value   int    // the rejected value
 	Min     int    // smallest accepted value
 	Max     int    // largest accepted value

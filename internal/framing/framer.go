@@ -70,7 +70,7 @@ func (f *Framer) Feed(p []byte) {
 //     bytes accumulated without one, in which case rec holds exactly those
 //     MaxLineLength bytes and the rest of the line follows in later records.
 //   - ModeRecord: always true; rec is exactly RecordLength bytes.
-//   - ModeRaw: always true (the seed: with no EOL, the flag can be
+//   - ModeRaw: always true (as in IPWorks: with no EOL, the flag can be
 //     disregarded); rec is whatever was available, possibly in more than one
 //     piece.
 //

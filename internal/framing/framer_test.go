@@ -98,8 +98,8 @@ func TestRecordLength(t *testing.T) {
 }
 
 // A length-prefixed protocol: a 2-byte header announces the body length and
-// the handler changes the record length while handling each record, as the
-// seed allows inside DataIn.
+// the handler changes the record length while handling each record, as
+// IPWorks allows inside DataIn.
 func TestRecordLengthChangedBetweenRecords(t *testing.T) {
 	t.Parallel()
 	stream := "\x00\x05hello\x00\x00\x00\x0bhello world\x00\x01!"

@@ -6,12 +6,12 @@ import (
 )
 
 const (
-	// DefaultMaxLineLength is the line buffer size used until SetMaxLineLength
-	// is called, as in the seed (2048 bytes).
+	// DefaultMaxLineLength is the line buffer size used until
+	// SetMaxLineLength is called: 2048 bytes, IPWorks's DefaultMaxLineLength.
 	DefaultMaxLineLength = 2048
 
-	// MinMaxLineLength is the smallest value SetMaxLineLength accepts, as in
-	// the seed (256 bytes).
+	// MinMaxLineLength is the smallest value SetMaxLineLength accepts: 256
+	// bytes, IPWorks's minimum.
 	MinMaxLineLength = 256
 
 	// LengthLimit is the largest value SetMaxLineLength and SetRecordLength
@@ -64,7 +64,7 @@ func (f *Framer) Mode() Mode {
 	return ModeRaw
 }
 
-// SetEOL sets the line terminator (the seed's EOL). It may be several bytes
+// SetEOL sets the line terminator (IPWorks's EOL). It may be several bytes
 // long and may contain NUL bytes; it is copied. An empty EOL turns line
 // splitting off. EOL is ignored while SingleLineMode is on or RecordLength
 // is positive.
@@ -82,7 +82,7 @@ func (f *Framer) EOL() []byte {
 }
 
 // SetSingleLineMode turns single-line mode on or off. When on, lines end at
-// CR, LF or CRLF and EOL is ignored (the seed's SingleLineMode).
+// CR, LF or CRLF and EOL is ignored (IPWorks's SingleLineMode).
 func (f *Framer) SetSingleLineMode(on bool) {
 	f.singleLine = on
 	f.scan = 0
@@ -91,7 +91,7 @@ func (f *Framer) SetSingleLineMode(on bool) {
 // SingleLineMode reports whether single-line mode is on.
 func (f *Framer) SingleLineMode() bool { return f.singleLine }
 
-// SetMaxLineLength sets the size of the line buffer (the seed's
+// SetMaxLineLength sets the size of the line buffer (IPWorks's
 // MaxLineLength): in a line mode, when n bytes have accumulated and no line
 // terminator starts within them, those n bytes are delivered with eol=false.
 // n must be between MinMaxLineLength and LengthLimit; otherwise the setting
@@ -113,7 +113,7 @@ func (f *Framer) MaxLineLength() int {
 	return f.maxLine
 }
 
-// SetRecordLength sets the record length (the seed's ChangeRecordLength).
+// SetRecordLength sets the record length (IPWorks's ChangeRecordLength).
 // When n is positive, Next delivers exactly n bytes at a time and waits until
 // that many have arrived; 0 turns record mode off. It may be called between
 // any two calls to Next, typically while handling the previous record.
