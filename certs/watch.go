@@ -28,7 +28,9 @@ type WatchOptions struct {
 	// OnError, if set, is called when changed files do not load (a
 	// half-written pair, a wrong password ...), from the Watcher's
 	// goroutine; the certificate loaded last stays in use, and the files
-	// are tried again at their next change.
+	// are tried again at their next change. A file that cannot be read
+	// (removed, not yet renamed into place) is reported at every check
+	// until it can be read again.
 	OnError func(error)
 }
 

@@ -9,11 +9,11 @@
 // A Framer is one connection's framing state. Feed lends it the bytes of one
 // read; Next returns the next record under the settings in force at that
 // moment, or ok=false when it needs more bytes. Because the engine calls
-// Next once per record, the DataIn handler may change the settings (record
-// length, EOL, single-line mode, maximum line length: IPWorks's
-// ChangeRecordLength, EOL, SingleLineMode and MaxLineLength) while handling
-// one record and the next record is cut by the new settings: a header line
-// can announce the length of a binary body that follows.
+// Next once per record, the DataIn handler may change the settings (with
+// server.Conn's ChangeRecordLength, SetEOL, ChangeLineMode and
+// SetMaxLineLength, as in IPWorks) while handling one record and the next
+// record is cut by the new settings: a header line can announce the length
+// of a binary body that follows.
 //
 // The settings select one of four modes (see Mode); a positive RecordLength
 // wins over SingleLineMode, which wins over EOL:

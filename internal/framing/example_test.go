@@ -8,8 +8,8 @@ import (
 
 // A server's read loop: feed each read, then pull records until the framer
 // needs more bytes. The handler switches to a fixed-length record for the
-// body a header line announces, as a DataIn handler may with
-// ChangeRecordLength.
+// body a header line announces, as an OnDataIn handler may with
+// server.Conn.ChangeRecordLength.
 func Example() {
 	var f framing.Framer
 	f.SetEOL([]byte("\r\n"))
