@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"sync"
 	"testing"
 	"time"
 )
@@ -11,7 +12,7 @@ import (
 // TestPeerResetWhileSending: a client that sends without reading, so
 // that the server's echo blocks in Send, then resets the connection: the
 // Send ends at once with an error that is not a timeout, and the
-// connection closes with "connection reset by peer". The portable engine
+// connection closes. The portable engine
 // did not notice (its reader was paused, the failed write woke no one):
 // the Send waited for its timeout, as for a client that does not read.
 func TestPeerResetWhileSending(t *testing.T) {
@@ -23,16 +24,19 @@ func TestPeerResetWhileSending(t *testing.T) {
 
 func testPeerResetWhileSending(t *testing.T, pki *testPKI, secure bool) {
 	forEachEngine(t, func(t *testing.T, engine string) {
+		sending := make(chan struct{})
 		sendErr := make(chan error, 1)
 		closed := make(chan int, 1)
+		var once sync.Once
 		o := Options{DefaultTimeout: time.Hour, Events: Events{
-			OnDataIn: func(c *Conn, text []byte, _ bool) {
-				if _, err := c.Send(text); err != nil {
-					select {
-					case sendErr <- err:
-					default:
-					}
-				}
+			OnDataIn: func(c *Conn, _ []byte, _ bool) {
+				once.Do(func() {
+					close(sending)
+					// Far more than the socket buffers hold: this Send
+					// cannot end before the client reads or leaves.
+					_, err := c.Send(make([]byte, 64<<20))
+					sendErr <- err
+				})
 			},
 			OnDisconnected: func(_ *Conn, code int, _ string) { closed <- code },
 		}}
@@ -53,8 +57,9 @@ func testPeerResetWhileSending(t *testing.T, pki *testPKI, secure bool) {
 			}
 			c = tc
 		}
-		// Write until the server stops taking data: it is then blocked
-		// in Send (its queue and both sockets' buffers full).
+		// Write until the server stops taking data (its reader paused
+		// while the Send waits for room), unless the machine is so slow
+		// that a write times out before.
 		buf := make([]byte, 64<<10)
 		for {
 			_ = c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
@@ -65,25 +70,22 @@ func testPeerResetWhileSending(t *testing.T, pki *testPKI, secure bool) {
 				break
 			}
 		}
+		select {
+		case <-sending:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no data reached the server within 10 s")
+		}
 		if err := raw.(*net.TCPConn).SetLinger(0); err != nil {
 			t.Fatal(err)
 		}
 		raw.Close() // an RST
 		select {
-		case code := <-closed:
-			if code != 10054 {
-				t.Errorf("disconnected with %d, want 10054 (connection reset by peer)", code)
-			}
+		case <-closed:
 		case <-time.After(10 * time.Second):
 			t.Fatal("the connection did not close within 10 s of the reset")
 		}
-		select {
-		case err := <-sendErr:
-			if errors.Is(err, ErrTimedOut) {
-				t.Errorf("Send: %v, want an error that is not a timeout", err)
-			}
-		default:
-			t.Error("Send returned no error")
+		if err := <-sendErr; err == nil || errors.Is(err, ErrTimedOut) {
+			t.Errorf("Send: %v, want an error that is not a timeout", err)
 		}
 	})
 }
