@@ -113,6 +113,7 @@ type serveFlags struct {
 	maxConnsPerAddr  int
 	idleTimeout      time.Duration
 	handshakeTimeout time.Duration
+	sendTimeout      time.Duration
 	shutdownWait     time.Duration
 	engine           string
 	reloadCert       time.Duration
@@ -154,7 +155,7 @@ WebSocket modes (ws, wss):
              A client that offers the subprotocol "chat" gets it (as one
              that offers "echo" or "broadcast" does in those modes).
              A connection that does not read (its send queue stays full
-             for 30 seconds) is disconnected in every mode; in broadcast
+             for --send-timeout) is disconnected in every mode; in broadcast
              and chat, one that reads too slowly to keep up (more than
              128 KiB of messages waiting for it) is closed with 1008.
 
@@ -169,7 +170,7 @@ TCP and TLS modes (tcp, tls):
              is sent to every connection, the sender included. A connection
              that does not read fast enough (64 KiB queued) is disconnected.
              In every mode, a connection that does not read (its send queue
-             stays full for 30 seconds) is disconnected.
+             stays full for --send-timeout) is disconnected.
 
 WebSocket limits (ws, wss): a message is held whole before it is echoed or
 broadcast, so each connection may hold up to --max-message-size bytes (32 MiB
@@ -220,6 +221,7 @@ away) and exits with status 0.`,
 	fl.IntVar(&f.maxConns, "max-conns", 0, "most simultaneous connections, handshakes included (default 1000, -1: no limit)")
 	fl.IntVar(&f.maxConnsPerAddr, "max-conns-per-addr", defaultMaxConnsPerAddr, "most simultaneous connections from one client address (IPv6: one /64), handshakes included; ws clients beyond it get 503 with Retry-After (0: no limit)")
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", defaultIdleTimeout, "disconnect connections that send and receive nothing this long (0: never)")
+	fl.DurationVar(&f.sendTimeout, "send-timeout", sendTimeout, "disconnect a client that does not read: its send queue stayed full this long (every mode)")
 	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "deadline of the whole handshake, counted from the connect: the TLS handshake (tls, wss) and the WebSocket upgrade (ws, wss)")
 	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
 	fl.StringVar(&f.metricsAddr, "metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (connections, handshakes, bytes, messages)")
@@ -294,6 +296,9 @@ func (f *serveFlags) checkTimeouts() error {
 	if f.handshakeTimeout < 0 || f.idleTimeout < 0 || f.shutdownWait < 0 {
 		return errors.New("timeouts must not be negative")
 	}
+	if f.sendTimeout <= 0 {
+		return errors.New("--send-timeout must be positive: a client that never reads would hold its send queue for ever")
+	}
 	if f.maxConnsPerAddr < 0 {
 		return errors.New("--max-conns-per-addr must not be negative (0: no limit)")
 	}
@@ -326,7 +331,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	sc := &serveConfig{
 		proto: f.proto, mode: f.mode, path: f.path, host: host, port: port, useIPv6: useIPv6,
 		maxConns: f.maxConns, maxConnsPerAddr: f.maxConnsPerAddr, idleTimeout: f.idleTimeout,
-		handshakeTimeout: f.handshakeTimeout, engine: f.engine,
+		handshakeTimeout: f.handshakeTimeout, sendWait: f.sendTimeout, engine: f.engine,
 		noDeflate: !f.deflate, maxMessage: f.maxMessage,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
 	}

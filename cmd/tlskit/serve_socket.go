@@ -12,8 +12,9 @@ import (
 // socketModes are the --mode values of the tcp and tls protocols.
 var socketModes = []string{"echo", "line", "broadcast"}
 
-// sendTimeout bounds how long a connection's send queue may stay full (its
-// client does not read) before the client is disconnected, in every mode.
+// sendTimeout is --send-timeout's default: how long a connection's send
+// queue may stay full (its client does not read) before the client is
+// disconnected, in every mode.
 const sendTimeout = 30 * time.Second
 
 // startSocketServer starts a tcp or tls server (package server) in the
@@ -23,13 +24,13 @@ func startSocketServer(sc *serveConfig) (service, error) {
 	opts := sc.serverOptions()
 	switch sc.mode {
 	case "echo":
-		opts.DefaultTimeout = sendTimeout
+		opts.DefaultTimeout = sc.sendTimeout()
 		opts.Events.OnDataIn = func(c *server.Conn, text []byte, _ bool) {
 			send(sc.connLogger(), c, text)
 		}
 	case "line":
 		opts.DefaultEOL = []byte("\n")
-		opts.DefaultTimeout = sendTimeout
+		opts.DefaultTimeout = sc.sendTimeout()
 		opts.Events.OnDataIn = func(c *server.Conn, text []byte, eol bool) {
 			send(sc.connLogger(), c, withEOL(text, eol))
 		}

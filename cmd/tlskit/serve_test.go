@@ -237,7 +237,7 @@ func TestServeDefaults(t *testing.T) {
 		"proto": "wss", "mode": "echo", "listen": "127.0.0.1:8443", "cert": "", "path": "/",
 		"client-auth": "none", "handshake-timeout": "10s", "tls-min": "1.2", "tls-max": "1.3",
 		"deflate": "true", "max-message-size": "33554432",
-		"idle-timeout": "5m0s", "max-conns-per-addr": "100", "max-conns": "0",
+		"idle-timeout": "5m0s", "max-conns-per-addr": "100", "max-conns": "0", "send-timeout": "30s",
 	} {
 		if got := cmd.Flags().Lookup(name).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", name, got, want)
@@ -261,6 +261,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--path", "ws"}, `--path "ws": want an absolute path`},
 		{[]string{"--path", "/a?b=1"}, `--path "/a?b=1"`},
 		{[]string{"--proto", "ws", "--idle-timeout", "-1s"}, "timeouts must not be negative"},
+		{[]string{"--proto", "tcp", "--send-timeout", "0"}, "--send-timeout must be positive"},
+		{[]string{"--send-timeout", "-1s"}, "--send-timeout must be positive"},
 		{[]string{"--proto", "ws", "--max-message-size", "0"}, "--max-message-size 0: want 1 to 1073741824 bytes"},
 		{[]string{"--max-message-size", "-1"}, "--max-message-size -1: want 1 to 1073741824 bytes"},
 		{[]string{"--max-message-size", "1073741825"}, "--max-message-size 1073741825: want 1 to"},
