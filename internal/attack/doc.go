@@ -15,8 +15,10 @@
 //	go test -tags attack -short ./internal/attack/       # a few seconds per attack (CI)
 //	go test -tags attack -v -timeout 60m ./internal/attack/   # the full sizes
 //
-// They build ./cmd/tlskit unless TLSKIT_BIN names a binary, so that the
-// same suite measures an older build. ATTACK_ENGINES (default
-// "epoll,portable") selects the engines and ATTACK_REPORT names a file
-// that receives one line of figures per attack.
+// The short form attacks with fewer clients, and an attack that covers
+// several protocols runs each on one engine, in turn; the full form runs
+// every protocol on every engine. The tests build ./cmd/tlskit unless
+// TLSKIT_BIN names a binary, so that the same suite measures an older
+// build. ATTACK_ENGINES (default "epoll,portable") selects the engines and
+// ATTACK_REPORT names a file that receives one line of figures per attack.
 package attack

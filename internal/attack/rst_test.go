@@ -20,47 +20,46 @@ import (
 // frame, with an echo pending, during the close. The server must drop
 // each, leaking no fd nor goroutine, and serve the others throughout.
 func TestRSTChaos(t *testing.T) {
-	for _, proto := range []string{"wss", "ws"} {
-		for _, engine := range engines() {
-			t.Run(proto+"/"+engine, func(t *testing.T) {
-				r := begin(t, "rst-chaos", proto, engine, perAddrArgs(1000)...)
-				n, parallel := size(300, 5000), size(20, 200)
-				r.fig.attackers = n
-				seed := rand.Uint64()
-				r.fig.note = fmt.Sprintf("seed %d", seed)
-				var (
-					next     atomic.Int64
-					wg       sync.WaitGroup
-					stages   [chaosStages]atomic.Int64
-					failures atomic.Int64
-				)
-				for w := range parallel {
-					rng := rand.New(rand.NewPCG(seed, uint64(w)))
-					wg.Go(func() {
-						for i := int(next.Add(1)); i <= n; i = int(next.Add(1)) {
-							stage := rng.IntN(chaosStages)
-							if err := chaos(r.s, i, stage, rng); err != nil {
-								if failures.Add(1) == 1 {
-									t.Errorf("connection %d, stage %d: %v", i, stage, err)
-								}
+	for _, c := range combos("wss", "ws") {
+		t.Run(c.String(), func(t *testing.T) {
+			proto, engine := c.proto, c.engine
+			r := begin(t, "rst-chaos", proto, engine, perAddrArgs(1000)...)
+			n, parallel := size(300, 5000), size(20, 200)
+			r.fig.attackers = n
+			seed := rand.Uint64()
+			r.fig.note = fmt.Sprintf("seed %d", seed)
+			var (
+				next     atomic.Int64
+				wg       sync.WaitGroup
+				stages   [chaosStages]atomic.Int64
+				failures atomic.Int64
+			)
+			for w := range parallel {
+				rng := rand.New(rand.NewPCG(seed, uint64(w)))
+				wg.Go(func() {
+					for i := int(next.Add(1)); i <= n; i = int(next.Add(1)) {
+						stage := rng.IntN(chaosStages)
+						if err := chaos(r.s, i, stage, rng); err != nil {
+							if failures.Add(1) == 1 {
+								t.Errorf("connection %d, stage %d: %v", i, stage, err)
 							}
-							stages[stage].Add(1)
 						}
-					})
-				}
-				wg.Wait()
-				if f := failures.Load(); f > 0 {
-					t.Errorf("%d of %d attackers could not reach their stage", f, n)
-				}
-				r.reclaimed(time.Now(), 30*time.Second, nil)
-				var per []int64
-				for i := range stages {
-					per = append(per, stages[i].Load())
-				}
-				r.fig.note += fmt.Sprintf(", per stage %v", per)
-				r.finish(128 << 20)
-			})
-		}
+						stages[stage].Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			if f := failures.Load(); f > 0 {
+				t.Errorf("%d of %d attackers could not reach their stage", f, n)
+			}
+			r.reclaimed(time.Now(), 30*time.Second, nil)
+			var per []int64
+			for i := range stages {
+				per = append(per, stages[i].Load())
+			}
+			r.fig.note += fmt.Sprintf(", per stage %v", per)
+			r.finish(128 << 20)
+		})
 	}
 }
 

@@ -71,6 +71,29 @@ func engines() []string {
 	return []string{"epoll", "portable"}
 }
 
+// combo is a protocol and an engine to attack it on.
+type combo struct{ proto, engine string }
+
+func (c combo) String() string { return c.proto + "/" + c.engine }
+
+// combos are the protocols crossed with the engines; in the -short form
+// each protocol runs on one engine only, in turn, so that every protocol
+// and every engine is attacked at least once.
+func combos(protos ...string) []combo {
+	es := engines()
+	var cs []combo
+	for i, p := range protos {
+		if testing.Short() {
+			cs = append(cs, combo{p, es[i%len(es)]})
+			continue
+		}
+		for _, e := range es {
+			cs = append(cs, combo{p, e})
+		}
+	}
+	return cs
+}
+
 // size is short in the -short form and full otherwise.
 func size[T any](short, full T) T {
 	if testing.Short() {

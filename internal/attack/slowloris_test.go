@@ -35,14 +35,13 @@ func perAddrArgs(n int) []string {
 // such connection once --handshake-timeout has passed since it was
 // accepted, however active the client looks (issue 15, defect 2).
 func TestSlowlorisUpgrade(t *testing.T) {
-	for _, proto := range []string{"ws", "wss"} {
-		for _, engine := range engines() {
-			t.Run(proto+"/"+engine, func(t *testing.T) {
-				// A header long enough that the request never ends during the test.
-				req := upgradeRequest("127.0.0.1", newKey(), "X-Pad: "+strings.Repeat("a", 4000)+"\r\n")
-				slowloris(t, "slowloris-upgrade", proto, engine, []byte(req), proto == "wss")
-			})
-		}
+	for _, c := range combos("ws", "wss") {
+		t.Run(c.String(), func(t *testing.T) {
+			proto, engine := c.proto, c.engine
+			// A header long enough that the request never ends during the test.
+			req := upgradeRequest("127.0.0.1", newKey(), "X-Pad: "+strings.Repeat("a", 4000)+"\r\n")
+			slowloris(t, "slowloris-upgrade", proto, engine, []byte(req), proto == "wss")
+		})
 	}
 }
 
@@ -50,12 +49,11 @@ func TestSlowlorisUpgrade(t *testing.T) {
 // TLS handshake must end after --handshake-timeout in all, not only after
 // that long without a byte (issue 15, defect 2).
 func TestSlowlorisClientHello(t *testing.T) {
-	for _, proto := range []string{"tls", "wss"} {
-		for _, engine := range engines() {
-			t.Run(proto+"/"+engine, func(t *testing.T) {
-				slowloris(t, "slowloris-clienthello", proto, engine, clientHello(), false)
-			})
-		}
+	for _, c := range combos("tls", "wss") {
+		t.Run(c.String(), func(t *testing.T) {
+			proto, engine := c.proto, c.engine
+			slowloris(t, "slowloris-clienthello", proto, engine, clientHello(), false)
+		})
 	}
 }
 

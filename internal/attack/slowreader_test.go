@@ -81,26 +81,25 @@ func slowReader(s *server, i int, payload []byte, repeat bool, blocked, ended ch
 // the echoes. Each must be disconnected once its sends have waited the
 // send timeout, in every mode (issue 15, defect 3).
 func TestSlowReadersSmall(t *testing.T) {
-	for _, proto := range []string{"ws", "tls"} {
-		for _, engine := range engines() {
-			t.Run(proto+"/"+engine, func(t *testing.T) {
-				timeout, args := sendTimeout()
-				r := begin(t, "slow-readers-small", proto, engine, append(args, perAddrArgs(1000)...)...)
-				n := size(20, 200)
-				r.fig.attackers = n
-				payload := bytes.Repeat([]byte("x"), 4<<10)
-				if proto == "ws" {
-					payload = appendFrame(nil, true, false, opBinary, payload)
-				}
-				conns := slowReaders(t, r, n, payload, true)
-				// The server's sends blocked before the attackers' did.
-				r.reclaimed(time.Now(), 2*timeout+10*time.Second, nil)
-				for _, c := range conns {
-					c.Close()
-				}
-				r.finish(64<<20 + int64(n)*1<<20)
-			})
-		}
+	for _, c := range combos("ws", "tls") {
+		t.Run(c.String(), func(t *testing.T) {
+			proto, engine := c.proto, c.engine
+			timeout, args := sendTimeout()
+			r := begin(t, "slow-readers-small", proto, engine, append(args, perAddrArgs(1000)...)...)
+			n := size(20, 200)
+			r.fig.attackers = n
+			payload := bytes.Repeat([]byte("x"), 4<<10)
+			if proto == "ws" {
+				payload = appendFrame(nil, true, false, opBinary, payload)
+			}
+			conns := slowReaders(t, r, n, payload, true)
+			// The server's sends blocked before the attackers' did.
+			r.reclaimed(time.Now(), 2*timeout+10*time.Second, nil)
+			for _, c := range conns {
+				c.Close()
+			}
+			r.finish(64<<20 + int64(n)*1<<20)
+		})
 	}
 }
 
