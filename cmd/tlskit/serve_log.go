@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"syscall"
 
 	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/server"
@@ -48,10 +49,22 @@ func sendFailed(log *slog.Logger, id int64, err error) (reset bool) {
 		return false
 	case doesNotRead(err):
 		log.Warn("disconnecting a client that does not read", "id", id, "err", logsafe.Error(err))
+	case peerGone(err):
+		// The engine ends the connection with this cause, which its
+		// disconnected record then gives; a Reset now would race it and
+		// report a local reset (status 0) instead.
+		log.Debug("send failed: the peer is gone", "id", id, "err", logsafe.Error(err))
+		return false
 	default:
 		log.Debug("send failed: the connection is gone", "id", id, "err", logsafe.Error(err))
 	}
 	return true
+}
+
+// peerGone reports whether a send failed because the peer reset or closed
+// the connection under it.
+func peerGone(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
 }
 
 // doesNotRead reports whether a send failed for want of room: it timed
