@@ -389,18 +389,22 @@ func (r *Reader) fill(p []byte) (n int, done bool, err error) {
 	if r.limit >= 0 {
 		p = p[:min(int64(len(p)), r.limit+1-r.inflated)]
 	}
-	for n < len(p) && !done {
+	var rerr error
+	for n < len(p) && !done && rerr == nil {
 		k, err := d.Read(p[n:])
 		n += k
 		if err == io.EOF {
 			done = true
 		} else if err != nil {
-			return n, false, err
+			rerr = err
 		}
 	}
 	r.inflated += int64(n)
 	if r.limit >= 0 && r.inflated > r.limit {
-		return n, false, tooBig(r.limit)
+		return n, false, tooBig(r.limit) // first, as Decompress does
+	}
+	if rerr != nil {
+		return n, false, rerr
 	}
 	if r.inflateOp == OpText && !r.utf8.Write(p[:n]) {
 		return n, false, protoErr(CloseInvalidPayload, "text message is not valid UTF-8")
