@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,34 @@ func TestOriginCheckByDefault(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzOriginCheck: the check never panics; without patterns it accepts
+// exactly an absent Origin and one whose host is the request's; a pattern
+// that is the Origin's own host accepts it.
+func FuzzOriginCheck(f *testing.F) {
+	f.Add("https://a.example", "a.example", "*.example")
+	f.Add("http://[::1]:80", "[::1]:80", "")
+	f.Add("null", "x", "[")
+	f.Add("", "h", "*")
+	f.Fuzz(func(t *testing.T, origin, host, pattern string) {
+		p, err := newOriginPolicy(nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.check(origin, host)
+		u, perr := url.Parse(origin)
+		same := perr == nil && u.Host != "" && strings.EqualFold(u.Host, host)
+		if (err == nil) != (origin == "" || same) {
+			t.Fatalf("Origin %q Host %q: %v", origin, host, err)
+		}
+		if pp, err := newOriginPolicy([]string{pattern}, false); err == nil {
+			_ = pp.check(origin, host)
+			if perr == nil && u.Host != "" && !strings.ContainsAny(u.Host, `*?[\`) {
+				if own, _ := newOriginPolicy([]string{u.Host}, false); own != nil && own.check(origin, "other.invalid") != nil {
+					t.Fatalf("pattern %q does not accept its own Origin %q", u.Host, origin)
+				}
+			}
+		}
+	})
 }
