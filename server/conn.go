@@ -541,6 +541,10 @@ func (c *Conn) handle(ev event) {
 		}
 	case evCall:
 		ev.fn()
+	case evIdle:
+		if h := ev_.OnIdleTimeout; h != nil && !c.isStopped() {
+			c.call("OnIdleTimeout", func() { h(c) })
+		}
 	case evPeerClosed:
 		if c.holdClose(ev) {
 			return
@@ -804,6 +808,10 @@ func (h *connHandler) OnWritable() {
 
 func (h *connHandler) OnIdle() {
 	c := (*Conn)(h)
+	if c.s.ev.OnIdleTimeout != nil {
+		c.s.post(c, event{kind: evIdle})
+		return
+	}
 	c.closeWith(10060, "idle timeout: no data sent or received", false)
 }
 

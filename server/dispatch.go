@@ -23,6 +23,7 @@ const (
 	evPeerClosed                  // the client closed its side; answers may still go out
 	evClosed                      // the engine closed the connection
 	evCall                        // run fn (TLS hooks from the handshake)
+	evIdle                        // the idle timeout passed: OnIdleTimeout
 )
 
 type event struct {

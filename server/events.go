@@ -56,6 +56,14 @@ type Events struct {
 	// before the server closes the connection gracefully.
 	OnDisconnected func(c *Conn, statusCode int, description string)
 
+	// OnIdleTimeout reports that the connection's idle timeout passed with
+	// no byte sent or received, in place of the default, which disconnects
+	// it gracefully (OnDisconnected reports 10060). The hook closes the
+	// connection its own way (package ws sends a WebSocket Close frame
+	// first) or keeps it: the timeout then fires again after another idle
+	// period.
+	OnIdleTimeout func(c *Conn)
+
 	// OnError reports errors during data delivery or the handshake; c is
 	// nil for errors of the server itself (for example accept failures).
 	OnError func(c *Conn, err *Error)

@@ -56,6 +56,17 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 	return err
 }
 
+// idleCloseReason is the reason of the Close frame an idle timeout sends.
+const idleCloseReason = "idle timeout"
+
+// idleTimeout closes the connection after its idle timeout: a Close frame
+// with 1001 (going away) and the reason, then the close handshake as for
+// Close. It fails with ErrNotConnected when the connection is not open.
+func (c *Conn) idleTimeout() error {
+	c.logf(LogVerbose, "Verbose", "closing an idle connection")
+	return c.Close(CloseGoingAway, idleCloseReason)
+}
+
 // closeLocked starts the close handshake of an open connection with a
 // code and reason known to be valid, as Close does; c.mu is held. When it
 // reports false, the caller calls closeWhenFlushed once c.mu is released.

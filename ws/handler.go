@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
 )
@@ -38,6 +39,12 @@ type HandlerOptions struct {
 	// Logger, if set, gets the Log events as structured records when
 	// Events.OnLog is nil (see Options.Logger).
 	Logger *slog.Logger
+	// IdleTimeout closes a WebSocket that has neither sent nor received a
+	// byte for this long, with a Close frame of 1001 (going away) and the
+	// reason "idle timeout", then the close handshake (a standalone
+	// Server does the same with Server.DefaultIdleTimeout). Default 0:
+	// never.
+	IdleTimeout time.Duration
 }
 
 // Handler upgrades WebSocket requests of a net/http server (by hijacking
@@ -60,6 +67,9 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 	origin, err := newOriginPolicy(opts.OriginPatterns, opts.InsecureSkipOriginCheck)
 	if err != nil {
 		return nil, err
+	}
+	if opts.IdleTimeout < 0 {
+		return nil, fmt.Errorf("%w: negative IdleTimeout", ErrInvalidValue)
 	}
 	h := &Handler{opts: opts, fallback: fallback}
 	co := opts.Conn
@@ -94,6 +104,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tr := newNetTransport(nc, h.conn.Load().SendQueue)
+	tr.idle = h.opts.IdleTimeout
 	c := newConn(wsproto.RoleServer, h.conn.Load(), &h.opts.Events, tr)
 	tr.bind(c)
 	if !h.hub.add(c) {

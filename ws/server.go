@@ -33,8 +33,10 @@ type Options struct {
 	// (a failed TLS handshake: no client certificate, an untrusted one, no
 	// common protocol version); the WebSocket's own errors go to
 	// Events.OnError. Its data hooks (OnConnected, OnDataIn,
-	// OnReadyToSend, OnDisconnected) and DefaultEOL are the WebSocket
-	// layer's and are ignored. The server.Conn
+	// OnReadyToSend, OnDisconnected, OnIdleTimeout) and DefaultEOL are the
+	// WebSocket layer's and are ignored: an idle timeout
+	// (DefaultIdleTimeout) closes a WebSocket with a Close frame of 1001
+	// and the reason "idle timeout". The server.Conn
 	// under each WebSocket keeps the *Conn in its UserData. Without TLS,
 	// a client refused for MaxConnections or MaxConnectionsPerAddress gets
 	// a 503 Service Unavailable with Retry-After unless BusyResponse is
@@ -165,6 +167,7 @@ func NewServer(opts Options) (*Server, error) {
 		OnDataIn:                  s.onDataIn,
 		OnReadyToSend:             s.onReadyToSend,
 		OnDisconnected:            s.onDisconnected,
+		OnIdleTimeout:             s.onIdleTimeout,
 		OnError:                   s.onError,
 	}
 	srv, err := server.New(so)
@@ -284,6 +287,16 @@ func (s *Server) onReadyToSend(sc *server.Conn) {
 	defer hook.Own()
 	if c := wsConn(sc); c != nil && c.writable() {
 		c.fireReady()
+	}
+}
+
+// onIdleTimeout closes an idle WebSocket with 1001 and a reason, so that
+// the peer learns why; one still in its opening handshake, or already
+// closing, is disconnected.
+func (s *Server) onIdleTimeout(sc *server.Conn) {
+	defer hook.Own()
+	if c := wsConn(sc); c == nil || c.idleTimeout() != nil {
+		sc.Disconnect()
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // readBufferSize is the read goroutine's buffer, the only buffer an idle
@@ -33,6 +35,10 @@ type netTransport struct {
 	room     chan struct{} // closed and replaced when the queue drains
 	async    sync.WaitGroup
 	done     chan struct{} // closed when the read loop has ended
+
+	idle      time.Duration // the idle timeout, 0 for none
+	idleTimer *time.Timer   // guarded by mu
+	active    atomic.Int64  // when a byte was last read or written (Unix ns)
 }
 
 func newNetTransport(nc net.Conn, limit int) *netTransport {
@@ -88,7 +94,9 @@ func (t *netTransport) writeLoop() {
 		}
 		buf, t.queue = t.queue, buf[:0]
 		t.mu.Unlock()
-		if _, err := t.nc.Write(buf); err != nil {
+		_, err := t.nc.Write(buf)
+		t.touch()
+		if err != nil {
 			t.mu.Lock()
 			t.closed = true
 			t.mu.Unlock()
@@ -189,6 +197,12 @@ func (t *netTransport) remoteAddr() net.Addr { return t.nc.RemoteAddr() }
 func (t *netTransport) readLoop(first []byte) {
 	c := t.c
 	defer close(t.done)
+	if t.idle > 0 {
+		t.touch()
+		t.mu.Lock()
+		t.idleTimer = time.AfterFunc(t.idle, t.checkIdle)
+		t.mu.Unlock()
+	}
 	c.evMu.Lock()
 	c.opened()
 	if len(first) > 0 {
@@ -202,6 +216,7 @@ func (t *netTransport) readLoop(first []byte) {
 		var n int
 		n, err = t.nc.Read(buf)
 		if n > 0 {
+			t.touch()
 			t.waitResumed() // paused while Read was waiting: hold what it got
 			c.evMu.Lock()
 			c.received(buf[:n])
@@ -213,6 +228,9 @@ func (t *netTransport) readLoop(first []byte) {
 	}
 	t.mu.Lock()
 	t.closed = true
+	if t.idleTimer != nil {
+		t.idleTimer.Stop() // checkIdle rearms it no more once closed
+	}
 	t.mu.Unlock()
 	t.nc.Close()
 	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
@@ -251,6 +269,31 @@ func (t *netTransport) waitResumed() {
 	case <-resume:
 	case <-t.aborted:
 	}
+}
+
+// touch records traffic for the idle timeout.
+func (t *netTransport) touch() {
+	if t.idle > 0 {
+		t.active.Store(time.Now().UnixNano())
+	}
+}
+
+// checkIdle runs from the idle timer: a connection without traffic for
+// the idle timeout is closed with 1001, otherwise the timer waits for the
+// rest of the period. It fires again after another period, so a close
+// handshake that does not end is cut short by the close timer.
+func (t *netTransport) checkIdle() {
+	quiet := time.Since(time.Unix(0, t.active.Load()))
+	next := t.idle - quiet
+	if next <= 0 {
+		_ = t.c.idleTimeout()
+		next = t.idle
+	}
+	t.mu.Lock()
+	if !t.closed {
+		t.idleTimer.Reset(next)
+	}
+	t.mu.Unlock()
 }
 
 func (t *netTransport) bind(c *Conn)      { t.c = c }
