@@ -12,7 +12,10 @@ import (
 type deadline struct {
 	mu      sync.Mutex
 	timer   *time.Timer
+	gen     uint64        // counts set calls: a timer of an earlier one must not fire
 	expired chan struct{} // closed when the deadline has passed
+
+	afterFunc func(time.Duration, func()) *time.Timer // time.AfterFunc; tests replace it
 }
 
 func newDeadline() *deadline {
@@ -23,7 +26,10 @@ func newDeadline() *deadline {
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.gen++
 	if d.timer != nil {
+		// Stop may come too late (the callback already waits for mu):
+		// the generation check below keeps that callback from firing.
 		d.timer.Stop()
 		d.timer = nil
 	}
@@ -38,11 +44,15 @@ func (d *deadline) set(t time.Time) {
 		close(d.expired)
 		return
 	}
-	ch := d.expired
-	d.timer = time.AfterFunc(wait, func() {
+	ch, gen := d.expired, d.gen
+	after := d.afterFunc
+	if after == nil {
+		after = time.AfterFunc
+	}
+	d.timer = after(wait, func() {
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		if d.expired == ch && !isClosed(ch) {
+		if d.gen == gen && d.expired == ch && !isClosed(ch) {
 			close(ch)
 		}
 	})
