@@ -120,12 +120,18 @@ func (s *served) checkTLSDetails(t *testing.T, stderr, verified, tls12ALPN strin
 	}
 }
 
-// connect runs tlskit connect with input on stdin until it ends.
+// connect runs tlskit connect with input on stdin until it ends. The input
+// is in the pipe before the command starts: a connect that fails at once
+// exits before a later write could reach it (a broken pipe).
 func connect(t *testing.T, input string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	p := tlskit(t, append([]string{"connect"}, args...)...)
-	p.Write(t, input)
-	p.CloseStdin()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args = append([]string{"connect"}, args...)
+	p := testpeer.StartInput(t, []string{runMainEnv + "=1"}, input, exe, args...)
+	p.Name = "tlskit " + strings.Join(args, " ")
 	code = p.Wait(t)
 	return p.Stdout(), p.Stderr(), code
 }
