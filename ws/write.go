@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +110,7 @@ func (c *Conn) SetMessageLength(n int64) error {
 func (c *Conn) MessageLength() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.msgRemain
+	return max(c.msgRemain, 0) // fragmentOpen: no known length
 }
 
 func opcodeFor(f SendFormat, p []byte) (wsproto.Opcode, error) {
@@ -552,6 +553,95 @@ func (c *Conn) closeWhenFlushed() {
 	}
 	c.mu.Unlock()
 	c.tr.closeGraceful()
+}
+
+// WriteFragment sends p as the next part of a message whose length is not
+// known in advance (to relay one received with ConnOptions.Fragments, say),
+// waiting for room as WriteMessage does: the connection holds no more of
+// it than a queue's worth. The first call starts a message in format f
+// (DataAutomatic: text if that first part is valid UTF-8), later calls
+// continue it whatever their f, and the call with last set ends it. Other
+// data sends get ErrWouldBlock until it ends; control frames still go
+// between the parts. Parts are not compressed. ctx ends the wait; a
+// message left unfinished then fails the connection.
+func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last bool) error {
+	op, err := opcodeFor(f, p)
+	if err != nil {
+		return err
+	}
+	if !op.IsData() {
+		return fmt.Errorf("%w: WriteFragment sends text or binary messages", ErrInvalidValue)
+	}
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { close(done) })
+	defer stop()
+	size := c.tr.queueLimit()
+	if size <= 0 {
+		size = max(len(p), 1) // the transport waits for room itself
+	}
+	started := false
+	for off := 0; ; {
+		c.mu.Lock()
+		if c.state != stateOpen {
+			c.mu.Unlock()
+			return ErrNotConnected
+		}
+		if c.msgRemain != fragmentOpen && (c.streaming || c.msgRemain > 0 || c.enc.MessageOpen()) || len(c.pending) > 0 {
+			c.mu.Unlock() // another message, or our last part, is still going out
+			if err := c.waitRoom(done); err != nil {
+				if errors.Is(err, ErrInterrupted) && (started || c.fragmentIsOpen()) {
+					c.fail(fmt.Errorf("ws: WriteFragment interrupted mid-message: %w", ctx.Err()))
+				}
+				if errors.Is(err, ErrInterrupted) {
+					return ctx.Err()
+				}
+				return err
+			}
+			continue
+		}
+		if c.msgRemain != fragmentOpen {
+			c.msgRemain, c.streaming, c.msgOp = fragmentOpen, true, op
+		}
+		end := min(off+size, len(p))
+		fin := last && end == len(p)
+		if end == off && !fin {
+			c.mu.Unlock()
+			return nil // nothing to send yet
+		}
+		buf := frameBufs.Get().(*[]byte)
+		frames, err := c.enc.AppendFragment((*buf)[:0], c.msgOp, p[off:end], fin, false)
+		if err == nil {
+			err = c.pushLocked(frames)
+		}
+		*buf = frames
+		putFrameBuf(buf)
+		if fin {
+			c.msgRemain, c.streaming = 0, false
+			if o := c.opts.obs; o != nil && err == nil {
+				o.MessageSent()
+			}
+		}
+		c.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		started = true
+		off = end
+		if off == len(p) {
+			return nil
+		}
+	}
+}
+
+// fragmentOpen in msgRemain marks a message of WriteFragment as open (its
+// length is not known; streaming is set meanwhile).
+const fragmentOpen = -1
+
+// fragmentIsOpen reports whether a message of WriteFragment is open.
+func (c *Conn) fragmentIsOpen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.msgRemain == fragmentOpen
 }
 
 // sendPrepared queues a broadcast message's shared frames. A connection

@@ -79,8 +79,18 @@ func startWSServer(sc *serveConfig) (service, error) {
 	logConnected := opts.Events.OnConnected
 	switch sc.mode {
 	case "echo":
-		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
-			writeOrReset(sc.connLogger(), c, ws.SendFormatOf(f), data)
+		// A message is echoed as it arrives, so that a large one is never
+		// held whole; one that arrives in one piece goes back whole (and
+		// compressed when permessage-deflate is on).
+		opts.Conn.Fragments = true
+		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, eom, _ bool) {
+			if f != ws.FormatContinuation && eom {
+				writeOrReset(sc.connLogger(), c, ws.SendFormatOf(f), data)
+				return
+			}
+			if err := c.WriteFragment(context.Background(), ws.SendFormatOf(f), data, eom); err != nil && sendFailed(sc.connLogger(), c.ConnectionID(), err) {
+				c.ServerConn().Reset()
+			}
 		}
 	case "broadcast":
 		opts.Events.OnDataIn = func(_ *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {

@@ -379,3 +379,62 @@ func TestServeWSSLogsFailedHandshakes(t *testing.T) {
 		t.Errorf("%d handshake failed records, want 2:\n%s", n, s.Stderr())
 	}
 }
+
+// serve's echo relays a message as it arrives instead of holding it whole
+// (a client that sends a big message and does not read cost the server
+// the whole message for as long as the echo waited): the client receives
+// the echo of a message's first part before it sends the rest.
+func TestServeEchoRelaysAsItArrives(t *testing.T) {
+	t.Parallel()
+	s := serve(t, "--proto", "ws")
+	echoed := make(chan int, 1024)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := ws.Dial(ctx, s.url, &ws.DialOptions{
+		Conn: ws.ConnOptions{Fragments: true, DisablePermessageDeflate: true},
+		Events: ws.Events{OnDataIn: func(c *ws.Conn, f ws.DataFormat, data []byte, eom, _ bool) {
+			n := len(data)
+			if eom {
+				n = -n - 1 // the message's end
+			}
+			echoed <- n
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Disconnect(); <-c.Done() }()
+	first := bytes.Repeat([]byte{'a'}, 256<<10)
+	if err := c.WriteFragment(ctx, ws.DataBinary, first, false); err != nil {
+		t.Fatal(err)
+	}
+	received := 0
+	for received < len(first) {
+		select {
+		case n := <-echoed:
+			if n < 0 {
+				t.Fatal("the echo ended before the message did")
+			}
+			received += n
+		case <-ctx.Done():
+			t.Fatalf("%d of the first part's %d bytes echoed before the rest was sent: the server holds the message whole", received, len(first))
+		}
+	}
+	if err := c.WriteFragment(ctx, ws.DataBinary, []byte("end"), true); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case n := <-echoed:
+			if n < 0 {
+				if received += -n - 1; received != len(first)+3 {
+					t.Fatalf("echoed %d bytes, want %d", received, len(first)+3)
+				}
+				return
+			}
+			received += n
+		case <-ctx.Done():
+			t.Fatal("the echo did not end")
+		}
+	}
+}
