@@ -128,6 +128,7 @@ type connExtra struct {
 	interrupt   chan struct{} // closed by Interrupt, then dropped
 	goneCh      chan struct{} // closed once OnDisconnected has run
 	notOpen     chan struct{} // closed when the connection leaves the open state
+	read        *readState    // ReadMessage and NextReader with Fragments
 }
 
 // extraLocked returns c.x, made on first use; c.mu is held.
@@ -184,8 +185,8 @@ func newConn(role wsproto.Role, opts *ConnOptions, ev *Events, tr transport) *Co
 	}
 	c.bufferMsg.Store(!opts.Fragments)
 	if ev.OnDataIn == nil {
+		// ReadMessage (whole messages) and, with Fragments, NextReader.
 		c.messages = make(chan Message, 16)
-		c.bufferMsg.Store(true)
 	}
 	return c
 }
@@ -214,7 +215,7 @@ var readerPool = sync.Pool{New: func() any { return new(wsproto.Reader) }}
 // when it has none; c.mu is held.
 func (c *Conn) readerLocked() *wsproto.Reader {
 	if c.rd == nil {
-		ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, MaxMessageFrames: c.opts.MaxMessageFrames, BufferMessage: c.bufferMsg.Load() || c.messages != nil}
+		ro := wsproto.ReaderOptions{MaxMessageSize: c.opts.MaxMessageSize, MaxMessageFrames: c.opts.MaxMessageFrames, BufferMessage: c.wholeMessages()}
 		if c.neg != nil {
 			ro.Decompressor = c.neg.decomp
 		}

@@ -13,6 +13,8 @@ import (
 type Message struct {
 	Format DataFormat // FormatText or FormatBinary
 	Data   []byte
+
+	partial bool // a piece of a message, more to come (Fragments, queued for NextReader)
 }
 
 // received handles bytes read from the peer once the WebSocket is open.
@@ -26,7 +28,7 @@ func (c *Conn) received(p []byte) {
 	}
 	rd := c.readerLocked()
 	c.mu.Unlock()
-	rd.SetBufferMessage(c.bufferMsg.Load() || c.messages != nil) // ReadMessage returns whole messages
+	rd.SetBufferMessage(c.wholeMessages())
 	rd.Feed(p)
 	for {
 		ev, ok, err := rd.Next()
@@ -104,7 +106,7 @@ func (c *Conn) deliverData(ev wsproto.Event) {
 // queueMessage keeps a whole message for ReadMessage; it blocks the
 // reading side while the queue is full, which pushes back on the peer.
 func (c *Conn) queueMessage(ev wsproto.Event) {
-	m := Message{Format: ev.Format, Data: append([]byte(nil), ev.Data...)}
+	m := Message{Format: ev.Format, Data: append([]byte(nil), ev.Data...), partial: !ev.EOM}
 	select {
 	case c.messages <- m: // room: kept even while closing, ReadMessage still returns it
 		return
@@ -118,29 +120,42 @@ func (c *Conn) queueMessage(ev wsproto.Event) {
 
 // ReadMessage returns the next whole message, for connections without an
 // OnDataIn hook (otherwise messages go to the hook and ReadMessage waits
-// for ctx). After the connection closes it returns a *CloseError.
+// for ctx). After the connection closes it returns a *CloseError. With
+// ConnOptions.Fragments it joins the message's pieces (see NextReader to
+// read them as a stream); a ctx that ends in the middle keeps what was
+// joined for the next call.
 func (c *Conn) ReadMessage(ctx context.Context) (DataFormat, []byte, error) {
 	if c.messages == nil {
 		<-ctx.Done()
 		return 0, nil, ctx.Err()
 	}
+	if !c.opts.Fragments {
+		m, err := c.nextPiece(ctx) // always whole
+		return m.Format, m.Data, err
+	}
+	return c.readJoined(ctx)
+}
+
+// nextPiece returns the next message, or piece of one, that the reading
+// side queued for ReadMessage and NextReader.
+func (c *Conn) nextPiece(ctx context.Context) (Message, error) {
 	select {
 	case m := <-c.messages:
-		return m.Format, m.Data, nil
+		return m, nil
 	default:
 	}
 	select {
 	case m := <-c.messages:
-		return m.Format, m.Data, nil
+		return m, nil
 	case <-c.doneChan():
 		select {
 		case m := <-c.messages:
-			return m.Format, m.Data, nil
+			return m, nil
 		default:
 		}
-		return 0, nil, c.CloseStatus()
+		return Message{}, c.CloseStatus()
 	case <-ctx.Done():
-		return 0, nil, ctx.Err()
+		return Message{}, ctx.Err()
 	}
 }
 
