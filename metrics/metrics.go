@@ -1,5 +1,5 @@
-// Package metrics exports what tlskit's servers do in the Prometheus format
-// (SPEC OPS-1): connections, TLS handshakes (counts and a histogram of
+// Package metrics exports what tlskit's servers do in the Prometheus format:
+// connections, TLS handshakes (counts and a histogram of
 // their times), bytes and WebSocket messages.
 // A Metrics is a ws.Observer (and so a server.Observer): set it in
 // ws.Options.Observer, ws.HandlerOptions.Observer or

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/text/encoding/unicode/utf32"
 )
 
-// codePages maps the seed's code page identifiers to encodings.
+// codePages maps Windows code page identifiers (CodePage) to encodings.
 var codePages = map[int]encoding.Encoding{
 	37: charmap.CodePage037, 437: charmap.CodePage437, 850: charmap.CodePage850,
 	852: charmap.CodePage852, 855: charmap.CodePage855, 858: charmap.CodePage858,

@@ -12,8 +12,8 @@ import (
 	"github.com/tlskit/tlskit/internal/access"
 )
 
-// Config sets or reads one of the seed's configuration settings, as the
-// seed's Config method: "NAME=VALUE" sets, "NAME" reads and returns the
+// Config sets or reads one configuration setting by its IPWorks name, as
+// IPWorks's Config method: "NAME=VALUE" sets, "NAME" reads and returns the
 // value. Per-connection settings take the connection id in brackets:
 // "SSLNegotiatedCipher[3]". Names are case-insensitive. Booleans accept
 // True/False, 1/0 and Yes/No.
@@ -22,7 +22,7 @@ import (
 // DefaultConnectionTimeout (seconds), InBufferSize, OutBufferSize,
 // KeepAliveTime and KeepAliveInterval (milliseconds), MaxConnections,
 // MaxConnectionsPerAddress (tlskit's, 0: no limit), TcpNoDelay, UseIPv6, CodePage, MaskSensitiveData, UseInternalSecurityAPI,
-// SSLProvider, and the read-only BuildInfo and LicenseInfo. Changes apply
+// SSLProvider, and the read-only BuildInfo. Changes apply
 // to connections accepted afterwards, and LocalHost/port-related ones to
 // the next StartListening.
 //
@@ -30,7 +30,7 @@ import (
 // SSLNegotiatedCipherStrength, SSLNegotiatedKeyExchange,
 // SSLNegotiatedKeyExchangeStrength, SSLNegotiatedVersion.
 //
-// The seed's TLS-layer settings (SSLEnabledProtocols, SSLEnabledCipherSuites,
+// IPWorks's TLS-layer settings (SSLEnabledProtocols, SSLEnabledCipherSuites,
 // ...) configure Options.TLSConfig instead; Config reports them as
 // ErrUnsupported with that advice. Unknown names match ErrUnknownSetting.
 func (s *Server) Config(setting string) (string, error) {
@@ -81,7 +81,7 @@ func (s *Server) connConfig(name string, id int64, set bool) (string, error) {
 	return get(info), nil
 }
 
-// tlsLayerNames are the seed's settings that belong to the TLS
+// tlsLayerNames are the IPWorks settings that belong to the TLS
 // configuration rather than to the server.
 var tlsLayerNames = map[string]bool{
 	"logsslpackets": true, "opensslcadir": true, "opensslcafile": true, "opensslcipherlist": true,
@@ -145,7 +145,7 @@ func (s *Server) unknown(key, name string) error {
 		return fmt.Errorf("%w: %s is per connection: use %s[connectionId]", ErrInvalidValue, name, name)
 	}
 	if tlsLayerNames[key] {
-		return fmt.Errorf("%w: %s is a TLS setting: set it on Options.TLSConfig (package tlsconf builds one from the seed's names)", ErrUnsupported, name)
+		return fmt.Errorf("%w: %s is a TLS setting: set it on Options.TLSConfig (package tlsconf builds one from these names)", ErrUnsupported, name)
 	}
 	return fmt.Errorf("%w: %q", ErrUnknownSetting, name)
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/tlskit/tlskit/internal/logsafe"
 )
 
-// Conn is one client connection, the seed's Connection type. Its methods are
+// Conn is one client connection (IPWorks's SSLConnection). Its methods are
 // safe for concurrent use and may be called from any hook. A Conn stays
 // valid after it closes: its methods then report the final state or
 // ErrNotConnected.
@@ -266,8 +266,8 @@ func (c *Conn) SingleLineMode() bool {
 	return c.framer != nil && c.framer.SingleLineMode()
 }
 
-// ChangeLineMode turns single-line mode on or off (the seed's
-// SingleLineMode property), from the next DataIn on.
+// ChangeLineMode turns single-line mode on or off (IPWorks's
+// SingleLineMode), from the next DataIn on.
 func (c *Conn) ChangeLineMode(singleLine bool) {
 	c.fmu.Lock()
 	if c.framer != nil || singleLine {

@@ -35,7 +35,7 @@ func noDelay(t *testing.T, c *Conn) int {
 }
 
 // Accepted sockets have TCP_NODELAY set by default, as the net package
-// does; Nagle (or Config("TcpNoDelay=false"), the seed's default) keeps
+// does; Nagle (or Config("TcpNoDelay=false"), IPWorks's default) keeps
 // Nagle's algorithm on. SyscallConn reaches the socket; its Read and
 // Write are refused.
 func TestDefaultNoDelay(t *testing.T) {
@@ -111,7 +111,7 @@ func listenOverflows(t *testing.T) int64 {
 
 // The listen backlog is the OS maximum by default (ss shows it as the
 // listener's Send-Q), and a burst of 2,000 concurrent connects overflows
-// no listen queue: with the seed's backlog of 5 most of them were dropped
+// no listen queue: with IPWorks's backlog of 5 most of them were dropped
 // and waited a second or more for their SYN's retransmission.
 func TestDefaultBacklog(t *testing.T) {
 	ssPath := testpeer.Tool(t, "ss")

@@ -272,7 +272,7 @@ func (p *pump) pop() eventTarget {
 }
 
 // DoEvents delivers the queued events on the caller's goroutine when
-// ManualEvents is set, as the seed's DoEvents. It waits until at least one
+// ManualEvents is set, as IPWorks's DoEvents. It waits until at least one
 // event is available or ctx ends, delivers every event available, and
 // returns nil; ctx.Err() if ctx ended first; ErrServerClosed once the server
 // is closed and nothing is left. Without ManualEvents it only waits for ctx

@@ -77,7 +77,7 @@
 //
 // # Errors
 //
-// Errors are *Error values carrying the seed's numeric codes (100-135,
+// Errors are *Error values carrying IPWorks's numeric codes (100-135,
 // 270-284, and 10000-range TCP/IP codes with the syscall.Errno kept as the
 // cause), matched with errors.Is against the Err* sentinels.
 package server

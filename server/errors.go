@@ -8,16 +8,16 @@ import (
 	"syscall"
 )
 
-// Error is the error type of the server. Code is the seed's numeric code:
-// 100-135 for the server's own conditions, 270-284 for TLS, and the seed's
+// Error is the error type of the server. Code is IPWorks's numeric code:
+// 100-135 for the server's own conditions, 270-284 for TLS, and Winsock's
 // 10000-range TCP/IP codes for socket errors (Err then holds the
 // syscall.Errno, so errors.Is(err, syscall.ECONNRESET) works too).
 //
 // errors.Is(err, ErrWouldBlock) and the other sentinels compare codes, so
 // an *Error carrying data still matches the sentinel of its code.
 type Error struct {
-	Code         int    // the seed's error code
-	Description  string // the seed's wording, or what happened
+	Code         int    // IPWorks's error code
+	Description  string // what happened, in words
 	ConnectionID int64  // the connection concerned, 0 for the server itself
 	Err          error  // the underlying cause, if any
 }
@@ -42,7 +42,7 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Code != 0 && t.Code == e.Code
 }
 
-// Sentinels for the seed's codes, for use with errors.Is.
+// Sentinels for the error codes, for use with errors.Is.
 var (
 	ErrAlreadyListening     = &Error{Code: 104, Description: "server is already listening"}
 	ErrLocalPortListening   = &Error{Code: 106, Description: "cannot change LocalPort while listening"}
@@ -61,8 +61,8 @@ var (
 var (
 	// ErrServerClosed is returned by methods of a Server after Close.
 	ErrServerClosed = errors.New("server: closed")
-	// ErrUnknownSetting is matched by Config errors for names the seed
-	// does not define.
+	// ErrUnknownSetting is matched by Config errors for names that
+	// are not settings.
 	ErrUnknownSetting = errors.New("server: unknown configuration setting")
 	// ErrInvalidValue is matched by Config and New errors for values a
 	// setting does not accept.
@@ -79,7 +79,7 @@ func newError(code int, desc string, id int64, err error) *Error {
 	return &Error{Code: code, Description: desc, ConnectionID: id, Err: err}
 }
 
-// errnoCodes maps OS errors to the seed's TCP/IP error codes.
+// errnoCodes maps OS errors to Winsock-style TCP/IP error codes.
 var errnoCodes = map[syscall.Errno]int{
 	syscall.EINTR:           10004,
 	syscall.EBADF:           10009,
@@ -114,7 +114,7 @@ var errnoCodes = map[syscall.Errno]int{
 	syscall.EHOSTUNREACH:    10065,
 }
 
-// seedText holds the seed's descriptions of its TCP/IP codes.
+// seedText holds the descriptions of the TCP/IP codes.
 var seedText = map[int]string{
 	10004: "interrupted system call", 10009: "bad file number", 10013: "access denied",
 	10014: "bad address", 10022: "invalid argument", 10024: "too many open files",
@@ -132,8 +132,8 @@ var seedText = map[int]string{
 	10061: "connection refused", 10064: "host is down", 10065: "no route to host",
 }
 
-// socketError converts an error of the socket layer into an *Error with the
-// seed's TCP/IP code. Errors without a known code get code 10053 (the
+// socketError converts an error of the socket layer into an *Error with a
+// Winsock-style TCP/IP code. Errors without a known code get code 10053 (the
 // connection was aborted), keeping the cause.
 func socketError(err error, id int64) *Error {
 	var se *Error

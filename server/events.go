@@ -8,7 +8,7 @@ import (
 	"github.com/tlskit/tlskit/internal/access"
 )
 
-// Events are the server's hooks, the seed's events. Nil means the default
+// Events are the server's hooks (IPWorks's events). Nil means the default
 // noted on each.
 //
 // Unless ManualEvents is set, the server calls them on goroutines of its
@@ -48,7 +48,7 @@ type Events struct {
 	OnReadyToSend func(c *Conn)
 
 	// OnDisconnected is the last event of a connection: status 0 and "OK"
-	// for an orderly close by either side, otherwise the seed's code (for
+	// for an orderly close by either side, otherwise an error code (for
 	// example 10054 reset by peer, 10060 timed out, 276 handshake failure).
 	// When the client closes its side first (TCP FIN, TLS close_notify),
 	// OnDataIn still receives everything it sent, the unterminated last
@@ -126,7 +126,7 @@ type SSLClientAuthentication struct {
 type SSLConnectionRequest struct {
 	ServerName string   // SNI, "" if the client sent none
 	ALPN       []string // protocols the client offers
-	// SupportedCipherSuites and SupportedSignatureAlgs are the seed's
+	// SupportedCipherSuites and SupportedSignatureAlgs are
 	// comma-separated lists, by IANA name.
 	SupportedCipherSuites  string
 	SupportedSignatureAlgs string

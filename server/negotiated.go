@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// SSLInfo is what a connection's TLS handshake negotiated, the seed's
-// SSLNegotiated* settings.
+// SSLInfo is what a connection's TLS handshake negotiated: what
+// the SSLNegotiated* Config settings report.
 type SSLInfo struct {
 	Version             string // "TLS 1.3"
 	CipherSuite         string // IANA name, "TLS_AES_128_GCM_SHA256"

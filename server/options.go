@@ -11,30 +11,29 @@ import (
 	"github.com/tlskit/tlskit/internal/framing"
 )
 
-// Defaults the zero value of an Options field stands for, as in the seed.
+// Defaults the zero value of an Options field stands for (IPWorks's too).
 const (
 	DefaultMaxConnections = 1000                         // MaxConnections
 	DefaultMaxLineLength  = framing.DefaultMaxLineLength // DefaultMaxLineLength (2048)
-	MinMaxLineLength      = framing.MinMaxLineLength     // the seed's minimum (256)
+	MinMaxLineLength      = framing.MinMaxLineLength     // smallest DefaultMaxLineLength
 	DefaultOutBufferSize  = 64 << 10                     // send queue bound per connection
 	DefaultInBufferSize   = 64 << 10                     // received bytes held per connection before reading pauses
 	DefaultLingerTime     = 10 * time.Second             // graceful-close limit
 )
 
 // Options configure a Server. The zero value is a plain TCP server on an
-// OS-chosen IPv4 port with the seed's defaults. Every field notes its default
-// and, where it matters, its danger.
+// OS-chosen IPv4 port. Every field notes its default, IPWorks's where it
+// differs, and, where it matters, its danger.
 //
-// Durations replace the seed's seconds and milliseconds; 0 means "no limit"
+// Durations replace IPWorks's seconds and milliseconds; 0 means "no limit"
 // or "OS default" as the field says, and negative durations are rejected.
 type Options struct {
-	// LocalHost is the address to listen on (the seed's LocalHost); ""
-	// means every interface.
+	// LocalHost is the address to listen on. Default "": every interface.
 	LocalHost string
-	// LocalPort is the TCP port; 0 lets the OS pick one, which Addr and
-	// LocalPort then report.
+	// LocalPort is the TCP port. Default 0: the OS picks one, which Addr
+	// and LocalPort then report.
 	LocalPort int
-	// UseIPv6 is the seed's UseIPv6: 0 IPv4 only (default), 1 IPv6 only,
+	// UseIPv6 selects the address family: 0 IPv4 only (default), 1 IPv6 only,
 	// 2 IPv6 and IPv4 on one socket.
 	UseIPv6 int
 	// ConnectionBacklog is the listen queue length. Default 0: the OS
@@ -42,8 +41,8 @@ type Options struct {
 	// drops the SYNs of a burst of connections (each then waits a second
 	// or more for its retransmission).
 	ConnectionBacklog int
-	// SharePort lets other sockets bind the same port (SO_REUSEPORT): the
-	// seed's BindExclusively=false. Default false: the port is exclusive.
+	// SharePort lets other sockets bind the same port (SO_REUSEPORT),
+	// IPWorks's BindExclusively=false. Default false: the port is exclusive.
 	SharePort bool
 	// MaxConnections limits simultaneous connections, handshakes
 	// included. When it is reached, a new connection replaces the one that
@@ -121,7 +120,7 @@ type Options struct {
 	// KeepAliveInterval is the time between unanswered probes; 0 = OS default.
 	KeepAliveInterval time.Duration
 	// NoLinger makes Disconnect and Shutdown reset connections at once,
-	// dropping queued data: the seed's Linger=false. Default false: closes
+	// dropping queued data, IPWorks's Linger=false. Default false: closes
 	// are graceful and queued data is flushed first.
 	NoLinger bool
 	// LingerTime bounds a graceful close: data still queued after it is
@@ -142,10 +141,11 @@ type Options struct {
 	// Default 64 KiB.
 	OutBufferSize int
 
-	// AllowedClients and BlockedClients are the seed's comma-separated
+	// AllowedClients and BlockedClients are IPWorks's comma-separated
 	// lists of addresses with '*' wildcards, extended with CIDR prefixes.
 	// A client that does not pass them reaches OnConnectionRequest with
-	// Accept=false. Defaults "*" and "": everyone.
+	// Accept=false. Default "" for both: everyone (an empty
+	// AllowedClients allows all, as IPWorks's default "*" does).
 	AllowedClients string
 	BlockedClients string
 
@@ -156,14 +156,15 @@ type Options struct {
 	// verified against exactly its ClientCAs: a nil ClientCAs trusts no CA
 	// (where crypto/tls alone would trust the system's roots).
 	TLSConfig *tls.Config
-	// SSLAuthenticateClients asks clients for a certificate, as the seed's
-	// property: when TLSConfig.ClientAuth is NoClientCert it is raised to
-	// RequireAndVerifyClientCert (verified against TLSConfig.ClientCAs).
-	// OnSSLClientAuthentication can overrule the verification either way.
+	// SSLAuthenticateClients asks clients for a certificate (IPWorks's
+	// property of that name). Default false. When TLSConfig.ClientAuth is
+	// NoClientCert it is raised to RequireAndVerifyClientCert (verified
+	// against TLSConfig.ClientCAs). OnSSLClientAuthentication can overrule
+	// the verification either way.
 	SSLAuthenticateClients bool
 
-	// CodePage is the code page of SendText and DecodeText (the seed's
-	// CodePage setting). Default 0: UTF-8 (65001).
+	// CodePage is the Windows code page of SendText and DecodeText.
+	// Default 0: UTF-8 (65001).
 	CodePage int
 
 	// Engine chooses the I/O engine: "epoll" (Linux only: one event loop
@@ -174,7 +175,7 @@ type Options struct {
 	Engine string
 
 	// ManualEvents queues events until the application calls DoEvents on
-	// a goroutine of its own, as the seed's DoEvents loop. Default false:
+	// a goroutine of its own, as IPWorks's DoEvents loop. Default false:
 	// events are delivered on the server's goroutines.
 	ManualEvents bool
 
@@ -182,10 +183,11 @@ type Options struct {
 	Events Events
 
 	// Observer, if set, is told what the server does (connections,
-	// handshakes, bytes), for metrics: see package metrics.
+	// handshakes, bytes), for metrics: see package metrics. Default nil.
 	Observer Observer
 
-	// Logger, if set, gets structured records of the server's life:
+	// Logger, if set (default nil: no records), gets structured records
+	// of the server's life:
 	// connections refused (Info), opened and closed (Debug), connection
 	// errors (Warn) and accept errors (Error), with the connection's id
 	// and address. The Events fire as well. What a peer sent (in error

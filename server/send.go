@@ -51,7 +51,7 @@ func (c *Conn) Send(p []byte) (int, error) {
 	return n, nil
 }
 
-// SendBytes is Send, under the seed's other name.
+// SendBytes is Send, under IPWorks's other name for it.
 func (c *Conn) SendBytes(p []byte) (int, error) { return c.Send(p) }
 
 // SendText sends s converted to the server's CodePage (UTF-8 by default).
@@ -85,7 +85,7 @@ const fileChunk = 32 << 10
 // large file never sits in memory; it returns when the whole file is queued
 // (the data may still be in flight), with ErrInterrupted after Interrupt,
 // or with ErrTimedOut when a positive Timeout passes without progress.
-// Like the seed's, it blocks its caller; called inside a hook it delays
+// It blocks its caller; called inside a hook it delays
 // that connection's events only.
 func (c *Conn) SendFile(name string) (int64, error) {
 	f, err := os.Open(name)

@@ -44,7 +44,7 @@ func (s State) String() string {
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Server is an event-driven TCP/TLS server, the seed's SSLServer. Create one
+// Server is an event-driven TCP/TLS server (IPWorks's SSLServer). Create one
 // with New, start it with StartListening, stop it with Shutdown or Close.
 // Its methods are safe for concurrent use, including from event hooks.
 type Server struct {
@@ -116,13 +116,13 @@ func (s *Server) State() State {
 	return s.state
 }
 
-// Listening reports whether the server accepts connections (the seed's
+// Listening reports whether the server accepts connections (IPWorks's
 // Listening property).
 func (s *Server) Listening() bool { return s.State() == StateListening }
 
 // StartListening binds LocalHost:LocalPort and starts accepting. It fails
 // with ErrAlreadyListening when listening, ErrServerClosed after Close, and
-// an *Error with the seed's TCP/IP code (10048 address in use, ...) when
+// an *Error with a Winsock-style TCP/IP code (10048 address in use, ...) when
 // the socket cannot be bound.
 func (s *Server) StartListening() error {
 	s.mu.Lock()
@@ -252,7 +252,7 @@ func (s *Server) Close() error {
 }
 
 // Reset stops listening, resets every connection and restores the options
-// given to New (undoing Config changes), as the seed's Reset. The server can
+// given to New (undoing Config changes), as IPWorks's Reset. The server can
 // listen again afterwards.
 func (s *Server) Reset() error {
 	if s.State() == StateClosed {

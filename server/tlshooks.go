@@ -214,7 +214,7 @@ func handshakeSummary(st *tls.ConnectionState) string {
 	return s
 }
 
-// handshakeError converts a failed handshake into the seed's code 276,
+// handshakeError converts a failed handshake into error code 276,
 // or 10060 when the peer stalled past DefaultConnectionTimeout.
 func handshakeError(err error, id int64) *Error {
 	var se *Error

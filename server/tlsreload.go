@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// SetTLSConfig replaces the TLS configuration while the server runs (the
-// seed's SSLCert set at run time, SPEC CERT-6): handshakes of connections
+// SetTLSConfig replaces the TLS configuration while the server runs (as
+// IPWorks's SSLCert set while listening): handshakes of connections
 // accepted afterwards use cfg, and connections already accepted keep the
 // configuration they started with. The server keeps cfg across Reset. It
 // must hold a certificate, as Options.TLSConfig must, and a plain server

@@ -39,7 +39,7 @@ func (f *loadFlags) register(cmd *cobra.Command, what string) {
 	cmd.Flags().StringVar(&f.password, "password", "", "password of the "+what+" (PFX, JKS, encrypted key)")
 	cmd.Flags().StringVar(&f.subject, "subject", "", `certificate to pick: subject, part of it, "*" or Thumbprint=<hex>`)
 	cmd.Flags().StringVar(&f.key, "key", "", "separate private key file for the certificate")
-	cmd.Flags().StringVar(&f.storeType, "store-type", "auto", "store format: auto, pfx, jks, pem, der, p7b, jwk, or the seed's number (2..19, 99)")
+	cmd.Flags().StringVar(&f.storeType, "store-type", "auto", "store format: auto, pfx, jks, pem, der, p7b, jwk, or IPWorks's CertStoreType number (2..19, 99)")
 }
 
 func (f *loadFlags) load(path string) (*certs.Certificate, error) {

@@ -3,7 +3,7 @@
 //
 // An engine accepts connections, performs the TLS handshake with the standard
 // crypto/tls, reads, writes, times out and closes. It knows nothing about
-// framing, events or the seed's API: it reports what happened to a Handler and
+// framing, events or the public API: it reports what happened to a Handler and
 // takes orders through Conn. Everything protocol-shaped (line framing, the
 // event queue, the DataIn/ReadyToSend rules) lives above it and is written
 // sans-I/O, so every engine shares it.

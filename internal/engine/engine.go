@@ -34,17 +34,18 @@ type ListenConfig struct {
 	// Backlog is the listen(2) queue length; 0 means the OS maximum.
 	Backlog int
 	// Shared lets other sockets bind the same port (SO_REUSEPORT); false
-	// binds exclusively, as the seed's BindExclusively=true.
+	// binds exclusively (IPWorks's BindExclusively=true).
 	Shared bool
 	// Socket options applied to every accepted connection.
 	Socket SocketOptions
 }
 
-// Family is the address family of a listener, numbered as the seed's UseIPv6.
+// Family is the address family of a listener, numbered as
+// server.Options.UseIPv6.
 type Family int
 
 const (
-	IPv4Only  Family = 0 // IPv4 only (the seed's UseIPv6=0)
+	IPv4Only  Family = 0 // IPv4 only (UseIPv6=0)
 	IPv6Only  Family = 1 // IPv6 only, IPV6_V6ONLY set (UseIPv6=1)
 	DualStack Family = 2 // IPv6 socket that also accepts IPv4 (UseIPv6=2)
 )

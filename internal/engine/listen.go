@@ -60,7 +60,7 @@ func familyFits(a netip.Addr, f Family) error {
 	return nil
 }
 
-// String returns the seed's description of the family.
+// String describes the family in words.
 func (f Family) String() string {
 	switch f {
 	case IPv4Only:

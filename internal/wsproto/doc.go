@@ -3,14 +3,14 @@
 // UTF-8 validation, the HTTP/1.1 upgrade handshake for both roles and
 // permessage-deflate. Nothing here touches a socket: engines feed received
 // bytes in, take events out, and write the bytes the encoders append. This
-// keeps the protocol fuzzable and shared by every engine (SPEC ENG-1).
+// keeps the protocol fuzzable and shared by every engine.
 //
 // # Receiving
 //
 // A Decoder turns bytes into frame chunks and enforces the framing rules of
 // RFC 6455 §5 for its Role. A Reader sits on top of a Decoder and produces
 // the events the server's DataIn, Ping and Disconnected hooks need: data
-// with the seed's DataFormat (0 continuation, 1 text, 2 binary) and EOM,
+// with IPWorks's DataFormat (0 continuation, 1 text, 2 binary) and EOM,
 // whole or streamed (BufferMessage), pings, pongs and validated closes. It
 // validates text as UTF-8 as the bytes arrive, inflates compressed
 // messages and applies the maximum message size to the inflated size.
@@ -23,8 +23,8 @@
 //
 // An Encoder appends frames: unmasked for a server, masked with a fresh
 // crypto/rand key per frame for a client, fragmented by MaxFrameSize
-// (default 128 KiB as in the seed), with message-open tracking for messages
-// streamed over several calls (the seed's MessageLength). A PreparedMessage
+// (default 128 KiB, as in IPWorks), with message-open tracking for messages
+// streamed over several calls (IPWorks's MessageLength). A PreparedMessage
 // encodes a server message once, compressed once when needed, for
 // broadcast to many connections.
 //

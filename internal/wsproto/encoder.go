@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// DefaultMaxFrameSize is the seed's MaxFrameSize default: outgoing messages
-// longer than this many payload bytes are fragmented.
+// DefaultMaxFrameSize is the default MaxFrameSize (IPWorks's too):
+// outgoing messages longer than this many payload bytes are fragmented.
 const DefaultMaxFrameSize = 128 << 10
 
 // Encoder writes the frames of one direction of a connection. It does no
@@ -61,7 +61,7 @@ func (e *Encoder) AppendMessage(dst []byte, op Opcode, payload []byte, compresse
 	return e.AppendFragment(dst, op, payload, true, compressed)
 }
 
-// AppendFragment appends part of a message (the seed's MessageLength
+// AppendFragment appends part of a message (IPWorks's MessageLength
 // streaming). The first call of a message sends op; later calls send
 // continuation frames and op must be the same type (or OpContinuation).
 // fin ends the message. compressed is only honoured on the first call and

@@ -10,7 +10,7 @@ import (
 )
 
 // UpgradeRequest is a parsed and validated client opening handshake
-// (RFC 6455 §4.2.1) with what the seed's WebSocketOpenRequest exposes.
+// (RFC 6455 §4.2.1) with what IPWorks's WebSocketOpenRequest event exposes.
 type UpgradeRequest struct {
 	Method string // always "GET" once validated
 	URI    string // request-target as sent (RequestURI)

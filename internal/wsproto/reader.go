@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// DataFormat is the seed's DataIn DataFormat: what kind of data an event carries.
+// DataFormat is what kind of data an event carries (IPWorks's DataFormat).
 type DataFormat uint8
 
 const (
@@ -75,7 +75,7 @@ type ReaderOptions struct {
 	// DefaultMaxMessageFrames, negative means unlimited. Exceeding it is
 	// 1009 (see DecoderOptions.MaxMessageFrames).
 	MaxMessageFrames int
-	// BufferMessage delivers each message whole in one event (the seed's
+	// BufferMessage delivers each message whole in one event (IPWorks's
 	// BufferMessage, default false). The Reader then holds up to
 	// MaxMessageSize bytes.
 	BufferMessage bool
