@@ -8,7 +8,7 @@ import (
 	"github.com/tlskit/tlskit/tlsconf"
 )
 
-// Default buffer sizes.
+// Defaults of Config fields.
 const (
 	DefaultSendBufferSize    = 64 << 10
 	DefaultReceiveBufferSize = 256 << 10
@@ -39,7 +39,7 @@ func (f Format) String() string {
 // New has no effect on the socket.
 type Config struct {
 	// Address is the remote host for Connect: an IPv4 or IPv6 address or a
-	// host name. It is kept after Close, as the seed says.
+	// host name. Default "": none. It is kept after Close, as in Xojo.
 	Address string
 	// Port is the remote port for Connect (1-65535) and the port to listen
 	// on for Listen (0 = the system picks). After Connect, Socket.Port
@@ -49,8 +49,8 @@ type Config struct {
 	// LocalAddress binds the socket to a local IP address before
 	// connecting, and is the address Listen binds (default: all).
 	LocalAddress string
-	// LocalPort binds the socket to a local port before connecting; 0 lets
-	// the system pick.
+	// LocalPort binds the socket to a local port before connecting.
+	// Default 0: the system picks.
 	LocalPort int
 	// NetworkInterface names the interface (as net.InterfaceByName, "lo",
 	// "eth0") whose first address of the right family the socket binds to.
@@ -64,30 +64,32 @@ type Config struct {
 	// (the default) disables keep-alive, as ECMA-419 says.
 	KeepAlive time.Duration
 	// ConnectTimeout bounds Connect (resolution, TCP connect and TLS
-	// handshake) and the TLS handshake of an accepted connection. Zero
-	// means only the context bounds it.
+	// handshake) and the TLS handshake of an accepted connection. Default
+	// 0: only the context bounds it.
 	ConnectTimeout time.Duration
 
 	// Format selects byte-at-a-time reads (FormatNumber) or buffer reads
 	// (FormatBuffer, the default).
 	Format Format
 	// SendBufferSize bounds the bytes queued for sending and not yet
-	// written to the network. Default DefaultSendBufferSize.
+	// written to the network. Default 64 KiB (DefaultSendBufferSize).
 	SendBufferSize int
 	// ReceiveBufferSize bounds the received bytes not yet read; when it is
 	// full the socket stops reading and the peer's TCP window closes.
-	// Default DefaultReceiveBufferSize.
+	// Default 256 KiB (DefaultReceiveBufferSize).
 	ReceiveBufferSize int
 
 	// Linger is how long Close keeps sending the data still queued, in the
 	// background, before the connection is closed; like a TCP close, Close
-	// itself does not wait. Zero means DefaultLinger; negative drops queued
-	// data at once.
+	// itself does not wait. Default 0: 10 seconds (DefaultLinger); negative
+	// drops queued data at once.
 	Linger time.Duration
 
 	// Secure makes Connect, Listen and FromConn use TLS (Xojo Secure).
+	// Default false: plain TCP.
 	Secure bool
-	// TLS configures TLS when Secure is set; see TLSOptions.
+	// TLS configures TLS when Secure is set; see TLSOptions for its
+	// defaults.
 	TLS TLSOptions
 
 	// Events are the callbacks; nil fields are not called.
@@ -102,17 +104,16 @@ type Config struct {
 // the server against the system roots and the name in
 // Settings.ServerName (default: Address), over TLS 1.2 or 1.3.
 type TLSOptions struct {
-	// Settings are the seed's TLS settings, applied by the tlsconf
-	// package: Protocols (SSLEnabledProtocols), cipher suites, groups,
+	// Settings are the TLS settings by IPWorks's names, applied by the
+	// tlsconf package: Protocols (SSLEnabledProtocols), cipher suites, groups,
 	// signature-algorithm allow lists, NextProtos (the ALPN list, ECMA-419
 	// applicationLayerProtocol), ServerName (the SNI and verified name,
 	// ECMA-419 host; default Address), ServerCAs (SSLServerCACerts),
 	// AcceptAnyServerCert (DANGER: no verification at all; the first such
 	// handshake to each server name logs a warning through the log
-	// package), ReuseSession
-	// (ReuseSSLSession: without a SessionCache the socket keeps its own
-	// cache, so a socket that reconnects to the same host resumes, as the
-	// seed describes), Renegotiation (SSLEnableRenegotiation) and the key
+	// package), ReuseSession (ReuseSSLSession: without a SessionCache the
+	// socket keeps its own cache, so a socket that reconnects to the same
+	// host resumes), Renegotiation (SSLEnableRenegotiation) and the key
 	// log.
 	Settings tlsconf.Settings
 	// Config, when set, is used (cloned) instead of Settings, which must
@@ -160,7 +161,7 @@ type TLSOptions struct {
 	CertificateRejectionFile string
 
 	// SecurityFlags relaxes individual checks of the server's certificate
-	// (the seed's SSLSecurityFlags). DANGER: each flag removes a
+	// (IPWorks's SSLSecurityFlags). DANGER: each flag removes a
 	// protection.
 	SecurityFlags SecurityFlags
 	// CRLCheck and OCSPCheck check the revocation status of the server's

@@ -21,8 +21,8 @@
 //
 // # Two ways to do I/O
 //
-// The seed's methods never block. ReadN, ReadInto, ReadNumber (format
-// "number"), ReadAll, Lookahead, Purge and BytesAvailable work on the
+// The Xojo and ECMA-419 methods never block. ReadN, ReadInto, ReadNumber
+// (format "number"), ReadAll, Lookahead, Purge and BytesAvailable work on the
 // receive buffer, which a goroutine of the socket fills as data arrives;
 // when it is empty they return ErrNoData ("nothing yet") or io.EOF once the
 // peer has closed. Send queues data into a bounded send buffer and refuses,
@@ -42,7 +42,7 @@
 //
 // # Errors
 //
-// Every failure is an *Error carrying the seed's code: 102 lost
+// Every failure is an *Error carrying Xojo's code: 102 lost
 // connection, 103 cannot resolve, 105 address in use, 106 invalid state,
 // 107 invalid port, 108 out of memory (a full buffer), the system's errno
 // otherwise, and 276/280 for TLS handshake and certificate failures. The

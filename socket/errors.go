@@ -15,13 +15,12 @@ import (
 	"github.com/tlskit/tlskit/certs"
 )
 
-// Code is an error number as the Xojo SocketCore seed defines it. Codes the
-// seed does not name are the operating system's errno values (POSIX on
-// Linux and macOS), and TLS failures use the numbers of the ipworks seed
-// (276, 280).
+// Code is an error number as Xojo's SocketCore defines it. Codes Xojo does
+// not name are the operating system's errno values (POSIX on Linux and
+// macOS), and TLS failures use IPWorks's numbers (276, 280).
 type Code int
 
-// The seed's error codes.
+// The error codes.
 const (
 	CodeNone           Code = 0   // no error
 	CodeDriver         Code = 100 // the socket could not be created
@@ -31,8 +30,8 @@ const (
 	CodeInvalidState   Code = 106 // the operation does not fit the socket's state
 	CodeInvalidPort    Code = 107 // the port is out of range or not permitted
 	CodeOutOfMemory    Code = 108 // a buffer cannot take the data
-	CodeHandshake      Code = 276 // the TLS handshake failed (ipworks seed)
-	CodeVerify         Code = 280 // the peer's certificate was refused (ipworks seed)
+	CodeHandshake      Code = 276 // the TLS handshake failed (IPWorks)
+	CodeVerify         Code = 280 // the peer's certificate was refused (IPWorks)
 )
 
 // String describes c in words: the named codes' descriptions, the
@@ -77,7 +76,7 @@ func (c Code) String() string {
 // errors.Is(err, syscall.ECONNREFUSED) and errors.As into *net.DNSError or
 // *tls.CertificateVerificationError work through Unwrap.
 type Error struct {
-	Code Code   // the seed's number
+	Code Code   // the error number
 	Op   string // "connect", "bind", "listen", "send", "read", "handshake", ...
 	Err  error  // the cause; nil for the sentinels
 }
@@ -124,7 +123,7 @@ var (
 	ErrVerify         = &Error{Code: CodeVerify}
 )
 
-// Conditions that carry no seed code of their own; they appear as the Err of
+// Conditions that carry no error code of their own; they appear as the Err of
 // an *Error.
 var (
 	// ErrNoData is the non-blocking reads' "nothing yet" (ECMA-419 read
@@ -173,7 +172,7 @@ func isAlert(err error) bool {
 	return errors.As(err, &op) && (op.Op == "remote error" || op.Op == "local error")
 }
 
-// codeOf maps an error from the net and tls packages to a seed code.
+// codeOf maps an error from the net and tls packages to an error code.
 func codeOf(err error) Code {
 	var se *Error
 	var ce *certs.Error
@@ -199,7 +198,7 @@ func codeOf(err error) Code {
 		case syscall.EADDRINUSE:
 			return CodeAddressInUse
 		case syscall.EACCES:
-			return CodeInvalidPort // binding a privileged port, as the seed says
+			return CodeInvalidPort // a privileged port, as Xojo reports it
 		case syscall.ENOMEM, syscall.ENOBUFS:
 			return CodeOutOfMemory
 		}

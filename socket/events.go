@@ -31,7 +31,7 @@ type Events struct {
 	// DataAvailable (ECMA-419 onReadable): bytes arrived in the receive
 	// buffer. available is BytesAvailable when the event is delivered; it
 	// may be 0 when the data was read in the meantime, so handlers must
-	// accept an event with nothing to read (as the seed warns for
+	// accept an event with nothing to read (as Xojo warns for
 	// SSLSocket). Several arrivals may be reported by one event. Close
 	// delivers a last DataAvailable when unread data remains.
 	DataAvailable func(s *Socket, available int)

@@ -44,7 +44,7 @@ func (st State) String() string {
 // Socket is a TCP or TLS client socket (Xojo SSLSocket, ECMA-419 TLS client
 // socket) that can also accept one incoming connection (Listen). It
 // implements net.Conn: Read and Write block and honour deadlines, while
-// ReadN, ReadAll, Send and the other seed methods never block. Both views
+// ReadN, ReadAll, Send and the other Xojo-style methods never block. Both views
 // share the same buffers. All methods are safe for concurrent use.
 type Socket struct {
 	cfg      Config
@@ -224,8 +224,8 @@ func (s *Socket) useTLSConfig(cfg *tls.Config) bool {
 // Close closes the connection (or stops listening). Like a TCP close it
 // does not wait for data still queued: the socket keeps sending it in the
 // background for up to Config.Linger and then closes the connection (use
-// Disconnect to wait for it). As the
-// seed says, the port, the address and the unread received data are kept:
+// Disconnect to wait for it). As in Xojo,
+// the port, the address and the unread received data are kept:
 // ReadN, ReadAll and Lookahead still return that data, and a DataAvailable
 // event is delivered for it. The net.Conn Read and Write fail with
 // net.ErrClosed. Close of an idle or closed socket does nothing.

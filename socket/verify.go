@@ -11,7 +11,7 @@ import (
 )
 
 // SecurityFlags relax the verification of the server's certificate, with
-// the values of the seed's SSLSecurityFlags. Flags that have no meaning
+// the values of IPWorks's SSLSecurityFlags. Flags that have no meaning
 // outside Windows' CryptoAPI are refused with ErrUnsupported.
 type SecurityFlags uint32
 

@@ -10,7 +10,7 @@ import (
 	"github.com/tlskit/tlskit/server"
 )
 
-// wsSettings are the seed's WebSocketServer Config names (lower case).
+// wsSettings are IPWorks's WSServer Config names (lower case).
 var wsSettings = map[string]bool{
 	"buffermessage": true, "disconnectstatuscode": true, "disconnectstatusdescription": true,
 	"enablepermessagedeflate": true, "maxframesize": true, "maxlinelength": true,
@@ -178,9 +178,9 @@ func configConn(h *hub, key string, id int64, value string, set bool) (string, b
 	return "", true, fmt.Errorf("%w: %s is not a per-connection setting", ErrInvalidValue, key)
 }
 
-// Config sets ("NAME=VALUE") or reads ("NAME") one of the seed's settings,
-// names case-insensitive, booleans True/False, 1/0, Yes/No. The WebSocket
-// settings are BufferMessage, DisconnectStatusCode,
+// Config sets ("NAME=VALUE") or reads ("NAME") one setting by its IPWorks
+// name, names case-insensitive, booleans True/False, 1/0, Yes/No. The
+// WebSocket settings are BufferMessage, DisconnectStatusCode,
 // DisconnectStatusDescription, EnablePermessageDeflate, MaxFrameSize,
 // MaxLineLength, WaitForCloseResponse and LogLevel (for connections opened
 // afterwards) and MessageLength[id], MaxLineLength[id] for one connection.

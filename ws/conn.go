@@ -50,7 +50,7 @@ const (
 	stateClosed
 )
 
-// Conn is one WebSocket connection, the seed's WSConnection, on either side.
+// Conn is one WebSocket connection, server or client side.
 // Its methods are safe for concurrent use and may be called from hooks.
 type Conn struct {
 	id     int64

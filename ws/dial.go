@@ -21,13 +21,13 @@ import (
 // permessage-deflate offered, no subprotocol and the socket package's
 // defaults (system roots for wss://).
 type DialOptions struct {
-	// Protocols are the subprotocols to offer, in preference order.
+	// Protocols are the subprotocols to offer, in preference order (default none).
 	Protocols []string
-	// Extensions are extra extensions to offer after permessage-deflate.
+	// Extensions are extra ones to offer after permessage-deflate (default none).
 	// The server may accept only extensions we implement: accepting one of
 	// these fails the handshake, since we would not know its framing.
 	Extensions []Extension
-	// Header holds extra request headers (handshake headers are ignored).
+	// Header holds extra request headers (default none; handshake ones ignored).
 	Header http.Header
 	// Origin is the Origin header ("" sends none).
 	Origin string
@@ -39,15 +39,15 @@ type DialOptions struct {
 	// server that accepts the offer without it fail the handshake; set
 	// Deflate.ServerContextTakeover for such servers.
 	Conn ConnOptions
-	// Events are the hooks. With OnDataIn nil, whole messages are kept
-	// for ReadMessage.
+	// Events are the hooks; nil ones do nothing. With OnDataIn nil, whole
+	// messages are kept for ReadMessage.
 	Events Events
 	// Socket configures the TCP/TLS connection (KeepAlive, LocalAddress,
 	// ConnectTimeout, ReceiveBufferSize, and TLS for wss://: CA, client
 	// certificate, versions, AcceptAnyServerCert ...). Address, Port and
 	// Secure come from the URL, NoDelay is set unless Nagle is, and its
 	// Events, ManualEvents and SendBufferSize (Conn.SendQueue) are the
-	// connection's own.
+	// connection's own. Other defaults are socket.Config's.
 	Socket socket.Config
 	// Nagle keeps Nagle's algorithm on. Default false: TCP_NODELAY is set,
 	// since with Nagle a message's last segment can wait for the peer's
@@ -56,8 +56,8 @@ type DialOptions struct {
 	// HandshakeTimeout bounds the opening handshake after connecting
 	// (default 10 seconds); ctx bounds everything.
 	HandshakeTimeout time.Duration
-	// Logger, if set, gets the Log events as log/slog records when
-	// Events.OnLog is nil (see Options.Logger).
+	// Logger, if set (default nil), gets the Log events as log/slog
+	// records when Events.OnLog is nil (see Options.Logger).
 	Logger *slog.Logger
 }
 

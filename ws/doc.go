@@ -2,7 +2,7 @@
 // modelled on the IPWorks WSServer component: connections identified by id,
 // an event for each step of their life (WebSocketOpenRequest, Connected,
 // DataIn, ReadyToSend, Ping, Disconnected, Error, Log), sends that never
-// block the event loop, and the seed's Config settings.
+// block the event loop, and IPWorks's Config settings.
 //
 // # Three ways in
 //
@@ -46,7 +46,7 @@
 //
 // # Compression
 //
-// permessage-deflate is on by default as in the seed, without context
+// permessage-deflate is on by default (as in IPWorks), without context
 // takeover in either direction by default (the server answers
 // server_no_context_takeover and client_no_context_takeover), so an idle
 // connection holds no compression state: flate writers and readers are

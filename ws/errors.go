@@ -8,7 +8,7 @@ import (
 	"github.com/tlskit/tlskit/server"
 )
 
-// The seed's error codes are the server package's: these sentinels are
+// The error codes are the server package's: these sentinels are
 // *server.Error values and match with errors.Is by code.
 var (
 	// ErrWouldBlock (135): the send queue is full; wait for OnReadyToSend.
@@ -22,11 +22,10 @@ var (
 	ErrInterrupted = server.ErrInterrupted
 	// ErrInvalidConnectionID (126): no connection has the id given.
 	ErrInvalidConnectionID = server.ErrInvalidConnectionID
-	// ErrSend (4202, the seed's WSServer error): the transport refused
+	// ErrSend (4202, IPWorks's WSServer code): the transport refused
 	// data for a reason other than a full queue; the cause is wrapped.
 	ErrSend = &server.Error{Code: 4202, Description: "error sending data to the connected client"}
-	// ErrUnknownSetting: Config was given a name the seed does not define
-	// for the WebSocket server.
+	// ErrUnknownSetting: Config was given a name that is not a setting.
 	ErrUnknownSetting = server.ErrUnknownSetting
 	// ErrInvalidValue: Config or an option was given a value it does not take.
 	ErrInvalidValue = server.ErrInvalidValue

@@ -72,7 +72,7 @@ type OpenRequest struct {
 	ResponseBody string
 }
 
-// LogLevel is the seed's LogLevel: which Log events fire.
+// LogLevel selects which Log events fire.
 type LogLevel int
 
 // Log levels.
@@ -83,7 +83,7 @@ const (
 	LogDebug   LogLevel = 3 // every message and control frame received
 )
 
-// String returns the seed's LogType for messages of this level.
+// String returns the LogType of OnLog messages of this level.
 func (l LogLevel) String() string {
 	switch l {
 	case LogInfo:

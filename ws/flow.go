@@ -7,8 +7,8 @@ import (
 
 // PauseData stops DataIn (and every other received-data event) for this
 // connection until ProcessData: reading stops once the buffered bytes are
-// held, so the peer is slowed by TCP flow control and nothing is lost (the
-// seed's AcceptData=false).
+// held, so the peer is slowed by TCP flow control and nothing is lost
+// (IPWorks's AcceptData=false).
 func (c *Conn) PauseData() {
 	if c.sc != nil {
 		c.sc.PauseData()
@@ -49,7 +49,7 @@ func (c *Conn) AcceptData() bool {
 	return true
 }
 
-// SetTimeout sets the seed's Timeout for a standalone Server's connection:
+// SetTimeout sets the send timeout of a standalone Server's connection:
 // when positive, sends wait for room up to d of inactivity instead of
 // returning ErrWouldBlock. Handler and Dial connections have WriteMessage
 // for that and return ErrUnsupported.

@@ -15,9 +15,9 @@ import (
 
 // HandlerOptions configure a Handler.
 type HandlerOptions struct {
-	// Conn holds the WebSocket settings of every connection.
+	// Conn holds every connection's WebSocket settings (defaults: ConnOptions').
 	Conn ConnOptions
-	// Events are the WebSocket hooks.
+	// Events are the WebSocket hooks; nil ones do nothing.
 	Events Events
 	// OriginPatterns are the other origins whose pages may open a
 	// WebSocket, as host patterns ("*.example.com", "localhost:*") or
@@ -27,17 +27,18 @@ type HandlerOptions struct {
 	// Host (the same origin) are accepted; any other gets 403 Forbidden,
 	// so that another site's page cannot use a visitor's cookies or
 	// credentials to talk to this server (cross-site WebSocket hijacking).
+	// Default nil: the same origin only.
 	OriginPatterns []string
 	// InsecureSkipOriginCheck turns the Origin check off: any site's page
-	// may open a WebSocket in its visitors' names. IPWorks does no Origin
-	// check; set this only when every connection is authenticated by
-	// other means than cookies (or nothing is private).
+	// may open a WebSocket in its visitors' names. Default false. IPWorks
+	// does no Origin check; set this only when every connection is
+	// authenticated by other means than cookies (or nothing is private).
 	InsecureSkipOriginCheck bool
-	// Observer, if set, is told of messages (its server.Observer methods
-	// are not called: net/http owns the connections), for metrics.
+	// Observer, if set (default nil), is told of messages (its server.Observer
+	// methods are not called: net/http owns the connections), for metrics.
 	Observer Observer
-	// Logger, if set, gets the Log events as structured records when
-	// Events.OnLog is nil (see Options.Logger).
+	// Logger, if set (default nil), gets the Log events as structured
+	// records when Events.OnLog is nil (see Options.Logger).
 	Logger *slog.Logger
 	// IdleTimeout closes a WebSocket that has neither sent nor received a
 	// byte for this long, with a Close frame of 1001 (going away) and the

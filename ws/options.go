@@ -11,7 +11,7 @@ import (
 
 // Defaults the zero value of a ConnOptions field stands for.
 const (
-	DefaultMaxFrameSize     = wsproto.DefaultMaxFrameSize     // MaxFrameSize, 128 KiB as in the seed
+	DefaultMaxFrameSize     = wsproto.DefaultMaxFrameSize     // MaxFrameSize, 128 KiB (IPWorks's too)
 	DefaultMaxMessageSize   = wsproto.DefaultMaxMessageSize   // MaxMessageSize, 32 MiB
 	DefaultMaxMessageFrames = wsproto.DefaultMaxMessageFrames // MaxMessageFrames, 65536
 	DefaultMaxLineLength    = framing.DefaultMaxLineLength    // MaxLineLength in line mode
@@ -60,14 +60,14 @@ func (d DeflateOptions) config() wsproto.DeflateConfig {
 }
 
 // ConnOptions are the settings of every connection, server or client:
-// the seed's WebSocket Config settings as typed fields. The zero value has
-// the seed's defaults.
+// IPWorks's WebSocket Config settings as typed fields. Each field notes
+// its default, and IPWorks's where it differs.
 type ConnOptions struct {
 	// DisablePermessageDeflate turns compression off whatever the peer
-	// offers or accepts: the seed's EnablePermessageDeflate=false.
+	// offers or accepts, IPWorks's EnablePermessageDeflate=false.
 	// Default false: permessage-deflate is used when the peer wants it.
 	DisablePermessageDeflate bool
-	// Deflate tunes permessage-deflate.
+	// Deflate tunes permessage-deflate (defaults: see DeflateOptions).
 	Deflate DeflateOptions
 	// MaxFrameSize is the largest payload of one outgoing frame; longer
 	// messages are fragmented. Default 128 KiB; negative: never fragment.
@@ -89,7 +89,7 @@ type ConnOptions struct {
 	// Config("BufferMessage=false") sets Fragments.
 	Fragments bool
 	// NoWaitForCloseResponse closes the TCP connection right after sending
-	// our Close frame: the seed's WaitForCloseResponse=false. Default
+	// our Close frame, IPWorks's WaitForCloseResponse=false. Default
 	// false: we wait up to CloseTimeout for the peer's Close.
 	NoWaitForCloseResponse bool
 	// CloseTimeout bounds the wait for the peer's Close frame, and for the
@@ -100,8 +100,8 @@ type ConnOptions struct {
 	// DisconnectStatusDescription is the reason Disconnect sends; default
 	// the standard description of the code ("" for unregistered codes).
 	DisconnectStatusDescription string
-	// LineMode delivers received data line by line (the seed's
-	// ChangeLineMode): lines end at CR, LF or CRLF across messages,
+	// LineMode delivers received data line by line (default false), as
+	// Conn.ChangeLineMode: lines end at CR, LF or CRLF across messages,
 	// format is always FormatContinuation, eol reports a terminator.
 	LineMode bool
 	// MaxLineLength is the line buffer size in line mode: longer lines are

@@ -12,7 +12,7 @@ import (
 
 var pingSeq atomic.Uint64
 
-// Ping sends a ping and waits for the matching pong (the seed's Ping
+// Ping sends a ping and waits for the matching pong (IPWorks's Ping
 // method, with ctx in place of Timeout), returning the round-trip time.
 // payload is at most 125 bytes; nil sends a unique 8-byte payload. A pong
 // with another payload does not end the wait. It fails with

@@ -159,8 +159,8 @@ func (c *Conn) nextPiece(ctx context.Context) (Message, error) {
 	}
 }
 
-// ChangeLineMode turns line mode on or off from the next received data on:
-// the seed's ChangeLineMode. It has no effect on the WebSocket protocol.
+// ChangeLineMode turns line mode on or off from the next received data on.
+// It has no effect on the WebSocket protocol.
 func (c *Conn) ChangeLineMode(on bool) {
 	c.mu.Lock()
 	c.lineMode = on
@@ -174,8 +174,8 @@ func (c *Conn) LineMode() bool {
 	return c.lineMode
 }
 
-// SetMaxLineLength sets the line buffer size of line mode (minimum 256):
-// the seed's MaxLineLength[ConnectionId].
+// SetMaxLineLength sets the line buffer size of line mode (minimum 256),
+// as Config("MaxLineLength[id]=n") does.
 func (c *Conn) SetMaxLineLength(n int) error {
 	if err := checkMaxLineLength(n); err != nil {
 		return err
@@ -209,7 +209,7 @@ func (c *Conn) MaxLineLength() int {
 }
 
 // SetBufferMessage switches whole-message delivery on or off from the next
-// message on: the seed's BufferMessage.
+// message on (IPWorks's BufferMessage).
 func (c *Conn) SetBufferMessage(on bool) {
 	if c.messages != nil {
 		return // ReadMessage needs whole messages

@@ -22,8 +22,7 @@ import (
 const DefaultHandshakeTimeout = 10 * time.Second
 
 // Options configure a standalone Server. The zero value is a plain
-// WebSocket server on an OS-chosen port of every interface with the seed's
-// defaults.
+// WebSocket server on an OS-chosen port of every interface.
 type Options struct {
 	// Server configures the listener and the TCP/TLS layer: LocalHost,
 	// LocalPort, TLSConfig (nil: ws://), MaxConnections, AllowedClients,
@@ -40,11 +39,12 @@ type Options struct {
 	// under each WebSocket keeps the *Conn in its UserData. Without TLS,
 	// a client refused for MaxConnections or MaxConnectionsPerAddress gets
 	// a 503 Service Unavailable with Retry-After unless BusyResponse is
-	// set (wss clients are reset: see server.Options.BusyResponse).
+	// set (wss clients are reset: see server.Options.BusyResponse); other
+	// defaults are server.Options'.
 	Server server.Options
-	// Conn holds the WebSocket settings of every connection.
+	// Conn holds every connection's WebSocket settings (defaults: ConnOptions').
 	Conn ConnOptions
-	// Events are the WebSocket hooks.
+	// Events are the WebSocket hooks; nil ones do nothing.
 	Events Events
 	// HandshakeTimeout bounds the whole opening handshake: from the TCP
 	// connection's accept to a complete upgrade request, the TLS handshake
@@ -76,24 +76,25 @@ type Options struct {
 	// Host (the same origin) are accepted; any other gets 403 Forbidden,
 	// so that another site's page cannot use a visitor's cookies or
 	// credentials to talk to this server (cross-site WebSocket hijacking).
+	// Default nil: the same origin only.
 	OriginPatterns []string
 	// InsecureSkipOriginCheck turns the Origin check off: any site's page
-	// may open a WebSocket in its visitors' names. IPWorks does no Origin
-	// check; set this only when every connection is authenticated by
-	// other means than cookies (or nothing is private).
+	// may open a WebSocket in its visitors' names. Default false. IPWorks
+	// does no Origin check; set this only when every connection is
+	// authenticated by other means than cookies (or nothing is private).
 	InsecureSkipOriginCheck bool
 	// Observer, if set, is told of messages as well as of what the TCP/TLS
 	// layer does (it is also Server.Observer unless that is set), for
-	// metrics: see package metrics.
+	// metrics: see package metrics. Default nil.
 	Observer Observer
-	// Logger, if set, gets the Log events as structured records when
-	// Events.OnLog is nil (LogInfo as slog's Info, LogVerbose as Debug,
-	// LogDebug as Debug-4; Conn.LogLevel still selects them), with the
-	// connection's id and log type. It is also Server.Logger unless that
-	// is set. Like the server's records (see server.Options.Logger),
-	// what the peer sent is escaped and cut, and records at Info and
-	// above are limited to bursts of 100 and 10 a second, with a Warn
-	// record of the count of those dropped.
+	// Logger, if set (default nil), gets the Log events as structured
+	// records when Events.OnLog is nil (LogInfo as slog's Info, LogVerbose
+	// as Debug, LogDebug as Debug-4; Conn.LogLevel still selects them),
+	// with the connection's id and log type. It is also Server.Logger
+	// unless that is set. Like the server's records (see
+	// server.Options.Logger), what the peer sent is escaped and cut, and
+	// records at Info and above are limited to bursts of 100 and 10 a
+	// second, with a Warn record of the count of those dropped.
 	Logger *slog.Logger
 }
 
@@ -108,7 +109,7 @@ const (
 	busyRetryAfter = 5 // seconds
 )
 
-// Server is a standalone WebSocket server, the seed's WSServer: it listens
+// Server is a standalone WebSocket server (IPWorks's WSServer): it listens
 // through server.Server and speaks WebSocket on every connection.
 type Server struct {
 	srv    *server.Server

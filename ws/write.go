@@ -13,10 +13,10 @@ import (
 	"github.com/tlskit/tlskit/server"
 )
 
-// SendFormat is the seed's DataFormat for sending: what Send makes of its data.
+// SendFormat is what Send makes of its data (IPWorks's DataFormat).
 type SendFormat int
 
-// Send formats, with the seed's values.
+// Send formats, with IPWorks's values.
 const (
 	DataAutomatic SendFormat = 0  // text if the data is valid UTF-8, else binary (default)
 	DataText      SendFormat = 1  // a text message; the data must be UTF-8
@@ -90,7 +90,7 @@ func (c *Conn) ReadyToSend() bool {
 }
 
 // SetMessageLength makes the next n bytes sent form one message, sent as
-// fragments as the sends arrive (the seed's MessageLength): only the frame
+// fragments as the sends arrive (IPWorks's MessageLength): only the frame
 // carrying the n-th byte ends the message. Streamed messages are not
 // compressed. n=0 cancels a message that has not started.
 func (c *Conn) SetMessageLength(n int64) error {
@@ -370,8 +370,8 @@ func (c *Conn) fireReady() {
 const fileChunk = 64 << 10
 
 // SendFile sends the named file as one binary message, reading it in
-// chunks as the queue makes room, so it never sits in memory whole. Like
-// the seed's it blocks until the file is queued; Interrupt stops it
+// chunks as the queue makes room, so it never sits in memory whole. It
+// blocks until the file is queued; Interrupt stops it
 // (ErrInterrupted, the connection is then failed since the message cannot
 // be finished).
 func (c *Conn) SendFile(name string) (int64, error) {

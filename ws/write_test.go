@@ -258,7 +258,7 @@ func TestSendFileInterrupt(t *testing.T) {
 }
 
 // With server.Options.DefaultTimeout a send waits for room instead of
-// returning ErrWouldBlock, as the seed's Timeout says.
+// returning ErrWouldBlock, as IPWorks's Timeout does.
 func TestSendBlocksWithTimeout(t *testing.T) {
 	t.Parallel()
 	c, r := serverConn(t, Options{Server: server.Options{OutBufferSize: 8 << 10, DefaultTimeout: 10 * time.Second}})
