@@ -22,8 +22,10 @@ type Error struct {
 	Err          error  // the underlying cause, if any
 }
 
+// Error describes the failure in words ("server: operation would block
+// (connection 3)"); the number stays in Code for those who want it.
 func (e *Error) Error() string {
-	s := fmt.Sprintf("server: [%d] %s", e.Code, e.Description)
+	s := "server: " + e.Description
 	if e.ConnectionID != 0 {
 		s += fmt.Sprintf(" (connection %d)", e.ConnectionID)
 	}
