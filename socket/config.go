@@ -57,9 +57,10 @@ type Config struct {
 	// It conflicts with LocalAddress. Default: the system's choice.
 	NetworkInterface string
 
-	// NoDelay disables Nagle's algorithm (TCP_NODELAY). Default false, as
-	// ECMA-419 says, which is the opposite of Go's own default.
-	NoDelay bool
+	// Nagle keeps Nagle's algorithm on. Default false: TCP_NODELAY is set,
+	// as Go's net package does. ECMA-419's noDelay defaults to false, that
+	// is Nagle on: set Nagle for that.
+	Nagle bool
 	// KeepAlive is the TCP keep-alive idle time and probe interval. Zero
 	// (the default) disables keep-alive, as ECMA-419 says.
 	KeepAlive time.Duration

@@ -147,7 +147,7 @@ func interfaceIP(name, remote string) (net.IP, error) {
 // delivers the connection events. On failure it closes raw.
 func (s *Socket) attach(ctx context.Context, raw net.Conn, tlsCfg *tls.Config, server bool) error {
 	if tc, ok := raw.(*net.TCPConn); ok {
-		if err := tc.SetNoDelay(s.cfg.NoDelay); err != nil {
+		if err := tc.SetNoDelay(!s.cfg.Nagle); err != nil {
 			raw.Close()
 			return s.fail("connect", err)
 		}

@@ -31,11 +31,11 @@ func TestSocketOptionsLinux(t *testing.T) {
 		noDelay   bool
 		keepAlive time.Duration
 	}{
-		{name: "defaults (ECMA-419: Nagle on, keep-alive off)"},
-		{name: "no-delay and 7s keep-alive", noDelay: true, keepAlive: 7 * time.Second},
+		{name: "defaults (as Go's net: no delay; keep-alive off)", noDelay: true},
+		{name: "Nagle and 7s keep-alive", keepAlive: 7 * time.Second},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Dial(context.Background(), Config{Address: "127.0.0.1", Port: port, NoDelay: tt.noDelay, KeepAlive: tt.keepAlive})
+			s, err := Dial(context.Background(), Config{Address: "127.0.0.1", Port: port, Nagle: !tt.noDelay, KeepAlive: tt.keepAlive})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,7 +10,7 @@
 // over an open connection (FromConn, ECMA-419 from). StartTLS upgrades an
 // open plain connection to TLS, for STARTTLS protocols. Config carries the
 // address and port, the local binding (LocalAddress, LocalPort,
-// NetworkInterface), NoDelay, KeepAlive and ConnectTimeout; TLSOptions the
+// NetworkInterface), Nagle, KeepAlive and ConnectTimeout; TLSOptions the
 // server name, ALPN, trusted CAs, the client certificate, and the
 // verification choices: SecurityFlags relaxations, AcceptAnyServerCert, CRL
 // and OCSP checking (RevocationMode 0/1/2), ReuseSSLSession and

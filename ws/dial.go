@@ -45,7 +45,7 @@ type DialOptions struct {
 	// Socket configures the TCP/TLS connection (KeepAlive, LocalAddress,
 	// ConnectTimeout, ReceiveBufferSize, and TLS for wss://: CA, client
 	// certificate, versions, AcceptAnyServerCert ...). Address, Port and
-	// Secure come from the URL, NoDelay is set unless Nagle is, and its
+	// Secure come from the URL, Nagle is DialOptions.Nagle, and its
 	// Events, ManualEvents and SendBufferSize (Conn.SendQueue) are the
 	// connection's own. Other defaults are socket.Config's.
 	Socket socket.Config
@@ -90,7 +90,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 	}
 	cfg.Address, cfg.Port = host, port
 	cfg.ManualEvents = false
-	cfg.NoDelay = !opts.Nagle
+	cfg.Nagle = opts.Nagle
 	if cfg.Secure && len(cfg.TLS.Settings.NextProtos) == 0 && cfg.TLS.Config == nil {
 		cfg.TLS.Settings.NextProtos = []string{"http/1.1"}
 	}

@@ -210,7 +210,7 @@ func parseConnectURL(raw string) (target, error) {
 
 // dialSocket connects with package socket and prints the TLS details.
 func dialSocket(ctx context.Context, f *connectFlags, t target, info io.Writer) (connection, error) {
-	cfg := socket.Config{Address: t.host, Port: t.port, ConnectTimeout: f.timeout, NoDelay: true, Secure: t.secure}
+	cfg := socket.Config{Address: t.host, Port: t.port, ConnectTimeout: f.timeout, Secure: t.secure}
 	if t.secure {
 		o, err := f.socketTLS()
 		if err != nil {
