@@ -17,11 +17,18 @@ import (
 // startHandler serves h on 127.0.0.1:0 with net/http.
 func startHandler(t *testing.T, h *Handler) string {
 	t.Helper()
+	return startHandlerBehind(t, h, h)
+}
+
+// startHandlerBehind serves front (h, or a middleware in front of it) on
+// 127.0.0.1:0 with net/http, and shuts both down when the test ends.
+func startHandlerBehind(t *testing.T, h *Handler, front http.Handler) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: h}
+	hs := &http.Server{Handler: front}
 	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -153,19 +160,7 @@ func TestHandlerOpenRequestHasHTTPRequest(t *testing.T) {
 		}
 		h.ServeHTTP(w, r)
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: auth}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = h.Shutdown(ctx)
-		_ = hs.Shutdown(ctx)
-	})
-	url := "ws://" + ln.Addr().String() + "/chat?room=42"
+	url := "ws://" + startHandlerBehind(t, h, auth) + "/chat?room=42"
 	c := dialT(t, url, &DialOptions{Header: http.Header{"Authorization": {"Bearer alice"}}})
 	if got := <-seen; !strings.HasPrefix(got, "alice 42 127.0.0.1:") || !strings.HasSuffix(got, strings.Split(c.LocalAddr().String(), ":")[1]) {
 		t.Errorf("the hook saw %q, want alice, room 42 and the client's address %s", got, c.LocalAddr())

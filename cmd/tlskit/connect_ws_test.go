@@ -107,17 +107,26 @@ func TestConnectWebSocketPeer(t *testing.T) {
 	}
 }
 
-// startDelayedEcho starts a Python websockets echo server (Debian's
-// python3-websockets) that answers each message after delay.
-func startDelayedEcho(t *testing.T, delay time.Duration) string {
+// pythonWebsockets returns Debian's python3, which has the websockets
+// package (python3-websockets); without it the test is skipped, except in
+// CI, where .ci/run installs it.
+func pythonWebsockets(t *testing.T) string {
 	t.Helper()
-	py := testpeer.Tool(t, "/usr/bin/python3") // Debian's, which has websockets
+	py := testpeer.Tool(t, "/usr/bin/python3")
 	if out, err := exec.Command(py, "-c", "import websockets").CombinedOutput(); err != nil {
 		if os.Getenv("CI") == "" {
 			t.Skipf("python3-websockets not installed: %s", out)
 		}
 		t.Fatalf("python3-websockets not installed (CI must install it): %s", out)
 	}
+	return py
+}
+
+// startDelayedEcho starts a Python websockets echo server (Debian's
+// python3-websockets) that answers each message after delay.
+func startDelayedEcho(t *testing.T, delay time.Duration) string {
+	t.Helper()
+	py := pythonWebsockets(t)
 	p := testpeer.Start(t, nil, py, "testdata/delayed_echo.py", strconv.FormatFloat(delay.Seconds(), 'f', -1, 64))
 	port, ok := strings.CutPrefix(p.StdoutLines(t, 1)[0], "listening ")
 	if !ok {

@@ -261,14 +261,7 @@ func chatPeer(t *testing.T, tool, url, text string) string {
 		}
 		cmd = exec.Command(node, "testdata/chat_client.js", url, text)
 	case "python":
-		py := testpeer.Tool(t, "/usr/bin/python3")
-		if out, err := exec.Command(py, "-c", "import websockets").CombinedOutput(); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("python3-websockets not installed (CI must install it): %s", out)
-			}
-			t.Skipf("python3-websockets not installed: %s", out)
-		}
-		cmd = exec.Command(py, "testdata/chat_client.py", url, text)
+		cmd = exec.Command(pythonWebsockets(t), "testdata/chat_client.py", url, text)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), testpeer.Timeout)
 	defer cancel()
