@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -54,6 +55,11 @@ func (s *Server) EncodeText(text string) ([]byte, error) {
 	}
 	if e == unicode.UTF8 {
 		return []byte(text), nil
+	}
+	if s.codePageID() == 50220 && strings.ContainsAny(text, "\x1b\x0e\x0f") {
+		// ISO-2022-JP reads ESC, SO and SI as its own escape sequences and
+		// shifts: text holding them would decode as something else.
+		return nil, fmt.Errorf("%w: text with ESC, SO or SI cannot be encoded in code page 50220 (ISO-2022-JP uses them itself)", ErrInvalidValue)
 	}
 	b, err := e.NewEncoder().Bytes([]byte(text))
 	if err != nil {
