@@ -2,68 +2,94 @@ package server
 
 import (
 	"container/list"
-	"context"
 	"crypto/tls"
-	"fmt"
-	"log/slog"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/framing"
-	"github.com/tlskit/tlskit/internal/hook"
-	"github.com/tlskit/tlskit/internal/logsafe"
 )
 
 // Conn is one client connection (IPWorks's SSLConnection). Its methods are
 // safe for concurrent use and may be called from any hook. A Conn stays
 // valid after it closes: its methods then report the final state or
 // ErrNotConnected.
+//
+// The code of a Conn is split by concern: this file has the type and its
+// accessors, deliver.go the inbox, the framer and DataIn, handle.go the
+// events run on the connection's dispatcher, enginehandler.go the engine's
+// callbacks.
+//
+// Locks, in the order they may be taken (a lock is never acquired while a
+// later one in this list is held):
+//
+//  1. c.mu, the connection's state.
+//  2. c.fmu, the framer. deliver releases it around each DataIn hook, so
+//     that a hook may change the framing, and takes c.mu only with fmu
+//     released.
+//  3. The engine connection's own lock (setReadPausedLocked calls the
+//     engine with c.mu held; the engine never calls back into the Conn
+//     holding its lock).
+//
+// The server's mu is never held together with c.mu: the fields guarded by
+// it (hsElem, hsOver, evicted) are touched by the server alone.
 type Conn struct {
-	s  *Server
-	id int64
-	ec engine.Conn // also holds the addresses
-	q  queue
+	// Set when the connection is made, then constant.
+	s        *Server
+	id       int64
+	ec       engine.Conn                // also holds the addresses
+	fixed    *connFixed                 // from the server's options at accept, shared
+	accepted int64                      // when the engine accepted it: monotonic nanoseconds since monoBase
+	q        queue                      // the connection's events; has its own lock (dispatch.go)
+	stall    atomic.Pointer[stallWatch] // StallTimeout's detector, made when first needed
 
-	fixed    *connFixed    // from the server's options at accept, shared
-	accepted int64         // when the engine accepted it: monotonic nanoseconds since monoBase
-	hsElem   *list.Element // in s.handshaking while the handshake runs; guarded by the server's mu
+	mu sync.Mutex // guards the fields below up to fmu, and the flags at the end
 
-	// Guarded by mu (the small fields last, so that they pack).
-	mu           sync.Mutex
+	// The lifecycle; guarded by mu (its flags are at the end).
 	gone         chan struct{} // closed when closing starts (locally or not); made on demand
 	closeCode    int           // the reason chosen locally, if closeSet
 	closeDesc    string
-	inbox        []byte // received, not yet delivered; from inboxPool when it fits
-	closePending *event
-	bytesSent    int
-	writableGen  uint64
-	writable     chan struct{} // one token: OnWritable happened; made by the first blocking send
-	interrupt    chan struct{} // closed by Interrupt, then dropped; made on demand
-	userData     any
-	idleTimeout  time.Duration
-	timeout      time.Duration
+	closePending *event // the peer's close, held while paused with data waiting
 	tlsState     *tls.ConnectionState
-	connected    bool
-	closed       bool // the engine has closed the connection
-	goneClosed   bool
-	stopData     bool // Disconnect called: no more DataIn
-	closeSet     bool
-	dataQueued   bool
-	paused       bool // PauseData
-	readPaused   bool // the engine's reading is paused (PauseData or a full inbox)
-	readyToSend  bool
-	wantReady    bool
-	hsOver       bool // the handshake has ended (or the connection closed); guarded by the server's mu
-	evicted      bool // replaced by a newer connection, no longer counted; guarded by the server's mu
 
-	stall atomic.Pointer[stallWatch] // StallTimeout's detector, made when first needed
+	// Received data; guarded by mu.
+	inbox []byte // received, not yet delivered; from inboxPool when it fits
+
+	// Sending; guarded by mu.
+	bytesSent   int
+	writableGen uint64
+	writable    chan struct{} // one token: OnWritable happened; made by the first blocking send
+	interrupt   chan struct{} // closed by Interrupt, then dropped; made on demand
+
+	// Settings and the program's value; guarded by mu.
+	userData    any
+	idleTimeout time.Duration
+	timeout     time.Duration
 
 	fmu    sync.Mutex      // guards framer; held by the dispatcher except during DataIn
 	framer *framing.Framer // nil while the settings are the defaults: data is delivered as it comes
+
+	// Guarded by the server's mu (touched by the server alone).
+	hsElem  *list.Element // in s.handshaking while the handshake runs
+	hsOver  bool          // the handshake has ended (or the connection closed)
+	evicted bool          // replaced by a newer connection, no longer counted
+
+	// The flags, guarded by mu (last, so that they pack).
+	// The lifecycle:
+	connected  bool // OnOpen succeeded
+	closed     bool // the engine has closed the connection (or it was refused)
+	goneClosed bool // closing has started: gone is closed, or made closed
+	stopData   bool // Disconnect called: no more DataIn
+	closeSet   bool // closeCode and closeDesc are chosen
+	// Received data:
+	dataQueued bool // an evData is queued
+	paused     bool // PauseData
+	readPaused bool // the engine's reading is paused (PauseData or a full inbox)
+	// Sending:
+	readyToSend bool
+	wantReady   bool // a send was refused: OnReadyToSend follows when room comes
 }
 
 // connFixed is what a connection takes from the server's options when it
@@ -318,53 +344,6 @@ func (c *Conn) ChangeRecordLength(n int) error {
 	return nil
 }
 
-// PauseData stops DataIn for this connection; reading stops once the
-// buffered data is held, so the client is slowed by TCP flow control and
-// nothing is lost. ProcessData resumes.
-func (c *Conn) PauseData() {
-	c.mu.Lock()
-	c.paused = true
-	c.setReadPausedLocked(true)
-	c.mu.Unlock()
-}
-
-// setReadPausedLocked pauses or resumes the engine's reading. It is called
-// with c.mu held so that the engine sees the decisions in the order they
-// were taken (the engine never calls back into the Conn holding its own
-// lock, so the lock order c.mu, then the engine's, is safe).
-func (c *Conn) setReadPausedLocked(p bool) {
-	if p == c.readPaused {
-		return
-	}
-	c.readPaused = p
-	if p {
-		c.ec.PauseRead()
-	} else {
-		c.ec.ResumeRead()
-	}
-}
-
-// ProcessData resumes DataIn after PauseData, starting with the data held.
-func (c *Conn) ProcessData() {
-	c.mu.Lock()
-	if !c.paused {
-		c.mu.Unlock()
-		return
-	}
-	c.paused = false
-	if len(c.inbox) < c.fixed.inLimit {
-		c.setReadPausedLocked(false)
-	}
-	c.dataQueued = true
-	pending := c.closePending
-	c.closePending = nil
-	c.mu.Unlock()
-	c.s.post(c, event{kind: evData})
-	if pending != nil {
-		c.s.post(c, *pending)
-	}
-}
-
 // Disconnect closes the connection gracefully: queued data is sent first
 // (bounded by LingerTime) unless NoLinger is set. No DataIn follows;
 // OnDisconnected reports status 0.
@@ -449,440 +428,4 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 		return tls.ConnectionState{}, false
 	}
 	return *c.tlsState, true
-}
-
-// start runs after ConnectionRequest accepted the connection.
-func (c *Conn) start() {
-	hs := c.fixed.hsTimeout
-	if hs > 0 {
-		// The deadline counts from the accept: the time the request
-		// waited for ConnectionRequest is part of it.
-		hs = max(hs-c.age(), time.Nanosecond)
-	}
-	opts := engine.StartOptions{
-		HandshakeTimeout: hs,
-		IdleTimeout:      c.idleTimeout,
-		QueueSize:        c.fixed.outLimit,
-		Linger:           c.fixed.linger,
-	}
-	if c.fixed.tlsBase != nil {
-		opts.TLS = c.tlsConfig()
-		c.status("TLS handshake started")
-	}
-	c.ec.Start((*connHandler)(c), opts)
-	if opts.TLS != nil || c.fixed.upgrade {
-		// After Start: a replacement resets a started connection, whose
-		// OnClose then follows.
-		c.s.beginHandshake(c)
-	}
-}
-
-// handle delivers one event; it runs on the connection's dispatcher.
-func (c *Conn) handle(ev event) {
-	ev_ := &c.s.ev
-	switch ev.kind {
-	case evRequest:
-		accept := ev.verdict == access.Accept
-		if h := ev_.OnConnectionRequest; h != nil { // else no request is built
-			r := newConnectionRequest(c.ec.RemoteAddr(), c.ec.LocalAddr(), ev.verdict)
-			if p := hook.Call("OnConnectionRequest", func() { h(r) }); p != nil {
-				c.s.hookPanicked(c, p) // refused below
-				r.Accept = false
-			}
-			accept = r.Accept
-		}
-		if !accept || c.s.State() != StateListening {
-			if o := c.s.obs; o != nil {
-				o.ConnectionRefused()
-			}
-			if l := c.s.log; l != nil {
-				l.Info("connection refused", "remote", c.ec.RemoteAddr().String(), "reason", refusalReason(ev.verdict, accept))
-			}
-			c.mu.Lock()
-			c.closed = true
-			c.markGoneLocked()
-			c.mu.Unlock()
-			c.ec.Reset()
-			c.s.connClosed(c)
-			return
-		}
-		c.s.addConn(c)
-		c.start()
-	case evOpen:
-		if l := c.s.log; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
-			l.Debug("connected", c.logAttrs()...)
-		}
-		if h := ev_.OnConnected; h != nil {
-			c.call("OnConnected", func() { h(c, 0, "OK") })
-		}
-		if h := ev_.OnReadyToSend; h != nil && !c.isStopped() {
-			c.call("OnReadyToSend", func() { h(c) })
-		}
-	case evData:
-		c.deliver()
-	case evReady:
-		if h := ev_.OnReadyToSend; h != nil && !c.isStopped() {
-			c.call("OnReadyToSend", func() { h(c) })
-		}
-	case evError:
-		if l := c.s.log; l != nil {
-			attrs := append(c.logAttrs(), "code", ev.err.Code, "err", logsafe.String(ev.err.Description))
-			if ev.err.Err != nil { // a TLS error may quote what the peer sent
-				attrs = append(attrs, "cause", logsafe.Error(ev.err.Err))
-			}
-			l.Warn("connection error", attrs...)
-		}
-		if h := ev_.OnError; h != nil {
-			c.call("OnError", func() { h(c, ev.err) })
-		}
-	case evStatus:
-		if h := ev_.OnSSLStatus; h != nil {
-			c.call("OnSSLStatus", func() { h(c, ev.msg) })
-		}
-	case evCall:
-		ev.fn()
-	case evIdle:
-		if h := ev_.OnIdleTimeout; h != nil && !c.isStopped() {
-			c.call("OnIdleTimeout", func() { h(c) })
-		}
-	case evPeerClosed:
-		if c.holdClose(ev) {
-			return
-		}
-		c.deliver()
-		c.flushFramer()
-		if c.holdClose(ev) { // a DataIn hook paused the connection
-			return
-		}
-		c.closeWith(0, "OK", false)
-	case evClosed:
-		c.mu.Lock()
-		if c.paused && !c.stopData && (len(c.inbox) > 0 || c.buffered() > 0) {
-			// Keep the received data for ProcessData: nothing is lost.
-			e := ev
-			c.closePending = &e
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
-		c.deliver()
-		c.flushFramer()
-		if l := c.s.log; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
-			l.Debug("disconnected", append(c.logAttrs(), "code", ev.err.Code, "description", logsafe.String(ev.err.Description))...)
-		}
-		if h := ev_.OnDisconnected; h != nil {
-			c.call("OnDisconnected", func() { h(c, ev.err.Code, ev.err.Description) })
-		}
-		c.s.removeConn(c)
-	}
-}
-
-// logAttrs are the attributes of the connection's log records.
-func (c *Conn) logAttrs() []any {
-	attrs := []any{"id", c.id, "remote", c.ec.RemoteAddr().String()}
-	c.mu.Lock()
-	st := c.tlsState
-	c.mu.Unlock()
-	if st != nil {
-		attrs = append(attrs, "tls", tls.VersionName(st.Version))
-	}
-	return attrs
-}
-
-// refusalReason says why a connection was refused.
-func refusalReason(v access.Verdict, accepted bool) string {
-	switch {
-	case accepted:
-		return "not listening"
-	case v != access.Accept:
-		return "access lists"
-	}
-	return "OnConnectionRequest"
-}
-
-// holdClose keeps a peer's close for ProcessData when the connection is
-// paused with received data waiting, so that nothing is lost.
-func (c *Conn) holdClose(ev event) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.paused && !c.stopData && (len(c.inbox) > 0 || c.buffered() > 0) {
-		c.closePending = &ev
-		return true
-	}
-	return false
-}
-
-func (c *Conn) isStopped() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stopData || c.closed
-}
-
-func (c *Conn) buffered() int {
-	c.fmu.Lock()
-	defer c.fmu.Unlock()
-	if c.framer == nil {
-		return 0
-	}
-	return c.framer.Buffered()
-}
-
-// deliver runs DataIn for the records in the inbox until it is empty, the
-// connection is paused or Disconnect is called.
-func (c *Conn) deliver() {
-	h := c.s.ev.OnDataIn
-	for {
-		c.mu.Lock()
-		c.dataQueued = false
-		if c.paused || c.stopData {
-			c.mu.Unlock()
-			return
-		}
-		chunk := c.inbox
-		c.inbox = nil
-		c.setReadPausedLocked(false)
-		c.mu.Unlock()
-
-		c.fmu.Lock()
-		if c.framer == nil { // the default settings: the data as it came
-			c.fmu.Unlock()
-			if len(chunk) > 0 && h != nil {
-				c.call("OnDataIn", func() { h(c, chunk, true) })
-			}
-			c.mu.Lock()
-			putInbox(chunk) // delivered whole
-			more := len(c.inbox) > 0
-			c.mu.Unlock()
-			if !more {
-				return
-			}
-			continue
-		}
-		if len(chunk) > 0 {
-			c.framer.Feed(chunk)
-		}
-		drained := true
-		for {
-			rec, eol, ok := c.framer.Next()
-			if !ok {
-				break
-			}
-			c.fmu.Unlock()
-			if h != nil {
-				c.call("OnDataIn", func() { h(c, rec, eol) })
-			}
-			c.fmu.Lock()
-			c.mu.Lock()
-			stop := c.paused || c.stopData
-			c.mu.Unlock()
-			if stop {
-				drained = false
-				break
-			}
-		}
-		c.fmu.Unlock()
-
-		c.mu.Lock()
-		if drained {
-			putInbox(chunk) // the framer no longer refers to it
-		}
-		more := len(c.inbox) > 0 && drained
-		c.mu.Unlock()
-		if !more {
-			return
-		}
-	}
-}
-
-// inboxChunk is the size of the pooled inbox buffers. An idle connection
-// holds none: the inbox goes back to the pool once delivered.
-const inboxChunk = 4 << 10
-
-var inboxPool = sync.Pool{New: func() any { return new([inboxChunk]byte) }}
-
-// putInbox returns b to the pool if it came from there (grown buffers are
-// left to the collector).
-func putInbox(b []byte) {
-	if cap(b) == inboxChunk {
-		inboxPool.Put((*[inboxChunk]byte)(b[:inboxChunk]))
-	}
-}
-
-// flushFramer delivers the partial record left at end of stream, with
-// eol=false, so no received byte is lost.
-func (c *Conn) flushFramer() {
-	c.mu.Lock()
-	stop := c.stopData || c.paused
-	c.mu.Unlock()
-	if stop {
-		return
-	}
-	c.fmu.Lock()
-	var rest []byte
-	if c.framer != nil {
-		rest = c.framer.Flush()
-	}
-	if len(rest) > 0 {
-		rest = append([]byte(nil), rest...)
-	}
-	c.fmu.Unlock()
-	if h := c.s.ev.OnDataIn; len(rest) > 0 && h != nil {
-		c.call("OnDataIn", func() { h(c, rest, false) })
-	}
-}
-
-func (c *Conn) status(msg string) {
-	if c.s.ev.OnSSLStatus != nil {
-		c.s.post(c, event{kind: evStatus, msg: msg})
-	}
-}
-
-// connHandler receives the engine's callbacks for a Conn.
-type connHandler Conn
-
-func (h *connHandler) OnOpen(err error) {
-	c := (*Conn)(h)
-	if err != nil || !c.fixed.upgrade {
-		c.s.mu.Lock()
-		c.s.endHandshakeLocked(c)
-		c.s.mu.Unlock()
-	}
-	if err != nil {
-		e := handshakeError(err, c.id)
-		c.mu.Lock()
-		if !c.closeSet {
-			c.closeSet, c.closeCode, c.closeDesc = true, e.Code, e.Description
-		}
-		c.mu.Unlock()
-		c.status("TLS handshake failed: " + err.Error())
-		c.s.post(c, event{kind: evError, err: e})
-		return
-	}
-	c.mu.Lock()
-	c.connected = true
-	c.tlsState = c.ec.ConnectionState() // shared with the engine, never changed
-	st := c.tlsState
-	c.mu.Unlock()
-	if st != nil {
-		c.status(handshakeSummary(st))
-	}
-	c.s.post(c, event{kind: evOpen})
-}
-
-func (h *connHandler) OnData(p []byte) {
-	c := (*Conn)(h)
-	if o := c.s.obs; o != nil {
-		o.BytesReceived(len(p))
-	}
-	c.mu.Lock()
-	if c.inbox == nil && len(p) <= inboxChunk {
-		c.inbox = inboxPool.Get().(*[inboxChunk]byte)[:0]
-	}
-	c.inbox = append(c.inbox, p...)
-	if len(c.inbox) >= c.fixed.inLimit {
-		c.setReadPausedLocked(true)
-	}
-	post := !c.dataQueued
-	c.dataQueued = true
-	c.mu.Unlock()
-	if post {
-		c.s.post(c, event{kind: evData})
-	}
-}
-
-func (h *connHandler) OnWritable() {
-	c := (*Conn)(h)
-	c.mu.Lock()
-	c.writableGen++
-	want := c.wantReady
-	c.wantReady = false
-	if want {
-		c.readyToSend = true
-	}
-	c.mu.Unlock()
-	c.signalWritable()
-	if want {
-		c.s.post(c, event{kind: evReady})
-	}
-}
-
-func (h *connHandler) OnIdle() {
-	c := (*Conn)(h)
-	if c.s.ev.OnIdleTimeout != nil {
-		c.s.post(c, event{kind: evIdle})
-		return
-	}
-	c.closeWith(10060, "idle timeout: no data sent or received", false)
-}
-
-func (h *connHandler) OnClose(err error) {
-	c := (*Conn)(h)
-	c.mu.Lock()
-	c.closed = true
-	c.markGoneLocked()
-	e := &Error{Code: 0, Description: "OK", ConnectionID: c.id}
-	switch {
-	case c.closeSet:
-		e.Code, e.Description = c.closeCode, c.closeDesc
-	case err != nil:
-		e = socketError(err, c.id)
-	}
-	c.mu.Unlock()
-	if w := c.stall.Load(); w != nil {
-		w.stop()
-	}
-	c.signalWritable()
-	c.s.connClosed(c)
-	c.s.post(c, event{kind: evClosed, err: e})
-}
-
-// OnPeerClose: the client closed its sending side. The data it sent before
-// is delivered (the partial last record too) and the answers DataIn queues
-// are sent before the connection is closed.
-func (h *connHandler) OnPeerClose() {
-	c := (*Conn)(h)
-	c.s.post(c, event{kind: evPeerClosed})
-}
-
-// OnHandshake tells the Observer how a TLS handshake went.
-func (h *connHandler) OnHandshake(d time.Duration, err error) {
-	if o := h.s.obs; o != nil {
-		o.TLSHandshake(d, err)
-	}
-}
-
-var (
-	_ engine.PeerCloseHandler = (*connHandler)(nil)
-	_ engine.HandshakeHandler = (*connHandler)(nil)
-)
-
-// call runs the program's hook named name for c. A panic in it is logged
-// with its stack and resets the connection, as net/http does for a
-// handler; the server goes on serving the others. It reports whether fn
-// returned normally.
-func (c *Conn) call(name string, fn func()) bool {
-	if p := hook.Call(name, fn); p != nil {
-		c.s.hookPanicked(c, p)
-		return false
-	}
-	return true
-}
-
-// hookPanicked logs the panic p of a hook, at Error with its stack, to the
-// server's Logger (slog's default logger when it has none), and resets c
-// (nil for the server's own OnError).
-func (s *Server) hookPanicked(c *Conn, p *hook.Panic) {
-	l := s.log
-	if l == nil {
-		l = slog.Default()
-	}
-	attrs := []any{"hook", p.Hook, "panic", fmt.Sprint(p.Value), "stack", string(p.Stack)}
-	if c != nil {
-		attrs = append([]any{"id", c.id, "remote", c.ec.RemoteAddr().String()}, attrs...)
-	}
-	l.Error("panic in a hook: resetting the connection", attrs...)
-	if c != nil {
-		// OnDisconnected reports 10053, software caused connection abort.
-		c.closeWith(10053, "connection reset after a panic in "+p.Hook, true)
-	}
 }

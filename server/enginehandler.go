@@ -1,0 +1,126 @@
+package server
+
+import (
+	"time"
+
+	"github.com/tlskit/tlskit/internal/engine"
+)
+
+// connHandler receives the engine's callbacks for a Conn.
+type connHandler Conn
+
+func (h *connHandler) OnOpen(err error) {
+	c := (*Conn)(h)
+	if err != nil || !c.fixed.upgrade {
+		c.s.mu.Lock()
+		c.s.endHandshakeLocked(c)
+		c.s.mu.Unlock()
+	}
+	if err != nil {
+		e := handshakeError(err, c.id)
+		c.mu.Lock()
+		if !c.closeSet {
+			c.closeSet, c.closeCode, c.closeDesc = true, e.Code, e.Description
+		}
+		c.mu.Unlock()
+		c.status("TLS handshake failed: " + err.Error())
+		c.s.post(c, event{kind: evError, err: e})
+		return
+	}
+	c.mu.Lock()
+	c.connected = true
+	c.tlsState = c.ec.ConnectionState() // shared with the engine, never changed
+	st := c.tlsState
+	c.mu.Unlock()
+	if st != nil {
+		c.status(handshakeSummary(st))
+	}
+	c.s.post(c, event{kind: evOpen})
+}
+
+func (h *connHandler) OnData(p []byte) {
+	c := (*Conn)(h)
+	if o := c.s.obs; o != nil {
+		o.BytesReceived(len(p))
+	}
+	c.mu.Lock()
+	if c.inbox == nil && len(p) <= inboxChunk {
+		c.inbox = inboxPool.Get().(*[inboxChunk]byte)[:0]
+	}
+	c.inbox = append(c.inbox, p...)
+	if len(c.inbox) >= c.fixed.inLimit {
+		c.setReadPausedLocked(true)
+	}
+	post := !c.dataQueued
+	c.dataQueued = true
+	c.mu.Unlock()
+	if post {
+		c.s.post(c, event{kind: evData})
+	}
+}
+
+func (h *connHandler) OnWritable() {
+	c := (*Conn)(h)
+	c.mu.Lock()
+	c.writableGen++
+	want := c.wantReady
+	c.wantReady = false
+	if want {
+		c.readyToSend = true
+	}
+	c.mu.Unlock()
+	c.signalWritable()
+	if want {
+		c.s.post(c, event{kind: evReady})
+	}
+}
+
+func (h *connHandler) OnIdle() {
+	c := (*Conn)(h)
+	if c.s.ev.OnIdleTimeout != nil {
+		c.s.post(c, event{kind: evIdle})
+		return
+	}
+	c.closeWith(10060, "idle timeout: no data sent or received", false)
+}
+
+func (h *connHandler) OnClose(err error) {
+	c := (*Conn)(h)
+	c.mu.Lock()
+	c.closed = true
+	c.markGoneLocked()
+	e := &Error{Code: 0, Description: "OK", ConnectionID: c.id}
+	switch {
+	case c.closeSet:
+		e.Code, e.Description = c.closeCode, c.closeDesc
+	case err != nil:
+		e = socketError(err, c.id)
+	}
+	c.mu.Unlock()
+	if w := c.stall.Load(); w != nil {
+		w.stop()
+	}
+	c.signalWritable()
+	c.s.connClosed(c)
+	c.s.post(c, event{kind: evClosed, err: e})
+}
+
+// OnPeerClose: the client closed its sending side. The data it sent before
+// is delivered (the partial last record too) and the answers DataIn queues
+// are sent before the connection is closed.
+func (h *connHandler) OnPeerClose() {
+	c := (*Conn)(h)
+	c.s.post(c, event{kind: evPeerClosed})
+}
+
+// OnHandshake tells the Observer how a TLS handshake went.
+func (h *connHandler) OnHandshake(d time.Duration, err error) {
+	if o := h.s.obs; o != nil {
+		o.TLSHandshake(d, err)
+	}
+}
+
+var (
+	_ engine.PeerCloseHandler = (*connHandler)(nil)
+	_ engine.HandshakeHandler = (*connHandler)(nil)
+)
