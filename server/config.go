@@ -1,15 +1,17 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
+	"github.com/tlskit/tlskit/internal/settings"
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // Config sets or reads one configuration setting by its IPWorks name, as
@@ -32,245 +34,253 @@ import (
 //
 // IPWorks's TLS-layer settings (SSLEnabledProtocols, SSLEnabledCipherSuites,
 // ...) configure Options.TLSConfig instead; Config reports them as
-// ErrUnsupported with that advice. Unknown names match ErrUnknownSetting.
+// ErrUnsupported with that advice. The TLS-layer names Go cannot honour
+// (LogSSLPackets, SSLCACerts, SSLIncludeCertChain, SSLSecurityFlags, the
+// OpenSSL ones) match ErrUnsupported and say what to use instead. Unknown
+// names match ErrUnknownSetting.
 func (s *Server) Config(setting string) (string, error) {
-	name, value, set := strings.Cut(setting, "=")
-	name = strings.TrimSpace(name)
-	if i := strings.IndexByte(name, '['); i >= 0 && strings.HasSuffix(name, "]") {
-		id, err := strconv.ParseInt(name[i+1:len(name)-1], 10, 64)
-		if err != nil {
-			return "", fmt.Errorf("%w: %q: connection id %q is not a number", ErrInvalidValue, name, name[i+1:len(name)-1])
-		}
-		return s.connConfig(name[:i], id, set)
-	}
-	key := strings.ToLower(name)
-	if s.State() == StateClosed {
-		return "", ErrServerClosed
-	}
-	if set {
-		return "", s.setConfig(key, name, strings.TrimSpace(value))
-	}
-	return s.getConfig(key, name)
-}
-
-var negotiatedNames = map[string]func(SSLInfo) string{
-	"sslnegotiatedcipher":              func(i SSLInfo) string { return i.CipherSuite },
-	"sslnegotiatedciphersuite":         func(i SSLInfo) string { return i.CipherSuite },
-	"sslnegotiatedcipherstrength":      func(i SSLInfo) string { return strconv.Itoa(i.CipherStrength) },
-	"sslnegotiatedkeyexchange":         func(i SSLInfo) string { return i.KeyExchange },
-	"sslnegotiatedkeyexchangestrength": func(i SSLInfo) string { return strconv.Itoa(i.KeyExchangeStrength) },
-	"sslnegotiatedversion":             func(i SSLInfo) string { return i.Version },
-}
-
-func (s *Server) connConfig(name string, id int64, set bool) (string, error) {
-	get, ok := negotiatedNames[strings.ToLower(name)]
-	if !ok {
-		return "", fmt.Errorf("%w: %q has no per-connection form", ErrUnknownSetting, name)
-	}
-	if set {
-		return "", fmt.Errorf("%w: %s", ErrReadOnly, name)
-	}
-	c, err := s.Conn(id)
+	r, err := settings.Parse(setting)
 	if err != nil {
 		return "", err
 	}
-	info, ok := c.TLS()
+	if r.HasID {
+		return s.connConfig(r)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == StateClosed {
+		return "", ErrServerClosed
+	}
+	st, err := serverSettings.Find(r.Name)
+	if err != nil {
+		return "", s.unknown(r.Name, err)
+	}
+	return st.Apply(s, r)
+}
+
+// SettingNames returns the names Server.Config accepts without a
+// connection id, in their canonical spelling (a ws.Handler uses it to tell
+// a server setting from an unknown name).
+func SettingNames() []string { return serverSettings.Names() }
+
+// connSettings are the per-connection settings: NAME[connectionId].
+var connSettings = settings.NewTable(
+	negotiatedSetting("SSLNegotiatedCipher", func(i SSLInfo) string { return i.CipherSuite }),
+	negotiatedSetting("SSLNegotiatedCipherSuite", func(i SSLInfo) string { return i.CipherSuite }),
+	negotiatedSetting("SSLNegotiatedCipherStrength", func(i SSLInfo) string { return strconv.Itoa(i.CipherStrength) }),
+	negotiatedSetting("SSLNegotiatedKeyExchange", func(i SSLInfo) string { return i.KeyExchange }),
+	negotiatedSetting("SSLNegotiatedKeyExchangeStrength", func(i SSLInfo) string { return strconv.Itoa(i.KeyExchangeStrength) }),
+	negotiatedSetting("SSLNegotiatedVersion", func(i SSLInfo) string { return i.Version }),
+)
+
+// negotiatedSetting is a read-only per-connection TLS value; "" for a
+// connection without TLS.
+func negotiatedSetting(name string, get func(SSLInfo) string) settings.Setting[*Conn] {
+	return settings.Setting[*Conn]{Name: name, Get: func(c *Conn) string {
+		if info, ok := c.TLS(); ok {
+			return get(info)
+		}
+		return ""
+	}}
+}
+
+func (s *Server) connConfig(r settings.Request) (string, error) {
+	st, ok := connSettings.Lookup(r.Name)
 	if !ok {
-		return "", nil
+		return "", fmt.Errorf("%w: %q has no per-connection form", ErrUnknownSetting, r.Name)
 	}
-	return get(info), nil
+	if r.Set {
+		return "", fmt.Errorf("%w: %s", ErrReadOnly, st.Name)
+	}
+	c, err := s.Conn(r.ID)
+	if err != nil {
+		return "", err
+	}
+	return st.Apply(c, r)
 }
 
-// tlsLayerNames are the IPWorks settings that belong to the TLS
-// configuration rather than to the server.
-var tlsLayerNames = map[string]bool{
-	"logsslpackets": true, "opensslcadir": true, "opensslcafile": true, "opensslcipherlist": true,
-	"opensslprngseeddata": true, "reusesslsession": true, "sslacceptanyservercert": true,
-	"sslcacerts": true, "sslcipherstrength": true, "sslclientcacerts": true,
-	"sslenabledciphersuites": true, "sslenabledprotocols": true, "sslenablerenegotiation": true,
-	"sslincludecertchain": true, "sslkeylogfile": true, "sslsecurityflags": true,
-	"sslservercacerts": true, "tls12signaturealgorithms": true, "tls12supportedgroups": true,
-	"tls13keysharegroups": true, "tls13signaturealgorithms": true, "tls13supportedgroups": true,
+// unknown explains a name the server table does not serve: a
+// per-connection name given without its id.
+func (s *Server) unknown(name string, err error) error {
+	if st, ok := connSettings.Lookup(name); ok {
+		return fmt.Errorf("%w: %s is per connection: use %s[connectionId]", ErrInvalidValue, st.Name, st.Name)
+	}
+	switch _, terr := new(tlsconf.Settings).Get(name); {
+	case terr == nil:
+		return fmt.Errorf("%w: %s is %s", ErrUnsupported, name, tlsLayerAdvice)
+	case errors.Is(terr, ErrUnsupported):
+		return terr
+	}
+	return err
 }
 
-func (s *Server) getConfig(key, name string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := &s.opts
-	switch key {
-	case "allowedclients":
-		if o.AllowedClients == "" {
-			return "*", nil
-		}
-		return o.AllowedClients, nil
-	case "blockedclients":
-		return o.BlockedClients, nil
-	case "bindexclusively":
-		return fmtBool(!o.SharePort), nil
-	case "defaultconnectiontimeout":
-		return strconv.Itoa(int(o.DefaultConnectionTimeout / time.Second)), nil
-	case "inbuffersize":
-		return strconv.Itoa(o.InBufferSize), nil
-	case "outbuffersize":
-		return strconv.Itoa(o.OutBufferSize), nil
-	case "keepaliveinterval":
-		return strconv.Itoa(int(o.KeepAliveInterval / time.Millisecond)), nil
-	case "keepalivetime":
-		return strconv.Itoa(int(o.KeepAliveTime / time.Millisecond)), nil
-	case "maxconnections":
-		return strconv.Itoa(o.MaxConnections), nil
-	case "maxconnectionsperaddress":
-		return strconv.Itoa(o.MaxConnectionsPerAddress), nil
-	case "tcpnodelay":
-		return fmtBool(!o.Nagle), nil
-	case "useipv6":
-		return strconv.Itoa(o.UseIPv6), nil
-	case "codepage":
-		return strconv.Itoa(o.CodePage), nil
-	case "buildinfo":
-		return buildInfo(), nil
-	case "licenseinfo":
-		return "tlskit is open source (see its LICENSE file); no license key is needed", nil
-	case "masksensitivedata", "useinternalsecurityapi", "sslprovider":
-		if v, ok := s.extra[key]; ok {
-			return v, nil
-		}
-		return map[string]string{"masksensitivedata": "True", "useinternalsecurityapi": "False", "sslprovider": "0"}[key], nil
-	}
-	return "", s.unknown(key, name)
+// tlsLayerAdvice is what Config says of IPWorks's TLS-layer names.
+const tlsLayerAdvice = "a TLS setting: set it on Options.TLSConfig (package tlsconf builds one from these names)"
+
+// serverSettings are the settings of Server.Config; their Get and Set run
+// with s.mu held.
+var serverSettings = settings.NewTable(
+	clientsSetting("AllowedClients", "*", func(s *Server) (*string, **access.List) { return &s.opts.AllowedClients, &s.pol.Allowed }),
+	clientsSetting("BlockedClients", "", func(s *Server) (*string, **access.List) { return &s.opts.BlockedClients, &s.pol.Blocked }),
+	boolSetting("BindExclusively", func(o *Options) *bool { return &o.SharePort }, true),
+	durationSetting("DefaultConnectionTimeout", time.Second, func(o *Options) *time.Duration { return &o.DefaultConnectionTimeout }),
+	intSetting("InBufferSize", 0, func(o *Options) *int { return &o.InBufferSize }),
+	intSetting("OutBufferSize", 1, func(o *Options) *int { return &o.OutBufferSize }),
+	durationSetting("KeepAliveInterval", time.Millisecond, func(o *Options) *time.Duration { return &o.KeepAliveInterval }),
+	durationSetting("KeepAliveTime", time.Millisecond, func(o *Options) *time.Duration { return &o.KeepAliveTime }),
+	settings.Setting[*Server]{Name: "MaxConnections",
+		Get: func(s *Server) string { return strconv.Itoa(s.opts.MaxConnections) },
+		Set: func(s *Server, v string) error {
+			n, err := settings.ParseInt(v, math.MinInt, math.MaxInt)
+			if err != nil {
+				return settings.Bad("not an integer")
+			}
+			if s.state == StateListening {
+				return ErrMaxConnListening
+			}
+			if n == 0 || n < -1 {
+				return settings.Bad("must be positive or -1 (no limit)")
+			}
+			s.opts.MaxConnections = int(n)
+			return nil
+		}},
+	// Applies to the next accept, even while listening.
+	intSetting("MaxConnectionsPerAddress", 0, func(o *Options) *int { return &o.MaxConnectionsPerAddress }),
+	boolSetting("TcpNoDelay", func(o *Options) *bool { return &o.Nagle }, true),
+	settings.Setting[*Server]{Name: "UseIPv6",
+		Get: func(s *Server) string { return strconv.Itoa(s.opts.UseIPv6) },
+		Set: func(s *Server, v string) error {
+			n, err := settings.ParseInt(v, 0, math.MaxInt)
+			if err != nil {
+				return err
+			}
+			if n > 2 {
+				return settings.Bad("must be 0 (IPv4), 1 (IPv6) or 2 (both)")
+			}
+			if s.state == StateListening {
+				return ErrLocalHostListening
+			}
+			s.opts.UseIPv6 = int(n)
+			return nil
+		}},
+	settings.Setting[*Server]{Name: "CodePage",
+		Get: func(s *Server) string { return strconv.Itoa(s.opts.CodePage) },
+		Set: func(s *Server, v string) error {
+			n, err := settings.ParseInt(v, 0, math.MaxInt)
+			if err != nil {
+				return err
+			}
+			if _, err := codePage(int(n)); err != nil {
+				return settings.Bad("%s", err)
+			}
+			s.opts.CodePage = int(n)
+			return nil
+		}},
+	settings.Setting[*Server]{Name: "BuildInfo", Get: func(*Server) string { return buildInfo() }},
+	settings.Setting[*Server]{Name: "LicenseInfo", Get: func(*Server) string {
+		return "tlskit is open source (see its LICENSE file); no license key is needed"
+	}},
+	// Go's crypto/tls is always used and nothing secret is ever logged, so
+	// these are accepted and only remembered.
+	rememberedBool("MaskSensitiveData", "True"),
+	rememberedBool("UseInternalSecurityAPI", "False"),
+	settings.Setting[*Server]{Name: "SSLProvider",
+		Get: func(s *Server) string { return s.remembered("sslprovider", "0") },
+		Set: func(s *Server, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 2 {
+				return settings.Bad("must be 0 (automatic), 1 (platform) or 2 (internal); Go's crypto/tls is used in every case")
+			}
+			s.extra["sslprovider"] = v
+			return nil
+		}},
+)
+
+// clientsSetting is a client list (AllowedClients, BlockedClients): the
+// text as given, and the parsed list the next accept checks. An empty
+// Allowed list reads as "*".
+func clientsSetting(name, empty string, fields func(*Server) (*string, **access.List)) settings.Setting[*Server] {
+	return settings.Setting[*Server]{Name: name,
+		Get: func(s *Server) string {
+			if text, _ := fields(s); *text != "" {
+				return *text
+			}
+			return empty
+		},
+		Set: func(s *Server, v string) error {
+			l, err := access.Parse(v)
+			if err != nil {
+				return settings.Bad("%s", err)
+			}
+			text, list := fields(s)
+			*text, *list = v, l
+			return nil
+		}}
 }
 
-func (s *Server) unknown(key, name string) error {
-	if _, ok := negotiatedNames[key]; ok {
-		return fmt.Errorf("%w: %s is per connection: use %s[connectionId]", ErrInvalidValue, name, name)
-	}
-	if tlsLayerNames[key] {
-		return fmt.Errorf("%w: %s is a TLS setting: set it on Options.TLSConfig (package tlsconf builds one from these names)", ErrUnsupported, name)
-	}
-	return fmt.Errorf("%w: %q", ErrUnknownSetting, name)
+// boolSetting is a boolean option; invert maps "True" to false in the
+// field (TcpNoDelay=True is Nagle=false).
+func boolSetting(name string, field func(*Options) *bool, invert bool) settings.Setting[*Server] {
+	return settings.Setting[*Server]{Name: name,
+		Get: func(s *Server) string { return settings.FormatBool(*field(&s.opts) != invert) },
+		Set: func(s *Server, v string) error {
+			b, err := settings.ParseBool(v)
+			if err == nil {
+				*field(&s.opts) = b != invert
+			}
+			return err
+		}}
 }
 
-func (s *Server) setConfig(key, name, v string) error {
-	bad := func(why string) error { return fmt.Errorf("%w: %s=%s: %s", ErrInvalidValue, name, v, why) }
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := &s.opts
-	switch key {
-	case "allowedclients", "blockedclients":
-		l, err := access.Parse(v)
-		if err != nil {
-			return bad(err.Error())
-		}
-		if key == "allowedclients" {
-			o.AllowedClients = v
-			s.pol.Allowed = l
-		} else {
-			o.BlockedClients = v
-			s.pol.Blocked = l
-		}
-		return nil
-	case "bindexclusively", "tcpnodelay", "masksensitivedata", "useinternalsecurityapi":
-		b, err := parseBool(v)
-		if err != nil {
-			return bad(err.Error())
-		}
-		switch key {
-		case "bindexclusively":
-			o.SharePort = !b
-		case "tcpnodelay":
-			o.Nagle = !b
-		default:
-			// Go's crypto/tls is always used and nothing secret is ever
-			// logged, so both are accepted and only remembered.
-			s.extra[key] = fmtBool(b)
-		}
-		return nil
-	case "sslprovider":
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 2 {
-			return bad("must be 0 (automatic), 1 (platform) or 2 (internal); Go's crypto/tls is used in every case")
-		}
-		s.extra[key] = v
-		return nil
-	case "defaultconnectiontimeout", "keepaliveinterval", "keepalivetime", "inbuffersize", "outbuffersize",
-		"maxconnections", "maxconnectionsperaddress", "useipv6", "codepage":
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return bad("not an integer")
-		}
-		return s.setInt(key, n, bad)
-	case "buildinfo", "licenseinfo":
-		return fmt.Errorf("%w: %s", ErrReadOnly, name)
-	}
-	return s.unknown(key, name)
+// intSetting is an int option of at least lo (0 or 1).
+func intSetting(name string, lo int64, field func(*Options) *int) settings.Setting[*Server] {
+	return settings.Setting[*Server]{Name: name,
+		Get: func(s *Server) string { return strconv.Itoa(*field(&s.opts)) },
+		Set: func(s *Server, v string) error {
+			n, err := settings.ParseInt(v, 0, math.MaxInt)
+			if err != nil {
+				return err
+			}
+			if n < lo {
+				return settings.Bad("must be positive")
+			}
+			*field(&s.opts) = int(n)
+			return nil
+		}}
 }
 
-func (s *Server) setInt(key string, n int, bad func(string) error) error {
-	o := &s.opts
-	if n < 0 && key != "maxconnections" {
-		return bad("must not be negative")
-	}
-	// Durations are in seconds or milliseconds: n must not overflow them.
-	units := map[string]time.Duration{"defaultconnectiontimeout": time.Second, "keepaliveinterval": time.Millisecond, "keepalivetime": time.Millisecond}
-	if unit, ok := units[key]; ok && time.Duration(n) > math.MaxInt64/unit {
-		return bad("too large (at most " + strconv.FormatInt(int64(math.MaxInt64/unit), 10) + ")")
-	}
-	switch key {
-	case "defaultconnectiontimeout":
-		o.DefaultConnectionTimeout = time.Duration(n) * time.Second
-	case "keepaliveinterval":
-		o.KeepAliveInterval = time.Duration(n) * time.Millisecond
-	case "keepalivetime":
-		o.KeepAliveTime = time.Duration(n) * time.Millisecond
-	case "inbuffersize":
-		o.InBufferSize = n
-	case "outbuffersize":
-		if n == 0 {
-			return bad("must be positive")
-		}
-		o.OutBufferSize = n
-	case "maxconnections":
-		if s.state == StateListening {
-			return ErrMaxConnListening
-		}
-		if n == 0 || n < -1 {
-			return bad("must be positive or -1 (no limit)")
-		}
-		o.MaxConnections = n
-	case "maxconnectionsperaddress":
-		o.MaxConnectionsPerAddress = n // applies to the next accept, even while listening
-	case "useipv6":
-		if n > 2 {
-			return bad("must be 0 (IPv4), 1 (IPv6) or 2 (both)")
-		}
-		if s.state == StateListening {
-			return ErrLocalHostListening
-		}
-		o.UseIPv6 = n
-	case "codepage":
-		if _, err := codePage(n); err != nil {
-			return bad(err.Error())
-		}
-		o.CodePage = n
-	}
-	return nil
+// durationSetting is a duration option written as a whole number of unit.
+func durationSetting(name string, unit time.Duration, field func(*Options) *time.Duration) settings.Setting[*Server] {
+	return settings.Setting[*Server]{Name: name,
+		Get: func(s *Server) string { return settings.FormatDuration(*field(&s.opts), unit) },
+		Set: func(s *Server, v string) error {
+			d, err := settings.ParseDuration(v, unit)
+			if err == nil {
+				*field(&s.opts) = d
+			}
+			return err
+		}}
 }
 
-func parseBool(v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "true", "1", "yes":
-		return true, nil
-	case "false", "0", "no":
-		return false, nil
-	}
-	return false, fmt.Errorf("not a boolean (True/False, 1/0, Yes/No)")
+// rememberedBool is a boolean that only reads back what was set.
+func rememberedBool(name, def string) settings.Setting[*Server] {
+	key := name
+	return settings.Setting[*Server]{Name: name,
+		Get: func(s *Server) string { return s.remembered(key, def) },
+		Set: func(s *Server, v string) error {
+			b, err := settings.ParseBool(v)
+			if err == nil {
+				s.extra[key] = settings.FormatBool(b)
+			}
+			return err
+		}}
 }
 
-func fmtBool(b bool) string {
-	if b {
-		return "True"
+func (s *Server) remembered(key, def string) string {
+	if v, ok := s.extra[key]; ok {
+		return v
 	}
-	return "False"
+	return def
 }
 
 func buildInfo() string {

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/tlskit/tlskit/internal/settings"
 	"net"
 	"os"
 	"syscall"
@@ -65,16 +66,16 @@ var (
 	ErrServerClosed = errors.New("server: closed")
 	// ErrUnknownSetting is matched by Config errors for names that
 	// are not settings.
-	ErrUnknownSetting = errors.New("server: unknown configuration setting")
+	ErrUnknownSetting = settings.ErrUnknownSetting
 	// ErrInvalidValue is matched by Config and New errors for values a
 	// setting does not accept.
-	ErrInvalidValue = errors.New("server: invalid value")
+	ErrInvalidValue = settings.ErrInvalidValue
 	// ErrReadOnly is matched by Config errors for settings that can only
 	// be read.
-	ErrReadOnly = errors.New("server: read-only setting")
+	ErrReadOnly = settings.ErrReadOnly
 	// ErrUnsupported is matched by errors for settings that have no
 	// meaning with Go's crypto/tls or on this platform.
-	ErrUnsupported = errors.New("server: unsupported setting")
+	ErrUnsupported = settings.ErrUnsupported
 )
 
 func newError(code int, desc string, id int64, err error) *Error {

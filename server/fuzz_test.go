@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/tlskit/tlskit/internal/settings"
 	"golang.org/x/text/encoding/unicode"
 )
 
@@ -67,8 +68,8 @@ func FuzzConfig(f *testing.F) {
 				t.Fatalf("%q set, %q reads %q", setting, name, read)
 			}
 		}
-		if b, err := parseBool(value); err == nil && isBoolSetting(name) {
-			if r, err := parseBool(read); err != nil || r != b {
+		if b, err := settings.ParseBool(value); err == nil && isBoolSetting(name) {
+			if r, err := settings.ParseBool(read); err != nil || r != b {
 				t.Fatalf("%q set, %q reads %q", setting, name, read)
 			}
 		}

@@ -8,19 +8,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tlskit/tlskit/internal/settings"
 )
 
-// setting is one name of the string interface.
-type setting struct {
-	name string
-	set  func(s *Settings, v string) error
-	get  func(s *Settings) string
-}
-
-// settings lists IPWorks's TLS-layer configuration names, plus tlskit's
+// table lists IPWorks's TLS-layer configuration names, plus tlskit's
 // SSLAllowInsecureCipherSuites.
-var settings = []setting{
-	{"SSLEnabledProtocols", func(s *Settings, v string) error {
+var table = settings.NewTable(append([]settings.Setting[*Settings]{
+	{Name: "SSLEnabledProtocols", Set: func(s *Settings, v string) error {
 		n, err := parseUint(v, 32)
 		if err != nil {
 			return err
@@ -31,105 +26,122 @@ var settings = []setting{
 		}
 		s.Protocols = p
 		return nil
-	}, func(s *Settings) string {
+	}, Get: func(s *Settings) string {
 		p := s.Protocols
 		if p == 0 {
 			p = DefaultProtocols
 		}
 		return strconv.FormatUint(uint64(p), 10)
 	}},
-	{"SSLEnabledCipherSuites", func(s *Settings, v string) error {
+	{Name: "SSLEnabledCipherSuites", Set: func(s *Settings, v string) error {
 		ids, err := ParseCipherSuites(v, s.AllowInsecureCipherSuites)
 		if err == nil {
 			s.CipherSuites = ids
 		}
 		return err
-	}, func(s *Settings) string { return FormatCipherSuites(s.CipherSuites) }},
-	{"SSLAllowInsecureCipherSuites", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return FormatCipherSuites(s.CipherSuites) }},
+	{Name: "SSLAllowInsecureCipherSuites", Set: func(s *Settings, v string) error {
 		return setBool(&s.AllowInsecureCipherSuites, v)
-	}, func(s *Settings) string { return formatBool(s.AllowInsecureCipherSuites) }},
-	{"SSLCipherStrength", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return settings.FormatBool(s.AllowInsecureCipherSuites) }},
+	{Name: "SSLCipherStrength", Set: func(s *Settings, v string) error {
 		n, err := parseUint(v, 16)
 		if err == nil {
 			s.MinCipherStrength = int(n)
 		}
 		return err
-	}, func(s *Settings) string { return strconv.Itoa(s.MinCipherStrength) }},
-	{"TLS12SupportedGroups", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return strconv.Itoa(s.MinCipherStrength) }},
+	{Name: "TLS12SupportedGroups", Set: func(s *Settings, v string) error {
 		return setGroups(&s.TLS12Groups, v, true)
-	}, func(s *Settings) string { return formatGroupsOr(s.TLS12Groups, defaultTLS12Groups) }},
-	{"TLS13SupportedGroups", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return formatGroupsOr(s.TLS12Groups, defaultTLS12Groups) }},
+	{Name: "TLS13SupportedGroups", Set: func(s *Settings, v string) error {
 		return setGroups(&s.TLS13Groups, v, false)
-	}, func(s *Settings) string { return formatGroupsOr(s.TLS13Groups, defaultTLS13Groups) }},
-	{"TLS13KeyShareGroups", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return formatGroupsOr(s.TLS13Groups, defaultTLS13Groups) }},
+	{Name: "TLS13KeyShareGroups", Set: func(s *Settings, v string) error {
 		return setGroups(&s.TLS13KeyShareGroups, v, false)
-	}, func(s *Settings) string { return FormatGroups(s.TLS13KeyShareGroups) }},
-	{"TLS12SignatureAlgorithms", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return FormatGroups(s.TLS13KeyShareGroups) }},
+	{Name: "TLS12SignatureAlgorithms", Set: func(s *Settings, v string) error {
 		l, err := ParseSignatureAlgorithms(v)
 		if err == nil {
 			s.TLS12SignatureAlgorithms = l
 		}
 		return err
-	}, func(s *Settings) string {
+	}, Get: func(s *Settings) string {
 		if s.TLS12SignatureAlgorithms == nil {
 			return DefaultTLS12SignatureAlgorithms
 		}
 		return FormatSignatureAlgorithms(s.TLS12SignatureAlgorithms, true)
 	}},
-	{"TLS13SignatureAlgorithms", func(s *Settings, v string) error {
+	{Name: "TLS13SignatureAlgorithms", Set: func(s *Settings, v string) error {
 		l, err := ParseSignatureAlgorithms(v)
 		if err == nil {
 			s.TLS13SignatureAlgorithms = l
 		}
 		return err
-	}, func(s *Settings) string {
+	}, Get: func(s *Settings) string {
 		if s.TLS13SignatureAlgorithms == nil {
 			return DefaultTLS13SignatureAlgorithms
 		}
 		return FormatSignatureAlgorithms(s.TLS13SignatureAlgorithms, false)
 	}},
-	{"SSLKeyLogFile", func(s *Settings, v string) error {
+	{Name: "SSLKeyLogFile", Set: func(s *Settings, v string) error {
 		s.KeyLogFile = v
 		return nil
-	}, func(s *Settings) string { return s.KeyLogFile }},
-	{"SSLAcceptAnyServerCert", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return s.KeyLogFile }},
+	{Name: "SSLAcceptAnyServerCert", Set: func(s *Settings, v string) error {
 		return setBool(&s.AcceptAnyServerCert, v)
-	}, func(s *Settings) string { return formatBool(s.AcceptAnyServerCert) }},
-	{"SSLServerCACerts", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return settings.FormatBool(s.AcceptAnyServerCert) }},
+	{Name: "SSLServerCACerts", Set: func(s *Settings, v string) error {
 		return setCerts(&s.ServerCAs, v)
-	}, func(s *Settings) string { return formatCerts(s.ServerCAs) }},
-	{"SSLClientCACerts", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return formatCerts(s.ServerCAs) }},
+	{Name: "SSLClientCACerts", Set: func(s *Settings, v string) error {
 		return setCerts(&s.ClientCAs, v)
-	}, func(s *Settings) string { return formatCerts(s.ClientCAs) }},
-	{"ReuseSSLSession", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return formatCerts(s.ClientCAs) }},
+	{Name: "ReuseSSLSession", Set: func(s *Settings, v string) error {
 		return setBool(&s.ReuseSession, v)
-	}, func(s *Settings) string { return formatBool(s.ReuseSession) }},
-	{"SSLEnableRenegotiation", func(s *Settings, v string) error {
+	}, Get: func(s *Settings) string { return settings.FormatBool(s.ReuseSession) }},
+	{Name: "SSLEnableRenegotiation", Set: func(s *Settings, v string) error {
 		return setBool(&s.Renegotiation, v)
-	}, func(s *Settings) string { return formatBool(s.Renegotiation) }},
-}
+	}, Get: func(s *Settings) string { return settings.FormatBool(s.Renegotiation) }},
+}, append(openSSLOnly, goCannot...)...)...)
 
 // openSSLOnly lists IPWorks settings that exist only for its OpenSSL
 // provider, with what to use instead.
-var openSSLOnly = map[string]string{
-	"opensslcadir":        "SSLServerCACerts or SSLClientCACerts",
-	"opensslcafile":       "SSLServerCACerts or SSLClientCACerts",
-	"opensslcipherlist":   "SSLEnabledCipherSuites and SSLCipherStrength",
-	"opensslprngseeddata": "nothing: crypto/tls always uses the operating system's random source",
+var openSSLOnly = []settings.Setting[*Settings]{
+	openSSL("OpenSSLCADir", "SSLServerCACerts or SSLClientCACerts"),
+	openSSL("OpenSSLCAFile", "SSLServerCACerts or SSLClientCACerts"),
+	openSSL("OpenSSLCipherList", "SSLEnabledCipherSuites and SSLCipherStrength"),
+	openSSL("OpenSSLPrngSeedData", "nothing: crypto/tls always uses the operating system's random source"),
 }
 
-func lookupSetting(name string) (*setting, error) {
+// goCannot lists IPWorks's TLS-layer settings that crypto/tls cannot
+// honour, with what to use instead.
+var goCannot = []settings.Setting[*Settings]{
+	{Name: "LogSSLPackets", Unsupported: "crypto/tls does not log TLS records; use SSLKeyLogFile " +
+		"(tls.Config.KeyLogWriter) to decrypt a packet capture"},
+	{Name: "SSLCACerts", Unsupported: "a peer is sent the chain of its certificate: append the intermediates to " +
+		"tls.Certificate.Certificate after the leaf; the CAs that verify the peer are SSLServerCACerts (a client's) " +
+		"and SSLClientCACerts (a server's)"},
+	{Name: "SSLIncludeCertChain", Unsupported: "the whole chain the peer sent is always kept: " +
+		"tls.ConnectionState.PeerCertificates"},
+	{Name: "SSLSecurityFlags", Unsupported: "crypto/tls has no per-check flags: relax or add certificate checks in " +
+		"tls.Config.VerifyPeerCertificate or VerifyConnection (a socket client has socket.TLSOptions.SecurityFlags)"},
+}
+
+func openSSL(name, instead string) settings.Setting[*Settings] {
+	return settings.Setting[*Settings]{Name: name,
+		Unsupported: "available only with the OpenSSL provider; tlskit always uses Go's crypto/tls; use " + instead}
+}
+
+func lookupSetting(name string) (*settings.Setting[*Settings], error) {
 	n := strings.TrimSpace(name)
-	for i := range settings {
-		if strings.EqualFold(settings[i].name, n) {
-			return &settings[i], nil
-		}
+	st, ok := table.Lookup(n)
+	switch {
+	case !ok:
+		return nil, &Error{Err: ErrUnknownSetting, Setting: n}
+	case st.Unsupported != "":
+		return nil, &Error{Err: ErrUnsupportedSetting, Setting: n, Detail: st.Unsupported}
 	}
-	if instead, ok := openSSLOnly[strings.ToLower(n)]; ok {
-		return nil, &Error{Err: ErrUnsupportedSetting, Setting: n,
-			Detail: "available only with the OpenSSL provider; tlskit always uses Go's crypto/tls; use " + instead}
-	}
-	return nil, &Error{Err: ErrUnknownSetting, Setting: n}
+	return st, nil
 }
 
 // Set changes a setting by its IPWorks name, case-insensitively:
@@ -144,7 +156,9 @@ func lookupSetting(name string) (*setting, error) {
 //
 // A name this package does not own returns an error wrapping
 // [ErrUnknownSetting] so that callers can try their own names; IPWorks's
-// OpenSSL-only names wrap [ErrUnsupportedSetting]; the per-connection
+// OpenSSL-only names and the TLS-layer names crypto/tls cannot honour
+// (LogSSLPackets, SSLCACerts, SSLIncludeCertChain, SSLSecurityFlags) wrap
+// [ErrUnsupportedSetting] and say what to use instead; the per-connection
 // SSLNegotiated* names are served by [Info.Get]. A value that does not
 // parse leaves the setting unchanged. Cross-setting conflicts (a cipher
 // list with no suite for the enabled versions) are reported by Validate
@@ -154,7 +168,7 @@ func (s *Settings) Set(name, value string) error {
 	if err != nil {
 		return err
 	}
-	return withSetting(st.set(s, value), st.name)
+	return withSetting(st.Set(s, value), st.Name)
 }
 
 // Get returns a setting by its IPWorks name, case-insensitively, in the form
@@ -165,29 +179,21 @@ func (s *Settings) Get(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return st.get(s), nil
+	return st.Get(s), nil
 }
 
 // SettingNames returns the names Set and Get accept, in their canonical
 // spelling.
-func SettingNames() []string {
-	names := make([]string, len(settings))
-	for i, st := range settings {
-		names[i] = st.name
-	}
-	return names
-}
+func SettingNames() []string { return table.Names() }
 
 // ParseBool parses the boolean spellings IPWorks's settings accept: True,
 // False, Yes, No, 1, 0, in any case.
 func ParseBool(v string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "yes", "1":
-		return true, nil
-	case "false", "no", "0":
-		return false, nil
+	b, err := settings.ParseBool(v)
+	if err != nil {
+		return false, &Error{Err: ErrInvalidValue, Value: v, Detail: "want True, False, Yes, No, 1 or 0"}
 	}
-	return false, &Error{Err: ErrInvalidValue, Value: v, Detail: "want True, False, Yes, No, 1 or 0"}
+	return b, nil
 }
 
 func setBool(dst *bool, v string) error {
@@ -196,13 +202,6 @@ func setBool(dst *bool, v string) error {
 		*dst = b
 	}
 	return err
-}
-
-func formatBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }
 
 func parseUint(v string, bits int) (uint64, error) {

@@ -3,6 +3,8 @@ package tlsconf
 import (
 	"errors"
 	"strings"
+
+	"github.com/tlskit/tlskit/internal/settings"
 )
 
 // Error codes carried by [Error.Code]: IPWorks's error numbers.
@@ -50,12 +52,12 @@ var (
 	// ErrUnknownSetting: [Settings.Set] or [Settings.Get] was given a name
 	// that does not belong to the TLS layer. Callers that own other
 	// settings fall through to their own names on this error.
-	ErrUnknownSetting = errors.New("tlsconf: unknown setting")
+	ErrUnknownSetting = settings.ErrUnknownSetting
 	// ErrUnsupportedSetting: a known IPWorks setting that cannot be
 	// honoured with Go's crypto/tls (the OpenSSL-only settings).
-	ErrUnsupportedSetting = errors.New("tlsconf: unsupported setting")
+	ErrUnsupportedSetting = settings.ErrUnsupported
 	// ErrInvalidValue: a setting value that does not parse.
-	ErrInvalidValue = errors.New("tlsconf: invalid setting value")
+	ErrInvalidValue = settings.ErrInvalidValue
 )
 
 // Error describes a rejected setting or an aborted handshake. It unwraps

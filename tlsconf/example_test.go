@@ -32,7 +32,7 @@ func ExampleSettings_Set() {
 	fmt.Println(tlsconf.FormatGroups(cfg.CurvePreferences))
 
 	// A name of another layer falls through.
-	if err := s.Set("LogSSLPackets", "true"); errors.Is(err, tlsconf.ErrUnknownSetting) {
+	if err := s.Set("MaxConnections", "10"); errors.Is(err, tlsconf.ErrUnknownSetting) {
 		fmt.Println("not a TLS setting")
 	}
 	// Output:

@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"strconv"
 	"strings"
+
+	"github.com/tlskit/tlskit/internal/settings"
 )
 
 // Info is what a handshake negotiated, taken from a tls.ConnectionState by
@@ -103,7 +105,7 @@ var negotiatedNames = []struct {
 	{"SSLNegotiatedGroup", func(i *Info) string { return i.GroupName }},
 	{"SSLNegotiatedALPN", func(i *Info) string { return i.ALPN }},
 	{"SSLNegotiatedServerName", func(i *Info) string { return i.ServerName }},
-	{"SSLSessionReused", func(i *Info) string { return formatBool(i.DidResume) }},
+	{"SSLSessionReused", func(i *Info) string { return settings.FormatBool(i.DidResume) }},
 }
 
 // Get returns a negotiated detail by its IPWorks name, case-insensitively:

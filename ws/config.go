@@ -3,144 +3,157 @@ package ws
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 
+	"github.com/tlskit/tlskit/internal/settings"
 	"github.com/tlskit/tlskit/server"
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
-// wsSettings are IPWorks's WSServer Config names (lower case).
-var wsSettings = map[string]bool{
-	"buffermessage": true, "disconnectstatuscode": true, "disconnectstatusdescription": true,
-	"enablepermessagedeflate": true, "maxframesize": true, "maxlinelength": true,
-	"messagelength": true, "waitforcloseresponse": true, "loglevel": true,
+// wsSettings are IPWorks's WSServer Config names for the connections
+// opened afterwards. Set works on a copy of the current ConnOptions,
+// which configWS validates and stores.
+var wsSettings = settings.NewTable(
+	wsBool("BufferMessage", func(o *ConnOptions) *bool { return &o.Fragments }),
+	settings.Setting[*ConnOptions]{Name: "DisconnectStatusCode",
+		Get: func(o *ConnOptions) string {
+			if o.DisconnectStatusCode == 0 {
+				return strconv.Itoa(int(CloseNormal))
+			}
+			return strconv.Itoa(o.DisconnectStatusCode)
+		},
+		Set: func(o *ConnOptions, v string) error {
+			n, err := settings.ParseInt(v, math.MinInt, math.MaxInt)
+			o.DisconnectStatusCode = int(n)
+			return err
+		}},
+	settings.Setting[*ConnOptions]{Name: "DisconnectStatusDescription",
+		Get: func(o *ConnOptions) string { return o.DisconnectStatusDescription },
+		Set: func(o *ConnOptions, v string) error { o.DisconnectStatusDescription = v; return nil }},
+	wsBool("EnablePermessageDeflate", func(o *ConnOptions) *bool { return &o.DisablePermessageDeflate }),
+	settings.Setting[*ConnOptions]{Name: "MaxFrameSize",
+		Get: func(o *ConnOptions) string { return strconv.Itoa(cmp(o.MaxFrameSize, DefaultMaxFrameSize)) },
+		Set: func(o *ConnOptions, v string) error {
+			n, err := settings.ParseInt(v, math.MinInt, math.MaxInt)
+			if err == nil && n <= 0 {
+				err = settings.Bad("must be positive")
+			}
+			o.MaxFrameSize = int(n)
+			return err
+		}},
+	settings.Setting[*ConnOptions]{Name: "MaxLineLength",
+		Get: func(o *ConnOptions) string { return strconv.Itoa(cmp(o.MaxLineLength, DefaultMaxLineLength)) },
+		Set: func(o *ConnOptions, v string) error {
+			n, err := settings.ParseInt(v, math.MinInt, math.MaxInt)
+			o.MaxLineLength = int(n)
+			return err
+		}},
+	wsBool("WaitForCloseResponse", func(o *ConnOptions) *bool { return &o.NoWaitForCloseResponse }),
+	settings.Setting[*ConnOptions]{Name: "LogLevel",
+		Get: func(o *ConnOptions) string { return strconv.Itoa(int(o.logLevel())) },
+		Set: func(o *ConnOptions, v string) error {
+			n, err := settings.ParseInt(v, math.MinInt, math.MaxInt)
+			o.LogLevel, o.logOff = LogLevel(n), n == 0
+			return err
+		}},
+
+	// WSServer settings that have no meaning here.
+	wsUnsupported("CloseStreamAfterTransfer", "Conn.SendFile takes a file name and always closes the file; "+
+		"the io.Reader or io.Writer of NextReader and NextWriter is the caller's to close"),
+	wsUnsupported("MaskSensitive", "nothing secret is ever logged (the Log events and Options.Logger escape and cut "+
+		"what the peer sent); MaskSensitiveData is accepted for compatibility"),
+	wsUnsupported("SSLCheckCRL", "it checks a server's certificate, so a server has no counterpart: a client sets "+
+		"socket.TLSOptions.CRLCheck; a server checks client certificates in tls.Config.VerifyConnection"),
+	wsUnsupported("SSLCheckOCSP", "it checks a server's certificate, so a server has no counterpart: a client sets "+
+		"socket.TLSOptions.OCSPCheck; a server checks client certificates in tls.Config.VerifyConnection"),
+)
+
+// wsBool is a boolean whose field means the opposite of the setting
+// (BufferMessage=True is Fragments=false).
+func wsBool(name string, field func(*ConnOptions) *bool) settings.Setting[*ConnOptions] {
+	return settings.Setting[*ConnOptions]{Name: name,
+		Get: func(o *ConnOptions) string { return settings.FormatBool(!*field(o)) },
+		Set: func(o *ConnOptions, v string) error {
+			b, err := settings.ParseBool(v)
+			*field(o) = !b
+			return err
+		}}
 }
 
-// splitSetting parses "Name[id]=value" into its parts.
-func splitSetting(setting string) (name string, id int64, hasID bool, value string, set bool, err error) {
-	name, value, set = strings.Cut(setting, "=")
-	name = strings.TrimSpace(name)
-	if i := strings.IndexByte(name, '['); i >= 0 && strings.HasSuffix(name, "]") {
-		id, err = strconv.ParseInt(name[i+1:len(name)-1], 10, 64)
-		if err != nil {
-			return "", 0, false, "", false, fmt.Errorf("%w: connection id in %q", ErrInvalidValue, name)
-		}
-		name, hasID = name[:i], true
-	}
-	return name, id, hasID, value, set, nil
+func wsUnsupported(name, advice string) settings.Setting[*ConnOptions] {
+	return settings.Setting[*ConnOptions]{Name: name, Unsupported: advice}
 }
 
-func parseBool(v string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "1", "yes":
-		return true, nil
-	case "false", "0", "no":
-		return false, nil
+// cmp returns n, or def when n is zero.
+func cmp(n, def int) int {
+	if n == 0 {
+		return def
 	}
-	return false, fmt.Errorf("%w: %q is not a boolean", ErrInvalidValue, v)
+	return n
 }
 
-func parseInt(v string) (int64, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %q is not a number", ErrInvalidValue, v)
-	}
-	return n, nil
-}
+// wsConnSettings are the settings of one connection, NAME[connectionId];
+// they apply at once.
+var wsConnSettings = settings.NewTable(
+	settings.Setting[*Conn]{Name: "MessageLength",
+		Get: func(c *Conn) string { return strconv.FormatInt(c.MessageLength(), 10) },
+		Set: func(c *Conn, v string) error {
+			n, err := settings.ParseInt(v, math.MinInt64, math.MaxInt64)
+			if err != nil {
+				return err
+			}
+			return c.SetMessageLength(n)
+		}},
+	settings.Setting[*Conn]{Name: "MaxLineLength",
+		Get: func(c *Conn) string { return strconv.Itoa(c.MaxLineLength()) },
+		Set: func(c *Conn, v string) error {
+			n, err := settings.ParseInt(v, math.MinInt, math.MaxInt)
+			if err != nil {
+				return err
+			}
+			return c.SetMaxLineLength(int(n))
+		}},
+)
 
 // configWS handles the WebSocket settings for a Server or Handler. Changes
 // to connection settings apply to connections opened afterwards; the
 // per-connection MessageLength[id] and MaxLineLength[id] apply at once.
 // handled=false means the name is not a WebSocket setting.
-func configWS(opts *atomic.Pointer[ConnOptions], h *hub, setting string) (val string, handled bool, err error) {
-	name, id, hasID, value, set, err := splitSetting(setting)
+func configWS(opts *atomic.Pointer[ConnOptions], h *hub, r settings.Request) (val string, handled bool, err error) {
+	if r.HasID {
+		st, ok := wsConnSettings.Lookup(r.Name)
+		if !ok {
+			if _, ws := wsSettings.Lookup(r.Name); ws {
+				return "", true, fmt.Errorf("%w: %s is not a per-connection setting", ErrInvalidValue, r.Name)
+			}
+			return "", false, nil
+		}
+		c, err := h.get(r.ID)
+		if err != nil {
+			return "", true, err
+		}
+		v, err := st.Apply(c, r)
+		return v, true, err
+	}
+	if _, ok := wsSettings.Lookup(r.Name); !ok {
+		if st, ok := wsConnSettings.Lookup(r.Name); ok {
+			return "", true, fmt.Errorf("%w: %s needs a connection id: %s[id]=n", ErrInvalidValue, st.Name, st.Name)
+		}
+		return "", false, nil
+	}
+	st, err := wsSettings.Find(r.Name)
 	if err != nil {
 		return "", true, err
 	}
-	key := strings.ToLower(name)
-	if !wsSettings[key] {
-		return "", false, nil
+	next := *opts.Load()
+	if !r.Set {
+		return st.Get(&next), true, nil
 	}
-	if hasID {
-		return configConn(h, key, id, value, set)
-	}
-	cur := *opts.Load()
-	next := cur
-	switch key {
-	case "buffermessage":
-		if !set {
-			return formatBool(!cur.Fragments), true, nil
-		}
-		var whole bool
-		whole, err = parseBool(value)
-		next.Fragments = !whole
-	case "disconnectstatuscode":
-		if !set {
-			c := cur.DisconnectStatusCode
-			if c == 0 {
-				c = int(CloseNormal)
-			}
-			return strconv.Itoa(c), true, nil
-		}
-		var n int64
-		n, err = parseInt(value)
-		next.DisconnectStatusCode = int(n)
-	case "disconnectstatusdescription":
-		if !set {
-			return cur.DisconnectStatusDescription, true, nil
-		}
-		next.DisconnectStatusDescription = value
-	case "enablepermessagedeflate":
-		if !set {
-			return formatBool(!cur.DisablePermessageDeflate), true, nil
-		}
-		var on bool
-		on, err = parseBool(value)
-		next.DisablePermessageDeflate = !on
-	case "maxframesize":
-		if !set {
-			n := cur.MaxFrameSize
-			if n == 0 {
-				n = DefaultMaxFrameSize
-			}
-			return strconv.Itoa(n), true, nil
-		}
-		var n int64
-		n, err = parseInt(value)
-		if err == nil && n <= 0 {
-			err = fmt.Errorf("%w: MaxFrameSize must be positive", ErrInvalidValue)
-		}
-		next.MaxFrameSize = int(n)
-	case "maxlinelength":
-		if !set {
-			n := cur.MaxLineLength
-			if n == 0 {
-				n = DefaultMaxLineLength
-			}
-			return strconv.Itoa(n), true, nil
-		}
-		var n int64
-		n, err = parseInt(value)
-		next.MaxLineLength = int(n)
-	case "waitforcloseresponse":
-		if !set {
-			return formatBool(!cur.NoWaitForCloseResponse), true, nil
-		}
-		var on bool
-		on, err = parseBool(value)
-		next.NoWaitForCloseResponse = !on
-	case "loglevel":
-		if !set {
-			return strconv.Itoa(int(cur.logLevel())), true, nil
-		}
-		var n int64
-		n, err = parseInt(value)
-		next.LogLevel, next.logOff = LogLevel(n), n == 0
-	case "messagelength":
-		return "", true, fmt.Errorf("%w: MessageLength needs a connection id: MessageLength[id]=n", ErrInvalidValue)
-	}
-	if err != nil {
+	if _, err := st.Apply(&next, r); err != nil {
 		return "", true, err
 	}
 	if err := next.validate(); err != nil {
@@ -148,34 +161,6 @@ func configWS(opts *atomic.Pointer[ConnOptions], h *hub, setting string) (val st
 	}
 	opts.Store(&next)
 	return "", true, nil
-}
-
-func configConn(h *hub, key string, id int64, value string, set bool) (string, bool, error) {
-	c, err := h.get(id)
-	if err != nil {
-		return "", true, err
-	}
-	switch key {
-	case "messagelength":
-		if !set {
-			return strconv.FormatInt(c.MessageLength(), 10), true, nil
-		}
-		n, err := parseInt(value)
-		if err != nil {
-			return "", true, err
-		}
-		return "", true, c.SetMessageLength(n)
-	case "maxlinelength":
-		if !set {
-			return strconv.Itoa(c.MaxLineLength()), true, nil
-		}
-		n, err := parseInt(value)
-		if err != nil {
-			return "", true, err
-		}
-		return "", true, c.SetMaxLineLength(int(n))
-	}
-	return "", true, fmt.Errorf("%w: %s is not a per-connection setting", ErrInvalidValue, key)
 }
 
 // Config sets ("NAME=VALUE") or reads ("NAME") one setting by its IPWorks
@@ -186,9 +171,15 @@ func configConn(h *hub, key string, id int64, value string, set bool) (string, b
 // afterwards) and MessageLength[id], MaxLineLength[id] for one connection.
 // Every other name goes to server.Server.Config (AllowedClients,
 // MaxConnections, TcpNoDelay, SSLNegotiatedCipher[id] ...); unknown names
-// match ErrUnknownSetting.
+// match ErrUnknownSetting. CloseStreamAfterTransfer, MaskSensitive,
+// SSLCheckCRL and SSLCheckOCSP match ErrUnsupported and say what to use
+// instead.
 func (s *Server) Config(setting string) (string, error) {
-	v, handled, err := configWS(&s.conn, s.hub, setting)
+	r, err := settings.Parse(setting)
+	if err != nil {
+		return "", err
+	}
+	v, handled, err := configWS(&s.conn, s.hub, r)
 	if handled {
 		return v, err
 	}
@@ -196,35 +187,26 @@ func (s *Server) Config(setting string) (string, error) {
 }
 
 // Config sets or reads a WebSocket setting as Server.Config does. The
-// TCP/TLS settings belong to the http.Server and match ErrUnsupported.
+// TCP and TLS settings belong to the http.Server and match ErrUnsupported,
+// with where to set them.
 func (h *Handler) Config(setting string) (string, error) {
-	v, handled, err := configWS(&h.conn, h.hub, setting)
+	r, err := settings.Parse(setting)
+	if err != nil {
+		return "", err
+	}
+	v, handled, err := configWS(&h.conn, h.hub, r)
 	if handled {
 		return v, err
 	}
-	name, _, _, _, _, _ := splitSetting(setting)
-	if isServerSetting(name) {
-		return "", fmt.Errorf("%w: %s is a TCP/TLS setting; configure the http.Server", ErrUnsupported, name)
+	switch _, terr := new(tlsconf.Settings).Get(r.Name); {
+	case errors.Is(terr, ErrUnsupported):
+		return "", terr
+	case terr == nil:
+		return "", fmt.Errorf("%w: %s is a TLS setting, and a Handler's TLS is net/http's: set it on the http.Server's TLSConfig "+
+			"(tlsconf.Settings builds one from this name)", ErrUnsupported, r.Name)
 	}
-	return "", fmt.Errorf("%w: %q", ErrUnknownSetting, name)
-}
-
-// isServerSetting reports whether server.Server knows the name, by asking
-// an idle one (it never listens).
-func isServerSetting(name string) bool {
-	probe, err := server.New(server.Options{})
-	if err != nil {
-		return false
+	if slices.ContainsFunc(server.SettingNames(), func(n string) bool { return strings.EqualFold(n, r.Name) }) {
+		return "", fmt.Errorf("%w: %s is a TCP setting; configure the http.Server (or its net.Listener)", ErrUnsupported, r.Name)
 	}
-	defer probe.Close()
-	_, err = probe.Config(name)
-	return !errors.Is(err, server.ErrUnknownSetting)
-}
-
-// formatBool writes booleans as server.Server.Config does.
-func formatBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
+	return "", settings.Unknown(r.Name)
 }

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +85,39 @@ func TestHandlerConfig(t *testing.T) {
 	}
 	if _, err := h.Config("Bogus"); !errors.Is(err, ErrUnknownSetting) {
 		t.Fatalf("Bogus: %v", err)
+	}
+}
+
+// TestConfigUnsupportedNames: the WSServer names Go cannot honour say so
+// and what to use instead, on both ways in, rather than being unknown.
+func TestConfigUnsupportedNames(t *testing.T) {
+	t.Parallel()
+	s, err := NewServer(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h, err := NewHandler(HandlerOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"CloseStreamAfterTransfer", "MaskSensitive", "SSLCheckCRL", "SSLCheckOCSP",
+		"LogSSLPackets", "SSLCACerts", "SSLIncludeCertChain", "SSLSecurityFlags", "OpenSSLCipherList"} {
+		for _, setting := range []string{name, name + "=1"} {
+			for way, config := range map[string]func(string) (string, error){"Server": s.Config, "Handler": h.Config} {
+				_, err := config(setting)
+				if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), name) {
+					t.Errorf("%s.Config(%q) = %v, want ErrUnsupported naming it", way, setting, err)
+				}
+			}
+		}
+	}
+	// The Server's answer says what to use instead, never the tlsconf
+	// package for names it refuses.
+	for _, name := range []string{"LogSSLPackets", "SSLCACerts", "SSLIncludeCertChain", "SSLSecurityFlags"} {
+		_, err := s.Config(name)
+		if err == nil || strings.Contains(err.Error(), "tlsconf") {
+			t.Errorf("Config(%q) = %v", name, err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tlskit/tlskit/internal/settings"
 	"github.com/tlskit/tlskit/internal/wsproto"
 )
 
@@ -97,10 +98,11 @@ func FuzzConfigSetting(f *testing.F) {
 		if _, err := h.Config(setting); err != nil {
 			return
 		}
-		name, _, hasID, value, set, err := splitSetting(setting)
-		if err != nil || !set || hasID {
+		r, err := settings.Parse(setting)
+		if err != nil || !r.Set || r.HasID {
 			return
 		}
+		name, value := r.Name, r.Value
 		got, err := h.Config(name)
 		if err != nil {
 			t.Fatalf("%q set but %q does not read: %v", setting, name, err)
