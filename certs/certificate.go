@@ -247,7 +247,7 @@ func signatureName(leaf *x509.Certificate) string {
 // ErrCannotAcquireCredentials (273) when there is no private key.
 func (c *Certificate) TLSCertificate() (tls.Certificate, error) {
 	if c.PrivateKey == nil {
-		return tls.Certificate{}, newError(CodeCannotAcquireCredential, "credentials", ErrCannotAcquireCredentials,
+		return tls.Certificate{}, newError("credentials", ErrCannotAcquireCredentials,
 			"the certificate "+c.Subject+" has no private key: load a PFX/JKS with its key or pass the key file (LoadPair, --key)", nil)
 	}
 	out := tls.Certificate{Certificate: [][]byte{c.Leaf.Raw}, PrivateKey: c.PrivateKey, Leaf: c.Leaf}
@@ -274,7 +274,7 @@ func (c *Certificate) EncodePEM() (certPEM, keyPEM []byte, err error) {
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
 	if err != nil {
-		return nil, nil, newError(0, "encode", err, "", nil)
+		return nil, nil, newError("encode", err, "", nil)
 	}
 	return certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
@@ -292,7 +292,7 @@ func (c *Certificate) EncodePFX(password string) ([]byte, error) {
 		out, err = pkcs12.Modern.Encode(c.PrivateKey, c.Leaf, c.Chain, password)
 	}
 	if err != nil {
-		return nil, newError(0, "encode", err, "", nil)
+		return nil, newError("encode", err, "", nil)
 	}
 	return out, nil
 }
@@ -302,10 +302,10 @@ func (c *Certificate) EncodePFX(password string) ([]byte, error) {
 func (c *Certificate) CheckValidity(now time.Time) error {
 	switch {
 	case now.After(c.ExpirationDate):
-		return &Error{Code: CodeVerifyCertificate, Op: "verify", Err: fmt.Errorf("%w: %s expired on %s: renew it (tlskit cert new)",
+		return &Error{Op: "verify", Err: fmt.Errorf("%w: %s expired on %s: renew it (tlskit cert new)",
 			ErrExpired, c.Subject, c.ExpirationDate.Local().Format(DateLayout))}
 	case now.Before(c.EffectiveDate):
-		return &Error{Code: CodeVerifyCertificate, Op: "verify", Err: fmt.Errorf("%w: %s is valid from %s: check the clock",
+		return &Error{Op: "verify", Err: fmt.Errorf("%w: %s is valid from %s: check the clock",
 			ErrNotYetValid, c.Subject, c.EffectiveDate.Local().Format(DateLayout))}
 	}
 	return nil

@@ -166,7 +166,7 @@ func unBase64(data []byte) (decoded []byte, ok bool) {
 // decode reads every certificate and key in data as format f.
 func decode(data []byte, f format, password string) (*contents, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "the input is empty", nil)
+		return nil, newError("parse", ErrUnknownFormat, "the input is empty", nil)
 	}
 	k := sniff(data)
 	if !allowed(f, k) {
@@ -177,11 +177,11 @@ func decode(data []byte, f format, password string) (*contents, error) {
 		}
 	}
 	if k == kindUnknown {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return nil, newError("parse", ErrUnknownFormat,
 			"the data is truncated or is not PEM, DER, PKCS#12, PKCS#7, JKS or JWK", nil)
 	}
 	if !allowed(f, k) {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return nil, newError("parse", ErrUnknownFormat,
 			fmt.Sprintf("the store type says %s but the data is %s: set the store type to auto (99) or the matching type", formatName(f), kindNames[k]), nil)
 	}
 	return decodeKind(data, k, password)
@@ -226,7 +226,7 @@ func decodeKind(data []byte, k kind, password string) (*contents, error) {
 	case kindJKS:
 		return decodeJKS(data, password)
 	case kindJCEKS:
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnsupportedStore,
+		return nil, newError("parse", ErrUnsupportedStore,
 			"JCEKS key stores are not supported: convert with keytool -importkeystore -deststoretype PKCS12", nil)
 	case kindPFX:
 		return decodePFX(data, password)
@@ -235,7 +235,7 @@ func decodeKind(data []byte, k kind, password string) (*contents, error) {
 	case kindDERCert:
 		certs, err := x509.ParseCertificates(data)
 		if err != nil {
-			return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "invalid DER certificate", err)
+			return nil, newError("parse", ErrUnknownFormat, "invalid DER certificate", err)
 		}
 		return &contents{certs: certs}, nil
 	case kindDERKey:
@@ -251,5 +251,5 @@ func decodeKind(data []byte, k kind, password string) (*contents, error) {
 		}
 		return &contents{keys: []crypto.Signer{key}}, nil
 	}
-	return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "", nil)
+	return nil, newError("parse", ErrUnknownFormat, "", nil)
 }

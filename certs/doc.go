@@ -52,9 +52,10 @@
 //
 // # Errors
 //
-// Errors about a store or a certificate are an *[Error] whose Code is
-// IPWorks's error number: 271 cannot open the store (wrong password,
-// unknown format, unsupported store, missing file), 272 certificate not
-// found, 273 no usable private key, 280 certificate not valid now. Match
-// conditions with errors.Is and the sentinel values.
+// Errors about a store or a certificate are an *[Error] whose chain holds
+// one of the sentinel values; match conditions with errors.Is. Their
+// IPWorks numbers (server.Code gives them, for code ported from IPWorks):
+// 271 cannot open the store (wrong password, unknown format, unsupported
+// store, missing file), 272 certificate not found, 273 no usable private
+// key, 280 certificate not valid now.
 package certs

@@ -107,7 +107,7 @@ func Generate(opts GenerateOptions) (*Certificate, error) {
 	var chain []*x509.Certificate
 	if is := opts.Issuer; is != nil {
 		if is.PrivateKey == nil {
-			return nil, newError(CodeCannotAcquireCredential, "generate", ErrCannotAcquireCredentials,
+			return nil, newError("generate", ErrCannotAcquireCredentials,
 				"the issuer "+is.Subject+" has no private key: load it with its key", nil)
 		}
 		if !is.Leaf.IsCA || !is.Leaf.BasicConstraintsValid {

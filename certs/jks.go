@@ -20,20 +20,20 @@ func decodeJKS(data []byte, password string) (*contents, error) {
 	err := guard(func() error { return ks.Load(bytes.NewReader(data), []byte(password)) })
 	if err != nil {
 		if strings.Contains(err.Error(), "invalid digest") {
-			return nil, newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, passwordHint("JKS store", password), nil)
+			return nil, newError("decrypt", ErrWrongPassword, passwordHint("JKS store", password), nil)
 		}
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "the JKS data is truncated or corrupted", err)
+		return nil, newError("parse", ErrUnknownFormat, "the JKS data is truncated or corrupted", err)
 	}
 	c := &contents{}
 	for _, alias := range ks.Aliases() {
 		if ks.IsTrustedCertificateEntry(alias) {
 			entry, err := ks.GetTrustedCertificateEntry(alias)
 			if err != nil {
-				return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "bad JKS entry "+alias, err)
+				return nil, newError("parse", ErrUnknownFormat, "bad JKS entry "+alias, err)
 			}
 			cert, err := x509.ParseCertificate(entry.Certificate.Content)
 			if err != nil {
-				return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "bad certificate in JKS entry "+alias, err)
+				return nil, newError("parse", ErrUnknownFormat, "bad certificate in JKS entry "+alias, err)
 			}
 			c.certs = append(c.certs, cert)
 			continue
@@ -41,7 +41,7 @@ func decodeJKS(data []byte, password string) (*contents, error) {
 		var entry keystore.PrivateKeyEntry
 		err := guard(func() (err error) { entry, err = ks.GetPrivateKeyEntry(alias, []byte(password)); return err })
 		if err != nil {
-			return nil, newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword,
+			return nil, newError("decrypt", ErrWrongPassword,
 				"the store password does not open the key of entry "+alias+": keys with their own password are not supported", err)
 		}
 		key, err := parsePrivateKeyDER(entry.PrivateKey)
@@ -52,7 +52,7 @@ func decodeJKS(data []byte, password string) (*contents, error) {
 		for _, ch := range entry.CertificateChain {
 			cert, err := x509.ParseCertificate(ch.Content)
 			if err != nil {
-				return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "bad certificate in JKS entry "+alias, err)
+				return nil, newError("parse", ErrUnknownFormat, "bad certificate in JKS entry "+alias, err)
 			}
 			c.certs = append(c.certs, cert)
 		}
@@ -63,7 +63,7 @@ func decodeJKS(data []byte, password string) (*contents, error) {
 // checkJKS walks the JKS layout and checks that every length fits in the
 // data, so that the decoder never allocates more than the input size.
 func checkJKS(data []byte) error {
-	bad := newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "the JKS data is truncated or corrupted", nil)
+	bad := newError("parse", ErrUnknownFormat, "the JKS data is truncated or corrupted", nil)
 	r := jksReader{b: data, ok: true}
 	r.u32() // magic
 	version := r.u32()

@@ -17,19 +17,19 @@ func decodeJWK(data []byte) (*contents, error) {
 		Keys json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "invalid JSON in JWK", err)
+		return nil, newError("parse", ErrUnknownFormat, "invalid JSON in JWK", err)
 	}
 	var keys []jose.JSONWebKey
 	if probe.Keys != nil {
 		var set jose.JSONWebKeySet
 		if err := guard(func() error { return json.Unmarshal(data, &set) }); err != nil {
-			return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "invalid JWK set", err)
+			return nil, newError("parse", ErrUnknownFormat, "invalid JWK set", err)
 		}
 		keys = set.Keys
 	} else {
 		var k jose.JSONWebKey
 		if err := guard(func() error { return json.Unmarshal(bytes.TrimSpace(data), &k) }); err != nil {
-			return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "invalid JWK", err)
+			return nil, newError("parse", ErrUnknownFormat, "invalid JWK", err)
 		}
 		keys = []jose.JSONWebKey{k}
 	}
@@ -41,13 +41,13 @@ func decodeJWK(data []byte) (*contents, error) {
 		}
 		signer, ok := k.Key.(crypto.Signer)
 		if !ok {
-			return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+			return nil, newError("parse", ErrUnknownFormat,
 				fmt.Sprintf("JWK key type %T cannot sign (symmetric keys are not certificates)", k.Key), nil)
 		}
 		c.keys = append(c.keys, signer)
 	}
 	if len(c.certs) == 0 && len(c.keys) == 0 {
-		return nil, newError(CodeCertificateNotFound, "parse", ErrCertificateNotFound,
+		return nil, newError("parse", ErrCertificateNotFound,
 			"the JWK holds neither an x5c certificate chain nor a private key", nil)
 	}
 	return c, nil

@@ -94,15 +94,15 @@ func readContents(path string, opts Options) (*contents, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is already in Error.Path
 		}
-		return nil, &Error{Code: CodeCannotOpenStore, Op: "open", Path: path, Err: errorsJoin(ErrCannotOpenStore, err)}
+		return nil, &Error{Op: "open", Path: path, Err: errorsJoin(ErrCannotOpenStore, err)}
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Size() > maxFileSize {
-		return nil, &Error{Code: CodeCannotOpenStore, Op: "open", Path: path, Err: errorsJoin(ErrUnknownFormat, errTooLarge)}
+		return nil, &Error{Op: "open", Path: path, Err: errorsJoin(ErrUnknownFormat, errTooLarge)}
 	}
 	data, err := readAllLimited(f)
 	if err != nil {
-		return nil, &Error{Code: CodeCannotOpenStore, Op: "open", Path: path, Err: errorsJoin(ErrCannotOpenStore, err)}
+		return nil, &Error{Op: "open", Path: path, Err: errorsJoin(ErrCannotOpenStore, err)}
 	}
 	c, err := parseContents(data, opts)
 	return c, withPath(err, path)

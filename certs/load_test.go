@@ -198,7 +198,7 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 			var e *Error
-			if !errors.As(err, &e) || e.Code != tt.code {
+			if !errors.As(err, &e) || ipworksCode(e) != tt.code {
 				t.Fatalf("err = %#v, want *Error with code %d", err, tt.code)
 			}
 		})

@@ -8,10 +8,10 @@ func decodeP7B(der []byte) (*contents, error) {
 	var p7 *pkcs7.PKCS7
 	err := guard(func() (err error) { p7, err = pkcs7.Parse(der); return err })
 	if err != nil {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "the PKCS#7 data is truncated or corrupted", err)
+		return nil, newError("parse", ErrUnknownFormat, "the PKCS#7 data is truncated or corrupted", err)
 	}
 	if len(p7.Certificates) == 0 {
-		return nil, newError(CodeCertificateNotFound, "parse", ErrCertificateNotFound, "the PKCS#7 bundle holds no certificate", nil)
+		return nil, newError("parse", ErrCertificateNotFound, "the PKCS#7 bundle holds no certificate", nil)
 	}
 	return &contents{certs: p7.Certificates}, nil
 }

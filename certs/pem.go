@@ -33,7 +33,7 @@ func decodePEM(data []byte, password string) (*contents, error) {
 		}
 	}
 	if bytes.Contains(rest, []byte("-----BEGIN ")) {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return nil, newError("parse", ErrUnknownFormat,
 			"a PEM block is truncated or malformed (missing END line or bad Base64)", nil)
 	}
 	if len(c.certs) == 0 && len(c.keys) == 0 {
@@ -46,7 +46,7 @@ func decodePEM(data []byte, password string) (*contents, error) {
 		if len(types) > 0 {
 			hint += " (found " + strings.Join(types, ", ") + ")"
 		}
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, hint, nil)
+		return nil, newError("parse", ErrUnknownFormat, hint, nil)
 	}
 	return c, nil
 }
@@ -65,7 +65,7 @@ func decodePEMBlock(block *pem.Block, password string, c *contents) error {
 	case "CERTIFICATE", "X509 CERTIFICATE":
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "invalid certificate in PEM block", err)
+			return newError("parse", ErrUnknownFormat, "invalid certificate in PEM block", err)
 		}
 		c.certs = append(c.certs, cert)
 	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY":
@@ -79,7 +79,7 @@ func decodePEMBlock(block *pem.Block, password string, c *contents) error {
 		key, err := parsePrivateKeyDER(der)
 		if err != nil {
 			if block.Headers["Proc-Type"] == "4,ENCRYPTED" {
-				return newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, passwordHint("PEM key", password), nil)
+				return newError("decrypt", ErrWrongPassword, passwordHint("PEM key", password), nil)
 			}
 			return err
 		}
@@ -112,12 +112,12 @@ func parsePrivateKeyDER(der []byte) (crypto.Signer, error) {
 		}
 	}
 	if err != nil {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return nil, newError("parse", ErrUnknownFormat,
 			"invalid private key (tried PKCS#8, PKCS#1 and SEC 1)", err)
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return nil, newError("parse", ErrUnknownFormat,
 			fmt.Sprintf("unsupported private key type %T", key), nil)
 	}
 	return signer, nil

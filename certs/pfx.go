@@ -36,7 +36,7 @@ func decodePFX(data []byte, password string) (*contents, error) {
 		if err2 := guard(func() (err error) { certs, err = pkcs12.DecodeTrustStore(data, password); return err }); err2 == nil {
 			return &contents{certs: certs}, nil
 		}
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnsupportedStore,
+		return nil, newError("parse", ErrUnsupportedStore,
 			"the PKCS#12 file holds no private key and is not a Java trust store: bundle certificates without keys as PEM or P7B instead", nil)
 	}
 	if err != nil {
@@ -44,7 +44,7 @@ func decodePFX(data []byte, password string) (*contents, error) {
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return nil, newError("parse", ErrUnknownFormat,
 			fmt.Sprintf("unsupported private key type %T in PKCS#12", key), nil)
 	}
 	return &contents{certs: append([]*x509.Certificate{leaf}, chain...), keys: []crypto.Signer{signer}}, nil
@@ -54,14 +54,14 @@ func pfxError(err error, password string) error {
 	var notImpl pkcs12.NotImplementedError
 	switch {
 	case errors.Is(err, pkcs12.ErrIncorrectPassword), errors.Is(err, pkcs12.ErrDecryption):
-		return newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, passwordHint("PFX", password), nil)
+		return newError("decrypt", ErrWrongPassword, passwordHint("PFX", password), nil)
 	case strings.Contains(err.Error(), "exactly one key bag"):
-		return newError(CodeCannotOpenStore, "parse", ErrUnsupportedStore,
+		return newError("parse", ErrUnsupportedStore,
 			"PKCS#12 files with more than one private key are not supported: split them with openssl pkcs12", err)
 	case errors.As(err, &notImpl):
-		return newError(CodeCannotOpenStore, "parse", ErrUnsupportedStore, "this PKCS#12 variant is not supported", err)
+		return newError("parse", ErrUnsupportedStore, "this PKCS#12 variant is not supported", err)
 	}
-	return newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "the PKCS#12 data is truncated or corrupted", err)
+	return newError("parse", ErrUnknownFormat, "the PKCS#12 data is truncated or corrupted", err)
 }
 
 // checkPFXMac rejects PFX files whose MAC iteration count would make the
@@ -72,7 +72,7 @@ func checkPFXMac(data []byte) error {
 	var version int64
 	if !in.ReadASN1(&pfx, cbasn1.SEQUENCE) || !pfx.ReadASN1Integer(&version) ||
 		!pfx.ReadASN1(&authSafe, cbasn1.SEQUENCE) {
-		return newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "the PKCS#12 data is truncated or corrupted", nil)
+		return newError("parse", ErrUnknownFormat, "the PKCS#12 data is truncated or corrupted", nil)
 	}
 	if pfx.Empty() {
 		return nil
@@ -80,14 +80,14 @@ func checkPFXMac(data []byte) error {
 	var digest, salt cryptobyte.String
 	if !pfx.ReadASN1(&mac, cbasn1.SEQUENCE) || !mac.ReadASN1(&digest, cbasn1.SEQUENCE) ||
 		!mac.ReadASN1(&salt, cbasn1.OCTET_STRING) {
-		return newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "the PKCS#12 MAC is malformed", nil)
+		return newError("parse", ErrUnknownFormat, "the PKCS#12 MAC is malformed", nil)
 	}
 	iterations := int64(1)
 	if !mac.Empty() && !mac.ReadASN1Integer(&iterations) {
-		return newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "the PKCS#12 MAC is malformed", nil)
+		return newError("parse", ErrUnknownFormat, "the PKCS#12 MAC is malformed", nil)
 	}
 	if iterations < 1 || iterations > maxPFXMacIterations {
-		return newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return newError("parse", ErrUnknownFormat,
 			fmt.Sprintf("PKCS#12 MAC iteration count %d is outside 1..%d", iterations, maxPFXMacIterations), nil)
 	}
 	return nil

@@ -82,7 +82,7 @@ var pbkdf2PRFs = map[string]func() hash.Hash{
 // one of the older schemes of pbes1.go, and parses the key inside.
 func decryptPKCS8(der []byte, password string) (crypto.Signer, error) {
 	malformed := func(detail string, err error) error {
-		return newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "malformed encrypted private key: "+detail, err)
+		return newError("parse", ErrUnknownFormat, "malformed encrypted private key: "+detail, err)
 	}
 	var info encryptedPrivateKeyInfo
 	if rest, err := asn1.Unmarshal(der, &info); err != nil || len(rest) != 0 {
@@ -97,7 +97,7 @@ func decryptPKCS8(der []byte, password string) (crypto.Signer, error) {
 		return decryptKey(pbe.cipher, key, iv, info.Data, password, malformed)
 	}
 	if !info.Algorithm.Algorithm.Equal(oidPBES2) {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return nil, newError("parse", ErrUnknownFormat,
 			fmt.Sprintf("key encryption scheme %s is not supported (PBES2, and PBES1 or PKCS#12 PBE with DES or 3DES): re-encrypt with openssl pkcs8 -topk8 -v2 aes256", info.Algorithm.Algorithm), nil)
 	}
 	var params pbes2Params
@@ -134,7 +134,7 @@ func decryptPKCS8(der []byte, password string) (crypto.Signer, error) {
 	}
 	key, err := pbkdf2.Key(prf, password, kdf.Salt, kdf.Iterations, ciph.keyLen)
 	if err != nil {
-		return nil, newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, "PBKDF2 rejected the password", err)
+		return nil, newError("decrypt", ErrWrongPassword, "PBKDF2 rejected the password", err)
 	}
 	return decryptKey(ciph, key, iv, info.Data, password, malformed)
 }
@@ -144,14 +144,14 @@ func decryptKey(ciph cbcCipher, key, iv, data []byte, password string, malformed
 	plain, err := decryptCBC(ciph, key, iv, data)
 	if err != nil {
 		if err == errBadPadding {
-			return nil, newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, passwordHint("encrypted private key", password), nil)
+			return nil, newError("decrypt", ErrWrongPassword, passwordHint("encrypted private key", password), nil)
 		}
 		return nil, malformed(err.Error(), nil)
 	}
 	signer, err := parsePrivateKeyDER(plain)
 	if err != nil {
 		// A wrong password that happens to leave valid padding (about 1 in 256).
-		return nil, newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, passwordHint("encrypted private key", password), nil)
+		return nil, newError("decrypt", ErrWrongPassword, passwordHint("encrypted private key", password), nil)
 	}
 	return signer, nil
 }
@@ -206,20 +206,20 @@ func decryptLegacyPEM(block *pem.Block, password string) ([]byte, error) {
 	name, ivHex, ok := strings.Cut(block.Headers["DEK-Info"], ",")
 	c, known := legacyPEMCiphers[strings.ToUpper(strings.TrimSpace(name))]
 	if !ok || !known {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat,
+		return nil, newError("parse", ErrUnknownFormat,
 			fmt.Sprintf("legacy encrypted PEM cipher %q is not supported: convert with openssl pkcs8 -topk8 -v2 aes256", name), nil)
 	}
 	iv, err := hex.DecodeString(strings.TrimSpace(ivHex))
 	if err != nil || len(iv) < 8 {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "malformed DEK-Info IV in encrypted PEM", err)
+		return nil, newError("parse", ErrUnknownFormat, "malformed DEK-Info IV in encrypted PEM", err)
 	}
 	key := evpBytesToKey([]byte(password), iv[:8], c.keyLen)
 	plain, err := decryptCBC(c, key, iv, block.Bytes)
 	if err == errBadPadding {
-		return nil, newError(CodeCannotOpenStore, "decrypt", ErrWrongPassword, passwordHint("PEM key", password), nil)
+		return nil, newError("decrypt", ErrWrongPassword, passwordHint("PEM key", password), nil)
 	}
 	if err != nil {
-		return nil, newError(CodeCannotOpenStore, "parse", ErrUnknownFormat, "malformed encrypted PEM: "+err.Error(), nil)
+		return nil, newError("parse", ErrUnknownFormat, "malformed encrypted PEM: "+err.Error(), nil)
 	}
 	return plain, nil
 }

@@ -48,11 +48,11 @@ func newStore(c *contents) (*Store, error) {
 			if len(leaves) == 0 {
 				hint = "the data holds a private key but no certificate: load the certificate with it (LoadPair, --key)"
 			}
-			return nil, newError(CodeCannotAcquireCredential, "pair", ErrCannotAcquireCredentials, hint, nil)
+			return nil, newError("pair", ErrCannotAcquireCredentials, hint, nil)
 		}
 	}
 	if len(s.Certificates) == 0 {
-		return nil, newError(CodeCertificateNotFound, "select", ErrCertificateNotFound, "the store holds no certificate", nil)
+		return nil, newError("select", ErrCertificateNotFound, "the store holds no certificate", nil)
 	}
 	for _, cert := range s.Certificates {
 		cert.Chain = buildChain(cert.Leaf, leaves)
@@ -125,7 +125,7 @@ func (s *Store) Select(subject string) (*Certificate, error) {
 func (s *Store) selectThumbprint(value string) (*Certificate, error) {
 	clean := strings.ToUpper(strings.NewReplacer(":", "", " ", "", "-", "").Replace(value))
 	if _, err := hex.DecodeString(clean); err != nil || (len(clean) != 32 && len(clean) != 40 && len(clean) != 64) {
-		return nil, newError(CodeCertificateNotFound, "select", ErrCertificateNotFound,
+		return nil, newError("select", ErrCertificateNotFound,
 			fmt.Sprintf("thumbprint %q must be 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits", value), nil)
 	}
 	return s.pick(func(c *Certificate) bool {
@@ -153,6 +153,6 @@ func (s *Store) pick(match func(*Certificate) bool, what string) (*Certificate, 
 	for _, c := range s.Certificates {
 		subjects = append(subjects, "\""+c.Subject+"\"")
 	}
-	return nil, newError(CodeCertificateNotFound, "select", ErrCertificateNotFound,
+	return nil, newError("select", ErrCertificateNotFound,
 		fmt.Sprintf("no certificate matches %q; the store holds %s", what, strings.Join(subjects, ", ")), nil)
 }

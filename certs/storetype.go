@@ -136,7 +136,7 @@ func ParseStoreType(s string) (StoreType, error) {
 			return StoreTypeFromCode(int(t))
 		}
 	}
-	return 0, newError(CodeCannotOpenStore, "parse store type", ErrUnsupportedStore,
+	return 0, newError("parse store type", ErrUnsupportedStore,
 		fmt.Sprintf("unknown store type %q: use a number such as 2 (PFX) or 99 (auto), or a name such as pfx, jks, pem, p7b, jwk", s), nil)
 }
 
@@ -144,11 +144,11 @@ func ParseStoreType(s string) (StoreType, error) {
 func (t StoreType) check() error {
 	info, ok := storeTypes[t]
 	if !ok {
-		return newError(CodeCannotOpenStore, "open", ErrUnsupportedStore,
+		return newError("open", ErrUnsupportedStore,
 			fmt.Sprintf("unknown store type %d: use 2/3 PFX, 4/5 JKS, 6/7 PEM key, 8/9 certificate, 11/12 P7B, 18/19 JWK or 99 auto", int(t)), nil)
 	}
 	if info.format == formatNone {
-		return newError(CodeCannotOpenStore, "open", ErrUnsupportedStore,
+		return newError("open", ErrUnsupportedStore,
 			fmt.Sprintf("store type %d (%s): %s", int(t), info.name, info.reason), nil)
 	}
 	return nil

@@ -27,7 +27,7 @@ func TestUnsupportedStoreTypes(t *testing.T) {
 	for _, in := range []string{"0", "1", "10", "13", "14", "15", "16", "17", "21", "22", "23", "20", "100", "-1", "cstUser", "pkcs11", "bcfksfile", "nonsense"} {
 		_, err := ParseStoreType(in)
 		var e *Error
-		if !errors.Is(err, ErrUnsupportedStore) || !errors.As(err, &e) || e.Code != 271 {
+		if !errors.Is(err, ErrUnsupportedStore) || !errors.As(err, &e) || ipworksCode(e) != 271 {
 			t.Errorf("ParseStoreType(%q) = %v, want ErrUnsupportedStore with code 271", in, err)
 		}
 	}

@@ -140,7 +140,7 @@ func (w *Watcher) fingerprint() ([sha256.Size]byte, error) {
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return [sha256.Size]byte{}, newError(CodeCannotOpenStore, "watch", ErrCannotOpenStore, "cannot read "+p, err)
+			return [sha256.Size]byte{}, newError("watch", ErrCannotOpenStore, "cannot read "+p, err)
 		}
 		fmt.Fprintf(h, "%d:", len(b))
 		h.Write(b)

@@ -3,10 +3,9 @@ package server
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tlskit/tlskit/internal/errcode"
 	"github.com/tlskit/tlskit/internal/settings"
-	"net"
-	"os"
-	"syscall"
 )
 
 // Error is the error type of the server. Code is IPWorks's numeric code:
@@ -82,78 +81,27 @@ func newError(code int, desc string, id int64, err error) *Error {
 	return &Error{Code: code, Description: desc, ConnectionID: id, Err: err}
 }
 
-// errnoCodes maps OS errors to Winsock-style TCP/IP error codes.
-var errnoCodes = map[syscall.Errno]int{
-	syscall.EINTR:           10004,
-	syscall.EBADF:           10009,
-	syscall.EACCES:          10013,
-	syscall.EFAULT:          10014,
-	syscall.EINVAL:          10022,
-	syscall.EMFILE:          10024,
-	syscall.EAGAIN:          10035,
-	syscall.EINPROGRESS:     10036,
-	syscall.EALREADY:        10037,
-	syscall.ENOTSOCK:        10038,
-	syscall.EMSGSIZE:        10040,
-	syscall.EPROTOTYPE:      10041,
-	syscall.ENOPROTOOPT:     10042,
-	syscall.EPROTONOSUPPORT: 10043,
-	syscall.EOPNOTSUPP:      10045,
-	syscall.EAFNOSUPPORT:    10047,
-	syscall.EADDRINUSE:      10048,
-	syscall.EADDRNOTAVAIL:   10049,
-	syscall.ENETDOWN:        10050,
-	syscall.ENETUNREACH:     10051,
-	syscall.ENETRESET:       10052,
-	syscall.ECONNABORTED:    10053,
-	syscall.ECONNRESET:      10054,
-	syscall.ENOBUFS:         10055,
-	syscall.EISCONN:         10056,
-	syscall.ENOTCONN:        10057,
-	syscall.EPIPE:           10058,
-	syscall.ETIMEDOUT:       10060,
-	syscall.ECONNREFUSED:    10061,
-	syscall.EHOSTDOWN:       10064,
-	syscall.EHOSTUNREACH:    10065,
-}
-
-// seedText holds the descriptions of the TCP/IP codes.
-var seedText = map[int]string{
-	10004: "interrupted system call", 10009: "bad file number", 10013: "access denied",
-	10014: "bad address", 10022: "invalid argument", 10024: "too many open files",
-	10035: "operation would block", 10036: "operation now in progress",
-	10037: "operation already in progress", 10038: "socket operation on nonsocket",
-	10040: "message is too long", 10041: "protocol wrong type for socket",
-	10042: "bad protocol option", 10043: "protocol is not supported",
-	10045: "operation is not supported on socket", 10047: "address family is not supported by protocol family",
-	10048: "address already in use", 10049: "cannot assign requested address",
-	10050: "network is down", 10051: "network is unreachable",
-	10052: "net dropped connection or reset", 10053: "software caused connection abort",
-	10054: "connection reset by peer", 10055: "no buffer space available",
-	10056: "socket is already connected", 10057: "socket is not connected",
-	10058: "cannot send after socket shutdown", 10060: "connection timed out",
-	10061: "connection refused", 10064: "host is down", 10065: "no route to host",
-}
-
-// socketError converts an error of the socket layer into an *Error with a
-// Winsock-style TCP/IP code. Errors without a known code get code 10053 (the
-// connection was aborted), keeping the cause.
+// socketError converts an error of the socket layer into an *Error with
+// IPWorks's number of it: Winsock's TCP/IP numbers for OS errors, 10060 for
+// a deadline, 10057 for a closed connection, 10053 (the connection was
+// aborted) for others, keeping the cause.
 func socketError(err error, id int64) *Error {
 	var se *Error
 	if errors.As(err, &se) {
 		return se
 	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return newError(10060, seedText[10060], id, err)
+	code, desc := errcode.IPWorks(err)
+	return newError(code, desc, id, err)
+}
+
+// Code returns IPWorks's number for err, for code ported from IPWorks: 0
+// for nil, the code of a server error, and for errors of packages certs
+// and tlsconf their IPWorks numbers (271 to 273, 276, 280).
+func Code(err error) int {
+	var se *Error
+	if errors.As(err, &se) && se.Code != 0 {
+		return se.Code
 	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		if code, ok := errnoCodes[errno]; ok {
-			return newError(code, seedText[code], id, err)
-		}
-	}
-	if errors.Is(err, net.ErrClosed) {
-		return newError(10057, seedText[10057], id, err)
-	}
-	return newError(10053, seedText[10053], id, err)
+	n, _ := errcode.IPWorks(err)
+	return n
 }

@@ -50,7 +50,7 @@ func (s *Socket) CloseWrite() error {
 	}
 	cw, ok := raw.(interface{ CloseWrite() error })
 	if !ok {
-		return &Error{Code: CodeInvalidState, Op: "closewrite", Err: fmt.Errorf("%T cannot shut down its sending side", raw)}
+		return opError("closewrite", ErrInvalidState, fmt.Errorf("%T cannot shut down its sending side", raw))
 	}
 	if err := cw.CloseWrite(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return newError("closewrite", err)

@@ -17,13 +17,13 @@ import (
 // CodeInvalidState.
 func (s *Socket) Connect(ctx context.Context) error {
 	if s.cfg.Port < 1 || s.cfg.Port > 65535 {
-		return s.refuse(&Error{Code: CodeInvalidPort, Op: "connect", Err: fmt.Errorf("port %d is not in 1-65535", s.cfg.Port)})
+		return s.refuse(opError("connect", ErrInvalidPort, fmt.Errorf("port %d is not in 1-65535", s.cfg.Port)))
 	}
 	if s.cfg.LocalPort < 0 || s.cfg.LocalPort > 65535 {
-		return s.refuse(&Error{Code: CodeInvalidPort, Op: "connect", Err: fmt.Errorf("local port %d is not in 0-65535", s.cfg.LocalPort)})
+		return s.refuse(opError("connect", ErrInvalidPort, fmt.Errorf("local port %d is not in 0-65535", s.cfg.LocalPort)))
 	}
 	if s.cfg.Address == "" {
-		return s.refuse(&Error{Code: CodeCannotResolve, Op: "connect", Err: errors.New("no address")})
+		return s.refuse(opError("connect", ErrCannotResolve, errors.New("no address")))
 	}
 	s.settle()
 	s.mu.Lock()
@@ -46,7 +46,7 @@ func (s *Socket) Connect(ctx context.Context) error {
 			return s.fail("connect", err)
 		}
 		if !s.useTLSConfig(tlsCfg) {
-			return &Error{Code: CodeInvalidState, Op: "connect", Err: net.ErrClosed}
+			return opError("connect", ErrInvalidState, ErrNotConnected)
 		}
 	}
 	d, err := s.dialer()
@@ -95,11 +95,11 @@ func (s *Socket) dialer() (*net.Dialer, error) {
 func (s *Socket) localIP() (net.IP, error) {
 	switch {
 	case s.cfg.LocalAddress != "" && s.cfg.NetworkInterface != "":
-		return nil, &Error{Code: CodeInvalidState, Op: "bind", Err: errors.New("set LocalAddress or NetworkInterface, not both")}
+		return nil, opError("bind", ErrInvalidState, errors.New("set LocalAddress or NetworkInterface, not both"))
 	case s.cfg.LocalAddress != "":
 		ip := net.ParseIP(s.cfg.LocalAddress)
 		if ip == nil {
-			return nil, &Error{Code: CodeCannotResolve, Op: "bind", Err: fmt.Errorf("local address %q is not an IP address", s.cfg.LocalAddress)}
+			return nil, opError("bind", ErrCannotResolve, fmt.Errorf("local address %q is not an IP address", s.cfg.LocalAddress))
 		}
 		return ip, nil
 	case s.cfg.NetworkInterface != "":
@@ -113,11 +113,11 @@ func (s *Socket) localIP() (net.IP, error) {
 func interfaceIP(name, remote string) (net.IP, error) {
 	ifi, err := net.InterfaceByName(name)
 	if err != nil {
-		return nil, &Error{Code: CodeCannotResolve, Op: "bind", Err: err}
+		return nil, opError("bind", ErrCannotResolve, err)
 	}
 	addrs, err := ifi.Addrs()
 	if err != nil {
-		return nil, &Error{Code: CodeCannotResolve, Op: "bind", Err: err}
+		return nil, opError("bind", ErrCannotResolve, err)
 	}
 	want4 := true
 	if ip := net.ParseIP(remote); ip != nil && ip.To4() == nil {
@@ -139,7 +139,7 @@ func interfaceIP(name, remote string) (net.IP, error) {
 	if fallback != nil && net.ParseIP(remote) == nil {
 		return fallback, nil
 	}
-	return nil, &Error{Code: CodeCannotResolve, Op: "bind", Err: fmt.Errorf("interface %s has no usable address", name)}
+	return nil, opError("bind", ErrCannotResolve, fmt.Errorf("interface %s has no usable address", name))
 }
 
 // attach makes raw the socket's connection: it applies the TCP options,
@@ -156,7 +156,7 @@ func (s *Socket) attach(ctx context.Context, raw net.Conn, tlsCfg *tls.Config, s
 	if s.state == StateClosed { // closed while connecting
 		s.mu.Unlock()
 		raw.Close()
-		return &Error{Code: CodeInvalidState, Op: "connect", Err: net.ErrClosed}
+		return opError("connect", ErrInvalidState, ErrNotConnected)
 	}
 	s.raw, s.conn = raw, raw
 	s.localAddr, s.remoteAddr = raw.LocalAddr(), raw.RemoteAddr()
@@ -174,7 +174,7 @@ func (s *Socket) attach(ctx context.Context, raw net.Conn, tlsCfg *tls.Config, s
 	s.mu.Lock()
 	if s.state == StateClosed {
 		s.mu.Unlock()
-		return &Error{Code: CodeInvalidState, Op: "connect", Err: net.ErrClosed}
+		return opError("connect", ErrInvalidState, ErrNotConnected)
 	}
 	s.state = StateConnected
 	s.startIOLocked()
@@ -206,7 +206,7 @@ func (s *Socket) handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, s
 	if s.state == StateClosed {
 		s.mu.Unlock()
 		raw.Close()
-		return &Error{Code: CodeInvalidState, Op: "handshake", Err: net.ErrClosed}
+		return opError("handshake", ErrInvalidState, ErrNotConnected)
 	}
 	s.handshaking = true
 	s.conn = tc
@@ -214,8 +214,8 @@ func (s *Socket) handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, s
 	s.mu.Unlock()
 
 	if err := tc.HandshakeContext(ctx); err != nil {
-		if codeOf(err) == CodeDriver {
-			err = &Error{Code: CodeHandshake, Op: "handshake", Err: err}
+		if ErrorCode(err) == CodeDriver {
+			err = opError("handshake", ErrHandshake, err)
 		}
 		return s.fail("handshake", err)
 	}

@@ -2,7 +2,6 @@ package socket
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -11,21 +10,7 @@ import (
 
 func TestSocketOptionsLinux(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
+	port := silentListener(t)
 	for _, tt := range []struct {
 		name      string
 		noDelay   bool

@@ -1,18 +1,12 @@
 package socket
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
-	"strings"
 	"syscall"
 
-	"github.com/tlskit/tlskit/certs"
+	"github.com/tlskit/tlskit/internal/errcode"
 )
 
 // Code is an error number as Xojo's SocketCore defines it. Codes Xojo does
@@ -60,40 +54,54 @@ func (c Code) String() string {
 	case CodeVerify:
 		return "certificate verification failed"
 	}
-	if c > 0 && c < 4096 {
-		if text := syscall.Errno(c).Error(); !strings.HasPrefix(text, "errno ") {
-			return text
-		}
+	if text := errcode.ErrnoText(int(c)); text != "" {
+		return text
 	}
 	return fmt.Sprintf("errno %d", int(c))
 }
 
+// ErrorCode returns Xojo's number for err, the code LastErrorCode reports:
+// CodeNone for nil, the code of the condition err matches (ErrInvalidPort
+// is CodeInvalidPort, ErrWouldBlock and ErrOutOfMemory are CodeOutOfMemory,
+// ErrTimedOut is ETIMEDOUT), otherwise the errno of an operating system
+// error, CodeLostConnection for an end of stream, CodeCannotResolve for a
+// name that does not resolve, CodeVerify for a refused certificate,
+// CodeHandshake for a TLS alert, CodeDriver for anything else. It is a
+// view for code ported from Xojo: test conditions with errors.Is.
+func ErrorCode(err error) Code { return Code(errcode.Xojo(err)) }
+
 // Error is the error every operation of this package returns (except the
 // timeouts of the net.Conn methods, which return os.ErrDeadlineExceeded as
-// net.Conn requires) and the value the Error event receives.
+// net.Conn requires) and the value the Error event receives. It is shaped
+// like net.OpError: the operation and the cause, whose chain holds the
+// condition.
 //
-// errors.Is(err, ErrLostConnection) and the other sentinels compare codes;
-// errors.Is(err, syscall.ECONNREFUSED) and errors.As into *net.DNSError or
-// *tls.CertificateVerificationError work through Unwrap.
+// errors.Is(err, ErrLostConnection) and the other sentinels match the
+// condition in Err; errors.Is(err, syscall.ECONNREFUSED) and errors.As into
+// *net.DNSError or *tls.CertificateVerificationError work through Unwrap.
+// ErrorCode gives Xojo's number.
 type Error struct {
-	Code Code   // the error number
-	Op   string // "connect", "bind", "listen", "send", "read", "handshake", ...
-	Err  error  // the cause; nil for the sentinels
+	Op  string // "connect", "bind", "listen", "send", "read", "handshake", ...
+	Err error  // the cause, whose chain holds the condition
 }
 
 // Error describes the failure in words: "socket: connect: connection
-// refused (127.0.0.1:1)". The number stays in Code for those who want it.
+// refused (127.0.0.1:1)".
 func (e *Error) Error() string {
 	msg := "socket"
 	if e.Op != "" {
 		msg += ": " + e.Op
 	}
-	msg += ": " + e.Code.String()
+	if errcode.IsCondition(e.Err) {
+		return msg + ": " + e.Err.Error()
+	}
+	code := ErrorCode(e.Err)
+	msg += ": " + code.String()
 	// An errno from a dial, read or write: its text is the code's, and
 	// the address is what the cause adds ("dial tcp ADDR: connect: ...").
 	var op *net.OpError
 	var errno syscall.Errno
-	if errors.As(e.Err, &errno) && Code(errno) == e.Code && errors.As(e.Err, &op) && op.Addr != nil {
+	if errors.As(e.Err, &errno) && Code(errno) == code && errors.As(e.Err, &op) && op.Addr != nil {
 		return msg + " (" + op.Addr.String() + ")"
 	}
 	if e.Err != nil {
@@ -104,23 +112,25 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is reports whether target is an *Error with the same code and no cause:
-// that is, one of the sentinels below or an equivalent value.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Err == nil && t.Op == "" && t.Code == e.Code
-}
-
-// Sentinels for errors.Is.
+// Conditions, for errors.Is. The ones shared with packages server and ws
+// are the same values there: errors.Is(err, server.ErrHandshake) holds for
+// a socket's failed handshake.
 var (
-	ErrLostConnection = &Error{Code: CodeLostConnection}
-	ErrCannotResolve  = &Error{Code: CodeCannotResolve}
-	ErrAddressInUse   = &Error{Code: CodeAddressInUse}
-	ErrInvalidState   = &Error{Code: CodeInvalidState}
-	ErrInvalidPort    = &Error{Code: CodeInvalidPort}
-	ErrOutOfMemory    = &Error{Code: CodeOutOfMemory}
-	ErrHandshake      = &Error{Code: CodeHandshake}
-	ErrVerify         = &Error{Code: CodeVerify}
+	ErrLostConnection = errcode.LostConnection
+	ErrCannotResolve  = errcode.CannotResolve
+	ErrAddressInUse   = errcode.AddressInUse
+	ErrInvalidState   = errcode.InvalidState
+	ErrInvalidPort    = errcode.InvalidPort
+	ErrOutOfMemory    = errcode.OutOfMemory
+	ErrHandshake      = errcode.Handshake
+	ErrVerify         = errcode.CertificateRejected
+	// ErrWouldBlock: a send that does not wait found the send buffer
+	// full (ErrBufferFull is one).
+	ErrWouldBlock = errcode.WouldBlock
+	// ErrTimedOut: a timeout passed; it wraps os.ErrDeadlineExceeded.
+	ErrTimedOut = errcode.TimedOut
+	// ErrNotConnected: the connection is closed; it wraps net.ErrClosed.
+	ErrNotConnected = errcode.NotConnected
 )
 
 // Conditions that carry no error code of their own; they appear as the Err of
@@ -130,10 +140,11 @@ var (
 	// returning undefined): the receive buffer is empty but the connection
 	// may still deliver more.
 	ErrNoData = errors.New("socket: no data available yet")
-	// ErrBufferFull is the cause of the CodeOutOfMemory error Send returns
-	// when the send buffer cannot take all of the data (ECMA-419 write
-	// throws); nothing was queued.
-	ErrBufferFull = errors.New("socket: send buffer cannot take the data")
+	// ErrBufferFull is the condition of the error Send returns when the
+	// send buffer cannot take all of the data (ECMA-419 write throws);
+	// nothing was queued. It is ErrWouldBlock, and ErrOutOfMemory as Xojo
+	// names it (CodeOutOfMemory).
+	ErrBufferFull = errcode.New("socket: send buffer cannot take the data", errcode.WouldBlock, errcode.OutOfMemory)
 	// ErrUnsupported marks settings Go's crypto/tls cannot honour, such as
 	// ECMA-419 maximumFragmentLength.
 	ErrUnsupported = errors.New("socket: unsupported setting")
@@ -143,77 +154,28 @@ var (
 	ErrWrongFormat = errors.New("socket: read does not match the socket's format")
 	// ErrRevoked is the cause of a verification failure because a CRL or an
 	// OCSP responder says the certificate is revoked.
-	ErrRevoked = errors.New("socket: certificate revoked")
+	ErrRevoked = errcode.New("socket: certificate revoked", errcode.CertificateRejected)
 	// ErrRevocationUnknown is the cause of a verification failure in
 	// RevocationRequire mode when no definitive answer could be obtained.
-	ErrRevocationUnknown = errors.New("socket: certificate revocation status unknown")
+	ErrRevocationUnknown = errcode.New("socket: certificate revocation status unknown", errcode.CertificateRejected)
 	// ErrRejected is the cause of a verification failure because the peer's
 	// certificate is listed in CertificateRejectionFile.
-	ErrRejected = errors.New("socket: certificate is listed in the rejection file")
+	ErrRejected = errcode.New("socket: certificate is listed in the rejection file", errcode.CertificateRejected)
 )
 
-// newError wraps err with op and a code derived from it.
+// newError wraps err with op.
 func newError(op string, err error) *Error {
 	var se *Error
 	if errors.As(err, &se) && se.Err != nil && se.Op == op {
 		return se
 	}
-	return &Error{Code: codeOf(err), Op: op, Err: err}
-}
-
-// isAlert reports whether err is a TLS alert: one the peer sent, such as a
-// TLS 1.3 server's "certificate required" that arrives on the first read
-// after the client's side of the handshake ended, or one crypto/tls sent,
-// such as its refusal of a renegotiation. crypto/tls reports those as a
-// *net.OpError with Op "remote error" or "local error" around an
-// unexported type.
-func isAlert(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && (op.Op == "remote error" || op.Op == "local error")
-}
-
-// codeOf maps an error from the net and tls packages to an error code.
-func codeOf(err error) Code {
-	var se *Error
-	var ce *certs.Error
-	var dns *net.DNSError
-	var errno syscall.Errno
-	var verr *tls.CertificateVerificationError
-	var uaerr x509.UnknownAuthorityError
-	var hnerr x509.HostnameError
-	var cierr x509.CertificateInvalidError
-	var alert tls.AlertError
-	var recErr tls.RecordHeaderError
-	switch {
-	case err == nil:
-		return CodeNone
-	case errors.As(err, &se):
-		return se.Code
-	case errors.As(err, &ce) && ce.Code != 0:
-		return Code(ce.Code)
-	case errors.As(err, &dns):
-		return CodeCannotResolve
-	case errors.As(err, &errno):
-		switch errno {
-		case syscall.EADDRINUSE:
-			return CodeAddressInUse
-		case syscall.EACCES:
-			return CodeInvalidPort // a privileged port, as Xojo reports it
-		case syscall.ENOMEM, syscall.ENOBUFS:
-			return CodeOutOfMemory
-		}
-		return Code(errno)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
-		return CodeLostConnection
-	case errors.As(err, &verr), errors.As(err, &uaerr), errors.As(err, &hnerr), errors.As(err, &cierr),
-		errors.Is(err, ErrRevoked), errors.Is(err, ErrRevocationUnknown), errors.Is(err, ErrRejected):
-		return CodeVerify
-	case errors.As(err, &alert), errors.As(err, &recErr), isAlert(err):
-		return CodeHandshake
-	case errors.Is(err, context.Canceled):
-		return Code(syscall.ECANCELED)
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return Code(syscall.ETIMEDOUT)
+	if c := errcode.XojoCondition(err); c != nil && !errors.Is(err, c) {
+		err = errcode.With(c, err)
 	}
-	return CodeDriver
+	return &Error{Op: op, Err: err}
+}
+
+// opError is an *Error of op whose chain holds cond and cause.
+func opError(op string, cond *errcode.Condition, cause error) *Error {
+	return &Error{Op: op, Err: errcode.With(cond, cause)}
 }

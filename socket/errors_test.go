@@ -6,9 +6,12 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/engine"
 )
 
 func TestErrorCodes(t *testing.T) {
@@ -65,8 +68,8 @@ func TestErrorCodes(t *testing.T) {
 			if !errors.As(err, &se) {
 				t.Fatalf("error %v (%T) is not an *Error", err, err)
 			}
-			if se.Code != tt.code || !errors.Is(err, tt.is) {
-				t.Fatalf("got %v (code %d), want code %d matching %v", err, se.Code, tt.code, tt.is)
+			if ErrorCode(se) != tt.code || !errors.Is(err, tt.is) {
+				t.Fatalf("got %v (code %d), want code %d matching %v", err, ErrorCode(se), tt.code, tt.is)
 			}
 			if s.LastErrorCode() != tt.code {
 				t.Errorf("LastErrorCode = %d, want %d", s.LastErrorCode(), tt.code)
@@ -149,7 +152,7 @@ func TestLostConnection(t *testing.T) {
 
 func TestErrorText(t *testing.T) {
 	t.Parallel()
-	e := &Error{Code: CodeCannotResolve, Op: "connect", Err: errors.New("boom")}
+	e := opError("connect", ErrCannotResolve, errors.New("boom"))
 	if got := e.Error(); got != "socket: connect: cannot resolve address: boom" {
 		t.Errorf("Error() = %q", got)
 	}
@@ -164,14 +167,14 @@ func TestErrorText(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	_, derr := net.Dial("tcp", addr)
-	refused := &Error{Code: codeOf(derr), Op: "connect", Err: derr}
+	refused := &Error{Op: "connect", Err: derr}
 	if got, want := refused.Error(), "socket: connect: connection refused ("+addr+")"; got != want {
 		t.Errorf("refused dial: %q, want %q", got, want)
 	}
-	if !errors.Is(refused, syscall.ECONNREFUSED) || refused.Code != Code(syscall.ECONNREFUSED) {
-		t.Errorf("refused dial: code %d, errors.Is ECONNREFUSED %v", refused.Code, errors.Is(refused, syscall.ECONNREFUSED))
+	if !errors.Is(refused, syscall.ECONNREFUSED) || ErrorCode(refused) != Code(syscall.ECONNREFUSED) {
+		t.Errorf("refused dial: code %d, errors.Is ECONNREFUSED %v", ErrorCode(refused), errors.Is(refused, syscall.ECONNREFUSED))
 	}
-	if errors.Is(e, &Error{Code: CodeInvalidState}) {
+	if errors.Is(e, ErrInvalidState) {
 		t.Error("codes differ but errors.Is matched")
 	}
 }
@@ -211,7 +214,64 @@ func TestRemoteAlertCode(t *testing.T) {
 		_, err = s.Read(make([]byte, 1))
 	}
 	var se *Error
-	if !errors.As(err, &se) || se.Code != CodeHandshake || !errors.Is(err, ErrHandshake) {
+	if !errors.As(err, &se) || ErrorCode(se) != CodeHandshake || !errors.Is(err, ErrHandshake) {
 		t.Fatalf("refused client certificate: %v, want code %d", err, CodeHandshake)
 	}
+}
+
+// TestSharedConditions: the socket's errors match the conditions other
+// packages and the standard library use for the same thing.
+func TestSharedConditions(t *testing.T) {
+	t.Parallel()
+	// A full send buffer is the engine's (and server's) ErrWouldBlock.
+	s, _ := pipeSocket(t, Config{SendBufferSize: 2})
+	if _, err := s.Send([]byte("abc")); !errors.Is(err, ErrWouldBlock) || !errors.Is(err, engine.ErrWouldBlock) ||
+		ErrorCode(err) != CodeOutOfMemory {
+		t.Errorf("Send into a full buffer: %v (code %d), want ErrWouldBlock", err, ErrorCode(err))
+	}
+
+	// A connect timeout is a deadline: os.ErrDeadlineExceeded, a net.Error
+	// whose Timeout is true, ErrTimedOut.
+	_, err := Dial(context.Background(), Config{Address: "127.0.0.1", Port: silentListener(t), Secure: true,
+		ConnectTimeout: 100 * time.Millisecond})
+	var ne net.Error
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.Is(err, ErrTimedOut) || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("stalled handshake: %v, want a timeout matching os.ErrDeadlineExceeded", err)
+	}
+
+	// Operations on a closed socket match net.ErrClosed and ErrNotConnected.
+	l, d := pair(t, Config{}, Config{})
+	defer l.Close()
+	d.Close()
+	if _, err := d.Send([]byte("x")); !errors.Is(err, net.ErrClosed) || !errors.Is(err, ErrNotConnected) ||
+		!errors.Is(err, ErrInvalidState) || ErrorCode(err) != CodeInvalidState {
+		t.Errorf("Send after Close: %v", err)
+	}
+}
+
+// silentListener returns the port of a listener that accepts connections
+// and never answers, closed at the end of the test.
+func silentListener(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
 }

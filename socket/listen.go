@@ -22,7 +22,7 @@ import (
 // handshake, not the wait for it; Close stops listening.
 func (s *Socket) Listen(ctx context.Context) error {
 	if s.cfg.Port < 0 || s.cfg.Port > 65535 {
-		return s.refuse(&Error{Code: CodeInvalidPort, Op: "listen", Err: fmt.Errorf("port %d is not in 0-65535", s.cfg.Port)})
+		return s.refuse(opError("listen", ErrInvalidPort, fmt.Errorf("port %d is not in 0-65535", s.cfg.Port)))
 	}
 	var tlsCfg *tls.Config
 	if s.cfg.Secure {
@@ -62,7 +62,7 @@ func (s *Socket) Listen(ctx context.Context) error {
 		s.mu.Unlock()
 		ln.Close()
 		_ = tlsconf.Close(tlsCfg)
-		return &Error{Code: CodeInvalidState, Op: "listen", Err: net.ErrClosed}
+		return opError("listen", ErrInvalidState, ErrNotConnected)
 	}
 	s.listener = ln
 	s.tlsCfg = tlsCfg

@@ -50,7 +50,7 @@ func (s *Socket) readLoop(conn net.Conn, stop <-chan struct{}, wg *sync.WaitGrou
 		s.notify()
 		s.mu.Unlock()
 		if errors.Is(err, io.EOF) {
-			err = &Error{Code: CodeLostConnection, Op: "read", Err: err}
+			err = opError("read", ErrLostConnection, err)
 		}
 		s.fail("read", err)
 		return
@@ -106,7 +106,7 @@ func (s *Socket) endOfDataLocked(op string) error {
 	case s.state == StateClosed:
 		return io.EOF
 	case s.state == StateIdle:
-		return &Error{Code: CodeInvalidState, Op: op, Err: errors.New("socket is not connected")}
+		return opError(op, ErrInvalidState, errors.New("socket is not connected"))
 	}
 	return nil
 }
@@ -122,7 +122,7 @@ func (s *Socket) emptyLocked(op string) error {
 
 func (s *Socket) checkFormat(op string, want Format) error {
 	if s.cfg.Format != want {
-		return &Error{Code: CodeInvalidState, Op: op, Err: ErrWrongFormat}
+		return opError(op, ErrInvalidState, ErrWrongFormat)
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func (s *Socket) ReadN(n int) ([]byte, error) {
 		return nil, err
 	}
 	if n < 0 {
-		return nil, &Error{Code: CodeInvalidState, Op: "read", Err: errors.New("negative byte count")}
+		return nil, opError("read", ErrInvalidState, errors.New("negative byte count"))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

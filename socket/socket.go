@@ -141,7 +141,7 @@ func (s *Socket) settle() {
 // resets what belonged to the previous one; s.mu must be held.
 func (s *Socket) begin(op string, st State) error {
 	if s.state != StateIdle && s.state != StateClosed {
-		return &Error{Code: CodeInvalidState, Op: op, Err: fmt.Errorf("socket is %s", s.state)}
+		return opError(op, ErrInvalidState, fmt.Errorf("socket is %s", s.state))
 	}
 	s.state = st
 	s.userClosed = false
@@ -303,7 +303,7 @@ func (s *Socket) WaitConnected(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			return &Error{Code: CodeInvalidState, Op: "wait", Err: fmt.Errorf("socket is not connecting")}
+			return opError("wait", ErrInvalidState, fmt.Errorf("socket is not connecting"))
 		}
 		ch := s.changed
 		s.mu.Unlock()
@@ -375,7 +375,7 @@ func (s *Socket) LastErrorCode() Code {
 	if s.lastErr == nil {
 		return CodeNone
 	}
-	return s.lastErr.Code
+	return ErrorCode(s.lastErr)
 }
 
 // Secure reports whether the socket uses TLS (Xojo Secure).

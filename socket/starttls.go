@@ -73,7 +73,7 @@ func (s *Socket) StartTLS(ctx context.Context) error {
 		return err
 	}
 	if !s.useTLSConfig(tlsCfg) {
-		return &Error{Code: CodeInvalidState, Op: "starttls", Err: net.ErrClosed}
+		return opError("starttls", ErrInvalidState, ErrNotConnected)
 	}
 	if err := s.handshake(ctx, raw, tlsCfg, false); err != nil {
 		return err
@@ -81,7 +81,7 @@ func (s *Socket) StartTLS(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != StateConnected {
-		return &Error{Code: CodeInvalidState, Op: "starttls", Err: net.ErrClosed}
+		return opError("starttls", ErrInvalidState, ErrNotConnected)
 	}
 	s.startIOLocked()
 	return nil
@@ -97,16 +97,16 @@ func (s *Socket) pause(op string, ctx context.Context) (net.Conn, error) {
 	switch {
 	case s.state != StateConnected:
 		s.mu.Unlock()
-		return nil, &Error{Code: CodeInvalidState, Op: op, Err: fmt.Errorf("socket is %s", s.state)}
+		return nil, opError(op, ErrInvalidState, fmt.Errorf("socket is %s", s.state))
 	case s.tlsConn != nil:
 		s.mu.Unlock()
-		return nil, &Error{Code: CodeInvalidState, Op: op, Err: errors.New("connection already uses TLS")}
+		return nil, opError(op, ErrInvalidState, errors.New("connection already uses TLS"))
 	case s.rbuf.Len() > 0:
 		s.mu.Unlock()
-		return nil, &Error{Code: CodeInvalidState, Op: op, Err: errUnreadPlaintext}
+		return nil, opError(op, ErrInvalidState, errUnreadPlaintext)
 	case s.sbuf.Len() > 0:
 		s.mu.Unlock()
-		return nil, &Error{Code: CodeInvalidState, Op: op, Err: errors.New("data was queued while draining")}
+		return nil, opError(op, ErrInvalidState, errors.New("data was queued while draining"))
 	}
 	raw := s.raw
 	wg := s.io
@@ -122,11 +122,11 @@ func (s *Socket) pause(op string, ctx context.Context) (net.Conn, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != StateConnected {
-		return nil, &Error{Code: CodeInvalidState, Op: op, Err: net.ErrClosed}
+		return nil, opError(op, ErrInvalidState, ErrNotConnected)
 	}
 	if s.rbuf.Len() > 0 { // arrived while pausing
 		s.startIOLocked()
-		return nil, &Error{Code: CodeInvalidState, Op: op, Err: errUnreadPlaintext}
+		return nil, opError(op, ErrInvalidState, errUnreadPlaintext)
 	}
 	return raw, nil
 }

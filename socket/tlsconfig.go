@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/tlskit/tlskit/certs"
+	"github.com/tlskit/tlskit/internal/errcode"
 	"github.com/tlskit/tlskit/tlsconf"
 )
 
@@ -176,11 +177,7 @@ func configError(err error) *Error {
 	if errors.As(err, &se) {
 		return se
 	}
-	code := codeOf(err)
-	if code == CodeDriver || code == CodeNone {
-		code = CodeDriver
-	}
-	return &Error{Code: code, Op: "configure", Err: err}
+	return &Error{Op: "configure", Err: err}
 }
 
 // serverTLSConfig builds the configuration of the TLS server side that
@@ -210,7 +207,7 @@ func (s *Socket) serverTLSConfig() (*tls.Config, error) {
 		addVerification(cfg, rejected.check)
 	}
 	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil {
-		return nil, &Error{Code: 282, Op: "configure", Err: errors.New("a secure Listen needs a certificate with its private key: set TLS.CertificateFile")}
+		return nil, opError("configure", errcode.NoCertificate, errors.New("a secure Listen needs a certificate with its private key: set TLS.CertificateFile"))
 	}
 	return cfg, nil
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"sync"
+
+	"github.com/tlskit/tlskit/internal/errcode"
 )
 
 const writeChunk = 16 << 10
@@ -127,9 +129,9 @@ func (s *Socket) sendableLocked(op string) error {
 	case s.werr != nil:
 		return newError(op, s.werr)
 	case s.writeShut && s.state == StateConnected:
-		return &Error{Code: CodeInvalidState, Op: op, Err: errWriteShut}
+		return opError(op, ErrInvalidState, errWriteShut)
 	case s.state != StateConnected:
-		return &Error{Code: CodeInvalidState, Op: op, Err: fmt.Errorf("socket is %s", s.state)}
+		return opError(op, ErrInvalidState, fmt.Errorf("socket is %s", s.state))
 	}
 	return nil
 }
@@ -144,14 +146,13 @@ func (s *Socket) Send(p []byte) (writable int, err error) {
 	defer s.mu.Unlock()
 	if err := s.sendableLocked("send"); err != nil {
 		if errors.Is(err, net.ErrClosed) {
-			err = &Error{Code: CodeInvalidState, Op: "send", Err: err}
+			err = opError("send", ErrInvalidState, errcode.With(ErrNotConnected, err))
 		}
 		return 0, err
 	}
 	free := s.writableLocked()
 	if len(p) > free {
-		return free, &Error{Code: CodeOutOfMemory, Op: "send",
-			Err: fmt.Errorf("%w: %d bytes, room for %d", ErrBufferFull, len(p), free)}
+		return free, &Error{Op: "send", Err: fmt.Errorf("%w: %d bytes, room for %d", ErrBufferFull, len(p), free)}
 	}
 	s.sbuf.Write(p)
 	s.sendAborted = false

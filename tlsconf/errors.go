@@ -4,20 +4,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/tlskit/tlskit/internal/errcode"
 	"github.com/tlskit/tlskit/internal/settings"
-)
-
-// Error codes carried by [Error.Code]: IPWorks's error numbers.
-// Configuration mistakes carry code 0, as IPWorks has no number for a
-// rejected setting value.
-const (
-	// CodeHandshake (276, "Error during handshake") marks a handshake this
-	// package aborted because the negotiated parameters broke a setting,
-	// such as a key-exchange group not allowed for the negotiated version.
-	CodeHandshake = 276
-	// CodeVerifyCertificate (280, "Error verifying certificate") marks a
-	// peer certificate rejected by the signature-algorithm allow lists.
-	CodeVerifyCertificate = 280
 )
 
 // Sentinel errors. Every error that rejects a setting or aborts a handshake
@@ -41,14 +29,17 @@ var (
 	// implement (x448, ffdhe_*), or one not usable with the version.
 	ErrUnsupportedGroup = errors.New("tlsconf: unsupported key-exchange group")
 	// ErrGroupRejected: the peer negotiated a group that is enabled for the
-	// other protocol version only (Code 276).
-	ErrGroupRejected = errors.New("tlsconf: negotiated group not allowed for this protocol version")
+	// other protocol version only. It is a handshake failure:
+	// errors.Is(err, server.ErrHandshake) holds too (IPWorks's 276).
+	ErrGroupRejected = errcode.New("tlsconf: negotiated group not allowed for this protocol version", errcode.Handshake)
 	// ErrUnknownSignatureAlgorithm: a signature algorithm name that is not
 	// recognised in a TLS12/TLS13SignatureAlgorithms list.
 	ErrUnknownSignatureAlgorithm = errors.New("tlsconf: unknown signature algorithm")
 	// ErrSignatureAlgorithm: a certificate of the peer's chain is signed
-	// with an algorithm outside the allow list (Code 280).
-	ErrSignatureAlgorithm = errors.New("tlsconf: certificate signature algorithm not allowed")
+	// with an algorithm outside the allow list. It is a certificate
+	// rejection: errors.Is(err, server.ErrCertificateRejected) holds too
+	// (IPWorks's 280).
+	ErrSignatureAlgorithm = errcode.New("tlsconf: certificate signature algorithm not allowed", errcode.CertificateRejected)
 	// ErrUnknownSetting: [Settings.Set] or [Settings.Get] was given a name
 	// that does not belong to the TLS layer. Callers that own other
 	// settings fall through to their own names on this error.
@@ -62,11 +53,9 @@ var (
 
 // Error describes a rejected setting or an aborted handshake. It unwraps
 // to one of the package's sentinel errors and, when there is one, the
-// underlying cause.
+// underlying cause. server.Code gives IPWorks's number of an aborted
+// handshake (276) or a refused certificate (280).
 type Error struct {
-	// Code is IPWorks's error number (276, 280), or 0 for a
-	// configuration mistake.
-	Code int
 	// Setting is the name of the setting involved, as Set takes it, if any
 	// (e.g. "SSLEnabledCipherSuites").
 	Setting string

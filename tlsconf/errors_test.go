@@ -5,11 +5,13 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+
+	"github.com/tlskit/tlskit/internal/errcode"
 )
 
 func TestErrorFormatAndUnwrap(t *testing.T) {
 	t.Parallel()
-	e := &Error{Code: 280, Err: ErrSignatureAlgorithm, Setting: "TLS13SignatureAlgorithms", Value: "rsa_pkcs1_sha256", Detail: "peer certificate 0", Cause: fs.ErrPermission}
+	e := &Error{Err: ErrSignatureAlgorithm, Setting: "TLS13SignatureAlgorithms", Value: "rsa_pkcs1_sha256", Detail: "peer certificate 0", Cause: fs.ErrPermission}
 	msg := e.Error()
 	for _, part := range []string{"signature algorithm not allowed", "TLS13SignatureAlgorithms", `"rsa_pkcs1_sha256"`, "peer certificate 0", "permission denied"} {
 		if !strings.Contains(msg, part) {
@@ -31,4 +33,10 @@ func TestErrorFormatAndUnwrap(t *testing.T) {
 	if !errors.As(named, &ne) || ne.Setting != "SSLCipherStrength" {
 		t.Fatal("withSetting did not name the setting")
 	}
+}
+
+// ipworksCode is IPWorks's number of err, as server.Code gives it.
+func ipworksCode(err error) int {
+	n, _ := errcode.IPWorks(err)
+	return n
 }

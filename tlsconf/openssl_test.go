@@ -348,7 +348,7 @@ func TestOpenSSLServerSignatureAlgorithms(t *testing.T) {
 			c, err := d.DialContext(ctx, "tcp", addr)
 			if tt.reject {
 				var e *Error
-				if !errors.As(err, &e) || e.Code != 280 || !errors.Is(err, ErrSignatureAlgorithm) {
+				if !errors.As(err, &e) || ipworksCode(e) != 280 || !errors.Is(err, ErrSignatureAlgorithm) {
 					t.Fatalf("dial error = %v, want code 280", err)
 				}
 				return

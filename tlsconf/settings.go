@@ -318,7 +318,7 @@ func (r *resolved) check(cs tls.ConnectionState, skipSigs bool) error {
 			set, setting = r.g13, "TLS13SupportedGroups"
 		}
 		if !slices.Contains(set, cs.CurveID) {
-			return &Error{Code: CodeHandshake, Err: ErrGroupRejected, Setting: setting, Value: GroupName(cs.CurveID),
+			return &Error{Err: ErrGroupRejected, Setting: setting, Value: GroupName(cs.CurveID),
 				Detail: fmt.Sprintf("the peer chose it for %s; allowed: %s", VersionName(cs.Version), FormatGroups(set))}
 		}
 	}

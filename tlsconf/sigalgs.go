@@ -270,7 +270,7 @@ func checkPeerSignatures(cs tls.ConnectionState, list []SignatureAlgorithm, sett
 		}
 		sig := certSignature(c, issuer)
 		if !allows(list, sig) {
-			return &Error{Code: CodeVerifyCertificate, Err: ErrSignatureAlgorithm, Setting: setting, Value: sig.format(setting == "TLS12SignatureAlgorithms"),
+			return &Error{Err: ErrSignatureAlgorithm, Setting: setting, Value: sig.format(setting == "TLS12SignatureAlgorithms"),
 				Detail: fmt.Sprintf("peer certificate %d (%s) is signed with an algorithm outside the list %s",
 					i, c.Subject.String(), FormatSignatureAlgorithms(list, setting == "TLS12SignatureAlgorithms"))}
 		}

@@ -2,15 +2,18 @@ package engine
 
 import (
 	"crypto/tls"
-	"errors"
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/errcode"
 )
 
 // ErrWouldBlock is returned by Conn.Write, together with the count of bytes
-// accepted, when the connection's send queue cannot take all of p.
-var ErrWouldBlock = errors.New("engine: send queue full")
+// accepted, when the connection's send queue cannot take all of p. It is
+// the condition server.ErrWouldBlock, ws.ErrWouldBlock and
+// socket.ErrWouldBlock are.
+var ErrWouldBlock = errcode.WouldBlock
 
 // An Engine opens listeners. Implementations are safe for concurrent use.
 type Engine interface {
