@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,21 +126,38 @@ func TestClientConfigMapping(t *testing.T) {
 	}
 }
 
-func FuzzParseDERKey(f *testing.F) {
-	p := newPKI(f)
-	leaf := p.leaf(f, leafOpts{})
-	pkcs8, _ := x509.MarshalPKCS8PrivateKey(leaf.PrivateKey)
-	f.Add(pkcs8)
-	f.Add(leaf.Certificate[0])
-	f.Add([]byte{})
-	f.Add([]byte{0x30, 0x82, 0xff, 0xff})
-	f.Fuzz(func(t *testing.T, der []byte) {
-		k, err := parseDERKey(der)
-		if (k == nil) == (err == nil) {
-			t.Fatalf("key %v with error %v", k, err)
-		}
-		if _, err := derKeyPair(leaf.Certificate, der); err == nil && k == nil {
-			t.Fatal("a pair built from an unreadable key")
-		}
-	})
+// TLSOptions.ClientConfig gives other clients (ws.Dial, net/http) what
+// Connect verifies with: here SecurityFlags, which tlsconf alone lacks.
+func TestTLSOptionsClientConfigOutsideSocket(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	for _, tt := range []struct {
+		name string
+		o    TLSOptions
+		ok   bool
+	}{
+		{name: "default", o: TLSOptions{}, ok: false},
+		{name: "AllowUnknownCA", o: TLSOptions{SecurityFlags: AllowUnknownCA}, ok: true},
+		{name: "CA", o: TLSOptions{CA: [][]byte{p.root.Raw}}, ok: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			port := serveTLSOnce(t, p.leaf(t, leafOpts{}))
+			cfg, err := tt.o.ClientConfig(context.Background(), "127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tlsconf.Close(cfg)
+			d := tls.Dialer{Config: cfg}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+			if err == nil {
+				c.Close()
+			}
+			if (err == nil) != tt.ok {
+				t.Fatalf("handshake error %v, want success %v", err, tt.ok)
+			}
+		})
+	}
 }
