@@ -17,7 +17,7 @@ import (
 
 	"github.com/tlskit/tlskit/certs"
 	"github.com/tlskit/tlskit/server"
-	"github.com/tlskit/tlskit/socket"
+	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
 )
 
@@ -125,7 +125,7 @@ func TestWebSocketServerMetrics(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			opts := &ws.DialOptions{Socket: socket.Config{TLS: socket.TLSOptions{Config: &tls.Config{InsecureSkipVerify: true}}}}
+			opts := &ws.DialOptions{TLS: tlsconf.Options{Config: &tls.Config{InsecureSkipVerify: true}}}
 			var clients []*ws.Conn
 			for range 3 {
 				c, err := ws.Dial(ctx, "wss://"+addr+"/", opts)

@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
-	"github.com/tlskit/tlskit/socket"
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // DialOptions configure a client connection. The zero value connects with
-// permessage-deflate offered, no subprotocol and the socket package's
-// defaults (system roots for wss://).
+// permessage-deflate offered, no subprotocol, Go's net.Dialer defaults and,
+// for wss://, the server verified against the system roots and the URL's
+// host name.
 type DialOptions struct {
 	// Protocols are the subprotocols to offer, in preference order (default none).
 	Protocols []string
@@ -42,13 +43,16 @@ type DialOptions struct {
 	// Events are the hooks; nil ones do nothing. With OnDataIn nil, whole
 	// messages are kept for ReadMessage.
 	Events Events
-	// Socket configures the TCP/TLS connection (KeepAlive, LocalAddress,
-	// ConnectTimeout, ReceiveBufferSize, and TLS for wss://: CA, client
-	// certificate, versions, AcceptAnyServerCert ...). Address, Port and
-	// Secure come from the URL, Nagle is DialOptions.Nagle, and its
-	// Events, ManualEvents and SendBufferSize (Conn.SendQueue) are the
-	// connection's own. Other defaults are socket.Config's.
-	Socket socket.Config
+	// Dialer makes the TCP connection (nil: a zero net.Dialer). As with
+	// tls.Dialer, its Timeout and Deadline bound the TCP connection and the
+	// TLS handshake together; KeepAlive, LocalAddr, Resolver and Control
+	// apply as in package net.
+	Dialer *net.Dialer
+	// TLS configures wss:// connections: tlsconf.Settings or a
+	// *tls.Config, versions, DER CA and client certificate (see
+	// tlsconf.Options). ServerName defaults to the URL's host and, unless
+	// TLS.Config is set, the ALPN list (Settings.NextProtos) to "http/1.1".
+	TLS tlsconf.Options
 	// Nagle keeps Nagle's algorithm on. Default false: TCP_NODELAY is set,
 	// since with Nagle a message's last segment can wait for the peer's
 	// delayed ACK (40 ms per message on Linux).
@@ -69,45 +73,88 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 	if err != nil {
 		return nil, err
 	}
-	cfg := opts.Socket
+	var secure bool
 	switch strings.ToLower(u.Scheme) {
 	case "ws":
-		cfg.Secure = false
 	case "wss":
-		cfg.Secure = true
+		secure = true
 	default:
 		return nil, fmt.Errorf("%w: scheme %q (want ws or wss)", ErrInvalidValue, u.Scheme)
 	}
 	host := u.Hostname()
-	port := 80
-	if cfg.Secure {
-		port = 443
+	if host == "" {
+		return nil, fmt.Errorf("%w: URL %q has no host", ErrInvalidValue, rawURL)
+	}
+	port := "80"
+	if secure {
+		port = "443"
 	}
 	if p := u.Port(); p != "" {
-		if port, err = strconv.Atoi(p); err != nil {
-			return nil, fmt.Errorf("%w: port %q", ErrInvalidValue, p)
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%w: port %q (1-65535)", ErrInvalidValue, p)
+		}
+		port = p
+	}
+	var tlsCfg *tls.Config
+	if secure {
+		o := opts.TLS
+		if len(o.Settings.NextProtos) == 0 && o.Config == nil {
+			o.Settings.NextProtos = []string{"http/1.1"}
+		}
+		if tlsCfg, err = o.ClientConfig(host); err != nil {
+			return nil, fmt.Errorf("ws: wss:// configuration: %w", err)
 		}
 	}
-	cfg.Address, cfg.Port = host, port
-	cfg.ManualEvents = false
-	cfg.Nagle = opts.Nagle
-	if cfg.Secure && len(cfg.TLS.Settings.NextProtos) == 0 && cfg.TLS.Config == nil {
-		cfg.TLS.Settings.NextProtos = []string{"http/1.1"}
-	}
-	st := newSocketTransport(opts.Conn.SendQueue)
-	cfg.SendBufferSize = st.limit
-	cfg.Events = st.events()
-	sock, err := socket.Dial(ctx, cfg)
+	nc, err := dialNet(ctx, opts.Dialer, net.JoinHostPort(host, port), tlsCfg, opts.Nagle)
 	if err != nil {
+		_ = tlsconf.Close(tlsCfg)
 		return nil, err
 	}
-	st.s = sock
-	c, err := clientHandshake(ctx, sock, u, opts, st)
+	c, err := clientHandshake(ctx, nc, u, opts)
 	if err != nil {
-		sock.Close()
+		nc.Close()
+		_ = tlsconf.Close(tlsCfg)
 		return nil, err
+	}
+	if secure && opts.TLS.Config == nil && opts.TLS.Settings.KeyLogWriter == nil && opts.TLS.Settings.KeyLogFile != "" {
+		// The config opened the key log file for this connection alone.
+		go func() {
+			<-c.Done()
+			_ = tlsconf.Close(tlsCfg)
+		}()
 	}
 	return c, nil
+}
+
+// dialNet connects to addr with d, then runs the TLS handshake when cfg
+// is set, d's Timeout and Deadline bounding both as tls.Dialer does.
+func dialNet(ctx context.Context, d *net.Dialer, addr string, cfg *tls.Config, nagle bool) (net.Conn, error) {
+	if d == nil {
+		d = &net.Dialer{}
+	}
+	var nc net.Conn
+	var err error
+	if cfg != nil {
+		nc, err = (&tls.Dialer{NetDialer: d, Config: cfg}).DialContext(ctx, "tcp", addr)
+	} else {
+		nc, err = d.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("ws: %w", err)
+	}
+	if nagle {
+		raw := nc
+		if tc, ok := nc.(*tls.Conn); ok {
+			raw = tc.NetConn()
+		}
+		if tc, ok := raw.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(false)
+		}
+	}
+	return nc, nil
 }
 
 // NewClientConn runs the client handshake over an open connection (for
@@ -118,7 +165,7 @@ func NewClientConn(ctx context.Context, nc net.Conn, rawURL string, opts *DialOp
 	if err != nil {
 		return nil, err
 	}
-	return clientHandshake(ctx, nc, u, opts, nil)
+	return clientHandshake(ctx, nc, u, opts)
 }
 
 func prepareDial(opts *DialOptions, rawURL string) (*DialOptions, *url.URL, error) {
@@ -136,8 +183,8 @@ func prepareDial(opts *DialOptions, rawURL string) (*DialOptions, *url.URL, erro
 }
 
 // clientHandshake runs the opening handshake over nc and returns the open
-// Conn on tr (nil: a netTransport over nc).
-func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOptions, tr clientTransport) (*Conn, error) {
+// Conn, running on clientTransport.
+func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOptions) (*Conn, error) {
 	hostHeader := opts.Host
 	if hostHeader == "" {
 		hostHeader = u.Host
@@ -170,8 +217,8 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 	}
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Now()) })
 	defer stop()
-	// Deadlines on the socket only bound this handshake; crypto/tls is not
-	// involved (a socket.Socket's deadlines are its own buffers').
+	// The deadlines only bound this handshake: they are cleared before the
+	// connection is handed to its transport.
 	_ = nc.SetDeadline(deadline)
 	if _, err := nc.Write(req); err != nil {
 		return nil, handshakeIOError(ctx, err)
@@ -209,9 +256,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 		}
 		params = &dp
 	}
-	if tr == nil {
-		tr = newNetTransport(nc, opts.Conn.SendQueue)
-	}
+	tr := newClientTransport(nc, opts.Conn.SendQueue)
 	events := opts.Events
 	co := &opts.Conn
 	if opts.Logger != nil {
@@ -242,6 +287,13 @@ type clientTransport interface {
 	start(rest []byte)
 }
 
+// newClientTransport returns the transport a client Conn runs on over nc
+// (dialed by Dial or given to NewClientConn), its send queue bounded by
+// limit bytes (0: DefaultSendQueue).
+func newClientTransport(nc net.Conn, limit int) clientTransport {
+	return newNetTransport(nc, limit)
+}
+
 func handshakeIOError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -260,9 +312,6 @@ func handshakeIOError(ctx context.Context, err error) error {
 func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 	if c.sc != nil {
 		return c.sc.ConnectionState()
-	}
-	if t, ok := c.tr.(*socketTransport); ok {
-		return t.s.ConnectionState()
 	}
 	if t, ok := c.tr.(*netTransport); ok {
 		if s, ok := t.nc.(interface {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,5 +171,66 @@ func TestReadMessageKeepsEchoesDuringClose(t *testing.T) {
 			}
 		}
 		cancel()
+	}
+}
+
+// Data a paused client has not taken yet waits for ProcessData when the
+// server ends the connection meanwhile, as on Server and Handler
+// connections, and is then delivered in order, before OnDisconnected.
+func TestDialDeliversBeforeEnd(t *testing.T) {
+	t.Parallel()
+	conns := make(chan *Conn, 1)
+	s := startServer(t, Options{Conn: ConnOptions{CloseTimeout: 200 * time.Millisecond}, Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
+	var mu sync.Mutex
+	var seen []string
+	ended := make(chan struct{})
+	cl := dialT(t, s.URL(), &DialOptions{Events: Events{
+		OnDataIn: func(c *Conn, f DataFormat, data []byte, eom, eol bool) {
+			mu.Lock()
+			seen = append(seen, string(data))
+			mu.Unlock()
+		},
+		OnDisconnected: func(c *Conn, code CloseCode, reason string) {
+			mu.Lock()
+			seen = append(seen, code.String())
+			mu.Unlock()
+			close(ended)
+		},
+	}})
+	sc := <-conns
+	time.Sleep(20 * time.Millisecond)
+	cl.PauseData()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, m := range []string{"a", "b"} {
+		if err := sc.WriteMessage(ctx, DataText, []byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sc.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sc.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server connection did not end")
+	}
+	select {
+	case <-ended:
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("events %q delivered while paused", seen)
+	case <-time.After(200 * time.Millisecond):
+	}
+	cl.ProcessData()
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no OnDisconnected")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 3 || seen[0] != "a" || seen[1] != "b" || seen[2] != CloseNormal.String() {
+		t.Fatalf("events %q", seen)
 	}
 }

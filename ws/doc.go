@@ -12,7 +12,8 @@
 //   - Handler upgrades requests of an existing net/http server and passes
 //     the others to a fallback handler, so one port can serve a web page
 //     and its WebSocket.
-//   - Dial connects a client to ws:// or wss:// through the socket package.
+//   - Dial connects a client to ws:// or wss:// with a net.Dialer and
+//     crypto/tls, its TLS configuration built by tlsconf.
 //
 // All three produce the same *Conn with the same Events: the protocol core
 // is sans-I/O (internal/wsproto) and is fed bytes by whichever engine owns

@@ -100,8 +100,7 @@ func (l LogLevel) String() string {
 //
 // Every hook of one connection runs one at a time, in order, never
 // re-entrantly: on the server's event goroutine for the standalone Server,
-// on the connection's read goroutine for Handler connections, on the
-// socket's event goroutine for Dial connections.
+// on the connection's read goroutine for Handler and Dial connections.
 // Hooks may block (delaying only their connection) and may call any method
 // of any Conn, except that Ping and WriteMessage on a hook's own connection
 // wait for events that cannot arrive until the hook returns.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tlskit/tlskit/certs"
 	"github.com/tlskit/tlskit/server"
-	"github.com/tlskit/tlskit/socket"
+	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
 )
 
@@ -51,7 +51,7 @@ func ExampleDial_caFile() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := ws.Dial(ctx, srv.URL(), &ws.DialOptions{
-		Socket: socket.Config{TLS: socket.TLSOptions{CA: trusted}},
+		TLS: tlsconf.Options{CA: trusted},
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -41,10 +41,6 @@ func (c *Conn) AcceptData() bool {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		return !t.paused
-	case *socketTransport:
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		return !t.paused
 	}
 	return true
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlskit/tlskit/socket"
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // startHandler serves h on 127.0.0.1:0 with net/http.
@@ -117,7 +117,7 @@ func TestHandlerOverTLS(t *testing.T) {
 		_ = h.Shutdown(ctx)
 		_ = hs.Shutdown(ctx)
 	})
-	c := dialT(t, "wss://"+ln.Addr().String()+"/", &DialOptions{Socket: socket.Config{TLS: socket.TLSOptions{CA: [][]byte{cert.Certificate[0]}}}})
+	c := dialT(t, "wss://"+ln.Addr().String()+"/", &DialOptions{TLS: tlsconf.Options{CA: [][]byte{cert.Certificate[0]}}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	msg := strings.Repeat("tls ", 50000)

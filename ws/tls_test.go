@@ -11,11 +11,13 @@ import (
 	"math/big"
 	"net"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tlskit/tlskit/server"
-	"github.com/tlskit/tlskit/socket"
+	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // testCert is a self-signed server certificate for 127.0.0.1.
@@ -46,7 +48,7 @@ func TestWSSEcho(t *testing.T) {
 	if s.URL()[:6] != "wss://" {
 		t.Fatalf("URL %q", s.URL())
 	}
-	c := dialT(t, s.URL(), &DialOptions{Socket: socket.Config{TLS: socket.TLSOptions{CA: [][]byte{cert.Certificate[0]}}}})
+	c := dialT(t, s.URL(), &DialOptions{TLS: tlsconf.Options{CA: [][]byte{cert.Certificate[0]}}})
 	st, ok := c.ConnectionState()
 	if !ok || !st.HandshakeComplete {
 		t.Fatal("no TLS state on a wss:// client")
@@ -97,7 +99,7 @@ func TestWSSHandshakeFailureReported(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if c, err := Dial(ctx, s.URL(), &DialOptions{Socket: socket.Config{TLS: socket.TLSOptions{CA: [][]byte{cert.Certificate[0]}}}}); err == nil {
+	if c, err := Dial(ctx, s.URL(), &DialOptions{TLS: tlsconf.Options{CA: [][]byte{cert.Certificate[0]}}}); err == nil {
 		c.Disconnect()
 		t.Fatal("a client without a certificate was accepted")
 	}
@@ -123,4 +125,52 @@ func mustParse(t *testing.T, der []byte) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// A wss:// client presents its DER certificate (DialOptions.TLS) and dials
+// with DialOptions.Dialer.
+func TestWSSClientCertificateAndDialer(t *testing.T) {
+	t.Parallel()
+	cert := testCert(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(8), Subject: pkix.Name{CommonName: "ws client"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	clientDER, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(mustParse(t, clientDER))
+	s := startServer(t, Options{
+		Server: server.Options{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}},
+		Events: echoEvents(),
+	})
+	var dialed atomic.Bool
+	c := dialT(t, s.URL(), &DialOptions{
+		Dialer: &net.Dialer{Control: func(string, string, syscall.RawConn) error { dialed.Store(true); return nil }},
+		TLS:    tlsconf.Options{CA: [][]byte{cert.Certificate[0]}, ClientCertificate: [][]byte{clientDER}, ClientKey: keyDER},
+	})
+	if !dialed.Load() {
+		t.Fatal("DialOptions.Dialer was not used")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.WriteMessage(ctx, DataText, []byte("mtls")); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := c.ReadMessage(ctx); err != nil || string(got) != "mtls" {
+		t.Fatalf("echo %q %v", got, err)
+	}
+	srvConn, _ := s.Conn(1)
+	st, ok := srvConn.ConnectionState()
+	if !ok || len(st.PeerCertificates) != 1 || st.PeerCertificates[0].Subject.CommonName != "ws client" {
+		t.Fatalf("the server saw client certificates %v", st.PeerCertificates)
+	}
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/loadgen"
-	"github.com/tlskit/tlskit/socket"
+	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
 )
 
@@ -70,7 +70,7 @@ func echoesFormats(t *testing.T, url string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := ws.Dial(ctx, url, &ws.DialOptions{Socket: socket.Config{TLS: socket.TLSOptions{Config: &tls.Config{InsecureSkipVerify: true}}}})
+	c, err := ws.Dial(ctx, url, &ws.DialOptions{TLS: tlsconf.Options{Config: &tls.Config{InsecureSkipVerify: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}

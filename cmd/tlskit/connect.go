@@ -212,11 +212,11 @@ func parseConnectURL(raw string) (target, error) {
 func dialSocket(ctx context.Context, f *connectFlags, t target, info io.Writer) (connection, error) {
 	cfg := socket.Config{Address: t.host, Port: t.port, ConnectTimeout: f.timeout, Secure: t.secure}
 	if t.secure {
-		o, err := f.socketTLS()
+		o, err := f.tlsOptions()
 		if err != nil {
 			return nil, err
 		}
-		cfg.TLS = o
+		cfg.TLS = socket.TLSOptions{Settings: o.Settings, CA: o.CA, ClientCertificate: o.ClientCertificate, ClientKey: o.ClientKey}
 	}
 	s, err := socket.Dial(ctx, cfg)
 	if err != nil {
@@ -229,19 +229,19 @@ func dialSocket(ctx context.Context, f *connectFlags, t target, info io.Writer) 
 	return s, nil
 }
 
-// socketTLS turns the flags into the socket's TLS options.
-func (f *connectFlags) socketTLS() (socket.TLSOptions, error) {
+// tlsOptions turns the flags into the TLS options of socket.Dial and ws.Dial.
+func (f *connectFlags) tlsOptions() (tlsconf.Options, error) {
 	s, err := f.settings()
 	if err != nil {
-		return socket.TLSOptions{}, err
+		return tlsconf.Options{}, err
 	}
 	s.ServerName = f.sni
 	s.AcceptAnyServerCert = f.insecure
-	o := socket.TLSOptions{Settings: s}
+	o := tlsconf.Options{Settings: s}
 	if f.ca != "" {
 		st, err := certs.LoadStore(f.ca, certs.Options{})
 		if err != nil {
-			return socket.TLSOptions{}, fmt.Errorf("--ca: %w", err)
+			return tlsconf.Options{}, fmt.Errorf("--ca: %w", err)
 		}
 		for _, c := range st.Certificates {
 			o.CA = append(o.CA, c.Leaf.Raw)
@@ -250,14 +250,14 @@ func (f *connectFlags) socketTLS() (socket.TLSOptions, error) {
 	if f.certFile != "" {
 		c, err := f.cert.load(f.certFile)
 		if err != nil {
-			return socket.TLSOptions{}, fmt.Errorf("--cert: %w", err)
+			return tlsconf.Options{}, fmt.Errorf("--cert: %w", err)
 		}
 		if c.PrivateKey == nil {
-			return socket.TLSOptions{}, fmt.Errorf("--cert %s has no private key: pass it with --key", f.certFile)
+			return tlsconf.Options{}, fmt.Errorf("--cert %s has no private key: pass it with --key", f.certFile)
 		}
 		key, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
 		if err != nil {
-			return socket.TLSOptions{}, fmt.Errorf("--cert: %w", err)
+			return tlsconf.Options{}, fmt.Errorf("--cert: %w", err)
 		}
 		o.ClientCertificate = [][]byte{c.Leaf.Raw}
 		for _, ca := range c.Chain {

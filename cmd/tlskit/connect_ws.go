@@ -20,7 +20,6 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
-	"github.com/tlskit/tlskit/socket"
 	"github.com/tlskit/tlskit/ws"
 )
 
@@ -152,13 +151,13 @@ func dialWebSocket(ctx context.Context, f *connectFlags, t target, info io.Write
 	opts := &ws.DialOptions{
 		Protocols:        f.ws.subprotocols,
 		Header:           h,
-		Socket:           socket.Config{ConnectTimeout: f.timeout},
+		Dialer:           &net.Dialer{Timeout: f.timeout},
 		HandshakeTimeout: f.timeout,
 		Conn:             ws.ConnOptions{},
 		Events:           ws.Events{OnDataIn: onMessage},
 	}
 	if t.secure {
-		if opts.Socket.TLS, err = f.socketTLS(); err != nil {
+		if opts.TLS, err = f.tlsOptions(); err != nil {
 			return nil, err
 		}
 	}
