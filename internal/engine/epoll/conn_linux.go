@@ -1,10 +1,29 @@
 package epoll
 
+// A connection's code is split by concern: this file has the type, its
+// lifecycle, Start and the epoll interest; write_linux.go the write path;
+// close_linux.go the close and the deadlines; read_linux.go and
+// tls_linux.go the read path and TLS.
+//
+// Locks, in the order they may be taken (a lock is never acquired while a
+// later one in this list is held):
+//
+//  1. c.mu, the connection's state (the fields marked so below).
+//  2. c.l.mu, the loop's task list and timer heap: post and the timer
+//     calls may be made with c.mu held; the loop runs tasks and timers
+//     with l.mu released.
+//
+// c.flushing works as a token beside c.mu: the one goroutine that holds it
+// (flush, and progressClose around close_notify) encrypts and writes with
+// c.mu released; the others only queue. No callback into the Handler is
+// made with c.mu held.
+
 import (
 	"crypto/tls"
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +38,77 @@ const (
 	// StartOptions.Linger is not set.
 	peerCloseWait = 2 * time.Second
 )
+
+// phase is where a connection is in its life. It only moves forward, by
+// setPhaseLocked, along the transitions of phaseNext.
+//
+// The TLS handshake is not a phase, because a close may begin while it
+// runs: its progress is c.hs, and a TLS connection is open for
+// application data once it succeeded (c.t.state is set).
+type phase uint8
+
+const (
+	phaseNew      phase = iota // made by the listener: Start not called yet
+	phaseStarted               // Start ran: begin is posted to the loop
+	phaseOpen                  // registered with the loop: reading (and the TLS handshake, if any)
+	phaseClosing               // Close, Reset or the peer's close (byUs says which): Write refuses
+	phaseNotified              // TLS: close_notify is queued, no more application data is encrypted
+	phaseDraining              // our FIN is sent: waiting for the peer's
+	phaseEnding                // the socket is closed; the handshake goroutine must return before OnClose
+	phaseFinished              // OnClose has been (or is being) called, or the unstarted conn was dropped
+)
+
+var phaseNames = [...]string{"new", "started", "open", "closing", "notified", "draining", "ending", "finished"}
+
+func (p phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return "phase(" + strconv.Itoa(int(p)) + ")"
+}
+
+// phaseNext holds, for each phase, the set of phases it may move to (bit
+// p set: p is allowed).
+var phaseNext = [...]uint16{
+	// Close or Reset before Start drop the connection: no callback.
+	phaseNew: 1<<phaseStarted | 1<<phaseFinished,
+	// Close or Reset between Start and begin: begin still registers it.
+	phaseStarted: 1<<phaseOpen | 1<<phaseClosing,
+	phaseOpen:    1<<phaseClosing | 1<<phaseEnding | 1<<phaseFinished,
+	// A plain connection sends its FIN after the flush; a TLS one sends
+	// close_notify first.
+	phaseClosing:  1<<phaseNotified | 1<<phaseDraining | 1<<phaseEnding | 1<<phaseFinished,
+	phaseNotified: 1<<phaseDraining | 1<<phaseEnding | 1<<phaseFinished,
+	phaseDraining: 1<<phaseEnding | 1<<phaseFinished,
+	phaseEnding:   1 << phaseFinished,
+	phaseFinished: 0,
+}
+
+// strictPhases makes an illegal transition panic; the package's tests set
+// it. Otherwise the transition is refused and setPhaseLocked reports false.
+var strictPhases bool
+
+// setPhaseLocked moves the connection from phase from to phase to, if it is
+// in from and phaseNext allows the move; c.mu is held. It reports whether
+// the move was made: callers check the phase before moving, so a refusal is
+// a bug in this package (a panic when strictPhases is set).
+func (c *conn) setPhaseLocked(from, to phase) bool {
+	if !phaseMove(c.phase, from, to) {
+		if strictPhases {
+			panic("epoll: illegal connection phase change " + from.String() + " -> " + to.String() +
+				" in phase " + c.phase.String())
+		}
+		return false
+	}
+	c.phase = to
+	return true
+}
+
+// phaseMove reports whether a connection in phase cur may move from phase
+// from to phase to.
+func phaseMove(cur, from, to phase) bool {
+	return cur == from && int(from) < len(phaseNext) && phaseNext[from]&(1<<to) != 0
+}
 
 // hsState is where a TLS connection is in its handshake.
 type hsState uint8
@@ -44,54 +134,55 @@ const (
 // only under mu (writes, epoll_ctl). Only the loop closes the descriptor of
 // a started connection, so the loop reads it without holding mu.
 type conn struct {
+	// Set by newConn, then constant.
 	l      *loop // and its engine, l.e
 	remote netip.AddrPort
 	local  netip.AddrPort
 
-	mu     sync.Mutex
-	fd     int // -1 once closed
+	// Set by Start (under mu), then constant: h, limit, linger, tc, t and
+	// readSize below. The loop reads them without mu (begin is posted
+	// after them).
 	h      engine.Handler
-	werr   error
 	limit  int
 	linger time.Duration // bound of the flush after the peer's close
-	wire   byteQueue     // bytes for the socket (TLS: ciphertext)
+	tc     *tls.Conn
+	t      *tlsSide // the rest of TLS, nil on a plain connection; its fields are guarded by mu
 
-	// TLS; the rest of it is in t, nil on a plain connection.
-	tc *tls.Conn
-	t  *tlsSide
+	mu   sync.Mutex // guards the fields below up to idle, and the small fields at the end
+	fd   int        // -1 once closed
+	werr error      // the write error that ends the connection
+	wire byteQueue  // bytes for the socket (TLS: ciphertext)
 
+	// Atomic.
 	idle      atomic.Int64 // idle timeout in nanoseconds, 0 = off
 	lastMoved atomic.Int64 // mono() of the last byte moved
-	idleT     timer
-	killT     *timer // the deadline (handshake, linger, peer wait): made when first armed; guarded by l.mu
 
-	// The small fields, together so that they pack: guarded by mu unless
+	// Guarded by l.mu.
+	idleT timer
+	killT *timer // the deadline (handshake, linger, peer wait): made when first armed
+
+	// The small fields, last so that they pack; guarded by mu unless
 	// marked.
-	gen         int32 // registration generation, set by the loop in begin
-	events      uint32
-	readSize    int32 // the most one read takes, at most readBufSize
-	hs          hsState
-	started     bool
-	begun       bool // the loop knows the connection: it may be registered
-	finished    bool // OnClose has been (or is being) called
-	open        bool // writes may reach the socket: plain, or handshake done
-	paused      bool
-	closing     bool // Close, Reset or the peer's close: Write refuses
-	byUs        bool // the end was asked for locally
-	reset       bool
-	rdDone      bool // the peer finished sending, or reading failed
-	shutWr      bool // our FIN is sent
-	inEpoll     bool
-	wantW       bool // a Write was refused: OnWritable is owed
-	flushing    bool // someone is flushing; others only queue
-	killPending bool // the end came while the handshake goroutine ran
-	closeNotify bool // close_notify is queued
+	gen      int32 // registration generation: written by the loop in begin, before begun; read by the loop
+	events   uint32
+	readSize int32 // set by Start: the most one read takes, at most readBufSize
+	phase    phase
+	hs       hsState
+	// Flags, independent of the phase:
+	begun    bool // the loop knows the connection: it may be registered
+	byUs     bool // the end was asked for locally (Close or Reset)
+	reset    bool // Reset was called: the socket is closed with a RST
+	paused   bool // PauseRead
+	rdDone   bool // the peer finished sending, or reading failed
+	inEpoll  bool // in the loop's epoll set
+	wantW    bool // a Write was refused: OnWritable is owed
+	flushing bool // the flush token (see the lock order above): others only queue
 }
 
 var _ engine.Conn = (*conn)(nil)
 
 // tlsSide is the part of a connection only TLS needs, kept out of conn so
-// that a plain connection does not carry it.
+// that a plain connection does not carry it. Guarded by the conn's mu.
 type tlsSide struct {
 	plain     byteQueue // plaintext not yet encrypted
 	batch     int       // plaintext of the ciphertext still in wire
@@ -101,7 +192,7 @@ type tlsSide struct {
 	inErr     error                // what reads return once in is empty (EOF, error)
 	blocking  bool                 // the handshake goroutine reads: wait for bytes
 	inWake    chan struct{}        // the handshake goroutine's wait for bytes; nil once it is done
-	state     *tls.ConnectionState // set once the handshake is done
+	state     *tls.ConnectionState // set once the handshake has succeeded: the connection is open
 	endErr    error                // the first cause of an end that waited for the handshake goroutine
 }
 
@@ -132,14 +223,22 @@ func (c *conn) LocalAddr() netip.AddrPort  { return c.local }
 
 func (c *conn) touch() { c.lastMoved.Store(mono()) }
 
+// closingLocked reports whether the connection is closing or has closed:
+// Write refuses, a refused Write is owed nothing. c.mu is held.
+func (c *conn) closingLocked() bool { return c.phase >= phaseClosing }
+
+// openLocked reports whether application data may reach the socket:
+// plain, or the TLS handshake has succeeded. c.mu is held.
+func (c *conn) openLocked() bool { return c.t == nil || c.t.state != nil }
+
 func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	c.mu.Lock()
-	if c.started || c.closing || c.finished {
+	if c.phase != phaseNew {
 		c.mu.Unlock()
 		return
 	}
 	opts = opts.WithDefaults()
-	c.started = true
+	c.setPhaseLocked(phaseNew, phaseStarted)
 	c.h = h
 	c.limit = opts.QueueSize
 	c.paused = opts.Paused
@@ -153,8 +252,6 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 		c.t.hsTimeout = opts.HandshakeTimeout
 		c.t.blocking = true
 		c.t.inWake = make(chan struct{}, 1)
-	} else {
-		c.open = true
 	}
 	c.mu.Unlock()
 	c.touch()
@@ -169,6 +266,9 @@ func (c *conn) begin() {
 	if c.fd < 0 {
 		c.mu.Unlock()
 		return
+	}
+	if c.phase == phaseStarted { // else Close or Reset came first: it is closing
+		c.setPhaseLocked(phaseStarted, phaseOpen)
 	}
 	c.l.setConn(c.fd, c)
 	c.begun = true
@@ -204,7 +304,7 @@ func (c *conn) updateInterestLocked() {
 			if c.t.in.len() < hsInLimit {
 				want |= unix.EPOLLIN
 			}
-		case !c.paused || (c.closing && c.byUs):
+		case !c.paused || (c.closingLocked() && c.byUs):
 			want |= unix.EPOLLIN
 		}
 	}
@@ -235,203 +335,6 @@ func (c *conn) updateInterestLocked() {
 	c.events = want
 }
 
-func (c *conn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	if c.werr != nil {
-		err := c.werr
-		c.mu.Unlock()
-		return 0, err
-	}
-	if c.closing || c.fd < 0 {
-		c.mu.Unlock()
-		return 0, net.ErrClosed
-	}
-	var n int
-	var err error
-	if c.tc == nil {
-		n, err = c.writePlainLocked(p)
-	} else {
-		n = min(max(c.limit-c.t.plain.len()-c.t.batch, 0), len(p))
-		c.t.plain.push(p[:n])
-	}
-	short := err == nil && n < len(p)
-	if short {
-		c.wantW = true
-	}
-	c.mu.Unlock()
-	if c.tc != nil && n > 0 {
-		c.flush(false)
-	}
-	if err != nil {
-		return n, err
-	}
-	if short {
-		return n, engine.ErrWouldBlock
-	}
-	return n, nil
-}
-
-// writePlainLocked writes what the kernel takes at once and queues what
-// fits of the rest.
-func (c *conn) writePlainLocked(p []byte) (int, error) {
-	done := 0
-	if c.wire.len() == 0 {
-		for done < len(p) {
-			n, err := unix.Write(c.fd, p[done:])
-			if n > 0 {
-				done += n
-			}
-			if err == unix.EINTR {
-				continue
-			}
-			if err == unix.EAGAIN {
-				break
-			}
-			if err != nil {
-				c.failLocked(err)
-				return done, c.werr
-			}
-		}
-		if done > 0 {
-			c.touch()
-		}
-	}
-	k := min(max(c.limit-c.wire.len(), 0), len(p)-done)
-	c.wire.push(p[done : done+k])
-	c.updateInterestLocked()
-	return done + k, nil
-}
-
-// failLocked records a write error, drops the queues and has the loop end
-// the connection.
-func (c *conn) failLocked(err error) {
-	if c.werr != nil {
-		return
-	}
-	c.werr = c.opError("write", os.NewSyscallError("write", err))
-	c.wire.reset()
-	c.t.resetPlain()
-	c.l.post(c.afterFlush)
-}
-
-// writeWireLocked writes the wire queue until it is empty or the kernel
-// refuses more.
-func (c *conn) writeWireLocked() {
-	if c.fd < 0 || c.werr != nil {
-		return
-	}
-	var iov [maxIovecs][]byte
-	n, err := c.wire.writeTo(c.fd, iov[:0])
-	if n > 0 {
-		c.touch()
-	}
-	if err != nil && err != unix.EAGAIN {
-		c.failLocked(err)
-	}
-}
-
-// flush moves queued bytes to the socket: the wire queue first, then (TLS)
-// plaintext encrypted in batches, until everything is written or the
-// kernel refuses more. One goroutine flushes at a time; crypto/tls runs
-// without c.mu held.
-func (c *conn) flush(onLoop bool) {
-	c.mu.Lock()
-	if c.flushing || c.fd < 0 {
-		c.mu.Unlock()
-		return
-	}
-	c.flushing = true
-	for c.werr == nil && c.fd >= 0 {
-		if c.wire.len() > 0 {
-			c.writeWireLocked()
-			if c.wire.len() > 0 || c.werr != nil {
-				break
-			}
-		}
-		if c.tc == nil {
-			break
-		}
-		c.t.batch = 0
-		if !c.open || c.closeNotify || c.t.plain.len() == 0 {
-			break
-		}
-		chunks, head, n := c.t.plain.detach(tlsBatch, c.t.detached[:0])
-		c.t.batch = n
-		c.mu.Unlock()
-		var err error
-		for i, ch := range chunks {
-			b := *ch
-			if i == 0 {
-				b = b[head:]
-			}
-			if err == nil {
-				_, err = c.tc.Write(b)
-			}
-		}
-		c.mu.Lock()
-		for i, ch := range chunks {
-			c.t.plain.pool.put(ch)
-			chunks[i] = nil
-		}
-		if err != nil && c.werr == nil {
-			c.werr = err
-			c.wire.reset()
-			c.t.plain.reset()
-		}
-	}
-	c.flushing = false
-	c.updateInterestLocked()
-	after := c.werr != nil || c.closing || (c.wantW && c.queuedLocked() <= c.limit/2)
-	c.mu.Unlock()
-	if after {
-		if onLoop {
-			c.afterFlush()
-		} else {
-			c.l.post(c.afterFlush)
-		}
-	}
-}
-
-// afterFlush reports what a flush changed (on the loop): a write error ends
-// the connection, room owed to a refused Write is reported, a close in
-// progress moves on.
-func (c *conn) afterFlush() {
-	c.mu.Lock()
-	if c.finished || !c.begun {
-		c.mu.Unlock()
-		return
-	}
-	werr := c.werr
-	notify := werr == nil && c.wantW && !c.closing && c.hs != hsWaiting && c.hs != hsRunning &&
-		c.queuedLocked() <= c.limit/2
-	if notify {
-		c.wantW = false
-	}
-	closing := c.closing
-	c.mu.Unlock()
-	switch {
-	case werr != nil:
-		c.end(werr, false)
-	case notify:
-		c.h.OnWritable()
-	case closing:
-		c.progressClose()
-	}
-}
-
-func (c *conn) queuedLocked() int {
-	if c.tc == nil {
-		return c.wire.len()
-	}
-	return c.t.plain.len() + c.t.batch
-}
-
-func (c *conn) Queued() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.queuedLocked()
-}
-
 func (c *conn) PauseRead() {
 	c.mu.Lock()
 	c.paused = true
@@ -444,7 +347,7 @@ func (c *conn) ResumeRead() {
 	was := c.paused
 	c.paused = false
 	c.updateInterestLocked()
-	drain := was && c.begun && !c.finished && c.tc != nil && c.open
+	drain := was && c.begun && c.phase != phaseFinished && c.tc != nil && c.openLocked()
 	c.mu.Unlock()
 	if drain {
 		// crypto/tls may hold records read before the pause.
@@ -452,11 +355,20 @@ func (c *conn) ResumeRead() {
 	}
 }
 
+func (c *conn) ConnectionState() *tls.ConnectionState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t == nil {
+		return nil
+	}
+	return c.t.state
+}
+
 func (c *conn) SetIdleTimeout(d time.Duration) {
 	d = max(d, 0)
 	c.idle.Store(int64(d))
 	c.mu.Lock()
-	armed := c.begun && !c.finished
+	armed := c.begun && c.phase != phaseFinished
 	c.mu.Unlock()
 	if !armed {
 		return // begin arms it
@@ -474,7 +386,7 @@ func (c *conn) SetIdleTimeout(d time.Duration) {
 // idleness, or re-arms for the time still to go since the last byte moved.
 func (c *conn) idleFired(now int64) {
 	c.mu.Lock()
-	done := c.finished
+	done := c.phase == phaseFinished
 	c.mu.Unlock()
 	d := c.idle.Load()
 	if done || d <= 0 {
@@ -487,7 +399,7 @@ func (c *conn) idleFired(now int64) {
 		next = mono() + d
 	}
 	c.mu.Lock()
-	done = c.finished
+	done = c.phase == phaseFinished
 	c.mu.Unlock()
 	if !done && c.idle.Load() > 0 {
 		c.l.mu.Lock()
@@ -495,44 +407,6 @@ func (c *conn) idleFired(now int64) {
 			c.l.setTimerLocked(&c.idleT, next)
 		}
 		c.l.mu.Unlock()
-	}
-}
-
-// armKill sets the connection's deadline d from now, unless an earlier one
-// is set (a handshake deadline is always replaced). On the loop.
-func (c *conn) armKill(d time.Duration, act killAction) {
-	when := mono() + int64(d)
-	c.l.mu.Lock()
-	if c.killT == nil {
-		c.killT = &timer{idx: -1, kind: timerKill, c: c}
-	}
-	t := c.killT
-	if t.idx < 0 || when < t.when || t.act == killHandshake {
-		t.act = act
-		c.l.setTimerLocked(t, when)
-	}
-	c.l.mu.Unlock()
-}
-
-func (c *conn) killFired(act killAction) {
-	switch act {
-	case killHandshake:
-		// The deadline of the whole handshake, armed by begin: whether
-		// the first byte has come or the handshake goroutine waits for
-		// the rest, it fails with a timeout.
-		c.mu.Lock()
-		in := c.hs == hsWaiting || c.hs == hsRunning
-		if in && c.t.inErr == nil {
-			c.t.inErr = c.timeoutError() // what the handshake goroutine's read returns
-		}
-		c.mu.Unlock()
-		if in {
-			c.end(c.timeoutError(), false)
-		}
-	case killLinger:
-		c.end(nil, true)
-	case killPeerWait:
-		c.end(nil, false)
 	}
 }
 
@@ -544,194 +418,4 @@ func (c *conn) closedError() error { return c.opError("read", net.ErrClosed) }
 func (c *conn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: net.TCPAddrFromAddrPort(c.local),
 		Addr: net.TCPAddrFromAddrPort(c.remote), Err: err}
-}
-
-func (c *conn) Close(linger time.Duration) {
-	c.mu.Lock()
-	if c.closing || c.finished {
-		c.mu.Unlock()
-		return
-	}
-	c.closing = true
-	c.byUs = true
-	if !c.started {
-		c.dropUnstarted(false)
-		return
-	}
-	c.updateInterestLocked() // read, discarding, even when paused
-	c.mu.Unlock()
-	c.l.post(func() {
-		if linger > 0 {
-			c.armKill(linger, killLinger)
-		}
-		c.progressClose()
-	})
-}
-
-func (c *conn) Reset() {
-	c.mu.Lock()
-	if c.reset || c.finished {
-		c.mu.Unlock()
-		return
-	}
-	c.reset = true
-	c.byUs = true
-	c.closing = true
-	c.wire.reset()
-	c.t.resetPlain()
-	if !c.started {
-		c.dropUnstarted(true)
-		return
-	}
-	c.mu.Unlock()
-	c.l.post(func() { c.end(nil, true) })
-}
-
-func (c *conn) ConnectionState() *tls.ConnectionState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.t == nil || !c.open {
-		return nil
-	}
-	return c.t.state
-}
-
-// dropUnstarted closes a connection that was never started: no callback
-// follows. c.mu is held and released.
-func (c *conn) dropUnstarted(rst bool) {
-	c.finished = true
-	c.closeFDLocked(rst)
-	c.mu.Unlock()
-	c.l.e.release()
-}
-
-// progressClose takes a graceful close one step further (on the loop):
-// flush, close_notify, FIN, then wait for the peer's close.
-func (c *conn) progressClose() {
-	c.mu.Lock()
-	if c.finished || c.fd < 0 {
-		c.mu.Unlock()
-		return
-	}
-	if c.hs == hsWaiting || c.hs == hsRunning || c.werr != nil {
-		// Nothing can be flushed before the handshake ends.
-		err := c.werr
-		c.mu.Unlock()
-		c.end(err, false)
-		return
-	}
-	if c.tc != nil && c.open && !c.closeNotify {
-		if c.t.plain.len() > 0 || c.t.batch > 0 || c.flushing {
-			c.mu.Unlock()
-			return // the flush comes back here
-		}
-		c.closeNotify = true
-		c.flushing = true
-		c.mu.Unlock()
-		_ = c.tc.CloseWrite()
-		c.mu.Lock()
-		c.flushing = false
-	}
-	if c.wire.len() > 0 {
-		c.writeWireLocked()
-		if c.wire.len() > 0 && c.werr == nil {
-			c.updateInterestLocked() // EPOLLOUT brings the flush back here
-			c.mu.Unlock()
-			return
-		}
-	}
-	if c.werr != nil {
-		err := c.werr
-		c.mu.Unlock()
-		c.end(err, false)
-		return
-	}
-	if !c.shutWr {
-		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
-		c.shutWr = true
-	}
-	rd := c.rdDone
-	c.updateInterestLocked()
-	c.mu.Unlock()
-	if rd {
-		c.end(nil, false)
-		return
-	}
-	c.armKill(peerCloseWait, killPeerWait)
-}
-
-// closeFDLocked closes the socket: with a reset, or after a last attempt to
-// write what is queued (a TLS alert).
-func (c *conn) closeFDLocked(rst bool) {
-	if c.fd < 0 {
-		return
-	}
-	if c.begun {
-		if c.inEpoll {
-			_ = unix.EpollCtl(c.l.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
-			c.inEpoll = false
-		}
-		c.l.setConn(c.fd, nil)
-	}
-	if rst {
-		_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
-	} else if c.wire.len() > 0 {
-		c.writeWireLocked()
-	}
-	unix.Close(c.fd)
-	c.fd = -1
-}
-
-// end is the one way a started connection ends (on the loop): the socket
-// is closed at once and, when no handshake goroutine runs any more, the
-// last callbacks are made and the loops released.
-func (c *conn) end(err error, rst bool) {
-	c.mu.Lock()
-	if c.finished {
-		c.mu.Unlock()
-		return
-	}
-	endErr := err
-	if c.t != nil {
-		// An end may wait for the handshake goroutine (below) and come
-		// again: the first cause is the one reported.
-		if c.t.endErr == nil {
-			c.t.endErr = err
-		}
-		endErr = c.t.endErr
-	}
-	c.closeFDLocked(rst || c.reset)
-	if c.hs == hsRunning {
-		c.killPending = true
-		if c.t.inErr == nil {
-			c.t.inErr = c.closedError()
-		}
-		c.wakeReaderLocked()
-		c.mu.Unlock()
-		return // handshakeDone calls end again
-	}
-	c.finished = true
-	waiting := c.hs == hsWaiting
-	c.hs = hsDone
-	local := c.byUs
-	c.wire.reset()
-	c.t.reset()
-	c.mu.Unlock()
-
-	c.l.mu.Lock()
-	c.l.stopTimerLocked(&c.idleT)
-	c.l.stopTimerLocked(c.killT)
-	c.l.mu.Unlock()
-	if waiting {
-		hsErr := endErr
-		if hsErr == nil {
-			hsErr = c.closedError()
-		}
-		c.h.OnOpen(hsErr)
-	}
-	if local || isEOF(endErr) {
-		endErr = nil
-	}
-	c.h.OnClose(endErr)
-	c.l.e.release()
 }

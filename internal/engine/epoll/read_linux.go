@@ -23,14 +23,14 @@ func (c *conn) handleEvents(ev uint32) {
 // the bytes on: to OnData, or to crypto/tls.
 func (c *conn) readable() {
 	c.mu.Lock()
-	if c.fd < 0 || c.finished || c.events&unix.EPOLLIN == 0 {
+	if c.fd < 0 || c.phase == phaseFinished || c.events&unix.EPOLLIN == 0 {
 		// Not reading (paused, or the peer is done): an error or hang-up
 		// waits until reading resumes; a pending flush has seen it.
 		c.mu.Unlock()
 		return
 	}
 	fd, size := c.fd, int(c.readSize)
-	discard := c.closing && c.byUs
+	discard := c.closingLocked() && c.byUs
 	isTLS := c.tc != nil
 	c.mu.Unlock()
 
@@ -95,8 +95,8 @@ func (c *conn) readable() {
 func (c *conn) drainTLS() {
 	for {
 		c.mu.Lock()
-		stop := c.finished || !c.open || (c.paused && !c.closing)
-		discard := c.closing && c.byUs
+		stop := c.phase == phaseFinished || !c.openLocked() || (c.paused && !c.closingLocked())
+		discard := c.closingLocked() && c.byUs
 		c.mu.Unlock()
 		if stop {
 			return
@@ -121,11 +121,11 @@ func (c *conn) readEnded(err error) {
 	c.mu.Lock()
 	c.rdDone = true
 	c.updateInterestLocked()
-	wasClosing := c.closing
+	wasClosing := c.closingLocked()
 	pc, answers := c.h.(engine.PeerCloseHandler)
 	answers = answers && isEOF(err) && !wasClosing
-	if isEOF(err) && !answers {
-		c.closing = true
+	if isEOF(err) && !answers && !wasClosing {
+		c.setPhaseLocked(phaseOpen, phaseClosing)
 	}
 	c.mu.Unlock()
 	if !isEOF(err) {

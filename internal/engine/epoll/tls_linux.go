@@ -123,10 +123,10 @@ func (c *conn) handshakeDone(err error, st tls.ConnectionState, d time.Duration)
 	c.hs = hsDone
 	c.t.blocking = false
 	c.t.inWake = nil // the handshake goroutine has returned: nothing waits any more
-	pending := c.killPending
+	// An end that came while the goroutine ran waits in phaseEnding.
+	pending := c.phase == phaseEnding
 	if err == nil && !pending {
-		c.open = true
-		c.t.state = &st
+		c.t.state = &st // the connection is open
 	}
 	c.mu.Unlock()
 	c.l.mu.Lock()
@@ -138,7 +138,16 @@ func (c *conn) handshakeDone(err error, st tls.ConnectionState, d time.Duration)
 		hh.OnHandshake(d, err)
 	}
 	c.h.OnOpen(err)
-	if err != nil || pending {
+	if pending {
+		c.mu.Lock()
+		endErr := c.t.endErr
+		if endErr == nil {
+			endErr = err
+		}
+		c.finish(endErr)
+		return
+	}
+	if err != nil {
 		c.end(err, false)
 		return
 	}
