@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/settings"
-	"github.com/tlskit/tlskit/tlsconf"
 )
 
 // Config sets or reads one configuration setting by its IPWorks name, as
@@ -23,21 +21,33 @@ import (
 // Server settings: AllowedClients, BlockedClients, BindExclusively,
 // DefaultConnectionTimeout (seconds), InBufferSize, OutBufferSize,
 // KeepAliveTime and KeepAliveInterval (milliseconds), MaxConnections,
-// MaxConnectionsPerAddress (tlskit's, 0: no limit), TcpNoDelay, UseIPv6, CodePage, MaskSensitiveData, UseInternalSecurityAPI,
-// SSLProvider, and the read-only BuildInfo. Changes apply
-// to connections accepted afterwards, and LocalHost/port-related ones to
-// the next StartListening.
+// MaxConnectionsPerAddress (tlskit's, 0: no limit), TcpNoDelay, UseIPv6,
+// CodePage, MaskSensitiveData, UseInternalSecurityAPI, SSLProvider, and the
+// read-only BuildInfo and LicenseInfo. Changes apply to connections
+// accepted afterwards; UseIPv6 and MaxConnections cannot change while
+// listening (their errors say so), BindExclusively applies to the next
+// StartListening.
+//
+// TLS settings (a TLS server): SSLEnabledProtocols, SSLEnabledCipherSuites,
+// SSLAllowInsecureCipherSuites, SSLCipherStrength, TLS12SupportedGroups,
+// TLS13SupportedGroups, TLS12SignatureAlgorithms, TLS13SignatureAlgorithms,
+// SSLKeyLogFile and SSLClientCACerts, with the values of
+// tlsconf.Settings.Set. They apply to handshakes that start afterwards: the
+// server keeps the configuration of Options.TLSConfig (or SetTLSConfig) and
+// gives new handshakes a copy whose fields for the settings changed are
+// replaced (see tlsconf.Settings.ServerConfigOver); TLSConfig returns it.
+// Reading an unchanged one describes the base configuration
+// (tlsconf.SettingsOf). A client's settings (SSLAcceptAnyServerCert,
+// SSLServerCACerts, ReuseSSLSession, SSLEnableRenegotiation,
+// TLS13KeyShareGroups) and those Go cannot honour (LogSSLPackets,
+// SSLCACerts, SSLIncludeCertChain, SSLSecurityFlags, the OpenSSL ones)
+// match ErrUnsupported and say what to use instead.
 //
 // Per-connection, read-only: SSLNegotiatedCipher, SSLNegotiatedCipherSuite,
 // SSLNegotiatedCipherStrength, SSLNegotiatedKeyExchange,
 // SSLNegotiatedKeyExchangeStrength, SSLNegotiatedVersion.
 //
-// IPWorks's TLS-layer settings (SSLEnabledProtocols, SSLEnabledCipherSuites,
-// ...) configure Options.TLSConfig instead; Config reports them as
-// ErrUnsupported with that advice. The TLS-layer names Go cannot honour
-// (LogSSLPackets, SSLCACerts, SSLIncludeCertChain, SSLSecurityFlags, the
-// OpenSSL ones) match ErrUnsupported and say what to use instead. Unknown
-// names match ErrUnknownSetting.
+// Unknown names match ErrUnknownSetting.
 func (s *Server) Config(setting string) (string, error) {
 	r, err := settings.Parse(setting)
 	if err != nil {
@@ -53,6 +63,9 @@ func (s *Server) Config(setting string) (string, error) {
 	}
 	st, err := serverSettings.Find(r.Name)
 	if err != nil {
+		if isTLSName(r.Name) {
+			return s.tlsConfigLocked(r)
+		}
 		return "", s.unknown(r.Name, err)
 	}
 	return st.Apply(s, r)
@@ -61,7 +74,7 @@ func (s *Server) Config(setting string) (string, error) {
 // SettingNames returns the names Server.Config accepts without a
 // connection id, in their canonical spelling (a ws.Handler uses it to tell
 // a server setting from an unknown name).
-func SettingNames() []string { return serverSettings.Names() }
+func SettingNames() []string { return append(serverSettings.Names(), tlsSettingNames...) }
 
 // connSettings are the per-connection settings: NAME[connectionId].
 var connSettings = settings.NewTable(
@@ -105,17 +118,8 @@ func (s *Server) unknown(name string, err error) error {
 	if st, ok := connSettings.Lookup(name); ok {
 		return fmt.Errorf("%w: %s is per connection: use %s[connectionId]", ErrInvalidValue, st.Name, st.Name)
 	}
-	switch _, terr := new(tlsconf.Settings).Get(name); {
-	case terr == nil:
-		return fmt.Errorf("%w: %s is %s", ErrUnsupported, name, tlsLayerAdvice)
-	case errors.Is(terr, ErrUnsupported):
-		return terr
-	}
 	return err
 }
-
-// tlsLayerAdvice is what Config says of IPWorks's TLS-layer names.
-const tlsLayerAdvice = "a TLS setting: set it on Options.TLSConfig (package tlsconf builds one from these names)"
 
 // serverSettings are the settings of Server.Config; their Get and Set run
 // with s.mu held.

@@ -76,6 +76,7 @@ type Server struct {
 	evictAge    time.Duration // how long a handshake must have run to be replaced
 	changed     chan struct{} // made by a waiter, closed (and dropped) when live or conns change
 	extra       map[string]string
+	tls         tlsSettings // TLS-layer settings changed with Config
 	nextID      atomic.Int64
 	serveErr    chan struct{} // closed by Close
 }
@@ -242,6 +243,7 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	s.state = StateClosed
 	close(s.serveErr)
+	s.resetTLSLocked()
 	s.mu.Unlock()
 	s.workers.close()
 	s.pump.wake()
@@ -268,6 +270,7 @@ func (s *Server) Reset() error {
 	s.opts = s.initial
 	s.pol = s.opts.policy()
 	s.extra = make(map[string]string)
+	s.resetTLSLocked()
 	s.mu.Unlock()
 	return err
 }
@@ -425,6 +428,7 @@ func (a *acceptor) Accept(ec engine.Conn) {
 	s.live++
 	s.perAddr[key]++
 	o := s.opts
+	o.TLSConfig = s.effectiveTLSLocked()
 	if evicted != nil {
 		defer func() {
 			if s.log != nil {

@@ -30,6 +30,9 @@ func (s *Server) SetTLSConfig(cfg *tls.Config) error {
 		return fmt.Errorf("%w: SetTLSConfig on a plain server: set Options.TLSConfig in New to serve TLS", ErrInvalidValue)
 	}
 	cfg = noSystemClientRoots(cfg, s.opts.SSLAuthenticateClients)
+	if err := s.rebaseTLSLocked(cfg); err != nil {
+		return err
+	}
 	s.opts.TLSConfig = cfg
 	s.initial.TLSConfig = cfg // a renewed certificate outlives Reset
 	return nil
@@ -61,9 +64,10 @@ func (s *Server) SetCertificate(certs ...tls.Certificate) error {
 }
 
 // TLSConfig returns the TLS configuration new connections get, nil for a
-// plain server.
+// plain server: the one given in Options.TLSConfig or SetTLSConfig, with
+// the TLS settings changed by Config applied.
 func (s *Server) TLSConfig() *tls.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.opts.TLSConfig
+	return s.effectiveTLSLocked()
 }

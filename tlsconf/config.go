@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -265,4 +266,149 @@ func formatCerts(certs []*x509.Certificate) string {
 		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 	}
 	return b.String()
+}
+
+// serverSide are the settings that mean something to a server's config,
+// by the tls.Config fields ServerConfigOver takes from them.
+var serverSide = map[string]bool{
+	"SSLEnabledProtocols": true, "SSLEnabledCipherSuites": true, "SSLAllowInsecureCipherSuites": true,
+	"SSLCipherStrength": true, "TLS12SupportedGroups": true, "TLS13SupportedGroups": true,
+	"TLS12SignatureAlgorithms": true, "TLS13SignatureAlgorithms": true, "SSLKeyLogFile": true,
+	"SSLClientCACerts": true,
+}
+
+// clientSide says what a server uses instead of a client's setting.
+var clientSide = map[string]string{
+	"SSLAcceptAnyServerCert": "a server verifies client certificates as tls.Config.ClientAuth and SSLClientCACerts say",
+	"SSLServerCACerts":       "a server trusts SSLClientCACerts for client certificates",
+	"ReuseSSLSession":        "a crypto/tls server resumes sessions unless tls.Config.SessionTicketsDisabled is set",
+	"SSLEnableRenegotiation": "crypto/tls servers never renegotiate",
+	"TLS13KeyShareGroups":    "a server answers the key share the client sent; TLS13SupportedGroups limits the groups",
+}
+
+// ServerSetting reports whether a server's config honours the named
+// setting: nil for the names [Settings.ServerConfigOver] applies
+// (SSLEnabledProtocols, SSLEnabledCipherSuites,
+// SSLAllowInsecureCipherSuites, SSLCipherStrength, TLS12SupportedGroups,
+// TLS13SupportedGroups, TLS12SignatureAlgorithms, TLS13SignatureAlgorithms,
+// SSLKeyLogFile, SSLClientCACerts); an error wrapping
+// [ErrUnsupportedSetting] that says what to use instead for a client's
+// setting and the names Set refuses as unsupported; and one wrapping
+// [ErrUnknownSetting] for a name of no TLS layer.
+func ServerSetting(name string) error {
+	st, err := lookupSetting(name)
+	switch {
+	case err != nil:
+		return err
+	case serverSide[st.Name]:
+		return nil
+	}
+	return &Error{Err: ErrUnsupportedSetting, Setting: st.Name, Detail: "a client's setting, without effect on a server: " + clientSide[st.Name]}
+}
+
+// ServerConfigOver returns a copy of base with the named settings applied,
+// for a server that keeps its own *tls.Config (certificates, hooks,
+// ClientAuth) and takes some settings by name on top of it: what
+// ServerConfig builds from s replaces only the fields those names govern
+// (MinVersion and MaxVersion; CipherSuites; CurvePreferences; ClientCAs;
+// KeyLogWriter), and the group and signature-algorithm checks run before
+// base's own VerifyConnection. Names must pass [ServerSetting]. A
+// KeyLogFile without a KeyLogWriter is opened, as by ServerConfig: release
+// it with [Close]. base's other fields, and those of unnamed settings, are
+// kept.
+func (s *Settings) ServerConfigOver(base *tls.Config, names ...string) (*tls.Config, error) {
+	built, err := s.build(false)
+	if err != nil {
+		return nil, err
+	}
+	cfg := base.Clone()
+	if cfg == nil {
+		cfg = &tls.Config{}
+	}
+	check := false
+	for _, name := range names {
+		if err := ServerSetting(name); err != nil {
+			if s.KeyLogWriter == nil {
+				Close(built)
+			}
+			return nil, err
+		}
+		st, _ := table.Lookup(name)
+		switch st.Name {
+		case "SSLEnabledProtocols":
+			cfg.MinVersion, cfg.MaxVersion = built.MinVersion, built.MaxVersion
+		case "SSLEnabledCipherSuites", "SSLAllowInsecureCipherSuites", "SSLCipherStrength":
+			cfg.CipherSuites = built.CipherSuites
+		case "TLS12SupportedGroups", "TLS13SupportedGroups":
+			cfg.CurvePreferences, check = built.CurvePreferences, true
+		case "TLS12SignatureAlgorithms", "TLS13SignatureAlgorithms":
+			check = true
+		case "SSLKeyLogFile":
+			cfg.KeyLogWriter = built.KeyLogWriter
+		case "SSLClientCACerts":
+			cfg.ClientCAs = built.ClientCAs
+		}
+	}
+	if s.KeyLogWriter == nil && cfg.KeyLogWriter != built.KeyLogWriter {
+		Close(built) // opened for a name not asked for
+	}
+	if check {
+		mine, next := built.VerifyConnection, cfg.VerifyConnection
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if err := mine(cs); err != nil {
+				return err
+			}
+			if next != nil {
+				return next(cs)
+			}
+			return nil
+		}
+	}
+	return cfg, nil
+}
+
+// SettingsOf describes cfg as Settings, as far as its fields map to them:
+// Protocols from MinVersion and MaxVersion (0 meaning crypto/tls's default,
+// TLS 1.2 and TLS 1.3), CipherSuites (and AllowInsecureCipherSuites when
+// one of them is insecure), the groups from CurvePreferences, and
+// KeyLogFile when KeyLogWriter is a [*KeyLog]. The other settings, which a
+// tls.Config does not hold in a form that can be read back (ClientCAs is a
+// pool), are left at their defaults. Nil describes the defaults.
+func SettingsOf(cfg *tls.Config) Settings {
+	var s Settings
+	if cfg == nil {
+		return s
+	}
+	lo, hi := cfg.MinVersion, cfg.MaxVersion
+	if lo == 0 {
+		lo = tls.VersionTLS12
+	}
+	if hi == 0 {
+		hi = tls.VersionTLS13
+	}
+	if p, err := ProtocolsFromRange(lo, hi); err == nil && p != DefaultProtocols {
+		s.Protocols = p
+	}
+	if cfg.CipherSuites != nil {
+		s.CipherSuites = slices.Clone(cfg.CipherSuites)
+		for _, id := range cfg.CipherSuites {
+			if cs := cipherSuiteByID(id); cs != nil && cs.Insecure {
+				s.AllowInsecureCipherSuites = true
+			}
+		}
+	}
+	if cfg.CurvePreferences != nil {
+		for _, id := range cfg.CurvePreferences {
+			if g := groupByID(id); g != nil {
+				s.TLS13Groups = append(s.TLS13Groups, id)
+				if !g.tls13Only {
+					s.TLS12Groups = append(s.TLS12Groups, id)
+				}
+			}
+		}
+	}
+	if k, ok := cfg.KeyLogWriter.(*KeyLog); ok {
+		s.KeyLogFile = k.Path()
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -219,4 +220,66 @@ func FuzzSet(f *testing.F) {
 			t.Fatalf("%s: %q then %q", name, got, got2)
 		}
 	})
+}
+
+// TestServerConfigOver: only the named settings replace the base's fields;
+// the base's own checks still run after the settings'; SettingsOf reads a
+// config back in the settings' terms.
+func TestServerConfigOver(t *testing.T) {
+	t.Parallel()
+	called := false
+	base := &tls.Config{
+		MinVersion: tls.VersionTLS13, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+		CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.CurveP256}, ServerName: "kept",
+		VerifyConnection: func(tls.ConnectionState) error { called = true; return nil },
+	}
+	got := SettingsOf(base)
+	for name, want := range map[string]string{
+		"SSLEnabledProtocols":    "12288",
+		"SSLEnabledCipherSuites": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+		"TLS12SupportedGroups":   "ecdhe_secp256r1",
+		"TLS13SupportedGroups":   "X25519MLKEM768,ecdhe_secp256r1",
+	} {
+		if v, _ := got.Get(name); v != want {
+			t.Errorf("SettingsOf: %s = %s, want %s", name, v, want)
+		}
+	}
+	s := got
+	if err := s.Set("SSLEnabledProtocols", "15360"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("TLS13SupportedGroups", "ecdhe_x25519"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := s.ServerConfigOver(base, "SSLEnabledProtocols")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MinVersion != tls.VersionTLS12 || cfg.ServerName != "kept" || len(cfg.CipherSuites) != 1 || len(cfg.CurvePreferences) != 2 {
+		t.Fatalf("SSLEnabledProtocols alone: %+v", cfg)
+	}
+	if base.MinVersion != tls.VersionTLS13 {
+		t.Fatal("the base changed")
+	}
+	cfg, err = s.ServerConfigOver(base, "tls13supportedgroups")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.CurvePreferences, []tls.CurveID{tls.X25519, tls.CurveP256}) {
+		t.Fatalf("groups: %v", cfg.CurvePreferences)
+	}
+	if err := cfg.VerifyConnection(tls.ConnectionState{Version: tls.VersionTLS13, CurveID: tls.X25519MLKEM768}); !errors.Is(err, ErrGroupRejected) {
+		t.Fatalf("group check: %v", err)
+	}
+	if err := cfg.VerifyConnection(tls.ConnectionState{Version: tls.VersionTLS13, CurveID: tls.X25519}); err != nil || !called {
+		t.Fatalf("base check: %v, called %v", err, called)
+	}
+	for _, name := range []string{"SSLAcceptAnyServerCert", "ReuseSSLSession", "OpenSSLCADir", "SSLCACerts"} {
+		if _, err := s.ServerConfigOver(base, name); !errors.Is(err, ErrUnsupportedSetting) {
+			t.Errorf("ServerConfigOver(%s): %v", name, err)
+		}
+	}
+	if err := ServerSetting("MaxConnections"); !errors.Is(err, ErrUnknownSetting) {
+		t.Errorf("ServerSetting(MaxConnections): %v", err)
+	}
 }

@@ -170,8 +170,9 @@ func configWS(opts *atomic.Pointer[ConnOptions], h *hub, r settings.Request) (va
 // MaxLineLength, WaitForCloseResponse and LogLevel (for connections opened
 // afterwards) and MessageLength[id], MaxLineLength[id] for one connection.
 // Every other name goes to server.Server.Config (AllowedClients,
-// MaxConnections, TcpNoDelay, SSLNegotiatedCipher[id] ...); unknown names
-// match ErrUnknownSetting. CloseStreamAfterTransfer, MaskSensitive,
+// MaxConnections, TcpNoDelay, the TLS settings such as SSLEnabledProtocols,
+// which apply to new handshakes, SSLNegotiatedCipher[id] ...); unknown
+// names match ErrUnknownSetting. CloseStreamAfterTransfer, MaskSensitive,
 // SSLCheckCRL and SSLCheckOCSP match ErrUnsupported and say what to use
 // instead.
 func (s *Server) Config(setting string) (string, error) {
@@ -198,12 +199,12 @@ func (h *Handler) Config(setting string) (string, error) {
 	if handled {
 		return v, err
 	}
-	switch _, terr := new(tlsconf.Settings).Get(r.Name); {
-	case errors.Is(terr, ErrUnsupported):
-		return "", terr
+	switch terr := tlsconf.ServerSetting(r.Name); {
 	case terr == nil:
 		return "", fmt.Errorf("%w: %s is a TLS setting, and a Handler's TLS is net/http's: set it on the http.Server's TLSConfig "+
 			"(tlsconf.Settings builds one from this name)", ErrUnsupported, r.Name)
+	case !errors.Is(terr, ErrUnknownSetting):
+		return "", terr
 	}
 	if slices.ContainsFunc(server.SettingNames(), func(n string) bool { return strings.EqualFold(n, r.Name) }) {
 		return "", fmt.Errorf("%w: %s is a TCP setting; configure the http.Server (or its net.Listener)", ErrUnsupported, r.Name)
