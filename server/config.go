@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
+	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/settings"
 )
 
@@ -24,9 +25,14 @@ import (
 // MaxConnectionsPerAddress (tlskit's, 0: no limit), TcpNoDelay, UseIPv6,
 // CodePage, MaskSensitiveData, UseInternalSecurityAPI, SSLProvider, and the
 // read-only BuildInfo and LicenseInfo. Changes apply to connections
-// accepted afterwards; UseIPv6 and MaxConnections cannot change while
-// listening (their errors say so), BindExclusively applies to the next
-// StartListening.
+// accepted afterwards, while listening too: TcpNoDelay, KeepAliveTime,
+// KeepAliveInterval (with Options.KeepAlive) and InBufferSize reach the
+// next accepted sockets, and TcpNoDelay and the keep-alive times also the
+// sockets already open (InBufferSize does not: an open connection's receive
+// window is fixed by its handshake's scale); AllowedClients and
+// BlockedClients decide the next connection. UseIPv6 and MaxConnections
+// cannot change while listening (their errors say so); BindExclusively
+// applies to the next StartListening.
 //
 // TLS settings (a TLS server): SSLEnabledProtocols, SSLEnabledCipherSuites,
 // SSLAllowInsecureCipherSuites, SSLCipherStrength, TLS12SupportedGroups,
@@ -56,6 +62,12 @@ func (s *Server) Config(setting string) (string, error) {
 	if r.HasID {
 		return s.connConfig(r)
 	}
+	var after func() // runs once s.mu is released
+	defer func() {
+		if after != nil {
+			after()
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state == StateClosed {
@@ -68,7 +80,45 @@ func (s *Server) Config(setting string) (string, error) {
 		}
 		return "", s.unknown(r.Name, err)
 	}
-	return st.Apply(s, r)
+	v, err := st.Apply(s, r)
+	if err == nil && r.Set && socketSettings[st.Name] {
+		after = s.socketOptionsChangedLocked(st.Name != "InBufferSize")
+	}
+	return v, err
+}
+
+// socketSettings are the settings of the accepted sockets: a change
+// reaches the connections accepted afterwards, and those open already
+// where the OS allows (see socketOptionsChangedLocked).
+var socketSettings = map[string]bool{"TcpNoDelay": true, "KeepAliveTime": true, "KeepAliveInterval": true, "InBufferSize": true}
+
+// socketOptionsChangedLocked gives the listener the changed socket options
+// for the next accepts and, when open is set, applies TCP_NODELAY and the
+// keep-alive options to the open connections' sockets too (Linux and the
+// BSDs change them on an open socket; a larger SO_RCVBUF would not widen
+// an open connection's window, so InBufferSize applies to new ones only).
+// s.mu is held; the open sockets are set by the function returned, which
+// the caller runs without it (an engine conn takes its own lock).
+func (s *Server) socketOptionsChangedLocked(open bool) func() {
+	o := s.opts.socketOptions()
+	if s.ln != nil {
+		s.ln.SetSocketOptions(o)
+	}
+	if !open || len(s.conns) == 0 {
+		return nil
+	}
+	o.ReceiveBuffer, o.SendBuffer = 0, 0
+	cs := make([]engine.SocketConfigurer, 0, len(s.conns))
+	for _, c := range s.conns {
+		if sc, ok := c.ec.(engine.SocketConfigurer); ok {
+			cs = append(cs, sc)
+		}
+	}
+	return func() {
+		for _, sc := range cs {
+			_ = sc.SetSocketOptions(o) // a closed one has nothing to set
+		}
+	}
 }
 
 // SettingNames returns the names Server.Config accepts without a

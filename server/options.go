@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
+	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/engine/epoll"
 	"github.com/tlskit/tlskit/internal/framing"
 )
@@ -279,6 +280,14 @@ func (o Options) defaulted() (Options, error) {
 		return bad("Engine", o.Engine, `must be "auto", "portable" or "epoll"`)
 	}
 	return o, nil
+}
+
+// socketOptions are the options of the accepted sockets.
+func (o *Options) socketOptions() engine.SocketOptions {
+	return engine.SocketOptions{
+		KeepAlive: o.KeepAlive, KeepAliveIdle: o.KeepAliveTime, KeepAliveInterval: o.KeepAliveInterval,
+		NoDelay: !o.Nagle, ReceiveBuffer: o.InBufferSize,
+	}
 }
 
 // policy parses the access lists (already validated).

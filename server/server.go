@@ -140,10 +140,7 @@ func (s *Server) StartListening() error {
 	cfg := engine.ListenConfig{
 		Host: o.LocalHost, Port: o.LocalPort, Family: engine.Family(o.UseIPv6),
 		Backlog: o.ConnectionBacklog, Shared: o.SharePort,
-		Socket: engine.SocketOptions{
-			KeepAlive: o.KeepAlive, KeepAliveIdle: o.KeepAliveTime, KeepAliveInterval: o.KeepAliveInterval,
-			NoDelay: !o.Nagle, ReceiveBuffer: o.InBufferSize,
-		},
+		Socket: o.socketOptions(),
 	}
 	ln, err := s.eng.Listen(cfg, (*acceptor)(s))
 	if err != nil {

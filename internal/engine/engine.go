@@ -82,6 +82,9 @@ type Listener interface {
 	// Close stops accepting. Connections already accepted are not touched.
 	// Close returns once no Acceptor call is in progress or will follow.
 	Close() error
+	// SetSocketOptions replaces the options applied to the connections
+	// accepted afterwards (ListenConfig.Socket at first).
+	SetSocketOptions(SocketOptions)
 }
 
 // StartOptions configure how a connection begins.
@@ -215,6 +218,17 @@ type PeerCloseHandler interface {
 	// OnPeerClose must not block; it may call Close or Reset at once or
 	// later, from any goroutine.
 	OnPeerClose()
+}
+
+// A SocketConfigurer is a Conn whose socket options can change while it
+// is open: SetSocketOptions applies o as the listener does at accept
+// (zero buffer sizes leave the buffers as they are; on Linux a larger
+// SO_RCVBUF does not widen an open connection's window beyond the scale
+// its handshake fixed, so callers change only NoDelay and keep-alive on
+// open connections). It returns net.ErrClosed once the socket is closed.
+// Both engines' conns are SocketConfigurers.
+type SocketConfigurer interface {
+	SetSocketOptions(o SocketOptions) error
 }
 
 // A Controller is a Conn whose socket can be reached for options the

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/engine"
@@ -22,7 +23,7 @@ type listener struct {
 	fd   int
 	addr *net.TCPAddr
 	a    engine.Acceptor
-	sock engine.SocketOptions
+	sock atomic.Pointer[engine.SocketOptions] // for the next accept
 
 	once sync.Once
 	done chan struct{} // closed when the loop has let go of the socket
@@ -48,8 +49,10 @@ func listen(e *Engine, cfg engine.ListenConfig, a engine.Acceptor) (engine.Liste
 		unix.Close(fd)
 		return nil, err
 	}
-	ln := &listener{e: e, l: l, fd: fd, addr: net.TCPAddrFromAddrPort(sockaddrPort(sa)), a: a, sock: cfg.Socket,
+	ln := &listener{e: e, l: l, fd: fd, addr: net.TCPAddrFromAddrPort(sockaddrPort(sa)), a: a,
 		done: make(chan struct{})}
+	sock := cfg.Socket
+	ln.sock.Store(&sock)
 	ln.bt = timer{idx: -1, kind: timerListener, ln: ln}
 	l.post(func() {
 		l.listeners[fd] = ln
@@ -59,6 +62,8 @@ func listen(e *Engine, cfg engine.ListenConfig, a engine.Acceptor) (engine.Liste
 }
 
 func (ln *listener) Addr() net.Addr { return ln.addr }
+
+func (ln *listener) SetSocketOptions(o engine.SocketOptions) { ln.sock.Store(&o) }
 
 // Close stops accepting. It returns once the loop has removed the socket,
 // so no Acceptor call is running or will follow. It must not be called from
@@ -118,7 +123,7 @@ func (ln *listener) accept() {
 			return
 		}
 		ln.backoff = 0
-		applySocketOptions(nfd, ln.sock)
+		applySocketOptions(nfd, *ln.sock.Load())
 		cl, err := ln.e.acquire()
 		if err != nil { // cannot happen while the listener holds the loops
 			unix.Close(nfd)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/engine"
@@ -23,7 +24,9 @@ func (Engine) Listen(cfg engine.ListenConfig, a engine.Acceptor) (engine.Listene
 	if err != nil {
 		return nil, err
 	}
-	l := &listener{ln: ln, a: a, sock: cfg.Socket, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &listener{ln: ln, a: a, stop: make(chan struct{}), done: make(chan struct{})}
+	sock := cfg.Socket
+	l.sock.Store(&sock)
 	go l.loop()
 	return l, nil
 }
@@ -31,13 +34,15 @@ func (Engine) Listen(cfg engine.ListenConfig, a engine.Acceptor) (engine.Listene
 type listener struct {
 	ln   *net.TCPListener
 	a    engine.Acceptor
-	sock engine.SocketOptions
+	sock atomic.Pointer[engine.SocketOptions] // for the next accept
 	once sync.Once
 	stop chan struct{} // closed by Close, ends a backoff wait
 	done chan struct{} // closed when the accept loop has returned
 }
 
 func (l *listener) Addr() net.Addr { return l.ln.Addr() }
+
+func (l *listener) SetSocketOptions(o engine.SocketOptions) { l.sock.Store(&o) }
 
 func (l *listener) Close() error {
 	var err error
@@ -76,7 +81,7 @@ func (l *listener) loop() {
 			continue
 		}
 		backoff = 0
-		applySocketOptions(tc, l.sock)
+		applySocketOptions(tc, *l.sock.Load())
 		l.a.Accept(newConn(tc))
 	}
 }

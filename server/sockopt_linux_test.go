@@ -1,0 +1,143 @@
+//go:build linux
+
+package server
+
+import (
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// sockopts are the accepted socket's options the server sets.
+type sockopts struct {
+	noDelay, keepAlive, keepIdle, keepIntvl, rcvBuf int
+}
+
+func readSockopts(t *testing.T, c *Conn) sockopts {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o sockopts
+	var errs [5]error
+	if err := rc.Control(func(fd uintptr) {
+		o.noDelay, errs[0] = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NODELAY)
+		o.keepAlive, errs[1] = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+		o.keepIdle, errs[2] = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)
+		o.keepIntvl, errs[3] = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_KEEPINTVL)
+		o.rcvBuf, errs[4] = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o
+}
+
+// connect opens a connection to s and returns the server's side of it.
+func connect(t *testing.T, s *Server, conns chan *Conn) *Conn {
+	t.Helper()
+	dial(t, s)
+	select {
+	case c := <-conns:
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatal("no OnConnected")
+	}
+	return nil
+}
+
+// TestSocketOptionsReachEngine: the socket options of Options reach the
+// sockets each engine accepts (Linux doubles SO_RCVBUF for its own
+// bookkeeping, and reports the doubled value).
+func TestSocketOptionsReachEngine(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		conns := make(chan *Conn, 1)
+		s := start(t, engine, Options{KeepAlive: true, KeepAliveTime: 7 * time.Second, KeepAliveInterval: 3 * time.Second,
+			InBufferSize: 24 << 10, Nagle: true,
+			Events: Events{OnConnected: func(c *Conn, _ int, _ string) { conns <- c }}})
+		got := readSockopts(t, connect(t, s, conns))
+		want := sockopts{noDelay: 0, keepAlive: 1, keepIdle: 7, keepIntvl: 3, rcvBuf: 2 * 24 << 10}
+		if got != want {
+			t.Fatalf("socket options %+v, want %+v", got, want)
+		}
+	})
+}
+
+// TestConfigSocketOptionsWhileListening: TcpNoDelay, KeepAliveTime,
+// KeepAliveInterval and InBufferSize changed by Config while listening
+// reach the next connection's socket; TcpNoDelay and the keep-alive times
+// also reach the sockets already open (SO_RCVBUF of an open one stays).
+func TestConfigSocketOptionsWhileListening(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		conns := make(chan *Conn, 1)
+		s := start(t, engine, Options{KeepAlive: true, KeepAliveTime: 7 * time.Second, KeepAliveInterval: 3 * time.Second,
+			InBufferSize: 24 << 10,
+			Events:       Events{OnConnected: func(c *Conn, _ int, _ string) { conns <- c }}})
+		open := connect(t, s, conns)
+		if got := readSockopts(t, open); got.noDelay != 1 || got.keepIdle != 7 {
+			t.Fatalf("before: %+v", got)
+		}
+		for _, set := range []string{"TcpNoDelay=False", "KeepAliveTime=9000", "KeepAliveInterval=4000", "InBufferSize=16384"} {
+			if _, err := s.Config(set); err != nil {
+				t.Fatalf("Config(%s): %v", set, err)
+			}
+		}
+		want := sockopts{noDelay: 0, keepAlive: 1, keepIdle: 9, keepIntvl: 4, rcvBuf: 2 * 16384}
+		if got := readSockopts(t, connect(t, s, conns)); got != want {
+			t.Errorf("new connection: %+v, want %+v", got, want)
+		}
+		want.rcvBuf = 2 * 24 << 10
+		if got := readSockopts(t, open); got != want {
+			t.Errorf("open connection: %+v, want %+v", got, want)
+		}
+	})
+}
+
+// TestConfigClientListsWhileListening: AllowedClients and BlockedClients
+// changed by Config while listening decide the next connection.
+func TestConfigClientListsWhileListening(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		s := start(t, engine, Options{Events: Events{OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) }}})
+		served := func() bool {
+			t.Helper()
+			// A refused connection may be reset before connect returns.
+			c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
+			if err != nil {
+				return false
+			}
+			defer c.Close()
+			c.Write([]byte("x"))
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, err = io.ReadFull(c, make([]byte, 1))
+			return err == nil
+		}
+		for _, step := range []struct {
+			set  string
+			want bool
+		}{
+			{"", true},
+			{"BlockedClients=127.0.0.0/8", false},
+			{"BlockedClients=", true},
+			{"AllowedClients=10.0.0.*", false},
+			{"AllowedClients=127.0.0.1, 10.0.0.*", true},
+			{"BlockedClients=127.0.0.1", false},
+		} {
+			if step.set != "" {
+				if _, err := s.Config(step.set); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := served(); got != step.want {
+				t.Fatalf("after %q: served=%v, want %v", step.set, got, step.want)
+			}
+		}
+	})
+}
