@@ -1,69 +1,108 @@
 package server
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
-
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/japanese"
-	"golang.org/x/text/encoding/korean"
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/encoding/traditionalchinese"
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/encoding/unicode/utf32"
+	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
-// codePages maps Windows code page identifiers (CodePage) to encodings.
-var codePages = map[int]encoding.Encoding{
-	37: charmap.CodePage037, 437: charmap.CodePage437, 850: charmap.CodePage850,
-	852: charmap.CodePage852, 855: charmap.CodePage855, 858: charmap.CodePage858,
-	860: charmap.CodePage860, 862: charmap.CodePage862, 863: charmap.CodePage863,
-	865: charmap.CodePage865, 866: charmap.CodePage866, 874: charmap.Windows874,
-	932: japanese.ShiftJIS, 936: simplifiedchinese.GBK, 949: korean.EUCKR,
-	950: traditionalchinese.Big5, 1047: charmap.CodePage1047, 1140: charmap.CodePage1140,
-	1200: unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM),
-	1201: unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM),
-	1250: charmap.Windows1250, 1251: charmap.Windows1251, 1252: charmap.Windows1252,
-	1253: charmap.Windows1253, 1254: charmap.Windows1254, 1255: charmap.Windows1255,
-	1256: charmap.Windows1256, 1257: charmap.Windows1257, 1258: charmap.Windows1258,
-	10000: charmap.Macintosh, 10007: charmap.MacintoshCyrillic,
-	12000: utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM),
-	12001: utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM),
-	20866: charmap.KOI8R, 21866: charmap.KOI8U,
-	28591: charmap.ISO8859_1, 28592: charmap.ISO8859_2, 28593: charmap.ISO8859_3,
-	28594: charmap.ISO8859_4, 28595: charmap.ISO8859_5, 28596: charmap.ISO8859_6,
-	28597: charmap.ISO8859_7, 28598: charmap.ISO8859_8, 28599: charmap.ISO8859_9,
-	28605: charmap.ISO8859_15, 50220: japanese.ISO2022JP, 51932: japanese.EUCJP,
-	51949: korean.EUCKR, 52936: simplifiedchinese.HZGB2312, 54936: simplifiedchinese.GB18030,
-	65001: unicode.UTF8,
+// TextEncoding converts text between UTF-8 and a code page, for SendText,
+// SendLine, EncodeText and DecodeText. Options.CodePage selects one by its
+// Windows code page number.
+type TextEncoding interface {
+	// Encode converts UTF-8 text to the code page. Text the code page
+	// cannot represent is an error.
+	Encode(text string) ([]byte, error)
+	// Decode converts data in the code page to UTF-8 text.
+	Decode(data []byte) (string, error)
 }
 
-func codePage(id int) (encoding.Encoding, error) {
-	if e, ok := codePages[id]; ok {
+// builtinCodePages are the code pages the standard library can do.
+var builtinCodePages = map[int]TextEncoding{
+	65001: utf8Encoding{},
+	1200:  utf16Encoding{binary.LittleEndian},
+	1201:  utf16Encoding{binary.BigEndian},
+	12000: utf32Encoding{binary.LittleEndian},
+	12001: utf32Encoding{binary.BigEndian},
+	28591: latin1Encoding{},
+}
+
+// codePageImport is the package whose import registers the other code pages.
+const codePageImport = "github.com/tlskit/tlskit/server/codepage"
+
+var (
+	codePagesMu sync.RWMutex
+	codePages   = map[int]TextEncoding{}
+)
+
+// RegisterCodePage makes e the code page id for Options.CodePage and
+// Config("CodePage=id"), as a database/sql driver registers itself: import
+// package github.com/tlskit/tlskit/server/codepage for its side effect
+// to get the Windows, ISO 8859, OEM, Mac and CJK code pages
+// (golang.org/x/text's). UTF-8 (65001), UTF-16 (1200, 1201), UTF-32
+// (12000, 12001) and ISO 8859-1 (28591) are built in. It panics when id
+// is built in or registered already, or e is nil.
+func RegisterCodePage(id int, e TextEncoding) {
+	if e == nil {
+		panic("server: RegisterCodePage with a nil TextEncoding")
+	}
+	codePagesMu.Lock()
+	defer codePagesMu.Unlock()
+	if _, dup := builtinCodePages[id]; dup {
+		panic(fmt.Sprintf("server: RegisterCodePage: code page %d is built in", id))
+	}
+	if _, dup := codePages[id]; dup {
+		panic(fmt.Sprintf("server: RegisterCodePage called twice for code page %d", id))
+	}
+	codePages[id] = e
+}
+
+// CodePages returns the numbers of the code pages Options.CodePage takes:
+// the built-in ones and those registered.
+func CodePages() []int {
+	codePagesMu.RLock()
+	defer codePagesMu.RUnlock()
+	ids := make([]int, 0, len(builtinCodePages)+len(codePages))
+	for id := range builtinCodePages {
+		ids = append(ids, id)
+	}
+	for id := range codePages {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func codePage(id int) (TextEncoding, error) {
+	if e, ok := builtinCodePages[id]; ok {
 		return e, nil
 	}
-	return nil, fmt.Errorf("code page %d is not supported (Go's golang.org/x/text has no such encoding); use 65001 (UTF-8) or a Windows, ISO 8859, OEM or CJK code page", id)
+	codePagesMu.RLock()
+	e, ok := codePages[id]
+	registered := len(codePages) > 0
+	codePagesMu.RUnlock()
+	if ok {
+		return e, nil
+	}
+	if registered {
+		return nil, fmt.Errorf("code page %d is not supported: neither built in nor registered", id)
+	}
+	return nil, fmt.Errorf("code page %d is not built in (65001 UTF-8, 1200/1201 UTF-16, 12000/12001 UTF-32, 28591 ISO 8859-1 are): import _ %q for the Windows, ISO 8859, OEM and CJK code pages", id, codePageImport)
 }
 
 // EncodeText converts s from UTF-8 to the server's CodePage, as SendText
 // does. Characters the code page cannot represent are an error.
 func (s *Server) EncodeText(text string) ([]byte, error) {
-	e, err := s.encoding()
+	id, e, err := s.encoding()
 	if err != nil {
 		return nil, err
 	}
-	if e == unicode.UTF8 {
-		return []byte(text), nil
-	}
-	if s.codePageID() == 50220 && strings.ContainsAny(text, "\x1b\x0e\x0f") {
-		// ISO-2022-JP reads ESC, SO and SI as its own escape sequences and
-		// shifts: text holding them would decode as something else.
-		return nil, fmt.Errorf("%w: text with ESC, SO or SI cannot be encoded in code page 50220 (ISO-2022-JP uses them itself)", ErrInvalidValue)
-	}
-	b, err := e.NewEncoder().Bytes([]byte(text))
+	b, err := e.Encode(text)
 	if err != nil {
-		return nil, fmt.Errorf("%w: text cannot be encoded in code page %d: %v", ErrInvalidValue, s.codePageID(), err)
+		return nil, fmt.Errorf("%w: text cannot be encoded in code page %d: %v", ErrInvalidValue, id, err)
 	}
 	return b, nil
 }
@@ -71,26 +110,126 @@ func (s *Server) EncodeText(text string) ([]byte, error) {
 // DecodeText converts data received in the server's CodePage to a UTF-8
 // string, for OnDataIn hooks that handle text.
 func (s *Server) DecodeText(b []byte) (string, error) {
-	e, err := s.encoding()
+	id, e, err := s.encoding()
 	if err != nil {
 		return "", err
 	}
-	if e == unicode.UTF8 {
-		return string(b), nil
-	}
-	out, err := e.NewDecoder().Bytes(b)
+	out, err := e.Decode(b)
 	if err != nil {
-		return "", fmt.Errorf("%w: data is not valid in code page %d: %v", ErrInvalidValue, s.codePageID(), err)
+		return "", fmt.Errorf("%w: data is not valid in code page %d: %v", ErrInvalidValue, id, err)
 	}
-	return string(out), nil
+	return out, nil
 }
 
-func (s *Server) codePageID() int {
+func (s *Server) encoding() (int, TextEncoding, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.opts.CodePage
+	id := s.opts.CodePage
+	s.mu.Unlock()
+	e, err := codePage(id)
+	return id, e, err
 }
 
-func (s *Server) encoding() (encoding.Encoding, error) {
-	return codePage(s.codePageID())
+// utf8Encoding is code page 65001: the bytes go as they are.
+type utf8Encoding struct{}
+
+func (utf8Encoding) Encode(text string) ([]byte, error) { return []byte(text), nil }
+func (utf8Encoding) Decode(data []byte) (string, error) { return string(data), nil }
+
+// byteOrder is binary.LittleEndian or binary.BigEndian.
+type byteOrder interface {
+	binary.ByteOrder
+	binary.AppendByteOrder
+}
+
+// utf16Encoding is UTF-16 without a byte order mark. Invalid UTF-8 is
+// encoded as U+FFFD; a lone surrogate or a trailing byte decodes as U+FFFD.
+type utf16Encoding struct{ order byteOrder }
+
+func (u utf16Encoding) Encode(text string) ([]byte, error) {
+	b := make([]byte, 0, 2*len(text))
+	for _, r := range text {
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			b = u.order.AppendUint16(b, uint16(r1))
+			r = r2
+		}
+		b = u.order.AppendUint16(b, uint16(r))
+	}
+	return b, nil
+}
+
+func (u utf16Encoding) Decode(data []byte) (string, error) {
+	var sb strings.Builder
+	sb.Grow(len(data))
+	for i := 0; i < len(data); {
+		if i+1 == len(data) {
+			sb.WriteRune(utf8.RuneError)
+			break
+		}
+		r, size := rune(u.order.Uint16(data[i:])), 2
+		if utf16.IsSurrogate(r) && i+3 < len(data) {
+			if r2 := rune(u.order.Uint16(data[i+2:])); r2 >= 0xdc00 && r2 < 0xe000 {
+				r, size = utf16.DecodeRune(r, r2), 4
+			}
+		}
+		sb.WriteRune(r) // a surrogate left alone is written as U+FFFD
+		i += size
+	}
+	return sb.String(), nil
+}
+
+// utf32Encoding is UTF-32 without a byte order mark. Invalid UTF-8 is
+// encoded as U+FFFD; a code that is no character, or 1 to 3 trailing
+// bytes, decode as U+FFFD.
+type utf32Encoding struct{ order byteOrder }
+
+func (u utf32Encoding) Encode(text string) ([]byte, error) {
+	b := make([]byte, 0, 4*len(text))
+	for _, r := range text {
+		b = u.order.AppendUint32(b, uint32(r))
+	}
+	return b, nil
+}
+
+func (u utf32Encoding) Decode(data []byte) (string, error) {
+	var sb strings.Builder
+	sb.Grow(len(data))
+	for i := 0; i < len(data); i += 4 {
+		if i+4 > len(data) {
+			sb.WriteRune(utf8.RuneError)
+			break
+		}
+		x := u.order.Uint32(data[i:])
+		r := utf8.RuneError
+		if x <= utf8.MaxRune {
+			r = rune(x) // WriteRune writes U+FFFD for a surrogate
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String(), nil
+}
+
+// latin1Encoding is ISO 8859-1: each byte is the character of that number.
+type latin1Encoding struct{}
+
+var errNotLatin1 = errors.New("a character is not in ISO 8859-1")
+
+func (latin1Encoding) Encode(text string) ([]byte, error) {
+	b := make([]byte, 0, len(text))
+	for _, r := range text {
+		if r > 0xff { // invalid UTF-8 too: it reads as U+FFFD
+			return nil, errNotLatin1
+		}
+		b = append(b, byte(r))
+	}
+	return b, nil
+}
+
+func (latin1Encoding) Decode(data []byte) (string, error) {
+	var sb strings.Builder
+	sb.Grow(len(data))
+	for _, c := range data {
+		sb.WriteRune(rune(c))
+	}
+	return sb.String(), nil
 }

@@ -27,7 +27,7 @@ func TestConfigSetAndGet(t *testing.T) {
 		{"UseIPv6=2", "UseIPv6", "2"},
 		{"OutBufferSize=1024", "OutBufferSize", "1024"},
 		{"InBufferSize=8192", "InBufferSize", "8192"},
-		{"CodePage=1252", "CodePage", "1252"},
+		{"CodePage=28591", "CodePage", "28591"},
 		{"MaskSensitiveData=false", "MaskSensitiveData", "False"},
 		{"UseInternalSecurityAPI=1", "UseInternalSecurityAPI", "True"},
 		{"SSLProvider=2", "SSLProvider", "2"},
@@ -101,23 +101,5 @@ func TestErrorCodesAndMessages(t *testing.T) {
 	}
 	if got := e.Error(); got != "server: operation would block (connection 3)" {
 		t.Fatalf("message %q", got)
-	}
-}
-
-func TestCodePageText(t *testing.T) {
-	s, err := New(Options{CodePage: 1252})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	b, err := s.EncodeText("café €")
-	if err != nil || string(b) != "caf\xe9 \x80" {
-		t.Fatalf("EncodeText = %q, %v", b, err)
-	}
-	if got, err := s.DecodeText(b); err != nil || got != "café €" {
-		t.Fatalf("DecodeText = %q, %v", got, err)
-	}
-	if _, err := s.EncodeText("日本"); !errors.Is(err, ErrInvalidValue) {
-		t.Fatalf("unencodable text: %v", err)
 	}
 }

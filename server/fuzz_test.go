@@ -6,10 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/tlskit/tlskit/internal/settings"
-	"golang.org/x/text/encoding/unicode"
 )
 
 // FuzzConfig checks Config's NAME=VALUE parser: it never panics, fails
@@ -91,76 +89,4 @@ func isBoolSetting(name string) bool {
 		return true
 	}
 	return false
-}
-
-// FuzzCodePage checks EncodeText and DecodeText on every code page: they
-// never panic; what EncodeText returns decodes, and re-encodes to the same
-// bytes; for the code pages that map each character to one code (the
-// single-byte ones, UTF-8, UTF-16, UTF-32), valid UTF-8 text decodes back
-// to itself; DecodeText's text is valid UTF-8 (but on UTF-8, which passes
-// the bytes through).
-func FuzzCodePage(f *testing.F) {
-	ids := make([]int, 0, len(codePages))
-	for id := range codePages {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	servers := make([]*Server, len(ids))
-	for i, id := range ids {
-		s, err := New(Options{CodePage: id})
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Cleanup(func() { s.Close() })
-		servers[i] = s
-	}
-	for i, text := range []string{"", "hello", "héllo wörld €", "日本語のテキスト", "русский", "\x00\xff\xfe", "\U0001F600", "a\u202eb"} {
-		f.Add(uint16(i*7), text, []byte(text))
-	}
-	f.Add(uint16(0), "", []byte{0x1b, '$', 'B', 0x30, 0x21, 0x1b, '(', 'B'})
-	f.Fuzz(func(t *testing.T, pick uint16, text string, data []byte) {
-		i := int(pick) % len(ids)
-		id, s := ids[i], servers[i]
-		e := codePages[id]
-		if dec, err := s.DecodeText(data); err == nil {
-			if id == 65001 {
-				if dec != string(data) {
-					t.Fatalf("code page 65001: DecodeText(%q) = %q", data, dec)
-				}
-			} else if !utf8.ValidString(dec) {
-				t.Fatalf("code page %d: DecodeText(%q) = %q, not UTF-8", id, data, dec)
-			}
-		} else if !errors.Is(err, ErrInvalidValue) {
-			t.Fatalf("code page %d: DecodeText: %v", id, err)
-		}
-		enc, err := s.EncodeText(text)
-		if err != nil {
-			if !errors.Is(err, ErrInvalidValue) {
-				t.Fatalf("code page %d: EncodeText: %v", id, err)
-			}
-			return
-		}
-		dec, err := s.DecodeText(enc)
-		if err != nil {
-			t.Fatalf("code page %d: EncodeText(%q) = %q, which does not decode: %v", id, text, enc, err)
-		}
-		if again, err := s.EncodeText(dec); err != nil || string(again) != string(enc) {
-			t.Fatalf("code page %d: %q encodes to %q, decodes to %q, re-encodes to %q (%v)", id, text, enc, dec, again, err)
-		}
-		if utf8.ValidString(text) && oneCodeEach(id, e == unicode.UTF8) && dec != text {
-			t.Fatalf("code page %d: %q encodes to %q, decodes to %q", id, text, enc, dec)
-		}
-	})
-}
-
-// oneCodeEach reports whether code page id maps every character it has
-// to one code and back.
-func oneCodeEach(id int, utf8 bool) bool {
-	switch {
-	case utf8, id == 1200, id == 1201, id == 12000, id == 12001:
-		return true
-	case id == 932, id == 936, id == 949, id == 950, id == 50220, id == 51932, id == 51949, id == 52936, id == 54936:
-		return false // CJK: several characters may share a code
-	}
-	return true
 }

@@ -165,7 +165,10 @@ type Options struct {
 	SSLAuthenticateClients bool
 
 	// CodePage is the Windows code page of SendText and DecodeText.
-	// Default 0: UTF-8 (65001).
+	// Default 0: UTF-8 (65001). UTF-16 (1200, 1201), UTF-32 (12000,
+	// 12001) and ISO 8859-1 (28591) are built in; the Windows, ISO 8859,
+	// OEM, Mac and CJK code pages need package server/codepage imported
+	// (see RegisterCodePage).
 	CodePage int
 
 	// Engine chooses the I/O engine: "epoll" (Linux only: one event loop

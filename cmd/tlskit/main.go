@@ -13,6 +13,10 @@ package main
 import (
 	"fmt"
 	"os"
+
+	// Every code page server.Options.CodePage names (the tool is not a
+	// library: its size matters less than what it can do).
+	_ "github.com/tlskit/tlskit/server/codepage"
 )
 
 func main() {
