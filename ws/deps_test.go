@@ -1,0 +1,36 @@
+package ws
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// maxThirdParty is how many packages from outside the standard library and
+// tlskit a program importing ws may compile: today golang.org/x/sys/unix
+// alone (the epoll engine).
+const maxThirdParty = 3
+
+// Importing ws compiles little besides the standard library: no
+// certificate formats (socket's, through certs), no code-page tables
+// (server/codepage's).
+func TestImportFootprint(t *testing.T) {
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	out, err := exec.Command(gocmd, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var third []string
+	for _, p := range strings.Fields(string(out)) {
+		if p != "github.com/tlskit/tlskit" && !strings.HasPrefix(p, "github.com/tlskit/tlskit/") {
+			third = append(third, p)
+		}
+	}
+	if len(third) > maxThirdParty {
+		t.Fatalf("importing ws compiles %d third-party packages, at most %d allowed:\n%s", len(third), maxThirdParty, strings.Join(third, "\n"))
+	}
+	t.Logf("third-party packages: %q", third)
+}
