@@ -49,9 +49,13 @@ import (
 // SSLCACerts, SSLIncludeCertChain, SSLSecurityFlags, the OpenSSL ones)
 // match ErrUnsupported and say what to use instead.
 //
-// Per-connection, read-only: SSLNegotiatedCipher, SSLNegotiatedCipherSuite,
-// SSLNegotiatedCipherStrength, SSLNegotiatedKeyExchange,
-// SSLNegotiatedKeyExchangeStrength, SSLNegotiatedVersion.
+// Per-connection, read-only, the values of tlsconf.Info.Get (and of
+// Conn.TLS): SSLNegotiatedVersion ("TLS1.3"), SSLNegotiatedCipher (the bulk
+// cipher, "AES_128_GCM"), SSLNegotiatedCipherSuite
+// ("TLS_AES_128_GCM_SHA256"), SSLNegotiatedCipherStrength ("128"),
+// SSLNegotiatedKeyExchange ("ECDHE"), SSLNegotiatedKeyExchangeStrength
+// ("253" for x25519), and tlskit's SSLNegotiatedGroup, SSLNegotiatedALPN,
+// SSLNegotiatedServerName and SSLSessionReused; "" for a plain connection.
 //
 // Unknown names match ErrUnknownSetting.
 func (s *Server) Config(setting string) (string, error) {
@@ -126,47 +130,29 @@ func (s *Server) socketOptionsChangedLocked(open bool) func() {
 // a server setting from an unknown name).
 func SettingNames() []string { return append(serverSettings.Names(), tlsSettingNames...) }
 
-// connSettings are the per-connection settings: NAME[connectionId].
-var connSettings = settings.NewTable(
-	negotiatedSetting("SSLNegotiatedCipher", func(i SSLInfo) string { return i.CipherSuite }),
-	negotiatedSetting("SSLNegotiatedCipherSuite", func(i SSLInfo) string { return i.CipherSuite }),
-	negotiatedSetting("SSLNegotiatedCipherStrength", func(i SSLInfo) string { return strconv.Itoa(i.CipherStrength) }),
-	negotiatedSetting("SSLNegotiatedKeyExchange", func(i SSLInfo) string { return i.KeyExchange }),
-	negotiatedSetting("SSLNegotiatedKeyExchangeStrength", func(i SSLInfo) string { return strconv.Itoa(i.KeyExchangeStrength) }),
-	negotiatedSetting("SSLNegotiatedVersion", func(i SSLInfo) string { return i.Version }),
-)
-
-// negotiatedSetting is a read-only per-connection TLS value; "" for a
-// connection without TLS.
-func negotiatedSetting(name string, get func(SSLInfo) string) settings.Setting[*Conn] {
-	return settings.Setting[*Conn]{Name: name, Get: func(c *Conn) string {
-		if info, ok := c.TLS(); ok {
-			return get(info)
-		}
-		return ""
-	}}
-}
-
 func (s *Server) connConfig(r settings.Request) (string, error) {
-	st, ok := connSettings.Lookup(r.Name)
-	if !ok {
+	if _, err := (SSLInfo{}).Get(r.Name); err != nil {
 		return "", fmt.Errorf("%w: %q has no per-connection form", ErrUnknownSetting, r.Name)
 	}
 	if r.Set {
-		return "", fmt.Errorf("%w: %s", ErrReadOnly, st.Name)
+		return "", fmt.Errorf("%w: %s", ErrReadOnly, r.Name)
 	}
 	c, err := s.Conn(r.ID)
 	if err != nil {
 		return "", err
 	}
-	return st.Apply(c, r)
+	info, ok := c.TLS()
+	if !ok {
+		return "", nil // a plain connection, or its handshake has not ended
+	}
+	return info.Get(r.Name)
 }
 
 // unknown explains a name the server table does not serve: a
 // per-connection name given without its id.
 func (s *Server) unknown(name string, err error) error {
-	if st, ok := connSettings.Lookup(name); ok {
-		return fmt.Errorf("%w: %s is per connection: use %s[connectionId]", ErrInvalidValue, st.Name, st.Name)
+	if _, nerr := (SSLInfo{}).Get(name); nerr == nil {
+		return fmt.Errorf("%w: %s is per connection: use %s[connectionId]", ErrInvalidValue, name, name)
 	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -179,6 +180,49 @@ func TestConfigTLSReachesHandshakes(t *testing.T) {
 		}
 		if status.Load() == 0 {
 			t.Fatal("OnSSLStatus never ran")
+		}
+	})
+}
+
+// TestNegotiatedSameStrings: for one connection, the server's
+// SSLNegotiated* settings and Conn.TLS give the strings tlsconf.Negotiated
+// gives for the client's view of it (one implementation): the bulk cipher
+// "AES_128_GCM", not the suite; "TLS1.3"; 253 bits for the x25519 of
+// X25519MLKEM768, not 768.
+func TestNegotiatedSameStrings(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		p := getPKI(t)
+		conns := make(chan *Conn, 1)
+		s := start(t, engine, Options{TLSConfig: p.serverConfig(), Events: Events{OnConnected: func(c *Conn, _ int, _ string) { conns <- c }}})
+		cc := p.clientConfig()
+		cc.CurvePreferences = []tls.CurveID{tls.X25519MLKEM768}
+		client := dialTLS(t, s, cc)
+		if err := client.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		c := <-conns
+		mine := tlsconf.Negotiated(client.ConnectionState())
+		info, ok := c.TLS()
+		if !ok {
+			t.Fatal("no TLS info")
+		}
+		for _, tc := range []struct{ name, want string }{
+			{"SSLNegotiatedVersion", "TLS1.3"},
+			{"SSLNegotiatedCipher", "AES_128_GCM"},
+			{"SSLNegotiatedCipherSuite", "TLS_AES_128_GCM_SHA256"},
+			{"SSLNegotiatedCipherStrength", "128"},
+			{"SSLNegotiatedKeyExchange", "ECDHE-MLKEM"},
+			{"SSLNegotiatedKeyExchangeStrength", "253"},
+			{"SSLNegotiatedGroup", "X25519MLKEM768"},
+			{"SSLNegotiatedServerName", "localhost"},
+			{"SSLSessionReused", "False"},
+		} {
+			got, err := s.Config(tc.name + "[" + strconv.FormatInt(c.ConnectionID(), 10) + "]")
+			clientView, _ := mine.Get(tc.name)
+			fromInfo, _ := info.Get(tc.name)
+			if err != nil || got != tc.want || clientView != tc.want || fromInfo != tc.want {
+				t.Errorf("%s: Config %q (%v), Conn.TLS %q, tlsconf.Negotiated of the client %q; want %q", tc.name, got, err, fromInfo, clientView, tc.want)
+			}
 		}
 	})
 }

@@ -136,15 +136,15 @@ func TestOpenSSLClientEcho(t *testing.T) {
 		for _, tt := range []struct {
 			flag, want string
 		}{
-			{flag: "-tls1_2", want: "TLS 1.2"},
-			{flag: "-tls1_3", want: "TLS 1.3"},
+			{flag: "-tls1_2", want: "TLS1.2"},
+			{flag: "-tls1_3", want: "TLS1.3"},
 		} {
 			t.Run(tt.want, func(t *testing.T) {
 				var log connLog
 				s := start(t, engine, Options{DefaultEOL: []byte("\n"), TLSConfig: getPKI(t).serverConfig(), Events: log.events()})
 				c := sClient(t, s, f, "-brief", "-servername", "localhost", "-verify_hostname", "localhost", tt.flag)
 				echoOnce(t, c, "hello over "+tt.want+"\n")
-				if got := log.last(t).Version; got != tt.want {
+				if got := log.last(t).VersionName; got != tt.want {
 					t.Errorf("server negotiated %q, want %q", got, tt.want)
 				}
 				if !strings.Contains(c.Stderr(), "Verification: OK") {
@@ -171,7 +171,7 @@ func TestOpenSSLClientTLS11(t *testing.T) {
 		cfg.MinVersion = tls.VersionTLS11
 		s = start(t, engine, Options{DefaultEOL: []byte("\n"), TLSConfig: cfg, Events: log.events()})
 		echoOnce(t, sClient(t, s, f, tls11...), "old\n")
-		if got := log.last(t).Version; got != "TLS 1.1" {
+		if got := log.last(t).VersionName; got != "TLS1.1" {
 			t.Fatalf("explicitly enabled TLS 1.1 negotiated %q", got)
 		}
 	})
@@ -241,14 +241,14 @@ func TestGnuTLSClientEcho(t *testing.T) {
 		var log connLog
 		s := start(t, engine, Options{DefaultEOL: []byte("\n"), TLSConfig: getPKI(t).serverConfig(), Events: log.events()})
 		for _, prio := range []struct{ priority, want string }{
-			{"NORMAL:-VERS-ALL:+VERS-TLS1.2", "TLS 1.2"},
-			{"NORMAL:-VERS-ALL:+VERS-TLS1.3", "TLS 1.3"},
+			{"NORMAL:-VERS-ALL:+VERS-TLS1.2", "TLS1.2"},
+			{"NORMAL:-VERS-ALL:+VERS-TLS1.3", "TLS1.3"},
 		} {
 			c := testpeer.Start(t, nil, testpeer.Tool(t, "gnutls-cli"), "--x509cafile", f.ca,
 				"--priority", prio.priority, "-p", strconv.Itoa(s.LocalPort()), "localhost")
 			c.WaitStdout(t, "- Handshake was completed")
 			echoOnce(t, c, "gnutls "+prio.want+"\n")
-			if got := log.last(t).Version; got != prio.want {
+			if got := log.last(t).VersionName; got != prio.want {
 				t.Errorf("gnutls-cli with %s negotiated %q", prio.priority, got)
 			}
 		}

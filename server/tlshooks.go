@@ -204,11 +204,14 @@ func certName(c *tls.Certificate) string {
 
 func handshakeSummary(st *tls.ConnectionState) string {
 	i := negotiated(st)
-	s := fmt.Sprintf("handshake complete: %s, %s, key exchange %s", i.Version, i.CipherSuite, i.KeyExchange)
+	s := fmt.Sprintf("handshake complete: %s, %s, key exchange %s", tls.VersionName(st.Version), i.CipherSuiteName, i.KeyExchange)
+	if i.GroupName != "" {
+		s += " (" + i.GroupName + ")"
+	}
 	if i.ALPN != "" {
 		s += ", ALPN " + i.ALPN
 	}
-	if i.Resumed {
+	if i.DidResume {
 		s += ", resumed"
 	}
 	return s

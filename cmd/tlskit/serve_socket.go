@@ -107,15 +107,15 @@ func logEvents(log *slog.Logger) server.Events {
 		OnConnected: func(c *server.Conn, _ int, _ string) {
 			attrs := []any{"id", c.ConnectionID(), "remote", c.RemoteAddr().String()}
 			if info, ok := c.TLS(); ok {
-				attrs = append(attrs, "version", info.Version, "cipher", info.CipherSuite,
-					"group", info.KeyExchange)
+				attrs = append(attrs, "version", info.VersionName, "cipher", info.CipherSuiteName,
+					"group", info.GroupName)
 				if info.ALPN != "" {
 					attrs = append(attrs, "alpn", logsafe.String(info.ALPN))
 				}
 				if info.ServerName != "" {
 					attrs = append(attrs, "sni", logsafe.String(info.ServerName))
 				}
-				if info.Resumed {
+				if info.DidResume {
 					attrs = append(attrs, "resumed", true)
 				}
 				if len(info.PeerCertificates) > 0 {
