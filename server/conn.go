@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"crypto/tls"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,7 +50,7 @@ type Conn struct {
 
 	// The lifecycle; guarded by mu (its flags are at the end).
 	gone         chan struct{} // closed when closing starts (locally or not); made on demand
-	closeCode    int           // the reason chosen locally, if closeSet
+	closeCode    int           // the reason OnDisconnected reports, if reasonSetLocked
 	closeDesc    string
 	closePending *event // the peer's close, held while paused with data waiting
 	tlsState     *tls.ConnectionState
@@ -76,20 +77,72 @@ type Conn struct {
 	hsOver  bool          // the handshake has ended (or the connection closed)
 	evicted bool          // replaced by a newer connection, no longer counted
 
-	// The flags, guarded by mu (last, so that they pack).
-	// The lifecycle:
-	connected  bool // OnOpen succeeded
-	closed     bool // the engine has closed the connection (or it was refused)
-	goneClosed bool // closing has started: gone is closed, or made closed
-	stopData   bool // Disconnect called: no more DataIn
-	closeSet   bool // closeCode and closeDesc are chosen
-	// Received data:
+	// The small fields, guarded by mu (last, so that they pack).
+	phase phase // the lifecycle, moved by setPhaseLocked
+	// Flags, independent of the phase:
+	stopData   bool // a local close was asked (Disconnect, Reset, an error): no more DataIn
 	dataQueued bool // an evData is queued
 	paused     bool // PauseData
 	readPaused bool // the engine's reading is paused (PauseData or a full inbox)
-	// Sending:
-	readyToSend bool
-	wantReady   bool // a send was refused: OnReadyToSend follows when room comes
+	blocked    bool // a Send was refused: not ReadyToSend, OnReadyToSend follows when room comes
+}
+
+// phase is where a Conn is in its life, as the engine reports it. It only
+// moves forward, by setPhaseLocked, along the moves phaseNext allows. A
+// local close may be asked in any phase before phaseClosed: it is the flag
+// stopData, not a phase.
+type phase uint8
+
+const (
+	phaseAccepted  phase = iota // ConnectionRequest, then the handshake (if any)
+	phaseConnected              // OnOpen succeeded: Connected
+	phaseFailed                 // the handshake failed: its error is the reason reported, unless a local close came first
+	phaseClosed                 // the engine closed the connection, or it was refused
+)
+
+var phaseNames = [...]string{"accepted", "connected", "failed", "closed"}
+
+func (p phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return "phase(" + strconv.Itoa(int(p)) + ")"
+}
+
+// phaseNext holds, for each phase, the set of phases it may move to (bit
+// p set: p is allowed).
+var phaseNext = [...]uint8{
+	// Refused, or closed by the engine before OnOpen.
+	phaseAccepted:  1<<phaseConnected | 1<<phaseFailed | 1<<phaseClosed,
+	phaseConnected: 1 << phaseClosed,
+	phaseFailed:    1 << phaseClosed,
+	phaseClosed:    0,
+}
+
+// strictPhases makes an illegal phase change panic; the package's tests
+// set it. Otherwise the change is refused and setPhaseLocked reports false.
+var strictPhases bool
+
+// setPhaseLocked moves c from phase from to phase to, if it is in from and
+// phaseNext allows the move; c.mu is held. It reports whether the move was
+// made: a refusal is a bug in this package (a panic when strictPhases is
+// set).
+func (c *Conn) setPhaseLocked(from, to phase) bool {
+	if !phaseMove(c.phase, from, to) {
+		if strictPhases {
+			panic("server: illegal connection phase change " + from.String() + " -> " + to.String() +
+				" in phase " + c.phase.String())
+		}
+		return false
+	}
+	c.phase = to
+	return true
+}
+
+// phaseMove reports whether a Conn in phase cur may move from phase from to
+// phase to.
+func phaseMove(cur, from, to phase) bool {
+	return cur == from && int(from) < len(phaseNext) && phaseNext[from]&(1<<to) != 0
 }
 
 // connFixed is what a connection takes from the server's options when it
@@ -125,7 +178,6 @@ func newConn(s *Server, ec engine.Conn, o *Options, fixed *connFixed) *Conn {
 		s: s, id: s.nextID.Add(1), ec: ec, fixed: fixed, accepted: int64(time.Since(monoBase)),
 		idleTimeout: o.DefaultIdleTimeout,
 		timeout:     o.DefaultTimeout,
-		readyToSend: true,
 	}
 	if len(o.DefaultEOL) > 0 || o.DefaultSingleLineMode || o.DefaultMaxLineLength != 0 && o.DefaultMaxLineLength != framing.DefaultMaxLineLength {
 		f := c.framerLocked()
@@ -191,7 +243,7 @@ func (c *Conn) LocalPort() int { return int(c.ec.LocalAddr().Port()) }
 func (c *Conn) Connected() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.connected && !c.closed
+	return c.phase == phaseConnected
 }
 
 // BytesSent returns how many bytes the last Send (or SendText, SendLine)
@@ -207,7 +259,7 @@ func (c *Conn) BytesSent() int {
 func (c *Conn) ReadyToSend() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.readyToSend && !c.closed
+	return !c.blocked && c.phase != phaseClosed
 }
 
 // Queued returns the bytes accepted by Send and not yet written to the socket.
@@ -358,11 +410,11 @@ func (c *Conn) Reset() {
 
 func (c *Conn) closeWith(code int, desc string, hard bool) {
 	c.mu.Lock()
-	c.stopData = true
-	if !c.closeSet {
-		c.closeSet, c.closeCode, c.closeDesc = true, code, desc
+	if !c.reasonSetLocked() {
+		c.closeCode, c.closeDesc = code, desc
 	}
 	c.markGoneLocked()
+	c.stopData = true
 	c.mu.Unlock()
 	if hard || c.fixed.noLinger {
 		c.ec.Reset()
@@ -371,14 +423,23 @@ func (c *Conn) closeWith(code int, desc string, hard bool) {
 	}
 }
 
+// markGoneLocked closes gone, if it is made, as closing starts; c.mu is
+// held. It is called just before the change that starts closing (stopData
+// set, or the move to phaseClosed).
 func (c *Conn) markGoneLocked() {
-	if !c.goneClosed {
-		c.goneClosed = true
-		if c.gone != nil {
-			close(c.gone)
-		}
+	if !c.goneLocked() && c.gone != nil {
+		close(c.gone)
 	}
 }
+
+// goneLocked reports whether closing has started, locally (stopData) or
+// not (the engine closed the connection, or it was refused); c.mu is held.
+func (c *Conn) goneLocked() bool { return c.stopData || c.phase == phaseClosed }
+
+// reasonSetLocked reports whether the reason OnDisconnected reports is
+// chosen (closeCode and closeDesc): by the first local close, or by the
+// handshake's failure, whichever came first; c.mu is held.
+func (c *Conn) reasonSetLocked() bool { return c.stopData || c.phase == phaseFailed }
 
 // goneChan returns a channel closed once closing starts. Channels are made
 // on demand: an idle connection carries none.
@@ -387,7 +448,7 @@ func (c *Conn) goneChan() <-chan struct{} {
 	defer c.mu.Unlock()
 	if c.gone == nil {
 		c.gone = make(chan struct{})
-		if c.goneClosed {
+		if c.goneLocked() {
 			close(c.gone)
 		}
 	}

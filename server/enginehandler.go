@@ -19,16 +19,17 @@ func (h *connHandler) OnOpen(err error) {
 	if err != nil {
 		e := handshakeError(err, c.id)
 		c.mu.Lock()
-		if !c.closeSet {
-			c.closeSet, c.closeCode, c.closeDesc = true, e.Code, e.Description
+		if !c.reasonSetLocked() {
+			c.closeCode, c.closeDesc = e.Code, e.Description
 		}
+		c.setPhaseLocked(phaseAccepted, phaseFailed)
 		c.mu.Unlock()
 		c.status("TLS handshake failed: " + err.Error())
 		c.s.post(c, event{kind: evError, err: e})
 		return
 	}
 	c.mu.Lock()
-	c.connected = true
+	c.setPhaseLocked(phaseAccepted, phaseConnected)
 	c.tlsState = c.ec.ConnectionState() // shared with the engine, never changed
 	st := c.tlsState
 	c.mu.Unlock()
@@ -63,11 +64,8 @@ func (h *connHandler) OnWritable() {
 	c := (*Conn)(h)
 	c.mu.Lock()
 	c.writableGen++
-	want := c.wantReady
-	c.wantReady = false
-	if want {
-		c.readyToSend = true
-	}
+	want := c.blocked
+	c.blocked = false
 	c.mu.Unlock()
 	c.signalWritable()
 	if want {
@@ -87,15 +85,15 @@ func (h *connHandler) OnIdle() {
 func (h *connHandler) OnClose(err error) {
 	c := (*Conn)(h)
 	c.mu.Lock()
-	c.closed = true
-	c.markGoneLocked()
 	e := &Error{Code: 0, Description: "OK", ConnectionID: c.id}
 	switch {
-	case c.closeSet:
+	case c.reasonSetLocked():
 		e.Code, e.Description = c.closeCode, c.closeDesc
 	case err != nil:
 		e = socketError(err, c.id)
 	}
+	c.markGoneLocked()
+	c.setPhaseLocked(c.phase, phaseClosed)
 	c.mu.Unlock()
 	if w := c.stall.Load(); w != nil {
 		w.stop()

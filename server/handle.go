@@ -60,8 +60,8 @@ func (c *Conn) admit(verdict access.Verdict) {
 			l.Info("connection refused", "remote", c.ec.RemoteAddr().String(), "reason", refusalReason(verdict, accept))
 		}
 		c.mu.Lock()
-		c.closed = true
 		c.markGoneLocked()
+		c.setPhaseLocked(phaseAccepted, phaseClosed)
 		c.mu.Unlock()
 		c.ec.Reset()
 		c.s.connClosed(c)
@@ -180,7 +180,7 @@ func (c *Conn) holdClose(ev event) bool {
 func (c *Conn) isStopped() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.stopData || c.closed
+	return c.goneLocked()
 }
 
 func (c *Conn) status(msg string) {

@@ -32,14 +32,13 @@ func (c *Conn) Send(p []byte) (int, error) {
 	c.mu.Lock()
 	c.bytesSent = n
 	if errors.Is(err, engine.ErrWouldBlock) {
-		c.readyToSend = false
 		if c.writableGen != gen {
 			// Room returned between the write and now: say so at once.
-			c.readyToSend = true
+			c.blocked = false
 			c.mu.Unlock()
 			c.s.post(c, event{kind: evReady})
 		} else {
-			c.wantReady = true
+			c.blocked = true
 			c.mu.Unlock()
 		}
 		return n, newError(135, "operation would block", c.id, nil)
@@ -184,7 +183,7 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 
 func (c *Conn) sendError(err error) *Error {
 	c.mu.Lock()
-	closed := c.closed || c.goneClosed
+	closed := c.goneLocked()
 	c.mu.Unlock()
 	if closed || errors.Is(err, net.ErrClosed) {
 		return newError(10057, "socket is not connected", c.id, err)
