@@ -188,7 +188,7 @@ var serverSettings = settings.NewTable(
 	intSetting("MaxConnectionsPerAddress", 0, func(o *Options) *int { return &o.MaxConnectionsPerAddress }),
 	boolSetting("TcpNoDelay", func(o *Options) *bool { return &o.Nagle }, true),
 	settings.Setting[*Server]{Name: "UseIPv6",
-		Get: func(s *Server) string { return strconv.Itoa(s.opts.UseIPv6) },
+		Get: func(s *Server) string { return strconv.Itoa(int(s.opts.UseIPv6)) },
 		Set: func(s *Server, v string) error {
 			n, err := settings.ParseInt(v, 0, math.MaxInt)
 			if err != nil {
@@ -200,7 +200,7 @@ var serverSettings = settings.NewTable(
 			if s.state == StateListening {
 				return ErrLocalHostListening
 			}
-			s.opts.UseIPv6 = int(n)
+			s.opts.UseIPv6 = Family(n)
 			return nil
 		}},
 	settings.Setting[*Server]{Name: "CodePage",

@@ -22,6 +22,16 @@ const (
 	DefaultLingerTime     = 10 * time.Second             // graceful-close limit
 )
 
+// Family is the address family a server listens on (Options.UseIPv6,
+// Config("UseIPv6=N") with the same numbers).
+type Family int
+
+const (
+	IPv4Only  Family = 0 // IPv4 only
+	IPv6Only  Family = 1 // IPv6 only (IPV6_V6ONLY)
+	DualStack Family = 2 // one IPv6 socket that also accepts IPv4
+)
+
 // Options configure a Server. The zero value is a plain TCP server on an
 // OS-chosen IPv4 port. Every field notes its default, IPWorks's where it
 // differs, and, where it matters, its danger.
@@ -34,9 +44,9 @@ type Options struct {
 	// LocalPort is the TCP port. Default 0: the OS picks one, which Addr
 	// and LocalPort then report.
 	LocalPort int
-	// UseIPv6 selects the address family: 0 IPv4 only (default), 1 IPv6 only,
-	// 2 IPv6 and IPv4 on one socket.
-	UseIPv6 int
+	// UseIPv6 selects the address family: IPv4Only (0, the default),
+	// IPv6Only (1) or DualStack (2), as IPWorks's UseIPv6 numbers them.
+	UseIPv6 Family
 	// ConnectionBacklog is the listen queue length. Default 0: the OS
 	// maximum (SOMAXCONN), as net.Listen uses. IPWorks's default is 5, which
 	// drops the SYNs of a burst of connections (each then waits a second

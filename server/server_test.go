@@ -34,7 +34,7 @@ func TestListenFamilies(t *testing.T) {
 		for _, tc := range []struct {
 			name      string
 			host      string
-			useIPv6   int
+			useIPv6   Family
 			dialOK    []string // networks and hosts that must connect
 			dialNotOK []string
 		}{

@@ -15,7 +15,7 @@ import (
 // peer answers, or after CloseTimeout; otherwise right after our Close
 // frame is written. OnDisconnected follows.
 func (c *Conn) Disconnect() error {
-	code := CloseCode(c.opts.DisconnectStatusCode)
+	code := c.opts.DisconnectStatusCode
 	if code == 0 {
 		code = CloseNormal
 	}

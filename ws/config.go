@@ -24,11 +24,13 @@ var wsSettings = settings.NewTable(
 			if o.DisconnectStatusCode == 0 {
 				return strconv.Itoa(int(CloseNormal))
 			}
-			return strconv.Itoa(o.DisconnectStatusCode)
+			return strconv.Itoa(int(o.DisconnectStatusCode))
 		},
 		Set: func(o *ConnOptions, v string) error {
-			n, err := settings.ParseInt(v, math.MinInt, math.MaxInt)
-			o.DisconnectStatusCode = int(n)
+			n, err := settings.ParseInt(v, 0, math.MaxUint16)
+			if err == nil {
+				o.DisconnectStatusCode = CloseCode(n)
+			}
 			return err
 		}},
 	settings.Setting[*ConnOptions]{Name: "DisconnectStatusDescription",

@@ -38,6 +38,7 @@ func TestServerConfig(t *testing.T) {
 		{set: "DisconnectStatusCode=4000", name: "DisconnectStatusCode", want: "4000"},
 		{set: "DisconnectStatusDescription=bye", name: "DisconnectStatusDescription", want: "bye"},
 		{set: "DisconnectStatusCode=1005", err: ErrInvalidValue},
+		{set: "DisconnectStatusCode=66536", err: ErrInvalidValue}, // not 1000 modulo 2^16
 		{set: "MaxLineLength=10", err: ErrInvalidValue},
 		{set: "MaxLineLength=2147483648", err: ErrInvalidValue},
 		{set: "MaxLineLength=2147483647", name: "MaxLineLength", want: "2147483647"},

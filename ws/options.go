@@ -96,7 +96,7 @@ type ConnOptions struct {
 	// server to close TCP after a client's close. Default 5 seconds.
 	CloseTimeout time.Duration
 	// DisconnectStatusCode is the code Disconnect sends (default 1000).
-	DisconnectStatusCode int
+	DisconnectStatusCode CloseCode
 	// DisconnectStatusDescription is the reason Disconnect sends; default
 	// the standard description of the code ("" for unregistered codes).
 	DisconnectStatusDescription string
@@ -131,7 +131,7 @@ func (o *ConnOptions) validate() error {
 			return err
 		}
 	}
-	if o.DisconnectStatusCode != 0 && !CloseCode(o.DisconnectStatusCode).ValidOnWire() {
+	if o.DisconnectStatusCode != 0 && !o.DisconnectStatusCode.ValidOnWire() {
 		return fmt.Errorf("%w: DisconnectStatusCode %d may not be sent in a Close frame", ErrInvalidValue, o.DisconnectStatusCode)
 	}
 	if o.CloseTimeout < 0 {

@@ -63,7 +63,7 @@ func (sc *serveConfig) serverOptions() server.Options {
 	opts := server.Options{
 		LocalHost:                sc.host,
 		LocalPort:                sc.port,
-		UseIPv6:                  sc.useIPv6,
+		UseIPv6:                  server.Family(sc.useIPv6),
 		MaxConnections:           sc.maxConns,
 		MaxConnectionsPerAddress: sc.maxConnsPerAddr,
 		DefaultIdleTimeout:       sc.idleTimeout,
