@@ -30,9 +30,9 @@ import (
 // next accepted sockets, and TcpNoDelay and the keep-alive times also the
 // sockets already open (InBufferSize does not: an open connection's receive
 // window is fixed by its handshake's scale); AllowedClients and
-// BlockedClients decide the next connection. UseIPv6 and MaxConnections
-// cannot change while listening (their errors say so); BindExclusively
-// applies to the next StartListening.
+// BlockedClients decide the next connection. UseIPv6, MaxConnections
+// and BindExclusively (which applies when the port is bound) cannot change
+// while listening: their errors say so.
 //
 // TLS settings (a TLS server): SSLEnabledProtocols, SSLEnabledCipherSuites,
 // SSLAllowInsecureCipherSuites, SSLCipherStrength, TLS12SupportedGroups,
@@ -162,7 +162,10 @@ func (s *Server) unknown(name string, err error) error {
 var serverSettings = settings.NewTable(
 	clientsSetting("AllowedClients", "*", func(s *Server) (*string, **access.List) { return &s.opts.AllowedClients, &s.pol.Allowed }),
 	clientsSetting("BlockedClients", "", func(s *Server) (*string, **access.List) { return &s.opts.BlockedClients, &s.pol.Blocked }),
-	boolSetting("BindExclusively", func(o *Options) *bool { return &o.SharePort }, true),
+	// The port is bound by StartListening: changing it while listening
+	// would do nothing until a restart, so it is refused.
+	whenIdle(boolSetting("BindExclusively", func(o *Options) *bool { return &o.SharePort }, true), ErrLocalPortListening,
+		"it applies when the port is bound: StopListening, set it, then StartListening"),
 	durationSetting("DefaultConnectionTimeout", time.Second, func(o *Options) *time.Duration { return &o.DefaultConnectionTimeout }),
 	intSetting("InBufferSize", 0, func(o *Options) *int { return &o.InBufferSize }),
 	intSetting("OutBufferSize", 1, func(o *Options) *int { return &o.OutBufferSize }),
@@ -256,6 +259,19 @@ func clientsSetting(name, empty string, fields func(*Server) (*string, **access.
 			*text, *list = v, l
 			return nil
 		}}
+}
+
+// whenIdle refuses to set st while the server listens, with err (whose
+// code names the condition) and what to do.
+func whenIdle(st settings.Setting[*Server], err error, advice string) settings.Setting[*Server] {
+	set := st.Set
+	st.Set = func(s *Server, v string) error {
+		if s.state == StateListening {
+			return fmt.Errorf("%w: %s: %s", err, st.Name, advice)
+		}
+		return set(s, v)
+	}
+	return st
 }
 
 // boolSetting is a boolean option; invert maps "True" to false in the

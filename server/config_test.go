@@ -103,3 +103,38 @@ func TestErrorCodesAndMessages(t *testing.T) {
 		t.Fatalf("message %q", got)
 	}
 }
+
+// TestConfigRestartSettings: a setting that only a restart would apply is
+// refused while listening, with an error that says so.
+func TestConfigRestartSettings(t *testing.T) {
+	s, err := New(Options{LocalHost: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.StartListening(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		set  string
+		want error
+		says string
+	}{
+		{"BindExclusively=False", ErrLocalPortListening, "StopListening"},
+		{"UseIPv6=2", ErrLocalHostListening, "while listening"},
+		{"MaxConnections=5", ErrMaxConnListening, "while listening"},
+	} {
+		if _, err := s.Config(tc.set); !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("Config(%q) while listening = %v, want %v saying %q", tc.set, err, tc.want, tc.says)
+		}
+	}
+	if got, _ := s.Config("BindExclusively"); got != "True" {
+		t.Errorf("BindExclusively = %s after the refusal", got)
+	}
+	if err := s.StopListening(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Config("BindExclusively=False"); err != nil {
+		t.Fatalf("BindExclusively when idle: %v", err)
+	}
+}
