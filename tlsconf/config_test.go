@@ -283,3 +283,20 @@ func TestServerConfigOver(t *testing.T) {
 		t.Errorf("ServerSetting(MaxConnections): %v", err)
 	}
 }
+
+// TestServerSettingCoversTable: every name Set takes is either applied to
+// a server's config or refused with advice, never both or neither.
+func TestServerSettingCoversTable(t *testing.T) {
+	t.Parallel()
+	for _, name := range SettingNames() {
+		err := ServerSetting(name)
+		if serverSide[name] == (err != nil) || (err != nil && clientSide[name] == "") {
+			t.Errorf("%s: serverSide %v, advice %q, ServerSetting %v", name, serverSide[name], clientSide[name], err)
+		}
+	}
+	for name := range serverSide {
+		if _, ok := table.Lookup(name); !ok {
+			t.Errorf("serverSide lists %s, which Set does not take", name)
+		}
+	}
+}
