@@ -94,7 +94,7 @@ func TestWebSocketServerMetrics(t *testing.T) {
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(m)
 			s, err := ws.NewServer(ws.Options{
-				Server: server.Options{LocalHost: "127.0.0.1", Engine: engine, MaxConnections: 3,
+				Server: server.Options{LocalHost: "127.0.0.1", Engine: server.Engine(engine), MaxConnections: 3,
 					TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}},
 				Conn: ws.ConnOptions{},
 				Events: ws.Events{OnDataIn: func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {

@@ -10,9 +10,9 @@ import (
 // "" and "auto" mean epoll where it exists. Each server gets its own epoll
 // engine, whose loops run only while the server listens or has
 // connections.
-func newEngine(name string) engine.Engine {
+func newEngine(name Engine) engine.Engine {
 	switch {
-	case name == "epoll", name != "portable" && epoll.Supported:
+	case name == EngineEpoll, name != EnginePortable && epoll.Supported:
 		return epoll.New(0)
 	}
 	return portable.Engine{}

@@ -155,7 +155,7 @@ func start(t testing.TB, engine string, o Options) *Server {
 	if o.LocalHost == "" {
 		o.LocalHost = "127.0.0.1"
 	}
-	o.Engine = engine
+	o.Engine = Engine(engine)
 	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,15 @@ const (
 	DualStack Family = 2 // one IPv6 socket that also accepts IPv4
 )
 
+// Engine names the I/O engine of Options.Engine.
+type Engine string
+
+const (
+	EngineAuto     Engine = "auto"     // epoll on Linux, portable elsewhere (also "")
+	EnginePortable Engine = "portable" // a goroutine per connection, every OS
+	EngineEpoll    Engine = "epoll"    // Linux: one event loop per CPU
+)
+
 // Options configure a Server. The zero value is a plain TCP server on an
 // OS-chosen IPv4 port. Every field notes its default, IPWorks's where it
 // differs, and, where it matters, its danger.
@@ -181,12 +190,12 @@ type Options struct {
 	// (see RegisterCodePage).
 	CodePage int
 
-	// Engine chooses the I/O engine: "epoll" (Linux only: one event loop
-	// per CPU, no goroutine and no read buffer per idle connection),
-	// "portable" (a goroutine per connection, every OS), or "" / "auto"
-	// (default): epoll on Linux, portable elsewhere. Other names, and
-	// "epoll" off Linux, are an error.
-	Engine string
+	// Engine chooses the I/O engine: EngineEpoll (Linux only: one event
+	// loop per CPU, no goroutine and no read buffer per idle connection),
+	// EnginePortable (a goroutine per connection, every OS), or "" /
+	// EngineAuto (default): epoll on Linux, portable elsewhere. Other
+	// names, and EngineEpoll off Linux, are an error.
+	Engine Engine
 
 	// ManualEvents queues events until the application calls DoEvents on
 	// a goroutine of its own, as IPWorks's DoEvents loop. Default false:
@@ -284,8 +293,8 @@ func (o Options) defaulted() (Options, error) {
 		return bad("CodePage", o.CodePage, err.Error())
 	}
 	switch o.Engine {
-	case "", "auto", "portable":
-	case "epoll":
+	case "", EngineAuto, EnginePortable:
+	case EngineEpoll:
 		if !epoll.Supported {
 			return bad("Engine", o.Engine, `the epoll engine needs Linux; use "portable" or "auto"`)
 		}

@@ -135,7 +135,7 @@ func TestBusyResponse(t *testing.T) {
 func TestBusyResponseDuringClose(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		for range 5 {
-			s, err := New(Options{LocalHost: "127.0.0.1", Engine: engine, MaxConnections: 1, BusyResponse: []byte("busy\n")})
+			s, err := New(Options{LocalHost: "127.0.0.1", Engine: Engine(engine), MaxConnections: 1, BusyResponse: []byte("busy\n")})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,7 +25,7 @@ func TestManyConcurrentTLSClients(t *testing.T) {
 		// Session tickets are off so every client does a full handshake.
 		scfg := p.serverConfig()
 		scfg.SessionTicketsDisabled = true
-		s, err := New(Options{LocalHost: "127.0.0.1", Engine: engine, TLSConfig: scfg,
+		s, err := New(Options{LocalHost: "127.0.0.1", Engine: Engine(engine), TLSConfig: scfg,
 			MaxConnections: n + 10, ConnectionBacklog: 4096, DefaultConnectionTimeout: 30 * time.Second,
 			Events: Events{OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) }}})
 		if err != nil {

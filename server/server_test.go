@@ -43,7 +43,7 @@ func TestListenFamilies(t *testing.T) {
 			{name: "dual", host: "", useIPv6: 2, dialOK: []string{"127.0.0.1", "::1"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				s, err := New(Options{LocalHost: tc.host, UseIPv6: tc.useIPv6, Engine: engine, Events: echoEvents()})
+				s, err := New(Options{LocalHost: tc.host, UseIPv6: tc.useIPv6, Engine: Engine(engine), Events: echoEvents()})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -82,7 +82,7 @@ func TestListenFamilies(t *testing.T) {
 func TestAddressInUseCode(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		s := start(t, engine, Options{})
-		s2, err := New(Options{LocalHost: "127.0.0.1", LocalPort: s.LocalPort(), Engine: engine})
+		s2, err := New(Options{LocalHost: "127.0.0.1", LocalPort: s.LocalPort(), Engine: Engine(engine)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +196,7 @@ func TestEngineSelection(t *testing.T) {
 		{name: "auto", want: auto},
 		{name: "portable", want: "portable"},
 	} {
-		s, err := New(Options{Engine: tc.name})
+		s, err := New(Options{Engine: Engine(tc.name)})
 		if err != nil {
 			t.Fatal(err)
 		}

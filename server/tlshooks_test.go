@@ -219,7 +219,7 @@ func TestNoLeakAfterManyConnections(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		p := getPKI(t)
 		before := fdCount(t)
-		s, err := New(Options{LocalHost: "127.0.0.1", Engine: engine, TLSConfig: p.serverConfig(),
+		s, err := New(Options{LocalHost: "127.0.0.1", Engine: Engine(engine), TLSConfig: p.serverConfig(),
 			DefaultConnectionTimeout: time.Second, Events: echoEvents()})
 		if err != nil {
 			t.Fatal(err)

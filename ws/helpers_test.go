@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
+	"github.com/tlskit/tlskit/server"
 )
 
 // startServer starts a standalone server on 127.0.0.1:0 and stops it when
@@ -18,7 +19,7 @@ func startServer(t *testing.T, opts Options) *Server {
 	t.Helper()
 	opts.Server.LocalHost = "127.0.0.1"
 	if opts.Server.Engine == "" {
-		opts.Server.Engine = testEngine // see TestMain
+		opts.Server.Engine = server.Engine(testEngine) // see TestMain
 	}
 	s, err := NewServer(opts)
 	if err != nil {

@@ -55,7 +55,7 @@ func tlskitOptions(addr string, cfg *tls.Config, engine string) (server.Options,
 		TLSConfig:         cfg,
 		MaxConnections:    -1,
 		ConnectionBacklog: 4096,
-		Engine:            engine,
+		Engine:            server.Engine(engine),
 	}, nil
 }
 

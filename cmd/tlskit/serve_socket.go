@@ -69,7 +69,7 @@ func (sc *serveConfig) serverOptions() server.Options {
 		DefaultIdleTimeout:       sc.idleTimeout,
 		StallTimeout:             sc.sendTimeout(), // every mode: a client that does not read is reset
 		TLSConfig:                sc.tls,
-		Engine:                   sc.engine,
+		Engine:                   server.Engine(sc.engine),
 		Events:                   logEvents(sc.connLogger()),
 	}
 	if sc.metrics != nil {
