@@ -109,8 +109,6 @@ func (c *Conn) handle(ev event) {
 		if h := hooks.OnSSLStatus; h != nil {
 			c.call("OnSSLStatus", func() { h(c, ev.msg) })
 		}
-	case evCall:
-		ev.fn()
 	case evIdle:
 		if h := hooks.OnIdleTimeout; h != nil && !c.isStopped() {
 			c.call("OnIdleTimeout", func() { h(c) })

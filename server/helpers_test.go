@@ -78,7 +78,7 @@ func getPKI(t testing.TB) *testPKI {
 	return pki
 }
 
-var serial = struct {
+var certSerial = struct {
 	sync.Mutex
 	n int64
 }{n: 10}
@@ -86,10 +86,10 @@ var serial = struct {
 // leaf issues a certificate for the names (DNS names or IPs), for client
 // authentication when client is true.
 func (p *testPKI) leaf(t testing.TB, cn string, client bool, alg string, names ...string) tls.Certificate {
-	serial.Lock()
-	serial.n++
-	sn := serial.n
-	serial.Unlock()
+	certSerial.Lock()
+	certSerial.n++
+	sn := certSerial.n
+	certSerial.Unlock()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(sn), Subject: pkix.Name{CommonName: cn, Organization: []string{"tlskit tests"}},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),

@@ -48,15 +48,14 @@ func (s State) String() string {
 // with New, start it with StartListening, stop it with Shutdown or Close.
 // Its methods are safe for concurrent use, including from event hooks.
 type Server struct {
-	eng     engine.Engine
-	ev      Events
-	obs     Observer         // nil: none
-	log     *slog.Logger     // nil: none; limited by logLim
-	logLim  *logsafe.Limiter // nil without a Logger
-	manual  bool
-	pump    pump
-	workers workers
-	sys     queue // events not tied to a connection (accept errors)
+	eng    engine.Engine
+	ev     Events
+	obs    Observer         // nil: none
+	log    *slog.Logger     // nil: none; limited by logLim
+	logLim *logsafe.Limiter // nil without a Logger
+	manual bool
+	exec   *executor
+	sys    queue // events not tied to a connection (accept errors)
 
 	mu      sync.Mutex
 	initial Options    // as given to New, defaulted; Reset restores it
@@ -92,6 +91,7 @@ func New(opts Options) (*Server, error) {
 		ev:       o.Events,
 		obs:      o.Observer,
 		manual:   o.ManualEvents,
+		exec:     newExecutor(o.ManualEvents),
 		initial:  o,
 		opts:     o,
 		pol:      o.policy(),
@@ -106,7 +106,6 @@ func New(opts Options) (*Server, error) {
 		s.logLim = logsafe.NewLimiter(o.Logger.Handler(), logsafe.LimitOptions{OnDrop: logDropHook(o.Observer)})
 		s.log = slog.New(s.logLim)
 	}
-	s.pump.init()
 	return s, nil
 }
 
@@ -242,8 +241,7 @@ func (s *Server) Close() error {
 	close(s.serveErr)
 	s.resetTLSLocked()
 	s.mu.Unlock()
-	s.workers.close()
-	s.pump.wake()
+	s.exec.Close()
 	if s.logLim != nil {
 		s.logLim.Close()
 	}

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // tlsConfig returns the TLS configuration of this connection: the server's
@@ -145,22 +147,33 @@ func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
 // callSync runs fn, the hook named name, on the connection's dispatcher,
 // so the TLS hooks keep the rule that one connection's events never
 // overlap, and waits for it. It gives up when the connection is closed
-// meanwhile, and fails when the hook panicked.
+// meanwhile (the hook is then skipped if it had not started), and fails
+// when the hook panicked.
 func (c *Conn) callSync(name string, fn func()) error {
-	done := make(chan struct{})
 	ok := true
-	c.s.post(c, event{kind: evCall, fn: func() {
-		defer close(done)
-		ok = c.call(name, fn)
-	}})
-	select {
-	case <-done:
-		if !ok {
-			return newError(10053, "panic in "+name, c.id, nil)
-		}
-		return nil
-	case <-c.goneChan():
+	if err := c.s.exec.Call(goneContext{c.goneChan()}, c, func() { ok = c.call(name, fn) }); err != nil {
 		return newError(10057, "connection closed during the handshake", c.id, nil)
+	}
+	if !ok {
+		return newError(10053, "panic in "+name, c.id, nil)
+	}
+	return nil
+}
+
+// goneContext is a context that ends when gone is closed (the connection
+// is gone), for callSync.
+type goneContext struct{ gone <-chan struct{} }
+
+func (goneContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (g goneContext) Done() <-chan struct{}     { return g.gone }
+func (goneContext) Value(any) any               { return nil }
+
+func (g goneContext) Err() error {
+	select {
+	case <-g.gone:
+		return context.Canceled
+	default:
+		return nil
 	}
 }
 
