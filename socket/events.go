@@ -4,9 +4,9 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"github.com/tlskit/tlskit/internal/hook"
+	"github.com/tlskit/tlskit/internal/serial"
 )
 
 // Events are a socket's callbacks. Every field may be nil.
@@ -72,134 +72,82 @@ type event struct {
 	state       tls.ConnectionState
 }
 
-// eventQueue holds a socket's undelivered events. Its fields other than
-// deliver are guarded by Socket.mu. DataAvailable, Writable and
-// SendProgress are coalesced: at most one of each waits in the queue, and
+// eventQueue is a socket's event queue, run by internal/serial (whose
+// package doc states the guarantees): by the package's workers, or, with
+// Config.ManualEvents, by Poll. DataAvailable, Writable and SendProgress
+// are coalesced (PostOnce): at most one of each waits in the queue, and
 // its arguments are computed when it is delivered.
 type eventQueue struct {
-	q               []event
-	pendingData     bool
-	pendingWritable bool
-	pendingProgress bool
-	progressSent    int
-	running         bool       // a delivery goroutine is draining q
-	deliver         sync.Mutex // held while a handler runs
+	q            serial.Queue[event]
+	exec         *serial.Executor[*Socket, event] // autoEvents, or the socket's own with ManualEvents
+	progressSent int                              // guarded by Socket.mu
 }
 
-// push queues e; s.mu must be held.
+// autoEvents delivers the events of the sockets without ManualEvents.
+var autoEvents = newExecutor(false)
+
+func newExecutor(manual bool) *serial.Executor[*Socket, event] {
+	return serial.New(func(s *Socket) *serial.Queue[event] { return &s.ev.q }, (*Socket).deliver, manual)
+}
+
+// push queues e if it has a handler; s.mu must be held.
 func (s *Socket) push(e event) {
 	h := &s.cfg.Events
-	ev := &s.ev
+	var has bool
 	switch e.kind {
 	case evConnected:
-		if h.Connected == nil {
-			return
-		}
+		has = h.Connected != nil
 	case evSSLConnecting:
-		if h.SSLConnecting == nil {
-			return
-		}
+		has = h.SSLConnecting != nil
 	case evSSLConnected:
-		if h.SSLConnected == nil {
-			return
-		}
+		has = h.SSLConnected != nil
 	case evDataAvailable:
-		if h.DataAvailable == nil || ev.pendingData {
-			return
-		}
-		ev.pendingData = true
+		has = h.DataAvailable != nil
 	case evWritable:
-		if h.Writable == nil || ev.pendingWritable {
-			return
-		}
-		ev.pendingWritable = true
+		has = h.Writable != nil
 	case evSendProgress:
-		if h.SendProgress == nil || ev.pendingProgress {
-			return
-		}
-		ev.pendingProgress = true
+		has = h.SendProgress != nil
 	case evSendComplete:
-		if h.SendComplete == nil {
-			return
-		}
+		has = h.SendComplete != nil
 	case evError:
-		if h.Error == nil {
-			return
-		}
+		has = h.Error != nil
 	}
-	ev.q = append(ev.q, e)
-	if !s.cfg.ManualEvents && !ev.running {
-		ev.running = true
-		go s.runEvents()
-	}
-}
-
-// runEvents is the delivery goroutine; it exits when the queue is empty.
-func (s *Socket) runEvents() {
-	for {
-		s.ev.deliver.Lock()
-		if !s.deliverOne() {
-			s.mu.Lock()
-			empty := len(s.ev.q) == 0
-			if empty {
-				s.ev.running = false
-			}
-			s.mu.Unlock()
-			s.ev.deliver.Unlock()
-			if empty {
-				return
-			}
-			continue
-		}
-		s.ev.deliver.Unlock()
+	switch {
+	case !has:
+	case e.kind == evDataAvailable || e.kind == evWritable || e.kind == evSendProgress:
+		s.ev.exec.PostOnce(s, uint(e.kind), e)
+	default:
+		s.ev.exec.Post(s, e)
 	}
 }
 
 // Poll delivers the events that are waiting, on the calling goroutine, and
-// returns how many it delivered (Xojo Poll). With Config.ManualEvents it is
-// the only way events are delivered. It returns 0 at once when another
-// delivery is under way, which includes a call from inside a handler.
-func (s *Socket) Poll() int {
-	if !s.ev.deliver.TryLock() {
-		return 0
-	}
-	defer s.ev.deliver.Unlock()
-	n := 0
-	for s.deliverOne() {
-		n++
-	}
-	return n
-}
+// returns how many it delivered (Xojo Poll), when Config.ManualEvents is
+// set: it is then the only way events are delivered. Without ManualEvents
+// the socket's goroutines deliver them and Poll returns 0. It returns 0 at
+// once when another delivery is under way, which includes a call from
+// inside a handler.
+func (s *Socket) Poll() int { return s.ev.exec.Poll() }
 
-// deliverOne pops one event and runs its handler; s.ev.deliver must be
-// held. It reports false when the queue was empty.
-func (s *Socket) deliverOne() bool {
-	s.mu.Lock()
-	if len(s.ev.q) == 0 {
-		s.mu.Unlock()
-		return false
-	}
-	e := s.ev.q[0]
-	s.ev.q[0] = event{}
-	s.ev.q = s.ev.q[1:]
-	if len(s.ev.q) == 0 {
-		s.ev.q = nil
-	}
+// deliver runs e's handler, on the socket's event executor.
+func (s *Socket) deliver(e event) {
 	h := &s.cfg.Events
 	var available, writable, sent, left int
 	switch e.kind {
-	case evDataAvailable:
-		s.ev.pendingData = false
-		available = s.rbuf.Len()
-	case evWritable:
-		s.ev.pendingWritable = false
-		writable = s.writableLocked()
-	case evSendProgress:
-		s.ev.pendingProgress = false
-		sent, s.ev.progressSent = s.ev.progressSent, 0
-		left = s.sbuf.Len()
+	case evDataAvailable, evWritable, evSendProgress:
+		s.mu.Lock()
+		s.ev.q.Rearm(uint(e.kind)) // a later change is reported by a new event
+		switch e.kind {
+		case evDataAvailable:
+			available = s.rbuf.Len()
+		case evWritable:
+			writable = s.writableLocked()
+		case evSendProgress:
+			sent, s.ev.progressSent = s.ev.progressSent, 0
+			left = s.sbuf.Len()
+		}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 
 	name, fn := "", func() {}
 	switch e.kind {
@@ -220,7 +168,7 @@ func (s *Socket) deliverOne() bool {
 		} else if abort {
 			s.abortSend()
 		}
-		return true
+		return
 	case evSendComplete:
 		name, fn = "SendComplete", func() { h.SendComplete(s, e.userAborted) }
 	case evError:
@@ -229,7 +177,6 @@ func (s *Socket) deliverOne() bool {
 	if p := hook.Call(name, fn); p != nil {
 		s.hookPanicked(p)
 	}
-	return true
 }
 
 // hookPanicked handles a panic of an event handler as net/http does for a

@@ -25,7 +25,7 @@ type testPKI struct {
 	pool              *x509.CertPool
 }
 
-var serial atomic.Int64
+var certSerial atomic.Int64
 
 func newKey(t testing.TB) crypto.Signer {
 	t.Helper()
@@ -58,13 +58,13 @@ func newPKIWithURLs(t testing.TB, interCRL, interOCSP string) *testPKI {
 	p := &testPKI{rootKey: newKey(t), interKey: newKey(t)}
 	now := time.Now()
 	rootTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: "tlskit test root"},
+		SerialNumber: big.NewInt(certSerial.Add(1)), Subject: pkix.Name{CommonName: "tlskit test root"},
 		NotBefore: now.Add(-72 * time.Hour), NotAfter: now.Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
 	p.root = mustCert(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
 	interTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: "tlskit test intermediate"},
+		SerialNumber: big.NewInt(certSerial.Add(1)), Subject: pkix.Name{CommonName: "tlskit test intermediate"},
 		NotBefore: now.Add(-72 * time.Hour), NotAfter: now.Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
@@ -116,7 +116,7 @@ func (p *testPKI) leaf(t testing.TB, o leafOpts) tls.Certificate {
 		o.ips = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	}
 	if o.serial == 0 {
-		o.serial = serial.Add(1)
+		o.serial = certSerial.Add(1)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(o.serial), Subject: pkix.Name{CommonName: o.cn},

@@ -103,6 +103,10 @@ func New(cfg Config) *Socket {
 		rdl:     newDeadline(),
 		wdl:     newDeadline(),
 	}
+	s.ev.exec = autoEvents
+	if cfg.ManualEvents {
+		s.ev.exec = newExecutor(true)
+	}
 	if cfg.TLS.Settings.ReuseSession && cfg.TLS.Settings.SessionCache == nil {
 		s.sessions = tls.NewLRUClientSessionCache(0)
 	}
