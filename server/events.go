@@ -11,14 +11,12 @@ import (
 // Events are the server's hooks (IPWorks's events). Nil means the default
 // noted on each.
 //
-// Unless ManualEvents is set, the server calls them on goroutines of its
-// own. Events of one connection are delivered one at a time, in order, never
-// re-entrantly; events of different connections run concurrently. A hook
-// may block: it delays only its own connection (whose reading pauses once
-// InBufferSize bytes are waiting), never others. A hook may call any method
-// of the Server or of any Conn, including Send, Disconnect, PauseData and
-// ChangeRecordLength on its own connection. With ManualEvents, all hooks run
-// inside DoEvents on the caller's goroutine.
+// Hooks run on the server's goroutines, or with ManualEvents inside
+// DoEvents, with the guarantees stated once in internal/serial's package
+// doc (one connection's in order, never re-entrantly; a blocking hook
+// delays only its connection, whose reading pauses once InBufferSize bytes
+// wait). A hook may call any method of the Server or of any Conn, including
+// Send, Disconnect, PauseData and ChangeRecordLength on its own connection.
 //
 // As net/http does for a handler, a hook that panics is recovered: the
 // panic is logged at Error with its stack (to Options.Logger, or slog's

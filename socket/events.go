@@ -11,12 +11,12 @@ import (
 
 // Events are a socket's callbacks. Every field may be nil.
 //
-// Events of one socket are delivered one at a time, in the order they
-// happened, never re-entrantly: by a goroutine of the socket (the default)
-// or, with Config.ManualEvents, by Poll on the caller's goroutine. A
-// handler may call any method of the socket, including Close and Poll (which
-// then delivers nothing); a handler that blocks delays only this socket's
-// later events, never its I/O. A handler that panics is recovered, as
+// Events are delivered by the package's goroutines, or with
+// Config.ManualEvents by Poll, with the guarantees stated once in
+// internal/serial's package doc (in order, never re-entrantly; a blocking
+// handler delays only this socket's later events, never its I/O). A
+// handler may call any method of the socket, including Close and Poll
+// (which then delivers nothing). A handler that panics is recovered, as
 // net/http does for a handler: the panic is logged at Error with its stack
 // to slog's default logger and the connection is closed, with an Error
 // event whose error says so ("panic in DataAvailable: ...").
