@@ -373,7 +373,9 @@ func (s *Settings) ServerConfigOver(base *tls.Config, names ...string) (*tls.Con
 // one of them is insecure), the groups from CurvePreferences, and
 // KeyLogFile when KeyLogWriter is a [*KeyLog]. The other settings, which a
 // tls.Config does not hold in a form that can be read back (ClientCAs is a
-// pool), are left at their defaults. Nil describes the defaults.
+// pool), are left at their defaults. Nil describes the defaults. A
+// [*KeyLog] is kept as KeyLogWriter too, so configs built from the result
+// write to the same open file rather than opening it again.
 func SettingsOf(cfg *tls.Config) Settings {
 	var s Settings
 	if cfg == nil {
@@ -408,7 +410,7 @@ func SettingsOf(cfg *tls.Config) Settings {
 		}
 	}
 	if k, ok := cfg.KeyLogWriter.(*KeyLog); ok {
-		s.KeyLogFile = k.Path()
+		s.KeyLogFile, s.KeyLogWriter = k.Path(), k // the file stays cfg's
 	}
 	return s
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -297,6 +299,35 @@ func TestServerSettingCoversTable(t *testing.T) {
 	for name := range serverSide {
 		if _, ok := table.Lookup(name); !ok {
 			t.Errorf("serverSide lists %s, which Set does not take", name)
+		}
+	}
+}
+
+// TestSettingsOfKeyLog: a config's open key log is described by its path
+// and reused, not opened again, by configs built from the description.
+func TestSettingsOfKeyLog(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	kl, err := OpenKeyLog(filepath.Join(dir, "keys.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kl.Close()
+	if err := os.RemoveAll(dir); err != nil { // opening it again would fail
+		t.Fatal(err)
+	}
+	base := &tls.Config{KeyLogWriter: kl}
+	s := SettingsOf(base)
+	if v, _ := s.Get("SSLKeyLogFile"); v != kl.Path() {
+		t.Fatalf("SSLKeyLogFile = %q", v)
+	}
+	for _, names := range [][]string{{"SSLEnabledProtocols"}, {"SSLKeyLogFile"}} {
+		cfg, err := s.ServerConfigOver(base, names...)
+		if err != nil || cfg.KeyLogWriter != kl {
+			t.Fatalf("ServerConfigOver(%v): %v, key log %v", names, err, cfg)
 		}
 	}
 }
