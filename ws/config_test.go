@@ -122,3 +122,19 @@ func TestConfigUnsupportedNames(t *testing.T) {
 		}
 	}
 }
+
+// TestServerConfigReadOnly: read-only settings are refused with ws's own
+// ErrReadOnly, the server's value.
+func TestServerConfigReadOnly(t *testing.T) {
+	t.Parallel()
+	s, err := NewServer(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, set := range []string{"BuildInfo=x", "LicenseInfo=x", "SSLNegotiatedCipher[1]=x"} {
+		if _, err := s.Config(set); !errors.Is(err, ErrReadOnly) {
+			t.Errorf("Config(%q) = %v, want ErrReadOnly", set, err)
+		}
+	}
+}

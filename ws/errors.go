@@ -31,6 +31,9 @@ var (
 	ErrInvalidValue = server.ErrInvalidValue
 	// ErrUnsupported: a setting that has no meaning here.
 	ErrUnsupported = server.ErrUnsupported
+	// ErrReadOnly: Config was asked to set a setting that can only be
+	// read (BuildInfo, SSLNegotiatedCipher[id] ...).
+	ErrReadOnly = server.ErrReadOnly
 )
 
 // Protocol conditions, matched with errors.Is against the errors the Error
