@@ -17,14 +17,18 @@ import (
 // after sending its own, when no shorter linger is left.
 const peerCloseWait = 2 * time.Second
 
-// conn is one connection of the portable engine. The reader goroutine
-// (started by Start) runs the handshake, reads, and is the only one to
-// finish the connection; a writer goroutine runs only while the send queue
-// holds bytes.
+// conn is one connection of the portable engine, accepted by its listener
+// or adopted (see Adopt). The reader goroutine (started by Start) runs the
+// handshake, reads, and is the only one to finish the connection; a writer
+// goroutine runs only while the send queue holds bytes.
 type conn struct {
-	tcp    *net.TCPConn
+	sock   net.Conn // the socket (a *net.TCPConn when accepted): closed, half-closed and reset directly
 	remote netip.AddrPort
 	local  netip.AddrPort
+	first  []byte // an adopted conn's bytes read before, delivered first; the reader's
+	// adoptedTLS is an adopted *tls.Conn: no handshake of ours, but its
+	// own when it has not run yet.
+	adoptedTLS bool
 
 	mu      sync.Mutex
 	cond    sync.Cond // on mu: resume, queue drained, shutdown sent, writer gone
@@ -62,14 +66,41 @@ type conn struct {
 
 var _ engine.Conn = (*conn)(nil)
 
-func newConn(tc *net.TCPConn) *conn {
-	c := &conn{tcp: tc, rw: tc, limit: 64 << 10}
+func newConn(sock net.Conn) *conn {
+	c := &conn{sock: sock, rw: sock, limit: 64 << 10}
 	c.cond.L = &c.mu
-	if a, ok := tc.RemoteAddr().(*net.TCPAddr); ok {
+	if a, ok := sock.RemoteAddr().(*net.TCPAddr); ok {
 		c.remote = unmapPort(a.AddrPort())
 	}
-	if a, ok := tc.LocalAddr().(*net.TCPAddr); ok {
+	if a, ok := sock.LocalAddr().(*net.TCPAddr); ok {
 		c.local = unmapPort(a.AddrPort())
+	}
+	return c
+}
+
+// Adopt returns an engine.Conn that runs nc, a connection established by
+// other means (a net/http connection taken over with http.Hijacker, a
+// dialed one), as the engine runs the connections it accepts: Start
+// begins reading, Write queues without blocking, and so on. first holds
+// bytes already read from nc (what a bufio.Reader over it buffered); they
+// are delivered as the first OnData. A *tls.Conn is used as it is, its
+// handshake run at Start if it has not run yet (StartOptions.TLS is
+// ignored, HandshakeTimeout bounds that handshake); the socket under it
+// (NetConn) is the one closed and reset. Addresses other than TCP ones
+// are reported as zero AddrPorts.
+func Adopt(nc net.Conn, first []byte) engine.Conn {
+	sock := nc
+	tc, isTLS := nc.(*tls.Conn)
+	if isTLS {
+		sock = tc.NetConn()
+	}
+	c := newConn(sock)
+	c.rw = nc
+	if len(first) > 0 {
+		c.first = first
+	}
+	if isTLS {
+		c.tlsConn, c.adoptedTLS = tc, true
 	}
 	return c
 }
@@ -93,25 +124,32 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	c.limit = opts.QueueSize
 	c.paused = opts.Paused
 	c.peerLinger = opts.Linger
-	// Without TLS there is no handshake: what is written at once goes out
-	// even if Close follows before the reader goroutine runs.
-	c.open = opts.TLS == nil
+	if c.adoptedTLS {
+		opts.TLS = nil // nc is what it is
+		if st := c.tlsConn.ConnectionState(); st.HandshakeComplete {
+			c.state = &st
+		}
+	}
+	// Without a handshake to run, what is written at once goes out even if
+	// Close follows before the reader goroutine runs.
+	c.open = opts.TLS == nil && (!c.adoptedTLS || c.state != nil)
+	handshake := !c.open
 	c.mu.Unlock()
 	c.touch()
 	c.SetIdleTimeout(opts.IdleTimeout)
 	var deadline time.Time
-	if opts.TLS != nil && opts.HandshakeTimeout > 0 {
+	if handshake && opts.HandshakeTimeout > 0 {
 		deadline = time.Now().Add(opts.HandshakeTimeout)
 	}
-	go c.run(opts, deadline)
+	go c.run(opts, handshake, deadline)
 }
 
 func (c *conn) touch() { c.lastMoved.Store(time.Now().UnixNano()) }
 
 // run is the reader goroutine: handshake, read loop, finish.
-func (c *conn) run(opts engine.StartOptions, deadline time.Time) {
+func (c *conn) run(opts engine.StartOptions, handshake bool, deadline time.Time) {
 	var err error
-	if opts.TLS != nil {
+	if handshake {
 		var d time.Duration
 		d, err = c.handshake(opts, deadline)
 		if hh, ok := c.h.(engine.HandshakeHandler); ok {
@@ -134,12 +172,12 @@ func (c *conn) run(opts engine.StartOptions, deadline time.Time) {
 // handshakeConn notes when the handshake's first bytes came, for
 // OnHandshake's time. Only the reader goroutine reads.
 type handshakeConn struct {
-	*net.TCPConn
+	net.Conn
 	first time.Time
 }
 
 func (h *handshakeConn) Read(p []byte) (int, error) {
-	n, err := h.TCPConn.Read(p)
+	n, err := h.Conn.Read(p)
 	if n > 0 && h.first.IsZero() {
 		h.first = time.Now()
 	}
@@ -150,23 +188,30 @@ func (h *handshakeConn) Read(p []byte) (int, error) {
 // first received bytes. A positive HandshakeTimeout is a deadline for the
 // whole handshake, counted from Start: a peer that sends its messages a
 // byte at a time cannot stretch it.
+// An adopted *tls.Conn runs its own handshake (its first bytes' time is
+// not known: d counts from the start).
 func (c *conn) handshake(opts engine.StartOptions, deadline time.Time) (time.Duration, error) {
-	hc := &handshakeConn{TCPConn: c.tcp}
 	if !deadline.IsZero() {
-		_ = c.tcp.SetDeadline(deadline)
+		_ = c.sock.SetDeadline(deadline)
 	}
-	tc := tls.Server(hc, opts.TLS)
-	c.mu.Lock()
-	c.tlsConn = tc
-	c.rw = tc
-	c.mu.Unlock()
+	hc := &handshakeConn{Conn: c.sock}
+	tc := c.tlsConn
+	if c.adoptedTLS {
+		hc.first = time.Now()
+	} else {
+		tc = tls.Server(hc, opts.TLS)
+		c.mu.Lock()
+		c.tlsConn = tc
+		c.rw = tc
+		c.mu.Unlock()
+	}
 	err := tc.Handshake()
 	var d time.Duration
 	if !hc.first.IsZero() {
 		d = time.Since(hc.first)
 	}
 	if !deadline.IsZero() {
-		_ = c.tcp.SetDeadline(time.Time{})
+		_ = c.sock.SetDeadline(time.Time{})
 	}
 	if err != nil {
 		return d, err
@@ -189,6 +234,13 @@ func (c *conn) readLoop(buf []byte) error {
 		}
 		discard := c.closing
 		c.mu.Unlock()
+		if p := c.first; p != nil {
+			c.first = nil
+			if !discard {
+				c.h.OnData(p)
+			}
+			continue
+		}
 		n, err := c.rw.Read(buf)
 		if n > 0 {
 			c.touch()
@@ -222,7 +274,7 @@ func (c *conn) finish(readErr error) {
 	c.closing = true
 	c.mu.Unlock()
 
-	_ = c.tcp.Close()
+	_ = c.sock.Close()
 
 	c.mu.Lock()
 	for c.writing {
@@ -327,7 +379,7 @@ func (c *conn) writeLoop() {
 		c.mu.Unlock()
 		if err != nil {
 			// The reader is woken by the close and finishes the connection.
-			_ = c.tcp.Close()
+			_ = c.sock.Close()
 			continue
 		}
 		if notify {
@@ -351,11 +403,15 @@ func (c *conn) shutdownWrite() {
 		if tc != nil {
 			_ = tc.CloseWrite()
 		}
-		_ = c.tcp.CloseWrite()
-		_ = c.tcp.SetReadDeadline(time.Now().Add(peerCloseWait))
+		if cw, ok := c.sock.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+			_ = c.sock.SetReadDeadline(time.Now().Add(peerCloseWait))
+		} else {
+			_ = c.sock.Close() // no half-close (a net.Pipe, say): the reader ends
+		}
 	} else {
 		// Still in the handshake: there is nothing to flush.
-		_ = c.tcp.Close()
+		_ = c.sock.Close()
 	}
 	c.mu.Lock()
 	c.shut = true
@@ -437,7 +493,7 @@ func (c *conn) Close(linger time.Duration) {
 	if !c.started {
 		c.closing = true
 		c.mu.Unlock()
-		_ = c.tcp.Close()
+		_ = c.sock.Close()
 		return
 	}
 	c.startCloseLocked(linger)
@@ -476,8 +532,10 @@ func (c *conn) abort() {
 	c.pending = nil
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	_ = c.tcp.SetLinger(0)
-	_ = c.tcp.Close()
+	if l, ok := c.sock.(interface{ SetLinger(int) error }); ok {
+		_ = l.SetLinger(0)
+	}
+	_ = c.sock.Close()
 }
 
 func (c *conn) ConnectionState() *tls.ConnectionState {

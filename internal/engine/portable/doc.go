@@ -3,5 +3,6 @@
 // while the send queue holds bytes. It uses net and the standard crypto/tls
 // unmodified; it never sets a write deadline on a TLS connection, since a
 // timed-out TLS write leaves the connection unusable: stuck writes are ended
-// by closing the socket instead.
+// by closing the socket instead. Adopt runs a connection made elsewhere (a
+// hijacked net/http connection, a dialed one) the same way.
 package portable
