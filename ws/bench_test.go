@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"runtime"
 	"testing"
 	"time"
@@ -45,21 +44,8 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 		b.Run(offer.name, func(b *testing.B) { benchIdleWS(b, offer.ext) })
 	}
 	b.Run("ws-handler-deflate", func(b *testing.B) {
-		h, err := NewHandler(HandlerOptions{Conn: ConnOptions{}, Events: echoEvents()}, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		hs := &http.Server{Handler: h}
-		go func() { _ = hs.Serve(ln) }()
-		defer func() {
-			_ = h.Shutdown(context.Background())
-			_ = hs.Close()
-		}()
-		measureIdle(b, ln.Addr().String(), idleExchange(b, "permessage-deflate"))
+		addr := startBenchHandler(b, HandlerOptions{Conn: ConnOptions{}, Events: echoEvents()})
+		measureIdle(b, addr, idleExchange(b, "permessage-deflate"))
 	})
 }
 
@@ -123,7 +109,8 @@ func measureIdle(b *testing.B, addr string, exchange func(net.Conn)) {
 // BenchmarkEcho measures round trips of one message through an echo
 // server: server.Server with a plain TCP client (the peer, the cost of
 // the engine alone) against ws.Server with a ws.Dial client, with and
-// without permessage-deflate. go test -run X -bench Echo ./ws
+// without permessage-deflate, and ws.Handler behind net/http with the same
+// client. go test -run X -bench Echo ./ws
 func BenchmarkEcho(b *testing.B) {
 	for _, size := range []int{1 << 10, 64 << 10} {
 		msg := make([]byte, size)
@@ -157,22 +144,42 @@ func BenchmarkEcho(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer s.Close()
-				ctx := context.Background()
-				c, err := Dial(ctx, s.URL(), &DialOptions{Conn: ConnOptions{DisablePermessageDeflate: !deflate, SendQueue: 1 << 20}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer func() { _ = c.Disconnect(); <-c.Done() }()
-				b.SetBytes(int64(size))
-				for b.Loop() {
-					if err := c.WriteMessage(ctx, DataBinary, msg); err != nil {
-						b.Fatal(err)
-					}
-					if _, _, err := c.ReadMessage(ctx); err != nil {
-						b.Fatal(err)
-					}
-				}
+				benchEchoClient(b, s.URL(), deflate, msg)
 			})
+			b.Run(fmt.Sprintf("handler-%dK-deflate=%v", size>>10, deflate), func(b *testing.B) {
+				addr := startBenchHandler(b, HandlerOptions{Conn: ConnOptions{DisablePermessageDeflate: !deflate, SendQueue: 1 << 20}, Events: echoEvents()})
+				benchEchoClient(b, "ws://"+addr+"/", deflate, msg)
+			})
+		}
+	}
+}
+
+// startBenchHandler serves a Handler with opts on 127.0.0.1 until the
+// benchmark ends and returns its address.
+func startBenchHandler(b *testing.B, opts HandlerOptions) string {
+	h, err := NewHandler(opts, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return startHandler(b, h)
+}
+
+// benchEchoClient dials url and measures round trips of msg with the
+// echo server there.
+func benchEchoClient(b *testing.B, url string, deflate bool, msg []byte) {
+	ctx := context.Background()
+	c, err := Dial(ctx, url, &DialOptions{Conn: ConnOptions{DisablePermessageDeflate: !deflate, SendQueue: 1 << 20}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = c.Disconnect(); <-c.Done() }()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if err := c.WriteMessage(ctx, DataBinary, msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := c.ReadMessage(ctx); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

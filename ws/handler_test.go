@@ -15,14 +15,14 @@ import (
 )
 
 // startHandler serves h on 127.0.0.1:0 with net/http.
-func startHandler(t *testing.T, h *Handler) string {
+func startHandler(t testing.TB, h *Handler) string {
 	t.Helper()
 	return startHandlerBehind(t, h, h)
 }
 
 // startHandlerBehind serves front (h, or a middleware in front of it) on
 // 127.0.0.1:0 with net/http, and shuts both down when the test ends.
-func startHandlerBehind(t *testing.T, h *Handler, front http.Handler) string {
+func startHandlerBehind(t testing.TB, h *Handler, front http.Handler) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
