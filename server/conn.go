@@ -61,7 +61,7 @@ type Conn struct {
 	// Sending; guarded by mu.
 	bytesSent   int
 	writableGen uint64
-	writable    chan struct{} // one token: OnWritable happened; made by the first blocking send
+	writable    engine.Waker  // woken at each OnWritable and at the close: see Writable
 	interrupt   chan struct{} // closed by Interrupt, then dropped; made on demand
 
 	// Settings and the program's value; guarded by mu.
@@ -455,17 +455,12 @@ func (c *Conn) goneChan() <-chan struct{} {
 	return c.gone
 }
 
-// signalWritable leaves the token for a blocking send waiting for room.
+// signalWritable closes the channel Writable gave out: room returned or
+// the connection closed.
 func (c *Conn) signalWritable() {
 	c.mu.Lock()
-	w := c.writable
+	c.writable.Wake()
 	c.mu.Unlock()
-	if w != nil {
-		select {
-		case w <- struct{}{}:
-		default:
-		}
-	}
 }
 
 // TLS returns what the TLS handshake negotiated; ok is false for plain

@@ -139,6 +139,17 @@ func (c *Conn) setBytesSent(n int) {
 	c.mu.Unlock()
 }
 
+// Writable returns a channel that is closed when the send queue has room
+// again after refusing bytes (a Send that returned ErrWouldBlock), or once
+// the connection has closed. Unlike OnReadyToSend, an event of the
+// connection, it is not held up by the connection's hooks: a hook may wait
+// on it. Take it before the Send whose refusal it is to report.
+func (c *Conn) Writable() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writable.Chan(c.phase == phaseClosed)
+}
+
 // sendBlocking queues all of p, waiting for room. timeout <= 0 waits without
 // limit; otherwise it is an inactivity limit, restarted by progress.
 func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{}) (int, error) {
@@ -149,16 +160,11 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 		defer timer.Stop()
 		expired = timer.C
 	}
-	// The token channel exists before the first write, so an OnWritable
-	// that follows a refused write is not lost.
-	c.mu.Lock()
-	if c.writable == nil {
-		c.writable = make(chan struct{}, 1)
-	}
-	writable := c.writable
-	c.mu.Unlock()
 	done := 0
 	for {
+		// Taken before the write, so that the OnWritable which follows
+		// a refusal is not missed.
+		room := c.Writable()
 		n, err := c.ec.Write(p[done:])
 		c.sent(n)
 		done += n
@@ -172,7 +178,7 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 			timer.Reset(timeout)
 		}
 		select {
-		case <-writable:
+		case <-room:
 		case <-intr:
 			return done, newError(10004, "interrupted", c.id, nil)
 		case <-expired:

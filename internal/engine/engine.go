@@ -239,3 +239,36 @@ type SocketConfigurer interface {
 type Controller interface {
 	Control(f func(fd uintptr)) error
 }
+
+// A Waker lets any number of goroutines wait for the next occurrence of
+// something (room in a send queue, say): Chan returns a channel that the
+// next Wake closes. The zero value is ready. Its methods do no locking:
+// call them under the lock that guards the state the waiters look at, and
+// take the channel before the check whose outcome it is to follow.
+type Waker struct{ ch chan struct{} }
+
+// Chan returns the channel the next Wake closes, or an already closed one
+// when ended (nothing more will happen).
+func (w *Waker) Chan(ended bool) <-chan struct{} {
+	if ended {
+		return closedChan
+	}
+	if w.ch == nil {
+		w.ch = make(chan struct{})
+	}
+	return w.ch
+}
+
+// Wake closes the channel Chan gave out, if any.
+func (w *Waker) Wake() {
+	if w.ch != nil {
+		close(w.ch)
+		w.ch = nil
+	}
+}
+
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
