@@ -93,7 +93,7 @@ func (c *Conn) startCloseTimerLocked() {
 			x.closeErr = fmt.Errorf("%w: no close response within %v", ErrTimedOut, c.opts.closeTimeout())
 		}
 		c.mu.Unlock()
-		c.tr.abort()
+		c.tr.Reset()
 	})
 }
 
@@ -212,6 +212,7 @@ func (c *Conn) transportClosed(err error) {
 // data after our Close may be dropped (RFC 6455 §1.4).
 func (c *Conn) setStateLocked(st connState) {
 	c.state = st
+	c.wakeLocked() // blocking sends give up
 	if st >= stateClosing && !c.leftOpen {
 		c.leftOpen = true
 		if c.x != nil && c.x.notOpen != nil {

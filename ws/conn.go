@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/framing"
 	"github.com/tlskit/tlskit/internal/hook"
 	"github.com/tlskit/tlskit/internal/logsafe"
@@ -17,28 +19,41 @@ import (
 	"github.com/tlskit/tlskit/server"
 )
 
-// transport is what a Conn writes through: server.Conn for the standalone
-// server, a net.Conn with a small write queue for Handler and Dial.
+// link is what a Conn needs of the connection under it, the one set of
+// flow-control rules for every way in; a standalone Server's *server.Conn
+// has it as it is, and Handler and client connections have it from the
+// engine (engineTransport).
+type link interface {
+	// Send queues what fits of p without blocking and returns the count;
+	// the error matches ErrWouldBlock when not all of p fitted, and room
+	// is then reported (Writable, and the transport's OnReadyToSend path
+	// to Conn.writable). It copies what it takes.
+	Send(p []byte) (int, error)
+	// Writable returns a channel closed when room returns after a refused
+	// Send, or at the end; a hook may wait on it.
+	Writable() <-chan struct{}
+	// PauseData stops reading and delivery; ProcessData resumes,
+	// delivering what was held first.
+	PauseData()
+	ProcessData()
+	AcceptData() bool
+	// Disconnect closes after the queued bytes are written; Reset closes
+	// at once, dropping them.
+	Disconnect()
+	Reset()
+}
+
+var _ link = (*server.Conn)(nil)
+
+// transport is a link with what ws asks of it besides.
 type transport interface {
-	// write queues what fits of p without blocking and returns the count;
-	// the error matches ErrWouldBlock when not all of p fitted, and the
-	// transport then calls Conn.writable when there is room. It copies
-	// what it takes: p is the caller's again once write returns.
-	write(p []byte) (int, error)
-	// waitWritable blocks until the queue may have room, ctx-free: done
-	// closes on interrupt.
-	waitWritable(done <-chan struct{}) bool
+	link
 	// queueLimit is the bound of the transport's queue, which also bounds
-	// the bytes the Conn holds beyond it; 0 when write blocks until it
-	// has taken all of p (a standalone server's connection with a
-	// positive Timeout).
+	// the bytes the Conn holds beyond it.
 	queueLimit() int
-	// closeGraceful closes after the queued bytes are written.
-	closeGraceful()
-	// abort closes at once, dropping queued bytes.
-	abort()
 	localAddr() net.Addr
 	remoteAddr() net.Addr
+	connectionState() (tls.ConnectionState, bool)
 }
 
 type connState uint8
@@ -65,8 +80,10 @@ type Conn struct {
 	head wsproto.RequestHead     // the request as received (standalone server)
 	neg  *negotiated             // nil when the handshake settled only defaults
 
-	// evMu serialises event delivery for transports that have several
-	// goroutines (Handler, Dial); the read side holds it while feeding.
+	// evMu serialises event delivery on Handler and client connections,
+	// whose engine callbacks come from several goroutines; the read side
+	// holds it while feeding. A standalone Server's connection has its
+	// events serialised by the server.
 	evMu sync.Mutex
 	rd   *wsproto.Reader  // nil between messages (see received)
 	shs  *serverHandshake // the standalone server's handshake, nil once it ends
@@ -128,6 +145,8 @@ type connExtra struct {
 	interrupt   chan struct{} // closed by Interrupt, then dropped
 	goneCh      chan struct{} // closed once OnDisconnected has run
 	notOpen     chan struct{} // closed when the connection leaves the open state
+	wake        engine.Waker  // woken when a refused send may go now: see wakeLocked
+	timeout     time.Duration // SetTimeout's
 	read        *readState    // ReadMessage and NextReader with Fragments
 }
 
@@ -527,7 +546,7 @@ func (c *Conn) call(name string, fn func()) bool {
 	c.mu.Unlock()
 	c.logPanic(p)
 	if first {
-		c.tr.abort()
+		c.tr.Reset()
 	}
 	return false
 }

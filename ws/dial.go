@@ -291,7 +291,7 @@ type clientTransport interface {
 // (dialed by Dial or given to NewClientConn), its send queue bounded by
 // limit bytes (0: DefaultSendQueue).
 func newClientTransport(nc net.Conn, limit int) clientTransport {
-	return newNetTransport(nc, limit)
+	return newEngineTransport(nc, limit)
 }
 
 func handshakeIOError(ctx context.Context, err error) error {
@@ -310,20 +310,7 @@ func handshakeIOError(ctx context.Context, err error) error {
 
 // ConnectionState returns the TLS state of a wss:// client connection.
 func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
-	if c.sc != nil {
-		return c.sc.ConnectionState()
-	}
-	if t, ok := c.tr.(*netTransport); ok {
-		if s, ok := t.nc.(interface {
-			ConnectionState() (tls.ConnectionState, bool)
-		}); ok {
-			return s.ConnectionState()
-		}
-		if tc, ok := t.nc.(*tls.Conn); ok {
-			return tc.ConnectionState(), true
-		}
-	}
-	return tls.ConnectionState{}, false
+	return c.tr.connectionState()
 }
 
 // WriteMessage sends one whole message, waiting for room when the queue
@@ -332,13 +319,15 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 // uncompressed, as fragments of a queue's worth each, sent as the queue
 // drains: the connection never holds more of it than one piece, and other
 // data sends get ErrWouldBlock meanwhile. ctx ends the wait (a message
-// left unfinished fails the connection). Do not call it from the connection's own hooks with a full queue
-// on a Handler or Dial connection.
+// left unfinished fails the connection). It may be called from the
+// connection's own hooks.
 func (c *Conn) WriteMessage(ctx context.Context, f SendFormat, p []byte) error {
 	done := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { close(done) })
 	defer stop()
-	_, err := c.waitSendIntr(f, p, done)
+	w := &sendWait{intr: done}
+	defer w.stop()
+	_, err := c.waitSend(f, p, w)
 	if errors.Is(err, ErrInterrupted) && ctx.Err() != nil {
 		return ctx.Err()
 	}

@@ -12,9 +12,9 @@ func TestDialNagle(t *testing.T) {
 	s := startServer(t, Options{})
 	for _, nagle := range []bool{false, true} {
 		c := dialT(t, s.URL(), &DialOptions{Nagle: nagle})
-		tc, ok := c.tr.(*netTransport).nc.(*net.TCPConn)
+		tc, ok := c.tr.(*engineTransport).nc.(*net.TCPConn)
 		if !ok {
-			t.Fatalf("a ws:// connection over %T", c.tr.(*netTransport).nc)
+			t.Fatalf("a ws:// connection over %T", c.tr.(*engineTransport).nc)
 		}
 		rc, err := tc.SyscallConn()
 		if err != nil {

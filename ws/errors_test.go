@@ -15,7 +15,7 @@ func TestSendErrorCode(t *testing.T) {
 	if _, err := c.SendText("ok"); err != nil {
 		t.Fatal(err)
 	}
-	tr.closeGraceful() // the transport is gone, the Conn does not know yet
+	tr.Disconnect() // the transport is gone, the Conn does not know yet
 	_, err := c.SendText("lost")
 	if !errors.Is(err, ErrSend) || !errors.Is(err, ErrNotConnected) {
 		t.Fatalf("err = %v, want 4202 wrapping 10057", err)

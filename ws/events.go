@@ -100,10 +100,12 @@ func (l LogLevel) String() string {
 //
 // Every hook of one connection runs one at a time, in order, never
 // re-entrantly: on the server's event goroutine for the standalone Server,
-// on the connection's read goroutine for Handler and Dial connections.
+// on the connection's read goroutine for Handler and Dial connections
+// (OnReadyToSend on its write side's, after the read side's hook returns).
 // Hooks may block (delaying only their connection) and may call any method
-// of any Conn, except that Ping and WriteMessage on a hook's own connection
-// wait for events that cannot arrive until the hook returns.
+// of any Conn, WriteMessage and blocking sends included, except that Ping
+// on a hook's own connection waits for a Pong that cannot arrive until the
+// hook returns.
 //
 // As net/http does for a handler, a hook that panics is recovered: the
 // panic is logged with its stack (as an OnLog message of type "Error", or

@@ -250,10 +250,30 @@ func (w *httpResponse) appendHead(dst []byte, complete bool) []byte {
 	return append(dst, "\r\n"...)
 }
 
-// send queues p whole, waiting for room in the connection's send queue.
+// waitRoom waits for room (at most the stall limit, when one is set).
+func (w *httpResponse) waitRoom(room <-chan struct{}) error {
+	var stalled <-chan time.Time // nil: no limit
+	if w.stall > 0 {
+		t := time.NewTimer(w.stall)
+		defer t.Stop()
+		stalled = t.C
+	}
+	select {
+	case <-room:
+		if !w.sc.Connected() {
+			return ErrNotConnected
+		}
+		return nil
+	case <-stalled:
+		return fmt.Errorf("ws: HTTP response: %w (no room in the send queue for %v)", ErrTimedOut, w.stall)
+	}
+}
+
+// send queues p whole, waiting for room in the connection's send queue
+// (at most the stall limit each time, when one is set).
 func (w *httpResponse) send(p []byte) error {
-	tr := &serverTransport{sc: w.sc, limit: server.DefaultOutBufferSize}
 	for len(p) > 0 {
+		room := w.sc.Writable() // before the Send whose refusal it reports
 		n, err := w.sc.Send(p)
 		p = p[n:]
 		if err == nil {
@@ -262,17 +282,8 @@ func (w *httpResponse) send(p []byte) error {
 		if !errors.Is(err, ErrWouldBlock) {
 			return err
 		}
-		var done chan struct{} // nil: no limit
-		if w.stall > 0 {
-			done = make(chan struct{})
-			t := time.AfterFunc(w.stall, func() { close(done) })
-			defer t.Stop()
-		}
-		if !tr.waitWritable(done) {
-			if !w.sc.Connected() {
-				return ErrNotConnected
-			}
-			return fmt.Errorf("ws: HTTP response: %w (no room in the send queue for %v)", ErrTimedOut, w.stall)
+		if err := w.waitRoom(room); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -9,53 +9,38 @@ import (
 // connection until ProcessData: reading stops once the buffered bytes are
 // held, so the peer is slowed by TCP flow control and nothing is lost
 // (IPWorks's AcceptData=false).
-func (c *Conn) PauseData() {
-	if c.sc != nil {
-		c.sc.PauseData()
-		return
-	}
-	if t, ok := c.tr.(interface{ setPaused(bool) }); ok {
-		t.setPaused(true)
-	}
-}
+func (c *Conn) PauseData() { c.tr.PauseData() }
 
-// ProcessData resumes delivery after PauseData.
-func (c *Conn) ProcessData() {
-	if c.sc != nil {
-		c.sc.ProcessData()
-		return
-	}
-	if t, ok := c.tr.(interface{ setPaused(bool) }); ok {
-		t.setPaused(false)
-	}
-}
+// ProcessData resumes delivery after PauseData, starting with what was held.
+func (c *Conn) ProcessData() { c.tr.ProcessData() }
 
 // AcceptData reports whether received data is being delivered (false
 // after PauseData).
-func (c *Conn) AcceptData() bool {
-	if c.sc != nil {
-		return c.sc.AcceptData()
-	}
-	switch t := c.tr.(type) {
-	case *netTransport:
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		return !t.paused
-	}
-	return true
-}
+func (c *Conn) AcceptData() bool { return c.tr.AcceptData() }
 
-// SetTimeout sets the send timeout of a standalone Server's connection:
-// when positive, sends wait for room up to d of inactivity instead of
-// returning ErrWouldBlock. Handler and Dial connections have WriteMessage
-// for that and return ErrUnsupported.
+// SetTimeout sets the send timeout: when positive, Send, SendBytes,
+// SendText and SendMessage wait for room, up to d without progress
+// (then failing with ErrTimedOut), instead of returning ErrWouldBlock, and
+// a message too large to be held goes piece by piece as with WriteMessage.
+// 0 (the default) turns it off.
 func (c *Conn) SetTimeout(d time.Duration) error {
-	if c.sc == nil {
-		return fmt.Errorf("%w: SetTimeout on a Handler or Dial connection; use WriteMessage", ErrUnsupported)
-	}
 	if d < 0 {
 		return fmt.Errorf("%w: negative timeout", ErrInvalidValue)
 	}
-	c.sc.SetTimeout(d)
+	c.mu.Lock()
+	if d > 0 || c.x != nil {
+		c.extraLocked().timeout = d
+	}
+	c.mu.Unlock()
 	return nil
+}
+
+// sendTimeout is the timeout SetTimeout set (0: sends never wait).
+func (c *Conn) sendTimeout() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.x == nil {
+		return 0
+	}
+	return c.x.timeout
 }

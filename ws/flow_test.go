@@ -2,7 +2,6 @@ package ws
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 )
@@ -64,18 +63,5 @@ func TestPauseData(t *testing.T) {
 				t.Fatal("nothing delivered after ProcessData")
 			}
 		})
-	}
-}
-
-func TestSetTimeout(t *testing.T) {
-	t.Parallel()
-	conns := make(chan *Conn, 1)
-	s := startServer(t, Options{Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
-	cl := dialT(t, s.URL(), nil)
-	if err := (<-conns).SetTimeout(time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if err := cl.SetTimeout(time.Second); !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("client SetTimeout: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"crypto/tls"
 	"net"
 	"sync"
 	"testing"
@@ -12,13 +13,14 @@ import (
 // memTransport is an in-memory transport: it takes every write and records
 // closes, for driving a Conn without sockets.
 type memTransport struct {
+	testLink
 	mu      sync.Mutex
 	out     []byte
 	closed  bool
 	aborted bool
 }
 
-func (m *memTransport) write(p []byte) (int, error) {
+func (m *memTransport) Send(p []byte) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -27,12 +29,25 @@ func (m *memTransport) write(p []byte) (int, error) {
 	m.out = append(m.out, p...)
 	return len(p), nil
 }
-func (m *memTransport) waitWritable(<-chan struct{}) bool { return true }
-func (m *memTransport) closeGraceful()                    { m.mu.Lock(); m.closed = true; m.mu.Unlock() }
-func (m *memTransport) queueLimit() int                   { return 0 } // takes everything
-func (m *memTransport) abort()                            { m.mu.Lock(); m.closed, m.aborted = true, true; m.mu.Unlock() }
-func (m *memTransport) localAddr() net.Addr               { return &net.TCPAddr{} }
-func (m *memTransport) remoteAddr() net.Addr              { return &net.TCPAddr{} }
+func (m *memTransport) Disconnect()     { m.mu.Lock(); m.closed = true; m.mu.Unlock() }
+func (m *memTransport) queueLimit() int { return 1 << 30 } // takes everything
+func (m *memTransport) Reset()          { m.mu.Lock(); m.closed, m.aborted = true, true; m.mu.Unlock() }
+
+// testLink has the transport methods that the test transports do not use:
+// room is always there, data never paused, there is no address or TLS.
+type testLink struct{}
+
+func (testLink) Writable() <-chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}
+func (testLink) PauseData()                                   {}
+func (testLink) ProcessData()                                 {}
+func (testLink) AcceptData() bool                             { return true }
+func (testLink) localAddr() net.Addr                          { return &net.TCPAddr{} }
+func (testLink) remoteAddr() net.Addr                         { return &net.TCPAddr{} }
+func (testLink) connectionState() (tls.ConnectionState, bool) { return tls.ConnectionState{}, false }
 
 // FuzzConnReceive feeds arbitrary bytes to an open connection of either
 // role, with and without deflate, streamed and buffered, in line mode or

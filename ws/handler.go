@@ -104,8 +104,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	tr := newNetTransport(nc, h.conn.Load().SendQueue)
+	var first []byte // what net/http read past the request
+	if n := brw.Reader.Buffered(); n > 0 {
+		first, _ = brw.Reader.Peek(n)
+		first = append([]byte(nil), first...)
+	}
+	tr := newEngineTransport(nc, h.conn.Load().SendQueue)
 	tr.idle = h.opts.IdleTimeout
+	tr.adopt(first)
 	c := newConn(wsproto.RoleServer, h.conn.Load(), &h.opts.Events, tr)
 	tr.bind(c)
 	if !h.hub.add(c) {
@@ -113,11 +119,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = nc.Write(b)
 		nc.Close()
 		return
-	}
-	var first []byte
-	if n := brw.Reader.Buffered(); n > 0 {
-		first, _ = brw.Reader.Peek(n)
-		first = append([]byte(nil), first...)
 	}
 	c.evMu.Lock()
 	resp, accepted := c.acceptRequest(nil, req, r)
@@ -127,7 +128,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		nc.Close()
 		return
 	}
-	tr.start(first)
+	tr.start(nil)
 }
 
 func refuse(w http.ResponseWriter, err error) {

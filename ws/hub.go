@@ -113,7 +113,7 @@ func (h *hub) shutdown(ctx context.Context, code CloseCode, reason string) error
 	conns := h.snapshot()
 	for _, c := range conns {
 		if c.Close(code, reason) != nil {
-			c.tr.abort()
+			c.tr.Reset()
 		}
 	}
 	for _, c := range conns {
@@ -121,7 +121,7 @@ func (h *hub) shutdown(ctx context.Context, code CloseCode, reason string) error
 		case <-c.doneChan():
 		case <-ctx.Done():
 			for _, c := range h.snapshot() {
-				c.tr.abort()
+				c.tr.Reset()
 			}
 			return ctx.Err()
 		}

@@ -2,7 +2,6 @@ package ws
 
 import (
 	"bytes"
-	"net"
 	"testing"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -10,11 +9,12 @@ import (
 
 // shortTransport takes at most room bytes, then refuses with ErrWouldBlock.
 type shortTransport struct {
+	testLink
 	room int
 	out  []byte
 }
 
-func (s *shortTransport) write(p []byte) (int, error) {
+func (s *shortTransport) Send(p []byte) (int, error) {
 	n := min(len(p), s.room)
 	s.room -= n
 	s.out = append(s.out, p[:n]...)
@@ -23,12 +23,9 @@ func (s *shortTransport) write(p []byte) (int, error) {
 	}
 	return n, nil
 }
-func (s *shortTransport) waitWritable(<-chan struct{}) bool { return true }
-func (s *shortTransport) closeGraceful()                    {}
-func (s *shortTransport) queueLimit() int                   { return DefaultSendQueue }
-func (s *shortTransport) abort()                            {}
-func (s *shortTransport) localAddr() net.Addr               { return &net.TCPAddr{} }
-func (s *shortTransport) remoteAddr() net.Addr              { return &net.TCPAddr{} }
+func (s *shortTransport) Disconnect()     {}
+func (s *shortTransport) queueLimit() int { return DefaultSendQueue }
+func (s *shortTransport) Reset()          {}
 
 // TestSendMessageFrameBuffer: SendMessage encodes into a pooled buffer and
 // allocates nothing per message; what the transport could not take is

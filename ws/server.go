@@ -190,11 +190,18 @@ func wsConn(sc *server.Conn) *Conn {
 
 func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
 	defer hook.Own()
-	tr := &serverTransport{sc: sc, limit: s.outLimit()}
+	tr := serverTransport{sc, s.outLimit()}
 	c := newConn(wsproto.RoleServer, s.conn.Load(), &s.events, tr)
 	c.id = sc.ConnectionID()
 	c.sc = sc
 	c.shs = &serverHandshake{parser: wsproto.RequestParser{MaxHeaderBytes: s.opts.MaxHeaderBytes}}
+	if d := sc.Timeout(); d > 0 {
+		// server.Options.DefaultTimeout: the WebSocket's sends wait (see
+		// Conn.SetTimeout), whole frames at a time, while the server's
+		// Send never does.
+		_ = c.SetTimeout(d)
+		sc.SetTimeout(0)
+	}
 	sc.SetUserData(c)
 	if !s.hub.add(c) {
 		sc.Reset()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -64,7 +65,7 @@ func (c *Conn) DataFormat() SendFormat {
 // size (SendQueue, or OutBufferSize for a standalone Server), not by the
 // message: a message larger than that fails with ErrSendTooLarge, and is
 // sent with WriteMessage or SendFile, which wait for room piece by piece
-// (or with a positive Timeout on a standalone Server's connection).
+// (or, with SetTimeout, by Send itself).
 func (c *Conn) Send(p []byte) (int, error) {
 	return c.SendMessage(c.DataFormat(), p)
 }
@@ -134,7 +135,19 @@ func opcodeFor(f SendFormat, p []byte) (wsproto.Opcode, error) {
 
 // SendMessage sends p in format f (see Send).
 func (c *Conn) SendMessage(f SendFormat, p []byte) (int, error) {
-	return c.sendMessage(f, p, false)
+	n, err := c.sendMessage(f, p, false)
+	if err == nil || !errors.Is(err, ErrWouldBlock) && !errors.Is(err, ErrSendTooLarge) {
+		return n, err
+	}
+	d := c.sendTimeout()
+	if d <= 0 {
+		return n, err
+	}
+	c.mu.Lock()
+	w := &sendWait{intr: c.interruptChanLocked(), timeout: d}
+	c.mu.Unlock()
+	defer w.stop()
+	return c.waitSend(f, p, w)
 }
 
 // sendMessage is SendMessage; piece is set for the pieces of sendPieces,
@@ -196,6 +209,7 @@ func (c *Conn) sendMessage(f SendFormat, p []byte, piece bool) (int, error) {
 	if o := c.opts.obs; o != nil && !c.enc.MessageOpen() {
 		o.MessageSent()
 	}
+	c.wakeLocked() // a message SetMessageLength began may have ended
 	return len(p), nil
 }
 
@@ -267,9 +281,6 @@ const maxFrameHeader = 14
 // connection holds beyond that queue.
 func (c *Conn) fitsLocked(n int) bool {
 	limit := c.tr.queueLimit()
-	if limit == 0 {
-		return true // the transport waits for room itself
-	}
 	frames := 1
 	if mf := c.enc.MaxFrameSize; mf > 0 {
 		frames += n / mf
@@ -286,7 +297,7 @@ func (c *Conn) pushLocked(frames []byte) error {
 		c.pending = append(c.pending, frames...)
 		return nil
 	}
-	n, err := c.tr.write(frames)
+	n, err := c.tr.Send(frames)
 	if err == nil {
 		return nil
 	}
@@ -316,11 +327,12 @@ func (c *Conn) sendControl(op wsproto.Opcode, payload []byte) error {
 }
 
 // writable is called by the transport when its queue has room: pending
-// bytes go out first, then OnReadyToSend fires if a send was refused.
+// bytes go out first; it reports whether OnReadyToSend is due (a send was
+// refused).
 func (c *Conn) writable() bool {
 	c.mu.Lock()
 	if len(c.pending) > 0 {
-		n, err := c.tr.write(c.pending)
+		n, err := c.tr.Send(c.pending)
 		if err != nil {
 			c.pending = c.pending[n:]
 			if !errors.Is(err, ErrWouldBlock) {
@@ -330,11 +342,12 @@ func (c *Conn) writable() bool {
 			return false
 		}
 		c.pending = nil
+		c.wakeLocked()
 	}
 	if c.closeAfter {
 		c.closeAfter = false
 		c.mu.Unlock()
-		c.tr.closeGraceful()
+		c.tr.Disconnect()
 		return false
 	}
 	fire := c.wantReady && c.state == stateOpen
@@ -343,13 +356,18 @@ func (c *Conn) writable() bool {
 	return fire
 }
 
-// roomReturned is called by a transport, outside the event lock, when its
-// queue has room: pending bytes go out and OnReadyToSend fires, as an
-// event, if a send was refused and the connection is still there.
-func (c *Conn) roomReturned() {
-	if !c.writable() {
-		return
+// wakeLocked wakes the blocking sends waiting in waitRoom: something they
+// wait for may have changed (pending handed over, a streamed message
+// ended, the connection no longer open). c.mu is held.
+func (c *Conn) wakeLocked() {
+	if c.x != nil {
+		c.x.wake.Wake()
 	}
+}
+
+// readyEvent fires OnReadyToSend under the event lock, unless the
+// connection has been reported closed.
+func (c *Conn) readyEvent() {
 	c.evMu.Lock()
 	defer c.evMu.Unlock()
 	c.mu.Lock()
@@ -389,19 +407,18 @@ func (c *Conn) SendFile(name string) (int64, error) {
 	}
 	if st.Size() == 0 {
 		_ = c.SetMessageLength(0)
-		_, err := c.waitSend(DataBinary, nil)
+		_, err := c.waitSend(DataBinary, nil, c.newSendWait())
 		return 0, err
 	}
-	c.mu.Lock()
-	intr := c.interruptChanLocked()
-	c.mu.Unlock()
+	w := c.newSendWait()
+	defer w.stop()
 	buf := make([]byte, fileChunk)
 	var total int64
 	for total < st.Size() {
 		n, rerr := io.ReadFull(f, buf[:min(int64(len(buf)), st.Size()-total)])
 		if n > 0 {
-			if _, err := c.waitSendIntr(DataBinary, buf[:n], intr); err != nil {
-				if errors.Is(err, ErrInterrupted) {
+			if _, err := c.waitSend(DataBinary, buf[:n], w); err != nil {
+				if errors.Is(err, ErrInterrupted) || errors.Is(err, ErrTimedOut) {
 					c.fail(fmt.Errorf("ws: SendFile interrupted mid-message: %w", err))
 				}
 				return total, err
@@ -426,49 +443,100 @@ func (c *Conn) Interrupt() {
 	c.mu.Unlock()
 }
 
-func (c *Conn) waitSend(f SendFormat, p []byte) (int, error) {
-	c.mu.Lock()
-	intr := c.interruptChanLocked()
-	c.mu.Unlock()
-	return c.waitSendIntr(f, p, intr)
+// sendWait is how a blocking send waits: intr ends the wait with
+// ErrInterrupted, and a positive timeout without progress with
+// ErrTimedOut.
+type sendWait struct {
+	intr    <-chan struct{}
+	timeout time.Duration
+	timer   *time.Timer // made by the first wait
 }
 
-// waitSendIntr sends, waiting for room instead of returning ErrWouldBlock;
+// newSendWait returns the wait of a send that Interrupt and SetTimeout's
+// timeout end.
+func (c *Conn) newSendWait() *sendWait {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := &sendWait{intr: c.interruptChanLocked()}
+	if c.x != nil {
+		w.timeout = c.x.timeout
+	}
+	return w
+}
+
+func (w *sendWait) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
+// waitSend sends, waiting for room instead of returning ErrWouldBlock;
 // a message too large to be queued at once goes piece by piece.
-func (c *Conn) waitSendIntr(f SendFormat, p []byte, intr <-chan struct{}) (int, error) {
+func (c *Conn) waitSend(f SendFormat, p []byte, w *sendWait) (int, error) {
 	for {
-		n, err := c.SendMessage(f, p)
+		n, err := c.sendMessage(f, p, false)
 		if errors.Is(err, ErrSendTooLarge) {
-			return c.sendPieces(f, p, intr)
+			return c.sendPieces(f, p, w)
 		}
 		if !errors.Is(err, ErrWouldBlock) {
 			return n, err
 		}
-		if err := c.waitRoom(intr); err != nil {
+		if err := c.waitRoom(w, c.sendIdleLocked); err != nil {
 			return 0, err
 		}
 	}
 }
 
-// waitRoom waits until the transport may take more and hands it what is
-// pending: ErrInterrupted when intr closes first, ErrNotConnected when the
-// connection ends. An OnReadyToSend due to another sender is kept for the
-// transport's next notification.
-func (c *Conn) waitRoom(intr <-chan struct{}) error {
-	if !c.tr.waitWritable(intr) {
-		select {
-		case <-intr:
-			return ErrInterrupted
-		default:
-		}
-		return ErrNotConnected
-	}
-	if c.writable() {
+// sendIdleLocked reports whether a data send may start: nothing pending,
+// no message going out in pieces. c.mu is held.
+func (c *Conn) sendIdleLocked() bool { return len(c.pending) == 0 && !c.streaming }
+
+// waitRoom waits until ready (called with c.mu held) says that a refused
+// send may be tried again, handing the transport what is pending
+// meanwhile. It fails with ErrInterrupted or ErrTimedOut as w says, and
+// with ErrNotConnected once the connection is not open. It never polls:
+// it waits for the transport's room (Writable, which comes inside the
+// connection's hooks too) and for the Conn's own changes (wakeLocked). An
+// OnReadyToSend due to another sender is kept for the transport's next
+// notification.
+func (c *Conn) waitRoom(w *sendWait, ready func() bool) error {
+	for {
 		c.mu.Lock()
-		c.wantReady = true
+		if c.state != stateOpen {
+			c.mu.Unlock()
+			return ErrNotConnected
+		}
+		if ready() {
+			c.mu.Unlock()
+			return nil
+		}
+		wake := c.extraLocked().wake.Chan(false)
 		c.mu.Unlock()
+		room := c.tr.Writable() // before the hand-over whose refusal it reports
+		if c.writable() {
+			c.mu.Lock()
+			c.wantReady = true
+			c.mu.Unlock()
+		}
+		var expired <-chan time.Time
+		if w.timeout > 0 {
+			if w.timer == nil {
+				w.timer = time.NewTimer(w.timeout)
+			}
+			expired = w.timer.C
+		}
+		select {
+		case <-wake:
+		case <-room:
+		case <-w.intr:
+			return ErrInterrupted
+		case <-expired:
+			return fmt.Errorf("%w: no room to send for %v", ErrTimedOut, w.timeout)
+		}
+		if w.timer != nil {
+			w.timer.Reset(w.timeout) // progress
+		}
 	}
-	return nil
 }
 
 // sendPieces sends p, too large to be queued at once, as fragments of one
@@ -477,7 +545,7 @@ func (c *Conn) waitRoom(intr <-chan struct{}) error {
 // the connection holds no more of p than one piece. Other data sends get
 // ErrWouldBlock meanwhile (control frames still go between fragments).
 // Streamed messages are not compressed.
-func (c *Conn) sendPieces(f SendFormat, p []byte, intr <-chan struct{}) (int, error) {
+func (c *Conn) sendPieces(f SendFormat, p []byte, w *sendWait) (int, error) {
 	if f == DataAutomatic {
 		f = DataBinary
 		if utf8.Valid(p) {
@@ -506,13 +574,14 @@ func (c *Conn) sendPieces(f SendFormat, p []byte, intr <-chan struct{}) (int, er
 			break
 		}
 		c.mu.Unlock()
-		if err := c.waitRoom(intr); err != nil {
+		if err := c.waitRoom(w, c.sendIdleLocked); err != nil {
 			return 0, err
 		}
 	}
 	defer func() {
 		c.mu.Lock()
 		c.streaming = false
+		c.wakeLocked()
 		c.mu.Unlock()
 	}()
 	size := max(c.tr.queueLimit(), 1)
@@ -527,13 +596,13 @@ func (c *Conn) sendPieces(f SendFormat, p []byte, intr <-chan struct{}) (int, er
 		if !errors.Is(err, ErrWouldBlock) {
 			return sent, err
 		}
-		if err := c.waitRoom(intr); err != nil {
+		if err := c.waitRoom(w, c.nothingPendingLocked); err != nil {
 			switch {
 			case sent == 0 && opened:
 				c.mu.Lock()
 				c.msgRemain = 0 // nothing of it went out
 				c.mu.Unlock()
-			case errors.Is(err, ErrInterrupted):
+			case errors.Is(err, ErrInterrupted) || errors.Is(err, ErrTimedOut):
 				c.fail(fmt.Errorf("ws: send interrupted mid-message: %w", err))
 			}
 			return sent, err
@@ -541,6 +610,10 @@ func (c *Conn) sendPieces(f SendFormat, p []byte, intr <-chan struct{}) (int, er
 	}
 	return sent, nil
 }
+
+// nothingPendingLocked reports whether the transport has taken all that
+// was sent. c.mu is held.
+func (c *Conn) nothingPendingLocked() bool { return len(c.pending) == 0 }
 
 // closeWhenFlushed closes the transport gracefully once the bytes still
 // pending (a Close frame among them) have been handed to it.
@@ -552,7 +625,7 @@ func (c *Conn) closeWhenFlushed() {
 		return
 	}
 	c.mu.Unlock()
-	c.tr.closeGraceful()
+	c.tr.Disconnect()
 }
 
 // WriteFragment sends p as the next part of a message whose length is not
@@ -575,10 +648,8 @@ func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last b
 	done := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { close(done) })
 	defer stop()
-	size := c.tr.queueLimit()
-	if size <= 0 {
-		size = max(len(p), 1) // the transport waits for room itself
-	}
+	w := &sendWait{intr: done}
+	size := max(c.tr.queueLimit(), 1)
 	started := false
 	for off := 0; ; {
 		c.mu.Lock()
@@ -586,9 +657,9 @@ func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last b
 			c.mu.Unlock()
 			return ErrNotConnected
 		}
-		if c.msgRemain != fragmentOpen && (c.streaming || c.msgRemain > 0 || c.enc.MessageOpen()) || len(c.pending) > 0 {
+		if c.fragmentBlockedLocked() {
 			c.mu.Unlock() // another message, or our last part, is still going out
-			if err := c.waitRoom(done); err != nil {
+			if err := c.waitRoom(w, func() bool { return !c.fragmentBlockedLocked() }); err != nil {
 				if errors.Is(err, ErrInterrupted) && (started || c.fragmentIsOpen()) {
 					c.fail(fmt.Errorf("ws: WriteFragment interrupted mid-message: %w", ctx.Err()))
 				}
@@ -617,6 +688,7 @@ func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last b
 		putFrameBuf(buf)
 		if fin {
 			c.msgRemain, c.streaming = 0, false
+			c.wakeLocked()
 			if o := c.opts.obs; o != nil && err == nil {
 				o.MessageSent()
 			}
@@ -631,6 +703,12 @@ func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last b
 			return nil
 		}
 	}
+}
+
+// fragmentBlockedLocked reports whether a part of WriteFragment must wait:
+// another message is going out, or bytes are pending. c.mu is held.
+func (c *Conn) fragmentBlockedLocked() bool {
+	return c.msgRemain != fragmentOpen && (c.streaming || c.msgRemain > 0 || c.enc.MessageOpen()) || len(c.pending) > 0
 }
 
 // fragmentOpen in msgRemain marks a message of WriteFragment as open (its

@@ -164,14 +164,7 @@ func TestSendBackpressure(t *testing.T) {
 	})
 	<-ready // once after OnConnected
 	msg := bytes.Repeat([]byte("z"), 4000)
-	sent := 0
-	var err error
-	for sent < 10000 {
-		if _, err = c.SendBytes(msg); err != nil {
-			break
-		}
-		sent++
-	}
+	sent, err := fillQueue(c, msg)
 	if !errors.Is(err, ErrWouldBlock) || c.ReadyToSend() || c.BytesSent() != 0 {
 		t.Fatalf("after %d messages: %v, ReadyToSend=%v", sent, err, c.ReadyToSend())
 	}

@@ -1,0 +1,263 @@
+package ws
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlskit/tlskit/internal/engine"
+	"github.com/tlskit/tlskit/internal/engine/portable"
+)
+
+// readBufferSize is the engine's read size on Handler and client
+// connections, the only buffer an idle one holds.
+const readBufferSize = 8 << 10
+
+// engineTransport runs a Handler or client Conn on its net.Conn (a
+// hijacked HTTP connection, a dialed one) adopted by the portable engine,
+// and is that engine.Conn's Handler: the engine reads, queues (SendQueue
+// bytes) and writes, and the callbacks feed the Conn under its evMu, one
+// at a time, on the connection's own goroutine, so that a hook that blocks
+// holds up its own connection only.
+type engineTransport struct {
+	nc    net.Conn // for the addresses and the TLS state
+	ec    engine.Conn
+	c     *Conn
+	limit int
+	idle  time.Duration // the idle timeout, 0 for none
+
+	paused atomic.Bool // PauseData; changed under mu
+
+	mu      sync.Mutex
+	held    []byte       // received while paused, delivered by ProcessData
+	room    engine.Waker // woken at each OnWritable and at the end
+	started bool
+	early   bool // ended before it started: start reports the end itself
+	opened  bool // OnOpen has delivered OnConnected
+	closed  bool // OnClose has begun
+	ready   bool // an OnReadyToSend goroutine runs
+	again   bool // and is to fire once more
+	async   sync.WaitGroup
+}
+
+func newEngineTransport(nc net.Conn, limit int) *engineTransport {
+	if limit <= 0 {
+		limit = DefaultSendQueue
+	}
+	return &engineTransport{nc: nc, limit: limit}
+}
+
+var _ engine.Handler = (*engineTransport)(nil)
+
+// adopt hands nc to the engine, with first, the bytes already read from
+// it, to be delivered first; it is called before the Conn is shared.
+func (t *engineTransport) adopt(first []byte) { t.ec = portable.Adopt(t.nc, first) }
+
+func (t *engineTransport) bind(c *Conn) { t.c = c }
+
+// start runs the connection; rest are bytes read past the handshake when
+// adopt has not run yet.
+func (t *engineTransport) start(rest []byte) {
+	if t.ec == nil {
+		t.adopt(rest)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock() // the engine calls no Handler method before Start returns
+	t.started = true
+	if t.early {
+		go t.OnClose(nil)
+		return
+	}
+	t.ec.Start(t, engine.StartOptions{QueueSize: t.limit, ReadSize: readBufferSize, IdleTimeout: t.idle})
+}
+
+func (t *engineTransport) Send(p []byte) (int, error) {
+	n, err := t.ec.Write(p)
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, engine.ErrWouldBlock):
+		return n, ErrWouldBlock
+	case errors.Is(err, net.ErrClosed):
+		return n, ErrNotConnected
+	}
+	return n, err
+}
+
+func (t *engineTransport) Writable() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.room.Chan(t.closed)
+}
+
+func (t *engineTransport) PauseData() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.paused.Load() {
+		t.paused.Store(true)
+		t.ec.PauseRead()
+	}
+}
+
+// ProcessData resumes: what arrived while pausing is delivered first, on
+// a goroutine of its own (the caller may be a hook holding evMu), and
+// reading resumes after it.
+func (t *engineTransport) ProcessData() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.paused.Load() {
+		return
+	}
+	t.paused.Store(false)
+	held := t.held
+	t.held = nil
+	if len(held) == 0 || t.closed {
+		t.ec.ResumeRead()
+		return
+	}
+	t.async.Add(1)
+	go func() {
+		defer t.async.Done()
+		t.deliver(held)
+		t.mu.Lock()
+		if !t.paused.Load() {
+			t.ec.ResumeRead()
+		}
+		t.mu.Unlock()
+	}()
+}
+
+func (t *engineTransport) AcceptData() bool { return !t.paused.Load() }
+
+// Disconnect closes once the queue is written, with no limit: the Conn's
+// close timer resets a connection whose close does not end.
+func (t *engineTransport) Disconnect() { t.end(func() { t.ec.Close(0) }) }
+
+func (t *engineTransport) Reset() { t.end(t.ec.Reset) }
+
+func (t *engineTransport) end(f func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.started {
+		t.early = true
+	}
+	f()
+}
+
+func (t *engineTransport) queueLimit() int      { return t.limit }
+func (t *engineTransport) localAddr() net.Addr  { return t.nc.LocalAddr() }
+func (t *engineTransport) remoteAddr() net.Addr { return t.nc.RemoteAddr() }
+
+func (t *engineTransport) connectionState() (tls.ConnectionState, bool) {
+	if s, ok := t.nc.(interface {
+		ConnectionState() (tls.ConnectionState, bool)
+	}); ok {
+		return s.ConnectionState()
+	}
+	if tc, ok := t.nc.(*tls.Conn); ok {
+		return tc.ConnectionState(), true
+	}
+	return tls.ConnectionState{}, false
+}
+
+func (t *engineTransport) deliver(p []byte) {
+	t.c.evMu.Lock()
+	t.c.received(p)
+	t.c.evMu.Unlock()
+}
+
+// The engine's callbacks.
+
+func (t *engineTransport) OnOpen(err error) {
+	if err != nil {
+		return // OnClose follows
+	}
+	t.c.evMu.Lock()
+	defer t.c.evMu.Unlock()
+	t.mu.Lock()
+	t.opened = true // an OnReadyToSend from now waits for evMu: it follows
+	t.mu.Unlock()
+	t.c.opened()
+}
+
+func (t *engineTransport) OnData(p []byte) {
+	if t.paused.Load() && t.hold(p) {
+		return
+	}
+	t.deliver(p)
+}
+
+// hold keeps p, read while PauseData took effect, for ProcessData.
+func (t *engineTransport) hold(p []byte) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.paused.Load() {
+		return false
+	}
+	t.held = append(t.held, p...)
+	return true
+}
+
+// OnWritable wakes blocking sends, hands the Conn's pending bytes to the
+// engine and, when a send was refused, fires OnReadyToSend on a goroutine
+// of its own, so that the engine's writer never waits for a hook. Room
+// that returns while that goroutine runs makes it fire once more, not
+// start another; before OnConnected it fires nothing (OnConnected's
+// OnReadyToSend follows).
+func (t *engineTransport) OnWritable() {
+	t.mu.Lock()
+	t.room.Wake()
+	t.mu.Unlock()
+	if !t.c.writable() {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.closed || !t.opened:
+	case t.ready:
+		t.again = true
+	default:
+		t.ready = true
+		t.async.Add(1) // before closed is set: OnClose waits
+		go t.fireReady()
+	}
+}
+
+func (t *engineTransport) fireReady() {
+	defer t.async.Done()
+	for {
+		t.c.readyEvent()
+		t.mu.Lock()
+		again := t.again && !t.closed
+		t.again = false
+		t.ready = again
+		t.mu.Unlock()
+		if !again {
+			return
+		}
+	}
+}
+
+func (t *engineTransport) OnIdle() { _ = t.c.idleTimeout() }
+
+// OnClose reports the end once what was held is delivered.
+func (t *engineTransport) OnClose(err error) {
+	t.mu.Lock()
+	t.closed = true
+	t.room.Wake()
+	held := t.held
+	t.held = nil
+	t.mu.Unlock()
+	t.async.Wait()
+	c := t.c
+	c.evMu.Lock()
+	defer c.evMu.Unlock()
+	if len(held) > 0 {
+		c.received(held)
+	}
+	c.transportClosed(err)
+}
