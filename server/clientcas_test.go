@@ -58,7 +58,7 @@ func TestClientCAsNeverSystemRoots(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				connected := make(chan struct{}, 1)
-				tc.o.Events.OnConnected = func(c *Conn, code int, desc string) { connected <- struct{}{} }
+				tc.o.Events.OnConnected = func(c *Conn) { connected <- struct{}{} }
 				tc.o.Events.OnDataIn = func(c *Conn, text []byte, eol bool) { c.Send(text) }
 				s := start(t, engine, tc.o)
 				cfg := p.clientConfig()

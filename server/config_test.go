@@ -88,18 +88,17 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := s.Config("MaxConnections=5"); !errors.Is(err, ErrMaxConnListening) {
 		t.Fatalf("MaxConnections while listening: %v, want code 108", err)
 	}
-	var se *Error
-	if _, err := s.Config("MaxConnections=5"); !errors.As(err, &se) || se.Code != 108 {
+	if _, err := s.Config("MaxConnections=5"); Code(err) != 108 {
 		t.Fatalf("code %v", err)
 	}
 }
 
 func TestErrorCodesAndMessages(t *testing.T) {
-	e := &Error{Code: 135, Description: "operation would block", ConnectionID: 3}
-	if !errors.Is(e, ErrWouldBlock) || errors.Is(e, ErrInvalidConnectionID) {
-		t.Fatal("errors.Is does not compare codes")
+	e := opError("send", 3, ErrWouldBlock, nil)
+	if !errors.Is(e, ErrWouldBlock) || errors.Is(e, ErrInvalidConnectionID) || Code(e) != 135 {
+		t.Fatal("errors.Is does not match the condition")
 	}
-	if got := e.Error(); got != "server: operation would block (connection 3)" {
+	if got := e.Error(); got != "server: send: operation would block (connection 3)" {
 		t.Fatalf("message %q", got)
 	}
 }

@@ -193,7 +193,7 @@ func TestNegotiatedSameStrings(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		p := getPKI(t)
 		conns := make(chan *Conn, 1)
-		s := start(t, engine, Options{TLSConfig: p.serverConfig(), Events: Events{OnConnected: func(c *Conn, _ int, _ string) { conns <- c }}})
+		s := start(t, engine, Options{TLSConfig: p.serverConfig(), Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
 		cc := p.clientConfig()
 		cc.CurvePreferences = []tls.CurveID{tls.X25519MLKEM768}
 		client := dialTLS(t, s, cc)

@@ -3,6 +3,7 @@ package server
 import (
 	"container/list"
 	"crypto/tls"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -50,9 +51,8 @@ type Conn struct {
 
 	// The lifecycle; guarded by mu (its flags are at the end).
 	gone         chan struct{} // closed when closing starts (locally or not); made on demand
-	closeCode    int           // the reason OnDisconnected reports, if reasonSetLocked
-	closeDesc    string
-	closePending *event // the peer's close, held while paused with data waiting
+	closeErr     *Error        // the reason OnDisconnected reports, if reasonSetLocked (nil: an orderly close)
+	closePending *event        // the peer's close, held while paused with data waiting
 	tlsState     *tls.ConnectionState
 
 	// Received data; guarded by mu.
@@ -369,7 +369,7 @@ func (c *Conn) SetMaxLineLength(n int) error {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
 	if err := c.framerLocked().SetMaxLineLength(n); err != nil {
-		return newError(112, "invalid MaxLineLength", c.id, err)
+		return opError("SetMaxLineLength", c.id, ErrInvalidMaxLineLength, err)
 	}
 	return nil
 }
@@ -391,27 +391,29 @@ func (c *Conn) ChangeRecordLength(n int) error {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
 	if err := c.framerLocked().SetRecordLength(n); err != nil {
-		return newError(0, "invalid record length", c.id, err)
+		return &Error{Op: "ChangeRecordLength", ConnID: c.id, Err: fmt.Errorf("%w: invalid record length: %w", ErrInvalidValue, err)}
 	}
 	return nil
 }
 
 // Disconnect closes the connection gracefully: queued data is sent first
 // (bounded by LingerTime) unless NoLinger is set. No DataIn follows;
-// OnDisconnected reports status 0.
+// OnDisconnected reports a nil error.
 func (c *Conn) Disconnect() {
-	c.closeWith(0, "OK", false)
+	c.closeWith(nil, false)
 }
 
 // Reset closes the connection at once with a TCP reset, dropping queued data.
 func (c *Conn) Reset() {
-	c.closeWith(0, "OK", true)
+	c.closeWith(nil, true)
 }
 
-func (c *Conn) closeWith(code int, desc string, hard bool) {
+// closeWith closes the connection, gracefully or with a reset, for the
+// reason err that OnDisconnected reports (nil: an orderly close).
+func (c *Conn) closeWith(err *Error, hard bool) {
 	c.mu.Lock()
 	if !c.reasonSetLocked() {
-		c.closeCode, c.closeDesc = code, desc
+		c.closeErr = err
 	}
 	c.markGoneLocked()
 	c.stopData = true
@@ -437,7 +439,7 @@ func (c *Conn) markGoneLocked() {
 func (c *Conn) goneLocked() bool { return c.stopData || c.phase == phaseClosed }
 
 // reasonSetLocked reports whether the reason OnDisconnected reports is
-// chosen (closeCode and closeDesc): by the first local close, or by the
+// chosen (closeErr): by the first local close, or by the
 // handshake's failure, whichever came first; c.mu is held.
 func (c *Conn) reasonSetLocked() bool { return c.stopData || c.phase == phaseFailed }
 

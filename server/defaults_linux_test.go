@@ -52,7 +52,7 @@ func TestDefaultNoDelay(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				conns := make(chan *Conn, 1)
-				tc.o.Events.OnConnected = func(c *Conn, _ int, _ string) { conns <- c }
+				tc.o.Events.OnConnected = func(c *Conn) { conns <- c }
 				tc.o.LocalHost, tc.o.Engine = "127.0.0.1", Engine(engine)
 				s, err := New(tc.o)
 				if err != nil {

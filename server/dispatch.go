@@ -6,7 +6,6 @@ import (
 
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/hook"
-	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/internal/serial"
 )
 
@@ -81,7 +80,7 @@ func (h *sysHandler) eventQueue() *queue { return &h.sys }
 func (h *sysHandler) handle(ev event) {
 	s := (*Server)(h)
 	if ev.kind == evError && s.log != nil {
-		s.log.Error("accept failed", "code", ev.err.Code, "err", logsafe.String(ev.err.Description))
+		s.log.Error("accept failed", errorAttrs(ev.err)...)
 	}
 	if h := s.ev.OnError; ev.kind == evError && h != nil {
 		if p := hook.Call("OnError", func() { h(nil, ev.err) }); p != nil {

@@ -77,7 +77,12 @@
 //
 // # Errors
 //
-// Errors are *Error values carrying IPWorks's numeric codes (100-135,
-// 270-284, and 10000-range TCP/IP codes with the syscall.Errno kept as the
-// cause), matched with errors.Is against the Err* sentinels.
+// Errors are *Error values, shaped like net.OpError (Op, ConnID, Err),
+// whose chain holds a condition, matched with errors.Is against the Err*
+// sentinels, and the cause (a syscall.Errno, a crypto/tls error). The
+// conditions shared with packages ws and socket are the same values there;
+// ErrNotConnected wraps net.ErrClosed, ErrTimedOut os.ErrDeadlineExceeded.
+// Events receive an error too: OnDisconnected a nil one for an orderly
+// close. Code gives IPWorks's number of any error (100-135, 270-284, and
+// 10000-range TCP/IP codes), for code ported from IPWorks.
 package server

@@ -20,7 +20,7 @@ func (h *connHandler) OnOpen(err error) {
 		e := handshakeError(err, c.id)
 		c.mu.Lock()
 		if !c.reasonSetLocked() {
-			c.closeCode, c.closeDesc = e.Code, e.Description
+			c.closeErr = e
 		}
 		c.setPhaseLocked(phaseAccepted, phaseFailed)
 		c.mu.Unlock()
@@ -79,18 +79,18 @@ func (h *connHandler) OnIdle() {
 		c.s.post(c, event{kind: evIdle})
 		return
 	}
-	c.closeWith(10060, "idle timeout: no data sent or received", false)
+	c.closeWith(opError("idle", c.id, ErrTimedOut, errIdle), false)
 }
 
 func (h *connHandler) OnClose(err error) {
 	c := (*Conn)(h)
 	c.mu.Lock()
-	e := &Error{Code: 0, Description: "OK", ConnectionID: c.id}
+	var e *Error // nil: an orderly close
 	switch {
 	case c.reasonSetLocked():
-		e.Code, e.Description = c.closeCode, c.closeDesc
+		e = c.closeErr
 	case err != nil:
-		e = socketError(err, c.id)
+		e = netError("read", c.id, err)
 	}
 	c.markGoneLocked()
 	c.setPhaseLocked(c.phase, phaseClosed)

@@ -5,59 +5,62 @@ import (
 	"fmt"
 
 	"github.com/tlskit/tlskit/internal/errcode"
+	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/internal/settings"
 )
 
-// Error is the error type of the server. Code is IPWorks's numeric code:
-// 100-135 for the server's own conditions, 270-284 for TLS, and Winsock's
-// 10000-range TCP/IP codes for socket errors (Err then holds the
-// syscall.Errno, so errors.Is(err, syscall.ECONNRESET) works too).
-//
-// errors.Is(err, ErrWouldBlock) and the other sentinels compare codes, so
-// an *Error carrying data still matches the sentinel of its code.
+// Error is the error type of the server, shaped like net.OpError: the
+// operation that failed, the connection it concerns and the cause. Err's
+// chain holds the condition (ErrWouldBlock, ErrTimedOut, ...) and the
+// underlying error, such as the syscall.Errno of a socket error, so
+// errors.Is(err, ErrTimedOut) and errors.Is(err, syscall.ECONNRESET) both
+// work. The error carries no number: Code gives IPWorks's.
 type Error struct {
-	Code         int    // IPWorks's error code
-	Description  string // what happened, in words
-	ConnectionID int64  // the connection concerned, 0 for the server itself
-	Err          error  // the underlying cause, if any
+	Op     string // "listen", "accept", "send", "sendfile", "handshake", "read", "close", ...
+	ConnID int64  // the connection concerned, 0 for the server itself
+	Err    error  // the cause, whose chain holds the condition
 }
 
-// Error describes the failure in words ("server: operation would block
-// (connection 3)"); the number stays in Code for those who want it.
+// Error describes the failure in words: "server: send: operation would
+// block (connection 3)".
 func (e *Error) Error() string {
-	s := "server: " + e.Description
-	if e.ConnectionID != 0 {
-		s += fmt.Sprintf(" (connection %d)", e.ConnectionID)
+	s := "server: "
+	if e.Op != "" {
+		s += e.Op + ": "
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += e.Err.Error()
+	}
+	if e.ConnID != 0 {
+		s += fmt.Sprintf(" (connection %d)", e.ConnID)
 	}
 	return s
 }
 
-// Unwrap returns the underlying cause.
+// Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is reports whether target is an *Error with the same non-zero code.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code != 0 && t.Code == e.Code
-}
-
-// Sentinels for the error codes, for use with errors.Is.
+// Conditions, for errors.Is. The ones other packages share are the same
+// values there: ErrWouldBlock is ws.ErrWouldBlock and socket.ErrWouldBlock,
+// ErrHandshake is socket.ErrHandshake, ErrCertificateRejected is
+// socket.ErrVerify. ErrNotConnected wraps net.ErrClosed and ErrTimedOut
+// wraps os.ErrDeadlineExceeded (it is a net.Error whose Timeout is true).
+// The numbers in the comments are IPWorks's, which Code gives.
 var (
-	ErrAlreadyListening     = &Error{Code: 104, Description: "server is already listening"}
-	ErrLocalPortListening   = &Error{Code: 106, Description: "cannot change LocalPort while listening"}
-	ErrLocalHostListening   = &Error{Code: 107, Description: "cannot change LocalHost while listening"}
-	ErrMaxConnListening     = &Error{Code: 108, Description: "cannot change MaxConnections while listening"}
-	ErrInvalidConnectionID  = &Error{Code: 126, Description: "invalid ConnectionId"}
-	ErrWouldBlock           = &Error{Code: 135, Description: "operation would block"}
-	ErrHandshake            = &Error{Code: 276, Description: "error during handshake"}
-	ErrCertificateRejected  = &Error{Code: 280, Description: "error verifying certificate"}
-	ErrClientCertNotPresent = &Error{Code: 281, Description: "could not find client certificate"}
-	ErrInterrupted          = &Error{Code: 10004, Description: "interrupted"}
-	ErrNotConnected         = &Error{Code: 10057, Description: "socket is not connected"}
-	ErrTimedOut             = &Error{Code: 10060, Description: "connection timed out"}
+	ErrAlreadyListening     = errcode.AlreadyListening     // 104
+	ErrLocalPortListening   = errcode.LocalPortListening   // 106
+	ErrLocalHostListening   = errcode.LocalHostListening   // 107
+	ErrMaxConnListening     = errcode.MaxConnListening     // 108
+	ErrInvalidMaxLineLength = errcode.InvalidMaxLine       // 112
+	ErrInvalidConnectionID  = errcode.InvalidConnectionID  // 126
+	ErrWouldBlock           = errcode.WouldBlock           // 135
+	ErrHandshake            = errcode.Handshake            // 276
+	ErrCertificateRejected  = errcode.CertificateRejected  // 280
+	ErrClientCertNotPresent = errcode.ClientCertNotPresent // 281; also ErrHandshake
+	ErrInterrupted          = errcode.Interrupted          // 10004
+	ErrAborted              = errcode.Aborted              // 10053
+	ErrNotConnected         = errcode.NotConnected         // 10057
+	ErrTimedOut             = errcode.TimedOut             // 10060
 )
 
 var (
@@ -77,31 +80,62 @@ var (
 	ErrUnsupported = settings.ErrUnsupported
 )
 
-func newError(code int, desc string, id int64, err error) *Error {
-	return &Error{Code: code, Description: desc, ConnectionID: id, Err: err}
+// opError is an *Error of op on connection id whose chain holds cond and,
+// if not nil, cause.
+func opError(op string, id int64, cond *errcode.Condition, cause error) *Error {
+	return &Error{Op: op, ConnID: id, Err: errcode.With(cond, cause)}
 }
 
-// socketError converts an error of the socket layer into an *Error with
-// IPWorks's number of it: Winsock's TCP/IP numbers for OS errors, 10060 for
-// a deadline, 10057 for a closed connection, 10053 (the connection was
-// aborted) for others, keeping the cause.
-func socketError(err error, id int64) *Error {
+// netError converts an error of the network into an *Error of op,
+// adding the condition IPWorks's numbers give it (ErrTimedOut for a
+// deadline, ErrNotConnected for a closed connection, ...) and keeping the
+// cause.
+func netError(op string, id int64, err error) *Error {
 	var se *Error
 	if errors.As(err, &se) {
 		return se
 	}
-	code, desc := errcode.IPWorks(err)
-	return newError(code, desc, id, err)
+	if c := errcode.IPWorksCondition(err); c != nil && !errors.Is(err, c) {
+		err = errcode.With(c, err)
+	}
+	return &Error{Op: op, ConnID: id, Err: err}
 }
 
 // Code returns IPWorks's number for err, for code ported from IPWorks: 0
-// for nil, the code of a server error, and for errors of packages certs
-// and tlsconf their IPWorks numbers (271 to 273, 276, 280).
+// for nil; the number of the condition err matches (ErrWouldBlock is 135,
+// ErrTimedOut 10060, ...; errors of packages certs and tlsconf get their
+// numbers, 271 to 273, 276, 280); for an operating system error, Winsock's
+// number of its errno (10054 for ECONNRESET); 10053 for anything else.
+// Test conditions with errors.Is: the number is a view of them.
 func Code(err error) int {
-	var se *Error
-	if errors.As(err, &se) && se.Code != 0 {
-		return se.Code
-	}
 	n, _ := errcode.IPWorks(err)
 	return n
+}
+
+// description is IPWorks's description of err's number.
+func description(err error) string {
+	_, d := errcode.IPWorks(err)
+	return d
+}
+
+// The causes of the timeouts the server chooses, for their messages.
+var (
+	errIdle         = errors.New("idle timeout: no data sent or received")
+	errStalled      = errors.New("send stalled: the client does not read")
+	errEvicted      = errors.New("handshake too slow: replaced by a new connection while the server was full")
+	errShuttingDown = errors.New("server is shutting down")
+)
+
+// errorAttrs are the log attributes of e: IPWorks's number and
+// description, the operation and the cause (which may quote what the
+// peer sent, hence logsafe). A nil e, an orderly close, is code 0.
+func errorAttrs(e *Error) []any {
+	if e == nil {
+		return []any{"code", 0}
+	}
+	attrs := []any{"code", Code(e), "err", description(e), "op", e.Op}
+	if cause := errcode.Cause(e.Err); cause != nil {
+		attrs = append(attrs, "cause", logsafe.Error(cause))
+	}
+	return attrs
 }

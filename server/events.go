@@ -21,7 +21,7 @@ import (
 // As net/http does for a handler, a hook that panics is recovered: the
 // panic is logged at Error with its stack (to Options.Logger, or slog's
 // default logger when it is nil) and the connection is reset; its
-// OnDisconnected still runs (status 10053) and the other connections are
+// OnDisconnected still runs (with ErrAborted) and the other connections are
 // served on. A panic in OnConnectionRequest refuses the connection, one in
 // a TLS hook fails its handshake.
 type Events struct {
@@ -31,8 +31,8 @@ type Events struct {
 	OnConnectionRequest func(r *ConnectionRequest)
 
 	// OnConnected reports an established connection (after the TLS
-	// handshake for TLS servers) with status 0 and "OK".
-	OnConnected func(c *Conn, statusCode int, description string)
+	// handshake for TLS servers).
+	OnConnected func(c *Conn)
 
 	// OnDataIn delivers received data, framed by the connection's EOL,
 	// SingleLineMode, MaxLineLength and RecordLength. text is valid only
@@ -45,18 +45,19 @@ type Events struct {
 	// room has returned.
 	OnReadyToSend func(c *Conn)
 
-	// OnDisconnected is the last event of a connection: status 0 and "OK"
-	// for an orderly close by either side, otherwise an error code (for
-	// example 10054 reset by peer, 10060 timed out, 276 handshake failure).
+	// OnDisconnected is the last event of a connection: err is nil for an
+	// orderly close by either side, otherwise an *Error saying why (for
+	// example matching syscall.ECONNRESET, ErrTimedOut or ErrHandshake;
+	// Code gives IPWorks's number: 10054, 10060, 276).
 	// When the client closes its side first (TCP FIN, TLS close_notify),
 	// OnDataIn still receives everything it sent, the unterminated last
 	// record included (eol=false), and what those hooks Send is delivered
 	// before the server closes the connection gracefully.
-	OnDisconnected func(c *Conn, statusCode int, description string)
+	OnDisconnected func(c *Conn, err error)
 
 	// OnIdleTimeout reports that the connection's idle timeout passed with
 	// no byte sent or received, in place of the default, which disconnects
-	// it gracefully (OnDisconnected reports 10060). The hook closes the
+	// it gracefully (OnDisconnected reports ErrTimedOut). The hook closes the
 	// connection its own way (package ws sends a WebSocket Close frame
 	// first) or keeps it: the timeout then fires again after another idle
 	// period.
@@ -64,7 +65,8 @@ type Events struct {
 
 	// OnError reports errors during data delivery or the handshake; c is
 	// nil for errors of the server itself (for example accept failures).
-	OnError func(c *Conn, err *Error)
+	// err is an *Error.
+	OnError func(c *Conn, err error)
 
 	// OnSSLClientAuthentication runs during the handshake when the client
 	// presents a certificate. Accept is preset to the verification result

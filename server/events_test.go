@@ -3,14 +3,19 @@ package server
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	engpkg "github.com/tlskit/tlskit/internal/engine"
+	"github.com/tlskit/tlskit/socket"
 )
 
 // eventLog records the events of each connection and fails the test if two
@@ -44,8 +49,8 @@ func (l *eventLog) enter(c *Conn, what string) func() {
 
 func (l *eventLog) events(echo bool) Events {
 	return Events{
-		OnConnected: func(c *Conn, code int, desc string) {
-			defer l.enter(c, fmt.Sprintf("connected %d %s", code, desc))()
+		OnConnected: func(c *Conn) {
+			defer l.enter(c, "connected")()
 			time.Sleep(time.Millisecond) // widen the window for overlap
 		},
 		OnReadyToSend: func(c *Conn) { defer l.enter(c, "ready")() },
@@ -55,8 +60,8 @@ func (l *eventLog) events(echo bool) Events {
 				c.SendLine(string(text))
 			}
 		},
-		OnDisconnected: func(c *Conn, code int, desc string) {
-			defer l.enter(c, fmt.Sprintf("disconnected %d %s", code, desc))()
+		OnDisconnected: func(c *Conn, err error) {
+			defer l.enter(c, fmt.Sprintf("disconnected %v", err))()
 			l.done <- c.ConnectionID()
 		},
 	}
@@ -113,8 +118,8 @@ func TestEventsInOrderNeverReentrant(t *testing.T) {
 				for range clients {
 					id := <-log.done
 					seq := log.get(id)
-					if len(seq) != 2+lines+1 || seq[0] != "connected 0 OK" || seq[1] != "ready" ||
-						seq[len(seq)-1] != "disconnected 0 OK" {
+					if len(seq) != 2+lines+1 || seq[0] != "connected" || seq[1] != "ready" ||
+						seq[len(seq)-1] != "disconnected <nil>" {
 						t.Fatalf("connection %d events: %q", id, seq)
 					}
 					prefix := ""
@@ -166,7 +171,7 @@ func TestConnectionMap(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		connected := make(chan *Conn, 10)
 		s := start(t, engine, Options{Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) {
+			OnConnected: func(c *Conn) {
 				c.SetUserData(fmt.Sprintf("user-%d", c.ConnectionID()))
 				connected <- c
 			},
@@ -234,8 +239,8 @@ func TestConnectionMap(t *testing.T) {
 }
 
 func errorsIsCode(err error, code int) bool {
-	se, ok := err.(*Error)
-	return ok && se.Code == code
+	_, ok := err.(*Error)
+	return ok && Code(err) == code
 }
 
 func TestEOLFramingAndRecordLengthInsideDataIn(t *testing.T) {
@@ -294,7 +299,7 @@ func TestPartialLineDeliveredAtClose(t *testing.T) {
 		got := make(chan string, 10)
 		s := start(t, engine, Options{DefaultEOL: []byte("\n"), Events: Events{
 			OnDataIn:       func(c *Conn, text []byte, eol bool) { got <- fmt.Sprintf("%s %v", text, eol) },
-			OnDisconnected: func(c *Conn, code int, desc string) { got <- "disconnected" },
+			OnDisconnected: func(c *Conn, _ error) { got <- "disconnected" },
 		}})
 		c := dial(t, s)
 		c.Write([]byte("whole\npartial"))
@@ -312,7 +317,7 @@ func TestTLSEchoAndNegotiatedInfo(t *testing.T) {
 		p := getPKI(t)
 		infos := make(chan string, 1)
 		s := start(t, engine, Options{DefaultEOL: []byte("\n"), TLSConfig: p.serverConfig(), Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) {
+			OnConnected: func(c *Conn) {
 				v, _ := c.s.Config(fmt.Sprintf("SSLNegotiatedVersion[%d]", c.ConnectionID()))
 				cs, _ := c.s.Config(fmt.Sprintf("SSLNegotiatedCipher[%d]", c.ConnectionID()))
 				st, _ := c.s.Config(fmt.Sprintf("SSLNegotiatedCipherStrength[%d]", c.ConnectionID()))
@@ -359,7 +364,7 @@ func TestRawDataThenLines(t *testing.T) {
 		got := make(chan string, 10)
 		defaults := make(chan string, 1)
 		s := start(t, engine, Options{Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) {
+			OnConnected: func(c *Conn) {
 				defaults <- fmt.Sprintf("%q %v %d %d", c.EOL(), c.SingleLineMode(), c.MaxLineLength(), c.RecordLength())
 			},
 			OnDataIn: func(c *Conn, text []byte, eol bool) {
@@ -395,6 +400,57 @@ func TestRawDataThenLines(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatalf("data %d missing", i)
 			}
+		}
+	})
+}
+
+// The events carry an error: nil for an orderly close, an *Error whose
+// chain holds the condition otherwise; the conditions are the ones other
+// packages and the standard library use for the same thing.
+func TestEventsCarryError(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		gone := make(chan error, 2)
+		sendErr := make(chan error, 1)
+		s := start(t, engine, Options{OutBufferSize: 4096, Events: Events{
+			OnConnected: func(c *Conn) { c.SetIdleTimeout(300 * time.Millisecond) },
+			OnDataIn: func(c *Conn, text []byte, eol bool) {
+				if string(text) == "flood" {
+					// The client does not read: the queue fills.
+					_, err := c.Send(make([]byte, 32<<20))
+					sendErr <- err
+				}
+			},
+			OnDisconnected: func(c *Conn, err error) { gone <- err },
+		}})
+
+		// An orderly close by the client: nil.
+		c := dial(t, s)
+		c.Write([]byte("hi\r\n"))
+		c.Close()
+		if err := <-gone; err != nil {
+			t.Fatalf("orderly close: OnDisconnected %v (%T), want nil", err, err)
+		}
+
+		// A full queue: ErrWouldBlock, the engine's and the socket's.
+		c = dial(t, s)
+		c.Write([]byte("flood"))
+		err := <-sendErr
+		if !errors.Is(err, ErrWouldBlock) || !errors.Is(err, engpkg.ErrWouldBlock) || !errors.Is(err, socket.ErrWouldBlock) ||
+			Code(err) != 135 {
+			t.Fatalf("Send into a full queue: %v (code %d), want ErrWouldBlock", err, Code(err))
+		}
+
+		// The idle timeout: ErrTimedOut, os.ErrDeadlineExceeded, a
+		// net.Error timeout, 10060.
+		err = <-gone
+		var se *Error
+		var ne net.Error
+		if !errors.As(err, &se) || se.ConnID == 0 || !errors.Is(err, ErrTimedOut) || !errors.Is(err, os.ErrDeadlineExceeded) ||
+			!errors.Is(err, socket.ErrTimedOut) || !errors.As(err, &ne) || !ne.Timeout() || Code(err) != 10060 {
+			t.Fatalf("idle timeout: OnDisconnected %v (code %d), want an *Error matching ErrTimedOut", err, Code(err))
+		}
+		if errors.Is(err, ErrHandshake) || errors.Is(err, net.ErrClosed) {
+			t.Fatalf("idle timeout %v matches other conditions", err)
 		}
 	})
 }

@@ -44,7 +44,7 @@ func Example_mutualTLS() {
 		},
 		DefaultEOL: []byte("\n"),
 		Events: server.Events{
-			OnConnected: func(c *server.Conn, _ int, _ string) {
+			OnConnected: func(c *server.Conn) {
 				if st, ok := c.ConnectionState(); ok && len(st.PeerCertificates) > 0 {
 					log.Info("client connected", "subject", st.PeerCertificates[0].Subject.String())
 				}

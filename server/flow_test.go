@@ -139,7 +139,7 @@ func TestBlockingSendWithTimeout(t *testing.T) {
 		data := stream(2, size)
 		errc := make(chan error, 1)
 		s := start(t, engine, Options{OutBufferSize: 16 << 10, DefaultTimeout: 5 * time.Second, Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) {
+			OnConnected: func(c *Conn) {
 				n, err := c.Send(data)
 				if err == nil && n != size {
 					err = fmt.Errorf("Send returned %d of %d", n, size)
@@ -165,7 +165,7 @@ func TestBlockingSendTimesOut(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		errc := make(chan error, 1)
 		s := start(t, engine, Options{OutBufferSize: 16 << 10, DefaultTimeout: 100 * time.Millisecond, Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) {
+			OnConnected: func(c *Conn) {
 				_, err := c.Send(make([]byte, 64<<20)) // the client never reads
 				errc <- err
 			},
@@ -268,7 +268,7 @@ func TestShutdownWithLingerFlushesQueue(t *testing.T) {
 				data := stream(4, size)
 				queued := make(chan struct{})
 				o := Options{OutBufferSize: size, Events: Events{
-					OnConnected: func(c *Conn, _ int, _ string) {
+					OnConnected: func(c *Conn) {
 						if n, err := c.Send(data); n != size || err != nil {
 							t.Errorf("Send = %d, %v", n, err)
 						}
@@ -314,7 +314,7 @@ func TestShutdownDeadlineResets(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		queued := make(chan struct{})
 		s := start(t, engine, Options{OutBufferSize: 32 << 20, Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) {
+			OnConnected: func(c *Conn) {
 				c.Send(make([]byte, 32<<20)) // never read by the client
 				close(queued)
 			},

@@ -10,7 +10,6 @@ import (
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/hook"
-	"github.com/tlskit/tlskit/internal/logsafe"
 )
 
 // start runs after ConnectionRequest accepted the connection.
@@ -83,7 +82,7 @@ func (c *Conn) handle(ev event) {
 			l.Debug("connected", c.logAttrs()...)
 		}
 		if h := hooks.OnConnected; h != nil {
-			c.call("OnConnected", func() { h(c, 0, "OK") })
+			c.call("OnConnected", func() { h(c) })
 		}
 		if h := hooks.OnReadyToSend; h != nil && !c.isStopped() {
 			c.call("OnReadyToSend", func() { h(c) })
@@ -96,10 +95,7 @@ func (c *Conn) handle(ev event) {
 		}
 	case evError:
 		if l := c.s.log; l != nil {
-			attrs := append(c.logAttrs(), "code", ev.err.Code, "err", logsafe.String(ev.err.Description))
-			if ev.err.Err != nil { // a TLS error may quote what the peer sent
-				attrs = append(attrs, "cause", logsafe.Error(ev.err.Err))
-			}
+			attrs := append(c.logAttrs(), errorAttrs(ev.err)...)
 			l.Warn("connection error", attrs...)
 		}
 		if h := hooks.OnError; h != nil {
@@ -122,7 +118,7 @@ func (c *Conn) handle(ev event) {
 		if c.holdClose(ev) { // a DataIn hook paused the connection
 			return
 		}
-		c.closeWith(0, "OK", false)
+		c.closeWith(nil, false)
 	case evClosed:
 		if c.holdClose(ev) {
 			return
@@ -130,10 +126,14 @@ func (c *Conn) handle(ev event) {
 		c.deliver()
 		c.flushFramer()
 		if l := c.s.log; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
-			l.Debug("disconnected", append(c.logAttrs(), "code", ev.err.Code, "description", logsafe.String(ev.err.Description))...)
+			l.Debug("disconnected", append(c.logAttrs(), errorAttrs(ev.err)...)...)
 		}
 		if h := hooks.OnDisconnected; h != nil {
-			c.call("OnDisconnected", func() { h(c, ev.err.Code, ev.err.Description) })
+			var err error // nil, not a nil *Error, for an orderly close
+			if ev.err != nil {
+				err = ev.err
+			}
+			c.call("OnDisconnected", func() { h(c, err) })
 		}
 		c.s.removeConn(c)
 	}
@@ -213,7 +213,8 @@ func (s *Server) hookPanicked(c *Conn, p *hook.Panic) {
 	}
 	l.Error("panic in a hook: resetting the connection", attrs...)
 	if c != nil {
-		// OnDisconnected reports 10053, software caused connection abort.
-		c.closeWith(10053, "connection reset after a panic in "+p.Hook, true)
+		// OnDisconnected reports ErrAborted (10053, software caused
+		// connection abort).
+		c.closeWith(opError("hook", c.id, ErrAborted, fmt.Errorf("connection reset after a panic in %s", p.Hook)), true)
 	}
 }

@@ -18,7 +18,7 @@ func TestHandshakeDeadlineDrip(t *testing.T) {
 		const timeout = 500 * time.Millisecond
 		errs := make(chan *Error, 1)
 		s := start(t, engine, Options{TLSConfig: p.serverConfig(), DefaultConnectionTimeout: timeout, Events: Events{
-			OnError: func(c *Conn, err *Error) { errs <- err },
+			OnError: func(c *Conn, err error) { errs <- err.(*Error) },
 		}})
 		c, err := net.Dial("tcp", s.Addr().String())
 		if err != nil {
@@ -30,7 +30,7 @@ func TestHandshakeDeadlineDrip(t *testing.T) {
 			t.Fatalf("a ClientHello dripped a byte every 100 ms was still open after %v (handshake timeout %v)", 6*timeout, timeout)
 		}
 		t.Logf("closed after %v", d)
-		if e := <-errs; e.Code != 10060 {
+		if e := <-errs; Code(e) != 10060 {
 			t.Fatalf("Error %v, want 10060 (timeout)", e)
 		}
 		waitFor(t, "no live connection", func() bool { return s.ConnectionCount() == 0 })

@@ -22,7 +22,7 @@ func TestOnIdleTimeoutReplacesDisconnect(t *testing.T) {
 						c.Disconnect()
 					}
 				},
-				OnDisconnected: func(c *Conn, code int, _ string) { gone <- code },
+				OnDisconnected: func(c *Conn, err error) { gone <- Code(err) },
 			},
 		})
 		dial(t, s)

@@ -61,13 +61,13 @@ type connLog struct {
 
 func (l *connLog) events() Events {
 	ev := echoEvents()
-	ev.OnConnected = func(c *Conn, _ int, _ string) {
+	ev.OnConnected = func(c *Conn) {
 		info, _ := c.TLS()
 		l.mu.Lock()
 		l.infos = append(l.infos, info)
 		l.mu.Unlock()
 	}
-	ev.OnError = func(_ *Conn, err *Error) {
+	ev.OnError = func(_ *Conn, err error) {
 		l.mu.Lock()
 		l.errors = append(l.errors, err.Error())
 		l.mu.Unlock()

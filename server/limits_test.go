@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"testing"
@@ -11,7 +12,7 @@ func TestMaxConnections(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		connected := make(chan *Conn, 10)
 		s := start(t, engine, Options{MaxConnections: 2, Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) { connected <- c },
+			OnConnected: func(c *Conn) { connected <- c },
 		}})
 		dial(t, s)
 		dial(t, s)
@@ -49,7 +50,7 @@ func TestIdleTimeouts(t *testing.T) {
 					c.SetIdleTimeout(600 * time.Millisecond)
 				}
 			},
-			OnDisconnected: func(c *Conn, code int, desc string) { disc <- desc },
+			OnDisconnected: func(c *Conn, err error) { disc <- fmt.Sprint(err) },
 		}})
 		short := dial(t, s)
 		long := dial(t, s)
@@ -61,7 +62,7 @@ func TestIdleTimeouts(t *testing.T) {
 		if d := time.Since(began); d < 100*time.Millisecond {
 			t.Fatalf("closed after %v, before the idle timeout", d)
 		}
-		if desc := <-disc; desc == "" {
+		if desc := <-disc; desc == "<nil>" {
 			t.Fatal("no description")
 		}
 		if _, err := long.Read(make([]byte, 1)); err != io.EOF {

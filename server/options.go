@@ -120,13 +120,13 @@ type Options struct {
 	// has not moved for this long: a client that does not read its
 	// answers. It is checked by a timer while data is queued, so it holds
 	// even when no further Send comes (a blocking Send's Timeout only acts
-	// while that Send waits). OnDisconnected reports 10060. Default 0: no
+	// while that Send waits). OnDisconnected reports ErrTimedOut. Default 0: no
 	// limit. Danger: without it, a client that stops reading keeps its
 	// connection and its queued data for as long as it stays connected.
 	StallTimeout time.Duration
 	// DefaultConnectionTimeout bounds the whole TLS handshake: one that
 	// has not ended this long after the connection was accepted fails with
-	// a timeout (error 10060), however steadily the client sends, so a
+	// ErrTimedOut (IPWorks's 10060), however steadily the client sends, so a
 	// ClientHello dripped a byte at a time cannot hold a connection.
 	// Default 0: none. Danger: without it, a client that stalls or drips
 	// its handshake holds its connection (and a MaxConnections slot) until

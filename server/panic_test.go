@@ -48,7 +48,7 @@ func TestHookPanicResetsOnlyItsConnection(t *testing.T) {
 					}
 					c.Send(append(append([]byte(nil), text...), '\n'))
 				},
-				OnDisconnected: func(c *Conn, code int, _ string) { gone <- code },
+				OnDisconnected: func(c *Conn, err error) { gone <- Code(err) },
 			},
 		})
 		bad := dial(t, s)

@@ -55,7 +55,7 @@ func TestMaxConnectionsPerAddress(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		connected := make(chan *Conn, 10)
 		ev := echoEvents()
-		ev.OnConnected = func(c *Conn, _ int, _ string) { connected <- c }
+		ev.OnConnected = func(c *Conn) { connected <- c }
 		s := start(t, engine, Options{MaxConnectionsPerAddress: 2, Events: ev})
 		for range 2 {
 			if _, err := dialFrom(t, s, "127.0.0.1"); err != nil {
@@ -117,7 +117,7 @@ func TestBusyResponse(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		connected := make(chan *Conn, 1)
 		s := start(t, engine, Options{MaxConnections: 1, BusyResponse: []byte("busy, come back later\n"),
-			Events: Events{OnConnected: func(c *Conn, _ int, _ string) { connected <- c }}})
+			Events: Events{OnConnected: func(c *Conn) { connected <- c }}})
 		dial(t, s)
 		<-connected
 		c := dial(t, s)

@@ -19,9 +19,9 @@ func TestDoEventsDeliversOnCallerGoroutine(t *testing.T) {
 			got = append(got, e)
 		}
 		s := start(t, engine, Options{ManualEvents: true, DefaultEOL: []byte("\n"), Events: Events{
-			OnConnected:    func(c *Conn, _ int, _ string) { record("connected") },
+			OnConnected:    func(c *Conn) { record("connected") },
 			OnDataIn:       func(c *Conn, text []byte, eol bool) { record("data " + string(text)); c.SendLine(string(text)) },
-			OnDisconnected: func(c *Conn, _ int, _ string) { record("disconnected") },
+			OnDisconnected: func(c *Conn, _ error) { record("disconnected") },
 		}})
 		c := dial(t, s)
 		fmt.Fprintf(c, "a\nb\n")

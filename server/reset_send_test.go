@@ -38,7 +38,7 @@ func testPeerResetWhileSending(t *testing.T, pki *testPKI, secure bool) {
 					sendErr <- err
 				})
 			},
-			OnDisconnected: func(_ *Conn, code int, _ string) { closed <- code },
+			OnDisconnected: func(_ *Conn, err error) { closed <- Code(err) },
 		}}
 		if secure {
 			o.TLSConfig = pki.serverConfig()

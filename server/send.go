@@ -41,7 +41,7 @@ func (c *Conn) Send(p []byte) (int, error) {
 			c.blocked = true
 			c.mu.Unlock()
 		}
-		return n, newError(135, "operation would block", c.id, nil)
+		return n, opError("send", c.id, ErrWouldBlock, nil)
 	}
 	c.mu.Unlock()
 	if err != nil {
@@ -180,9 +180,9 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 		select {
 		case <-room:
 		case <-intr:
-			return done, newError(10004, "interrupted", c.id, nil)
+			return done, opError("send", c.id, ErrInterrupted, nil)
 		case <-expired:
-			return done, newError(10060, "send timed out", c.id, os.ErrDeadlineExceeded)
+			return done, opError("send", c.id, ErrTimedOut, nil)
 		}
 	}
 }
@@ -192,9 +192,9 @@ func (c *Conn) sendError(err error) *Error {
 	closed := c.goneLocked()
 	c.mu.Unlock()
 	if closed || errors.Is(err, net.ErrClosed) {
-		return newError(10057, "socket is not connected", c.id, err)
+		return opError("send", c.id, ErrNotConnected, err)
 	}
-	return socketError(err, c.id)
+	return netError("send", c.id, err)
 }
 
 // countSent tells the Observer of n bytes the engine took.

@@ -19,7 +19,7 @@ func TestSendFileStreamsWithBackpressure(t *testing.T) {
 		}
 		res := make(chan error, 1)
 		s := start(t, engine, Options{OutBufferSize: 64 << 10, Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) {
+			OnConnected: func(c *Conn) {
 				n, err := c.SendFile(name)
 				if err == nil && n != int64(len(data)) {
 					err = errors.New("short SendFile")
@@ -51,7 +51,7 @@ func TestSendFileInterrupt(t *testing.T) {
 		started := make(chan *Conn, 1)
 		res := make(chan error, 1)
 		s := start(t, engine, Options{OutBufferSize: 16 << 10, Events: Events{
-			OnConnected: func(c *Conn, _ int, _ string) {
+			OnConnected: func(c *Conn) {
 				started <- c
 				_, err := c.SendFile(name) // the client does not read
 				res <- err

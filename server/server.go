@@ -133,7 +133,7 @@ func (s *Server) StartListening() error {
 	case StateClosed:
 		return ErrServerClosed
 	case StateShuttingDown:
-		return newError(104, "server is shutting down", 0, nil)
+		return opError("listen", 0, ErrAlreadyListening, errShuttingDown)
 	}
 	o := s.opts
 	cfg := engine.ListenConfig{
@@ -143,7 +143,7 @@ func (s *Server) StartListening() error {
 	}
 	ln, err := s.eng.Listen(cfg, (*acceptor)(s))
 	if err != nil {
-		return socketError(err, 0)
+		return netError("listen", 0, err)
 	}
 	s.ln = ln
 	s.state = StateListening
@@ -335,7 +335,7 @@ func (s *Server) Conn(id int64) (*Conn, error) {
 	c := s.conns[id]
 	s.mu.Unlock()
 	if c == nil {
-		return nil, newError(126, "invalid ConnectionId", id, nil)
+		return nil, opError("conn", id, ErrInvalidConnectionID, nil)
 	}
 	return c, nil
 }
@@ -430,7 +430,7 @@ func (a *acceptor) Accept(ec engine.Conn) {
 				s.log.Info("connection replaced", "id", evicted.id, "remote", evicted.ec.RemoteAddr().String(),
 					"reason", "MaxConnections reached while its handshake ran", "handshake", evicted.age().Round(time.Millisecond))
 			}
-			evicted.closeWith(10060, "handshake too slow: replaced by a new connection while the server was full", true)
+			evicted.closeWith(opError("handshake", evicted.id, ErrTimedOut, errEvicted), true)
 		}()
 	}
 	if f := connFixedOf(&o); s.fixed == nil || *s.fixed != f {
@@ -445,7 +445,7 @@ func (a *acceptor) Accept(ec engine.Conn) {
 
 func (a *acceptor) AcceptError(err error) {
 	s := (*Server)(a)
-	s.post((*sysHandler)(s), event{kind: evError, err: socketError(err, 0)})
+	s.post((*sysHandler)(s), event{kind: evError, err: netError("accept", 0, err)})
 }
 
 // connClosed is called once per accepted connection when the engine has

@@ -88,7 +88,7 @@ func TestAddressInUseCode(t *testing.T) {
 		}
 		err = s2.StartListening()
 		var se *Error
-		if !errors.As(err, &se) || se.Code != 10048 || !errors.Is(err, syscall.EADDRINUSE) {
+		if !errors.As(err, &se) || Code(err) != 10048 || !errors.Is(err, syscall.EADDRINUSE) {
 			t.Fatalf("binding a used port: %v, want *Error code 10048 wrapping EADDRINUSE", err)
 		}
 		s2.Close()

@@ -62,7 +62,7 @@ func TestSocketOptionsReachEngine(t *testing.T) {
 		conns := make(chan *Conn, 1)
 		s := start(t, engine, Options{KeepAlive: true, KeepAliveTime: 7 * time.Second, KeepAliveInterval: 3 * time.Second,
 			InBufferSize: 24 << 10, Nagle: true,
-			Events: Events{OnConnected: func(c *Conn, _ int, _ string) { conns <- c }}})
+			Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
 		got := readSockopts(t, connect(t, s, conns))
 		want := sockopts{noDelay: 0, keepAlive: 1, keepIdle: 7, keepIntvl: 3, rcvBuf: 2 * 24 << 10}
 		if got != want {
@@ -80,7 +80,7 @@ func TestConfigSocketOptionsWhileListening(t *testing.T) {
 		conns := make(chan *Conn, 1)
 		s := start(t, engine, Options{KeepAlive: true, KeepAliveTime: 7 * time.Second, KeepAliveInterval: 3 * time.Second,
 			InBufferSize: 24 << 10,
-			Events:       Events{OnConnected: func(c *Conn, _ int, _ string) { conns <- c }}})
+			Events:       Events{OnConnected: func(c *Conn) { conns <- c }}})
 		open := connect(t, s, conns)
 		if got := readSockopts(t, open); got.noDelay != 1 || got.keepIdle != 7 {
 			t.Fatalf("before: %+v", got)

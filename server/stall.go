@@ -89,7 +89,7 @@ func (c *Conn) checkStall() {
 	if l := c.s.log; l != nil {
 		l.Warn("resetting a connection that does not read", append(c.logAttrs(), "queued", queued, "stalled", d)...)
 	}
-	c.closeWith(10060, "send stalled: the client does not read", true)
+	c.closeWith(opError("send", c.id, ErrTimedOut, errStalled), true)
 }
 
 // stop ends the watch when the connection closes.

@@ -20,9 +20,9 @@ func TestStallTimeoutResetsNonReader(t *testing.T) {
 			Events: Events{
 				// Echo with a blocking send: the answer is queued whole,
 				// chunk by chunk, then nothing more is sent.
-				OnConnected:    func(c *Conn, _ int, _ string) { c.SetTimeout(time.Minute) },
+				OnConnected:    func(c *Conn) { c.SetTimeout(time.Minute) },
 				OnDataIn:       func(c *Conn, text []byte, _ bool) { c.Send(text) },
-				OnDisconnected: func(c *Conn, code int, _ string) { gone <- code },
+				OnDisconnected: func(c *Conn, err error) { gone <- Code(err) },
 			},
 		})
 		nr := dial(t, s)

@@ -139,7 +139,7 @@ func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
 	}
 	if !a.Accept {
 		c.status("client certificate rejected")
-		return newError(280, "client certificate rejected by SSLClientAuthentication", c.id, errors.New(a.Status))
+		return opError("handshake", c.id, ErrCertificateRejected, fmt.Errorf("client certificate rejected by SSLClientAuthentication: %s", a.Status))
 	}
 	return nil
 }
@@ -152,10 +152,10 @@ func (c *Conn) authenticateClient(raw [][]byte, verify bool) error {
 func (c *Conn) callSync(name string, fn func()) error {
 	ok := true
 	if err := c.s.exec.Call(goneContext{c.goneChan()}, c, func() { ok = c.call(name, fn) }); err != nil {
-		return newError(10057, "connection closed during the handshake", c.id, nil)
+		return opError("handshake", c.id, ErrNotConnected, errors.New("connection closed during the handshake"))
 	}
 	if !ok {
-		return newError(10053, "panic in "+name, c.id, nil)
+		return opError("handshake", c.id, ErrAborted, fmt.Errorf("panic in %s", name))
 	}
 	return nil
 }
@@ -230,15 +230,22 @@ func handshakeSummary(st *tls.ConnectionState) string {
 	return s
 }
 
-// handshakeError converts a failed handshake into error code 276,
-// or 10060 when the peer stalled past DefaultConnectionTimeout.
+// handshakeError converts a failed handshake into an ErrHandshake;
+// ErrClientCertNotPresent when client authentication is required and the
+// client sent no certificate; ErrTimedOut when the peer stalled past
+// DefaultConnectionTimeout.
 func handshakeError(err error, id int64) *Error {
 	var se *Error
 	if errors.As(err, &se) {
 		return se
 	}
 	if te, ok := err.(interface{ Timeout() bool }); ok && te.Timeout() {
-		return newError(10060, "TLS handshake timed out (DefaultConnectionTimeout)", id, err)
+		return opError("handshake", id, ErrTimedOut, fmt.Errorf("TLS handshake timed out (DefaultConnectionTimeout): %w", err))
 	}
-	return newError(276, "error during handshake", id, err)
+	// crypto/tls has no value for it, only this message (and a
+	// certificate_required alert to the client in TLS 1.3).
+	if strings.Contains(err.Error(), "tls: client didn't provide a certificate") {
+		return opError("handshake", id, ErrClientCertNotPresent, err)
+	}
+	return opError("handshake", id, ErrHandshake, err)
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlskit/tlskit/socket"
 )
 
 func TestSSLClientAuthenticationOverridesBothWays(t *testing.T) {
@@ -41,7 +43,7 @@ func TestSSLClientAuthenticationOverridesBothWays(t *testing.T) {
 							}
 							seen <- a
 						},
-						OnError:  func(c *Conn, err *Error) { errs <- err },
+						OnError:  func(c *Conn, err error) { errs <- err.(*Error) },
 						OnDataIn: func(c *Conn, text []byte, eol bool) { c.Send(text) },
 					},
 				})
@@ -64,7 +66,7 @@ func TestSSLClientAuthenticationOverridesBothWays(t *testing.T) {
 					t.Fatalf("client result %v, want ok=%v", err, tc.wantOK)
 				}
 				if !tc.wantOK {
-					if e := <-errs; e.Code != 280 {
+					if e := <-errs; Code(e) != 280 {
 						t.Fatalf("Error event %v, want code 280", e)
 					}
 				}
@@ -73,25 +75,43 @@ func TestSSLClientAuthenticationOverridesBothWays(t *testing.T) {
 	})
 }
 
+// A client without a certificate, when one is required, fails the
+// handshake with ErrClientCertNotPresent (281), which is a handshake
+// failure too, as OnError and OnDisconnected report.
 func TestSSLClientAuthRequiredWithoutHook(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
-		p := getPKI(t)
-		errs := make(chan *Error, 1)
-		s := start(t, engine, Options{
-			TLSConfig:              &tls.Config{Certificates: []tls.Certificate{p.server}, ClientCAs: p.pool},
-			SSLAuthenticateClients: true,
-			Events:                 Events{OnError: func(c *Conn, err *Error) { errs <- err }},
-		})
-		c, err := tls.Dial("tcp", s.Addr().String(), p.clientConfig())
-		if err == nil {
-			_, err = c.Read(make([]byte, 1)) // TLS 1.3: the alert arrives after
-			c.Close()
-		}
-		if err == nil {
-			t.Fatal("a client without a certificate was accepted")
-		}
-		if e := <-errs; e.Code != 276 {
-			t.Fatalf("Error event %v, want 276", e)
+		for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+			t.Run(tls.VersionName(version), func(t *testing.T) {
+				p := getPKI(t)
+				errs := make(chan *Error, 1)
+				gone := make(chan error, 1)
+				s := start(t, engine, Options{
+					TLSConfig:              &tls.Config{Certificates: []tls.Certificate{p.server}, ClientCAs: p.pool},
+					SSLAuthenticateClients: true,
+					Events: Events{
+						OnError:        func(c *Conn, err error) { errs <- err.(*Error) },
+						OnDisconnected: func(c *Conn, err error) { gone <- err },
+					},
+				})
+				cfg := p.clientConfig()
+				cfg.MaxVersion = version
+				c, err := tls.Dial("tcp", s.Addr().String(), cfg)
+				if err == nil {
+					_, err = c.Read(make([]byte, 1)) // TLS 1.3: the alert arrives after
+					c.Close()
+				}
+				if err == nil {
+					t.Fatal("a client without a certificate was accepted")
+				}
+				e := <-errs
+				if Code(e) != 281 || !errors.Is(e, ErrClientCertNotPresent) || !errors.Is(e, ErrHandshake) ||
+					!errors.Is(e, socket.ErrHandshake) || e.Op != "handshake" || e.ConnID == 0 {
+					t.Fatalf("Error event %v (code %d), want ErrClientCertNotPresent (281)", e, Code(e))
+				}
+				if err := <-gone; !errors.Is(err, ErrClientCertNotPresent) {
+					t.Fatalf("OnDisconnected %v, want ErrClientCertNotPresent", err)
+				}
+			})
 		}
 	})
 }
@@ -152,7 +172,7 @@ func TestSSLStatusMessages(t *testing.T) {
 				msgs = append(msgs, m)
 				mu.Unlock()
 			},
-			OnConnected: func(c *Conn, _ int, _ string) { close(connected) },
+			OnConnected: func(c *Conn) { close(connected) },
 		}})
 		c := dialTLS(t, s, p.clientConfig())
 		c.Handshake()
@@ -174,8 +194,8 @@ func TestHandshakeStallDropped(t *testing.T) {
 		errs := make(chan *Error, 1)
 		disc := make(chan int, 1)
 		s := start(t, engine, Options{TLSConfig: p.serverConfig(), DefaultConnectionTimeout: 200 * time.Millisecond, Events: Events{
-			OnError:        func(c *Conn, err *Error) { errs <- err },
-			OnDisconnected: func(c *Conn, code int, _ string) { disc <- code },
+			OnError:        func(c *Conn, err error) { errs <- err.(*Error) },
+			OnDisconnected: func(c *Conn, err error) { disc <- Code(err) },
 		}})
 		c := dial(t, s)
 		c.Write([]byte{0x16, 0x03, 0x01}) // a record header cut short, then silence
@@ -188,7 +208,7 @@ func TestHandshakeStallDropped(t *testing.T) {
 		if d := time.Since(began); d > 3*time.Second {
 			t.Fatalf("dropped after %v", d)
 		}
-		if e := <-errs; e.Code != 10060 {
+		if e := <-errs; Code(e) != 10060 {
 			t.Fatalf("Error %v, want 10060", e)
 		}
 		if code := <-disc; code != 10060 {
@@ -203,13 +223,13 @@ func TestGarbageInsteadOfClientHello(t *testing.T) {
 		p := getPKI(t)
 		errs := make(chan *Error, 1)
 		s := start(t, engine, Options{TLSConfig: p.serverConfig(), Events: Events{
-			OnError: func(c *Conn, err *Error) { errs <- err },
+			OnError: func(c *Conn, err error) { errs <- err.(*Error) },
 		}})
 		c := dial(t, s)
 		c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 		io.Copy(io.Discard, c)
 		e := <-errs
-		if e.Code != 276 || !errors.Is(e, ErrHandshake) {
+		if Code(e) != 276 || !errors.Is(e, ErrHandshake) {
 			t.Fatalf("Error %v, want 276", e)
 		}
 	})

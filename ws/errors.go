@@ -4,27 +4,30 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tlskit/tlskit/internal/errcode"
 	"github.com/tlskit/tlskit/internal/wsproto"
 	"github.com/tlskit/tlskit/server"
 )
 
-// The error codes are the server package's: these sentinels are
-// *server.Error values and match with errors.Is by code.
+// Conditions, for errors.Is. They are the same values as package server's
+// (ErrWouldBlock is server.ErrWouldBlock, ...), so errors.Is matches
+// across the two. The numbers are IPWorks's, which Code gives.
 var (
 	// ErrWouldBlock (135): the send queue is full; wait for OnReadyToSend.
-	ErrWouldBlock = server.ErrWouldBlock
-	// ErrNotConnected (10057): the connection is closed or closing.
-	ErrNotConnected = server.ErrNotConnected
+	ErrWouldBlock = errcode.WouldBlock
+	// ErrNotConnected (10057): the connection is closed or closing; it
+	// wraps net.ErrClosed.
+	ErrNotConnected = errcode.NotConnected
 	// ErrTimedOut (10060): a Ping got no Pong in time, or a close
-	// handshake was not answered.
-	ErrTimedOut = server.ErrTimedOut
+	// handshake was not answered; it wraps os.ErrDeadlineExceeded.
+	ErrTimedOut = errcode.TimedOut
 	// ErrInterrupted (10004): Interrupt stopped a SendFile.
-	ErrInterrupted = server.ErrInterrupted
+	ErrInterrupted = errcode.Interrupted
 	// ErrInvalidConnectionID (126): no connection has the id given.
-	ErrInvalidConnectionID = server.ErrInvalidConnectionID
+	ErrInvalidConnectionID = errcode.InvalidConnectionID
 	// ErrSend (4202, IPWorks's WSServer code): the transport refused
 	// data for a reason other than a full queue; the cause is wrapped.
-	ErrSend = &server.Error{Code: 4202, Description: "error sending data to the connected client"}
+	ErrSend = errcode.Send
 	// ErrUnknownSetting: Config was given a name that is not a setting.
 	ErrUnknownSetting = server.ErrUnknownSetting
 	// ErrInvalidValue: Config or an option was given a value it does not take.
@@ -63,6 +66,31 @@ var (
 	// not read fast enough) and closed it with 1008.
 	ErrTooSlow = errors.New("ws: the peer does not read fast enough: closed")
 )
+
+// OpError is an error of an operation on a connection, shaped like
+// net.OpError: the operation, the connection and the cause, whose chain
+// holds the condition (ErrSend, ...).
+type OpError struct {
+	Op     string // "send", ...
+	ConnID int64  // the connection concerned
+	Err    error  // the cause, whose chain holds the condition
+}
+
+func (e *OpError) Error() string {
+	return fmt.Sprintf("ws: %s: %v (connection %d)", e.Op, e.Err, e.ConnID)
+}
+
+// Unwrap returns the cause.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// Code returns IPWorks's number for err, for code ported from IPWorks
+// WSServer: 0 for nil, 4202 for ErrSend, the numbers package server gives
+// its conditions (see server.Code). Test conditions with errors.Is: the
+// number is a view of them.
+func Code(err error) int {
+	n, _ := errcode.IPWorks(err)
+	return n
+}
 
 // CloseError is how a connection ended, as OnDisconnected reports it and
 // ReadMessage returns it: the status code the peer sent (1005 when its Close

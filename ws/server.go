@@ -120,7 +120,7 @@ type Server struct {
 	logLim *logsafe.Limiter // nil without a Logger
 	// tcpError is Options.Server.Events.OnError: errors of connections
 	// that are not WebSockets yet (TLS handshake failures).
-	tcpError func(*server.Conn, *server.Error)
+	tcpError func(*server.Conn, error)
 }
 
 // NewServer validates opts and returns a server that is not yet listening.
@@ -188,7 +188,7 @@ func wsConn(sc *server.Conn) *Conn {
 // keeps a panic in them a crash, while the program's hooks they call
 // through Conn.call end only their connection.
 
-func (s *Server) onConnected(sc *server.Conn, _ int, _ string) {
+func (s *Server) onConnected(sc *server.Conn) {
 	defer hook.Own()
 	tr := serverTransport{sc, s.outLimit()}
 	c := newConn(wsproto.RoleServer, s.conn.Load(), &s.events, tr)
@@ -308,20 +308,14 @@ func (s *Server) onIdleTimeout(sc *server.Conn) {
 	}
 }
 
-func (s *Server) onDisconnected(sc *server.Conn, code int, desc string) {
+func (s *Server) onDisconnected(sc *server.Conn, err error) {
 	defer hook.Own()
-	c := wsConn(sc)
-	if c == nil {
-		return
+	if c := wsConn(sc); c != nil {
+		c.transportClosed(err)
 	}
-	var err error
-	if code != 0 {
-		err = &server.Error{Code: code, Description: desc, ConnectionID: sc.ConnectionID()}
-	}
-	c.transportClosed(err)
 }
 
-func (s *Server) onError(sc *server.Conn, err *server.Error) {
+func (s *Server) onError(sc *server.Conn, err error) {
 	defer hook.Own()
 	if sc == nil {
 		if h := s.events.OnError; h != nil {

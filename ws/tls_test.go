@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"math/big"
 	"net"
 	"strings"
@@ -88,12 +89,12 @@ func TestWSSHandshakeFailureReported(t *testing.T) {
 	cert := testCert(t)
 	pool := x509.NewCertPool()
 	pool.AddCert(mustParse(t, cert.Certificate[0]))
-	tcpErrs := make(chan *server.Error, 4)
+	tcpErrs := make(chan error, 4)
 	wsErrs := make(chan error, 4)
 	s := startServer(t, Options{
 		Server: server.Options{
 			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool},
-			Events:    server.Events{OnError: func(c *server.Conn, err *server.Error) { tcpErrs <- err }},
+			Events:    server.Events{OnError: func(c *server.Conn, err error) { tcpErrs <- err }},
 		},
 		Events: Events{OnError: func(c *Conn, err error) { wsErrs <- err }},
 	})
@@ -105,8 +106,9 @@ func TestWSSHandshakeFailureReported(t *testing.T) {
 	}
 	select {
 	case err := <-tcpErrs:
-		if err.Code != 276 || !strings.Contains(err.Error(), "certificate") {
-			t.Fatalf("server OnError: %v, want 276 naming the missing certificate", err)
+		if server.Code(err) != 281 || !errors.Is(err, server.ErrClientCertNotPresent) || !errors.Is(err, server.ErrHandshake) ||
+			!strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("server OnError: %v, want 281 naming the missing certificate", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the failed handshake was not reported to Options.Server.Events.OnError")

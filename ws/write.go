@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tlskit/tlskit/internal/errcode"
 	"github.com/tlskit/tlskit/internal/wsproto"
-	"github.com/tlskit/tlskit/server"
 )
 
 // SendFormat is what Send makes of its data (IPWorks's DataFormat).
@@ -302,7 +302,7 @@ func (c *Conn) pushLocked(frames []byte) error {
 		return nil
 	}
 	if !errors.Is(err, ErrWouldBlock) {
-		return &server.Error{Code: ErrSend.Code, Description: ErrSend.Description, ConnectionID: c.id, Err: err}
+		return &OpError{Op: "send", ConnID: c.id, Err: errcode.With(ErrSend, err)}
 	}
 	c.pending = append(c.pending[:0:0], frames[n:]...)
 	return nil

@@ -187,12 +187,12 @@ func TestSendFailed(t *testing.T) {
 	}{
 		{name: "not connected", err: server.ErrNotConnected},
 		{name: "ws not connected", err: fmt.Errorf("send: %w", ws.ErrNotConnected)},
-		{name: "timed out", err: &server.Error{Code: 10060, Description: "send timed out", Err: errors.New("i/o timeout")}, reset: true, wantLevel: "WARN"},
+		{name: "timed out", err: &server.Error{Op: "send", Err: fmt.Errorf("%w: i/o timeout", server.ErrTimedOut)}, reset: true, wantLevel: "WARN"},
 		{name: "would block", err: server.ErrWouldBlock, reset: true, wantLevel: "WARN"},
 		{name: "ws deadline", err: fmt.Errorf("ws: %w", errors.Join(ws.ErrWouldBlock)), reset: true, wantLevel: "WARN"},
 		// The peer is gone: the engine ends the connection with that cause.
-		{name: "peer reset", err: &server.Error{Code: 10054, Description: "connection reset by peer", Err: syscall.ECONNRESET}, wantLevel: "DEBUG"},
-		{name: "broken pipe", err: &server.Error{Code: 10053, Description: "connection aborted", Err: syscall.EPIPE}, wantLevel: "DEBUG"},
+		{name: "peer reset", err: &server.Error{Op: "send", Err: syscall.ECONNRESET}, wantLevel: "DEBUG"},
+		{name: "broken pipe", err: &server.Error{Op: "send", Err: syscall.EPIPE}, wantLevel: "DEBUG"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,7 +104,7 @@ func send(log *slog.Logger, c *server.Conn, p []byte) {
 func logEvents(log *slog.Logger) server.Events {
 	var failed failedHandshakes
 	return server.Events{
-		OnConnected: func(c *server.Conn, _ int, _ string) {
+		OnConnected: func(c *server.Conn) {
 			attrs := []any{"id", c.ConnectionID(), "remote", c.RemoteAddr().String()}
 			if info, ok := c.TLS(); ok {
 				attrs = append(attrs, "version", info.VersionName, "cipher", info.CipherSuiteName,
@@ -124,13 +124,17 @@ func logEvents(log *slog.Logger) server.Events {
 			}
 			log.Info("connected", attrs...)
 		},
-		OnDisconnected: func(c *server.Conn, status int, description string) {
+		OnDisconnected: func(c *server.Conn, err error) {
 			if failed.take(c.ConnectionID()) {
 				return
 			}
-			log.Info("disconnected", "id", c.ConnectionID(), "status", status, "reason", logsafe.String(description))
+			reason := "OK"
+			if err != nil {
+				reason = err.Error()
+			}
+			log.Info("disconnected", "id", c.ConnectionID(), "status", server.Code(err), "reason", logsafe.String(reason))
 		},
-		OnError: func(c *server.Conn, err *server.Error) {
+		OnError: func(c *server.Conn, err error) {
 			if c == nil {
 				log.Error("server error", "err", logsafe.Error(err))
 				return
@@ -138,10 +142,10 @@ func logEvents(log *slog.Logger) server.Events {
 			if handshakeFailure(err) {
 				failed.add(c.ConnectionID())
 				log.Info("handshake failed", "id", c.ConnectionID(), "remote", c.RemoteAddr().String(),
-					"status", err.Code, "err", logsafe.String(strings.TrimSpace(err.Error())))
+					"status", server.Code(err), "err", logsafe.String(strings.TrimSpace(err.Error())))
 				return
 			}
-			log.Warn("connection error", "id", c.ConnectionID(), "code", err.Code, "err", logsafe.String(strings.TrimSpace(err.Error())))
+			log.Warn("connection error", "id", c.ConnectionID(), "code", server.Code(err), "err", logsafe.String(strings.TrimSpace(err.Error())))
 		},
 	}
 }

@@ -242,7 +242,7 @@ func wsLogEvents(log *slog.Logger) ws.Events {
 	tcp := logEvents(log)
 	return ws.Events{
 		OnConnected: func(c *ws.Conn) {
-			tcp.OnConnected(c.ServerConn(), 0, "")
+			tcp.OnConnected(c.ServerConn())
 		},
 		OnDisconnected: func(c *ws.Conn, code ws.CloseCode, reason string) {
 			attrs := []any{"id", c.ConnectionID(), "status", int(code), "reason", logsafe.String(reason)}

@@ -139,3 +139,15 @@ var (
 	Expired                  = New("certificate has expired", CertificateRejected)
 	NotYetValid              = New("certificate is not yet valid", CertificateRejected)
 )
+
+// Cause returns what err adds to its condition: the cause of a With, nil
+// for a bare condition, err itself for an error that is neither.
+func Cause(err error) error {
+	switch e := err.(type) {
+	case *withCause:
+		return e.cause
+	case *Condition:
+		return nil
+	}
+	return err
+}

@@ -79,17 +79,15 @@ func IPWorks(err error) (int, string) {
 	if e := lookup(err, func(e *Entry) int { return e.IPWorks }); e != nil {
 		return e.IPWorks, e.Desc
 	}
+	if c := IPWorksCondition(err); c != nil {
+		e := lookup(c, func(e *Entry) int { return e.IPWorks })
+		return e.IPWorks, e.Desc
+	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		if code, ok := winsock[errno]; ok {
 			return code, winsockText[code]
 		}
-	}
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
-		return 10060, winsockText[10060]
-	case errors.Is(err, net.ErrClosed):
-		return 10057, winsockText[10057]
 	}
 	return 10053, winsockText[10053]
 }
@@ -252,4 +250,37 @@ func Number(err error) (int, bool) {
 		return e.IPWorks, true
 	}
 	return 0, false
+}
+
+// IPWorksCondition returns the condition IPWorks's numbers give an error of
+// the network: TimedOut for a deadline or ETIMEDOUT, NotConnected for a
+// closed connection or ENOTCONN, Interrupted for EINTR, Aborted for
+// ECONNABORTED, AddressInUse and OutOfMemory for EADDRINUSE and ENOBUFS;
+// nil for others.
+func IPWorksCondition(err error) *Condition {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.ETIMEDOUT:
+			return TimedOut
+		case syscall.ENOTCONN:
+			return NotConnected
+		case syscall.EINTR:
+			return Interrupted
+		case syscall.ECONNABORTED:
+			return Aborted
+		case syscall.EADDRINUSE:
+			return AddressInUse
+		case syscall.ENOBUFS:
+			return OutOfMemory
+		}
+		return nil
+	}
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		return TimedOut
+	case errors.Is(err, net.ErrClosed):
+		return NotConnected
+	}
+	return nil
 }
