@@ -74,7 +74,9 @@ func (o *Options) ClientConfig(host string) (*tls.Config, error) {
 		cfg.ServerName = host
 	}
 	if err := o.addClientCerts(cfg); err != nil {
-		_ = Close(cfg)
+		if o.Config == nil && o.Settings.KeyLogWriter == nil {
+			_ = Close(cfg) // the key log file base opened, if any; not the caller's writer
+		}
 		return nil, err
 	}
 	if cfg.InsecureSkipVerify {

@@ -105,22 +105,31 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) 
 			return nil, fmt.Errorf("ws: wss:// configuration: %w", err)
 		}
 	}
+	// The config opened the key log file for this connection alone when
+	// the options name a file and no writer: only then is it Dial's to
+	// close. A KeyLogWriter of the caller's (in TLS.Config or
+	// TLS.Settings) may serve its other connections and stays open.
+	ownKeyLog := secure && opts.TLS.Config == nil && opts.TLS.Settings.KeyLogWriter == nil && opts.TLS.Settings.KeyLogFile != ""
+	release := func() {
+		if ownKeyLog {
+			_ = tlsconf.Close(tlsCfg)
+		}
+	}
 	nc, err := dialNet(ctx, opts.Dialer, net.JoinHostPort(host, port), tlsCfg, opts.Nagle)
 	if err != nil {
-		_ = tlsconf.Close(tlsCfg)
+		release()
 		return nil, err
 	}
 	c, err := clientHandshake(ctx, nc, u, opts)
 	if err != nil {
 		nc.Close()
-		_ = tlsconf.Close(tlsCfg)
+		release()
 		return nil, err
 	}
-	if secure && opts.TLS.Config == nil && opts.TLS.Settings.KeyLogWriter == nil && opts.TLS.Settings.KeyLogFile != "" {
-		// The config opened the key log file for this connection alone.
+	if ownKeyLog {
 		go func() {
 			<-c.Done()
-			_ = tlsconf.Close(tlsCfg)
+			release()
 		}()
 	}
 	return c, nil
