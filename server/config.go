@@ -43,7 +43,10 @@ import (
 // gives new handshakes a copy whose fields for the settings changed are
 // replaced (see tlsconf.Settings.ServerConfigOver); TLSConfig returns it.
 // Reading an unchanged one describes the base configuration
-// (tlsconf.SettingsOf). A client's settings (SSLAcceptAnyServerCert,
+// (tlsconf.SettingsOf). Over a base with a GetConfigForClient, whose
+// configs crypto/tls uses as they are, setting them matches
+// ErrUnsupported (and so does SetTLSConfig of such a base once they are
+// changed): set them in the configs it returns. A client's settings (SSLAcceptAnyServerCert,
 // SSLServerCACerts, ReuseSSLSession, SSLEnableRenegotiation,
 // TLS13KeyShareGroups) and those Go cannot honour (LogSSLPackets,
 // SSLCACerts, SSLIncludeCertChain, SSLSecurityFlags, the OpenSSL ones)

@@ -50,6 +50,9 @@ func (s *Server) tlsConfigLocked(r settings.Request) (string, error) {
 	if base == nil {
 		return "", fmt.Errorf("%w: %s: the server is plain TCP (Options.TLSConfig is nil); TLS settings need a TLS server", ErrUnsupported, name)
 	}
+	if err := overridable(base, name); err != nil {
+		return "", err
+	}
 	next := s.tls.set
 	if len(s.tls.names) == 0 {
 		next = tlsconf.SettingsOf(base)
@@ -95,6 +98,9 @@ func (s *Server) rebaseTLSLocked(base *tls.Config) error {
 	if len(s.tls.names) == 0 {
 		return nil
 	}
+	if err := overridable(base, s.tls.names[0]); err != nil {
+		return fmt.Errorf("SetTLSConfig: %w (Reset drops the settings changed with Config)", err)
+	}
 	eff, err := s.tls.set.ServerConfigOver(base, s.tls.names...)
 	if err != nil {
 		return err
@@ -110,6 +116,17 @@ func (s *Server) resetTLSLocked() {
 		s.tls.keyLog.swap(nil)
 	}
 	s.tls = tlsSettings{}
+}
+
+// overridable reports, with ErrUnsupported, that the TLS setting name
+// cannot apply over base: crypto/tls uses the configs base's
+// GetConfigForClient returns as they are, so the fields the settings
+// replace in the base would be ignored by every handshake.
+func overridable(base *tls.Config, name string) error {
+	if base.GetConfigForClient == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: Options.TLSConfig has a GetConfigForClient, whose configs handshakes use as they are; set it in the configs it returns", ErrUnsupported, name)
 }
 
 // tlsSettingNames are the TLS-layer names a server's Config takes.
