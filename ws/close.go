@@ -183,6 +183,7 @@ func (c *Conn) transportClosed(err error) {
 		c.extraLocked().closeErr = err
 	}
 	code, reason := c.closeCode, c.closeReasonLocked()
+	status := &CloseError{Code: code, Reason: reason, Err: c.closeErrLocked()}
 	if c.neg != nil && c.neg.comp != nil {
 		c.neg.comp.Close()
 		c.neg.comp = nil
@@ -196,7 +197,7 @@ func (c *Conn) transportClosed(err error) {
 	if wasOpen {
 		c.logf(LogInfo, "Info", "disconnected: %v %s", code, reason)
 		if h := c.events.OnDisconnected; h != nil {
-			c.call("OnDisconnected", func() { h(c, code, reason) })
+			c.call("OnDisconnected", func() { h(c, status) })
 		}
 	}
 	c.mu.Lock()

@@ -103,6 +103,36 @@ func TestDialCloseStatus(t *testing.T) {
 	}
 }
 
+// OnDisconnected carries the close as an error: a *CloseError with the
+// code (and, on the side that received it first, the reason) of the close,
+// the value CloseStatus gives.
+func TestDisconnectedCarriesCloseError(t *testing.T) {
+	t.Parallel()
+	serverGone := make(chan error, 1)
+	s := startServer(t, Options{Events: Events{
+		OnDataIn:       func(c *Conn, f DataFormat, data []byte, eom, eol bool) { _ = c.Close(4001, "bye now") },
+		OnDisconnected: func(c *Conn, err error) { serverGone <- err },
+	}})
+	clientGone := make(chan error, 1)
+	c := dialT(t, s.URL(), &DialOptions{Events: Events{OnDisconnected: func(c *Conn, err error) { clientGone <- err }}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.WriteMessage(ctx, DataText, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	for side, ch := range map[string]chan error{"server": serverGone, "client": clientGone} {
+		select {
+		case err := <-ch:
+			var ce *CloseError
+			if !errors.As(err, &ce) || ce.Code != 4001 || side == "client" && ce.Reason != "bye now" || ce.Err != nil {
+				t.Errorf("%s OnDisconnected: %v (%T), want a *CloseError 4001", side, err, err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no %s OnDisconnected", side)
+		}
+	}
+}
+
 func TestDialRefused(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, Options{Events: Events{
@@ -190,9 +220,9 @@ func TestDialDeliversBeforeEnd(t *testing.T) {
 			seen = append(seen, string(data))
 			mu.Unlock()
 		},
-		OnDisconnected: func(c *Conn, code CloseCode, reason string) {
+		OnDisconnected: func(c *Conn, err error) {
 			mu.Lock()
-			seen = append(seen, code.String())
+			seen = append(seen, err.(*CloseError).Code.String())
 			mu.Unlock()
 			close(ended)
 		},

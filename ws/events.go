@@ -134,11 +134,12 @@ type Events struct {
 	// OnPing reports a received ping (response=false; a pong has already
 	// been queued in answer) or pong (response=true).
 	OnPing func(c *Conn, payload []byte, response bool)
-	// OnDisconnected is a connection's last event: the status code and
-	// reason of the peer's Close frame (1005 when it had none), the code we
-	// closed with after a violation, or 1006 when the connection dropped
-	// without a Close frame.
-	OnDisconnected func(c *Conn, code CloseCode, description string)
+	// OnDisconnected is a connection's last event. err is always a
+	// *CloseError (CloseStatus gives the same): the status code and reason
+	// of the peer's Close frame (1005 when it had none), the code we closed
+	// with after a violation (its Err is the violation), or 1006 when the
+	// connection dropped without a Close frame.
+	OnDisconnected func(c *Conn, err error)
 	// OnError reports a failure on a connection: a protocol violation by
 	// the peer (matching ErrProtocolViolation, ErrInvalidPayload or
 	// ErrMessageTooBig, after which the connection closes), a refused

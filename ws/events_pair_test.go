@@ -31,7 +31,7 @@ func TestEventsPairUp(t *testing.T) {
 				}
 			},
 			OnConnected:    func(c *Conn) { record("connected") },
-			OnDisconnected: func(c *Conn, code CloseCode, reason string) { record("disconnected") },
+			OnDisconnected: func(c *Conn, _ error) { record("disconnected") },
 		},
 	})
 	addr := s.Addr().String()

@@ -234,9 +234,10 @@ func (r *recorder) events() Events {
 			r.errs = append(r.errs, err)
 			r.mu.Unlock()
 		},
-		OnDisconnected: func(c *Conn, code CloseCode, desc string) {
+		OnDisconnected: func(c *Conn, err error) {
+			ce := err.(*CloseError)
 			r.mu.Lock()
-			r.code, r.reason = code, desc
+			r.code, r.reason = ce.Code, ce.Reason
 			r.mu.Unlock()
 			close(r.closed)
 		},

@@ -43,7 +43,7 @@ func panickyEvents(gone chan<- CloseCode) Events {
 			}
 			_, _ = c.SendMessage(SendFormatOf(f), data)
 		},
-		OnDisconnected: func(_ *Conn, code CloseCode, _ string) { gone <- code },
+		OnDisconnected: func(_ *Conn, err error) { gone <- err.(*CloseError).Code },
 	}
 }
 

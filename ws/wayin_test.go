@@ -357,7 +357,7 @@ func TestWayInEventOrder(t *testing.T) {
 				defer record(string(data))()
 				time.Sleep(time.Millisecond) // let the write side's events pile up
 			},
-			OnDisconnected: func(*Conn, CloseCode, string) {
+			OnDisconnected: func(*Conn, error) {
 				defer record("disconnected")()
 				close(ended)
 			},

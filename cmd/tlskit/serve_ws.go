@@ -109,8 +109,8 @@ func startWSServer(sc *serveConfig) (service, error) {
 			broadcast(sc.connLogger(), srv, ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
 		}
 		logDisconnected := opts.Events.OnDisconnected
-		opts.Events.OnDisconnected = func(c *ws.Conn, code ws.CloseCode, reason string) {
-			logDisconnected(c, code, reason)
+		opts.Events.OnDisconnected = func(c *ws.Conn, err error) {
+			logDisconnected(c, err)
 			broadcast(sc.connLogger(), srv, ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
 		}
 	}
@@ -244,10 +244,14 @@ func wsLogEvents(log *slog.Logger) ws.Events {
 		OnConnected: func(c *ws.Conn) {
 			tcp.OnConnected(c.ServerConn())
 		},
-		OnDisconnected: func(c *ws.Conn, code ws.CloseCode, reason string) {
-			attrs := []any{"id", c.ConnectionID(), "status", int(code), "reason", logsafe.String(reason)}
-			if err := c.CloseStatus().Err; err != nil {
-				attrs = append(attrs, "err", logsafe.Error(err))
+		OnDisconnected: func(c *ws.Conn, err error) {
+			st := c.CloseStatus()
+			if ce, ok := err.(*ws.CloseError); ok {
+				st = ce
+			}
+			attrs := []any{"id", c.ConnectionID(), "status", int(st.Code), "reason", logsafe.String(st.Reason)}
+			if st.Err != nil {
+				attrs = append(attrs, "err", logsafe.Error(st.Err))
 			}
 			log.Info("disconnected", attrs...)
 		},
