@@ -151,18 +151,25 @@ func configWS(opts *atomic.Pointer[ConnOptions], h *hub, r settings.Request) (va
 	if err != nil {
 		return "", true, err
 	}
-	next := *opts.Load()
 	if !r.Set {
-		return st.Get(&next), true, nil
+		return st.Get(opts.Load()), true, nil
 	}
-	if _, err := st.Apply(&next, r); err != nil {
-		return "", true, err
+	// Change a copy of the options as they are and swap it in only if no
+	// other Config changed them meanwhile (else redo it on theirs), so that
+	// concurrent changes of different settings all stay.
+	for {
+		cur := opts.Load()
+		next := *cur
+		if _, err := st.Apply(&next, r); err != nil {
+			return "", true, err
+		}
+		if err := next.validate(); err != nil {
+			return "", true, err
+		}
+		if opts.CompareAndSwap(cur, &next) {
+			return "", true, nil
+		}
 	}
-	if err := next.validate(); err != nil {
-		return "", true, err
-	}
-	opts.Store(&next)
-	return "", true, nil
 }
 
 // Config sets ("NAME=VALUE") or reads ("NAME") one setting by its IPWorks
