@@ -232,7 +232,7 @@ func TestConnectionMap(t *testing.T) {
 		if c.Connected() {
 			t.Fatal("closed connection still Connected")
 		}
-		if _, err := c.Send([]byte("x")); !errorsIsCode(err, 10057) {
+		if _, err := c.Send([]byte("x")); !errorsIsCode(err, 10057) || !errors.Is(err, net.ErrClosed) || !errors.Is(err, socket.ErrNotConnected) {
 			t.Fatalf("Send on closed = %v, want ErrNotConnected", err)
 		}
 	})
