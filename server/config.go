@@ -100,20 +100,33 @@ func (s *Server) Config(setting string) (string, error) {
 var socketSettings = map[string]bool{"TcpNoDelay": true, "KeepAliveTime": true, "KeepAliveInterval": true, "InBufferSize": true}
 
 // socketOptionsChangedLocked gives the listener the changed socket options
-// for the next accepts and, when open is set, applies TCP_NODELAY and the
-// keep-alive options to the open connections' sockets too (Linux and the
-// BSDs change them on an open socket; a larger SO_RCVBUF would not widen
-// an open connection's window, so InBufferSize applies to new ones only).
-// s.mu is held; the open sockets are set by the function returned, which
-// the caller runs without it (an engine conn takes its own lock).
+// for the next accepts and, when open is set, returns the function that
+// applies TCP_NODELAY and the keep-alive options to the open connections'
+// sockets too (Linux and the BSDs change them on an open socket; a larger
+// SO_RCVBUF would not widen an open connection's window, so InBufferSize
+// applies to new ones only). s.mu is held; the function runs without it
+// (an engine conn takes its own lock).
 func (s *Server) socketOptionsChangedLocked(open bool) func() {
-	o := s.opts.socketOptions()
 	if s.ln != nil {
-		s.ln.SetSocketOptions(o)
+		s.ln.SetSocketOptions(s.opts.socketOptions())
 	}
 	if !open || len(s.conns) == 0 {
 		return nil
 	}
+	return s.applyOpenSocketOptions
+}
+
+// applyOpenSocketOptions sets the current TCP_NODELAY and keep-alive
+// options on the open connections' sockets. It takes the options and the
+// connections under s.mu when it runs, and sockMu keeps two runs from
+// overlapping: so when Config calls on different settings race, the last
+// run sets what the server holds, never a copy an earlier call took before
+// another's change.
+func (s *Server) applyOpenSocketOptions() {
+	s.sockMu.Lock()
+	defer s.sockMu.Unlock()
+	s.mu.Lock()
+	o := s.opts.socketOptions()
 	o.ReceiveBuffer, o.SendBuffer = 0, 0
 	cs := make([]engine.SocketConfigurer, 0, len(s.conns))
 	for _, c := range s.conns {
@@ -121,10 +134,9 @@ func (s *Server) socketOptionsChangedLocked(open bool) func() {
 			cs = append(cs, sc)
 		}
 	}
-	return func() {
-		for _, sc := range cs {
-			_ = sc.SetSocketOptions(o) // a closed one has nothing to set
-		}
+	s.mu.Unlock()
+	for _, sc := range cs {
+		_ = sc.SetSocketOptions(o) // a closed one has nothing to set
 	}
 }
 

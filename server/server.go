@@ -57,6 +57,10 @@ type Server struct {
 	exec   *executor
 	sys    queue // events not tied to a connection (accept errors)
 
+	// sockMu serializes setting the open sockets' options after a Config
+	// change (applyOpenSocketOptions); taken before mu.
+	sockMu sync.Mutex
+
 	mu      sync.Mutex
 	initial Options    // as given to New, defaulted; Reset restores it
 	opts    Options    // current settings (Config changes them)

@@ -5,6 +5,8 @@ package server
 import (
 	"io"
 	"net"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,6 +139,36 @@ func TestConfigClientListsWhileListening(t *testing.T) {
 			}
 			if got := served(); got != step.want {
 				t.Fatalf("after %q: served=%v, want %v", step.set, got, step.want)
+			}
+		}
+	})
+}
+
+// TestConfigSocketOptionsConcurrent: Config calls made at once on
+// different socket settings leave the open sockets with all of them, as
+// the server reports them: a change applied late does not put back the
+// values another call replaced meanwhile.
+func TestConfigSocketOptionsConcurrent(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		conns := make(chan *Conn, 1)
+		s := start(t, engine, Options{KeepAlive: true, KeepAliveTime: 7 * time.Second, KeepAliveInterval: 3 * time.Second,
+			Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
+		open := connect(t, s, conns)
+		for round := 0; round < 300; round++ {
+			idle, intvl := 10+round%50, 60+round%50
+			var wg sync.WaitGroup
+			for _, set := range []string{"KeepAliveTime=" + strconv.Itoa(idle*1000), "KeepAliveInterval=" + strconv.Itoa(intvl*1000)} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := s.Config(set); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if got := readSockopts(t, open); got.keepIdle != idle || got.keepIntvl != intvl {
+				t.Fatalf("round %d: the open socket has TCP_KEEPIDLE %d, TCP_KEEPINTVL %d; Config set %d and %d", round, got.keepIdle, got.keepIntvl, idle, intvl)
 			}
 		}
 	})
