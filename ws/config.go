@@ -182,7 +182,7 @@ func configWS(opts *atomic.Pointer[ConnOptions], h *hub, r settings.Request) (va
 // MaxConnections, TcpNoDelay, the TLS settings such as SSLEnabledProtocols,
 // which apply to new handshakes, SSLNegotiatedCipher[id] ...); unknown
 // names match ErrUnknownSetting. CloseStreamAfterTransfer, MaskSensitive,
-// SSLCheckCRL and SSLCheckOCSP match ErrUnsupported and say what to use
+// SSLCheckCRL, SSLCheckOCSP and setting CodePage match ErrUnsupported and say what to use
 // instead.
 func (s *Server) Config(setting string) (string, error) {
 	r, err := settings.Parse(setting)
@@ -192,6 +192,9 @@ func (s *Server) Config(setting string) (string, error) {
 	v, handled, err := configWS(&s.conn, s.hub, r)
 	if handled {
 		return v, err
+	}
+	if r.Set && strings.EqualFold(r.Name, "CodePage") {
+		return "", fmt.Errorf("%w: CodePage: WebSocket text is UTF-8", ErrUnsupported)
 	}
 	return s.srv.Config(setting)
 }

@@ -25,22 +25,21 @@ const DefaultHandshakeTimeout = 10 * time.Second
 // WebSocket server on an OS-chosen port of every interface.
 type Options struct {
 	// Server configures the listener and the TCP/TLS layer: LocalHost,
-	// LocalPort, TLSConfig (nil: ws://), MaxConnections, AllowedClients,
-	// keep-alive, buffer sizes, DefaultTimeout (blocking sends) and the
-	// OnConnectionRequest and TLS hooks of its Events. Its OnError gets the
-	// errors of connections that failed before they became WebSockets
-	// (a failed TLS handshake: no client certificate, an untrusted one, no
-	// common protocol version); the WebSocket's own errors go to
-	// Events.OnError. Its data hooks (OnConnected, OnDataIn,
-	// OnReadyToSend, OnDisconnected, OnIdleTimeout) and DefaultEOL are the
-	// WebSocket layer's and are ignored: an idle timeout
-	// (DefaultIdleTimeout) closes a WebSocket with a Close frame of 1001
-	// and the reason "idle timeout". The server.Conn
-	// under each WebSocket keeps the *Conn in its UserData. Without TLS,
-	// a client refused for MaxConnections or MaxConnectionsPerAddress gets
-	// a 503 Service Unavailable with Retry-After unless BusyResponse is
-	// set (wss clients are reset: see server.Options.BusyResponse); other
-	// defaults are server.Options'.
+	// LocalPort, UseIPv6, TLSConfig (nil: ws://), limits, access lists,
+	// socket options, buffer sizes, timeouts (DefaultTimeout: blocking
+	// sends; DefaultIdleTimeout: a Close of 1001 "idle timeout"), Engine,
+	// ManualEvents, and the OnConnectionRequest, TLS and OnError hooks of
+	// its Events. Its OnError gets the errors of connections that failed
+	// before they became WebSockets (a failed TLS handshake); the
+	// WebSocket's own go to Events.OnError. Defaults are server.Options'.
+	// Without TLS, a client refused for MaxConnections or
+	// MaxConnectionsPerAddress gets a 503 with Retry-After unless
+	// BusyResponse is set. The fields that belong to the WebSocket layer
+	// are refused by NewServer (ErrInvalidValue): DefaultEOL,
+	// DefaultSingleLineMode, DefaultMaxLineLength (use Conn.LineMode and
+	// Conn.MaxLineLength), a CodePage other than UTF-8 (WebSocket text is
+	// UTF-8) and the data hooks OnConnected, OnDataIn, OnReadyToSend,
+	// OnDisconnected and OnIdleTimeout (use Events).
 	Server server.Options
 	// Conn holds every connection's WebSocket settings (defaults: ConnOptions').
 	Conn ConnOptions
@@ -125,6 +124,9 @@ type Server struct {
 
 // NewServer validates opts and returns a server that is not yet listening.
 func NewServer(opts Options) (*Server, error) {
+	if err := refuseConnFields(&opts.Server); err != nil {
+		return nil, err
+	}
 	if err := opts.Conn.validate(); err != nil {
 		return nil, err
 	}
@@ -146,8 +148,6 @@ func NewServer(opts Options) (*Server, error) {
 	if so.Logger == nil {
 		so.Logger = opts.Logger
 	}
-	so.DefaultEOL = nil
-	so.DefaultSingleLineMode = false
 	if so.BusyResponse == nil {
 		so.BusyResponse = busyResponse
 	}
@@ -177,6 +177,31 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	s.srv = srv
 	return s, nil
+}
+
+// refuseConnFields refuses the fields of server.Options that the
+// WebSocket layer replaces, so that none is silently ignored.
+func refuseConnFields(so *server.Options) error {
+	ev := so.Events
+	for _, f := range []struct {
+		name, use string
+		set       bool
+	}{
+		{"DefaultEOL", "Conn.LineMode", len(so.DefaultEOL) > 0},
+		{"DefaultSingleLineMode", "Conn.LineMode", so.DefaultSingleLineMode},
+		{"DefaultMaxLineLength", "Conn.MaxLineLength", so.DefaultMaxLineLength != 0},
+		{"CodePage", "UTF-8, which WebSocket text is (0 or 65001)", so.CodePage != 0 && so.CodePage != 65001},
+		{"Events.OnConnected", "Events.OnConnected", ev.OnConnected != nil},
+		{"Events.OnDataIn", "Events.OnDataIn", ev.OnDataIn != nil},
+		{"Events.OnReadyToSend", "Events.OnReadyToSend", ev.OnReadyToSend != nil},
+		{"Events.OnDisconnected", "Events.OnDisconnected", ev.OnDisconnected != nil},
+		{"Events.OnIdleTimeout", "Server.DefaultIdleTimeout (a Close of 1001)", ev.OnIdleTimeout != nil},
+	} {
+		if f.set {
+			return fmt.Errorf("%w: Options.Server.%s does not apply to a WebSocket server; use %s", ErrInvalidValue, f.name, f.use)
+		}
+	}
+	return nil
 }
 
 func wsConn(sc *server.Conn) *Conn {

@@ -87,7 +87,11 @@ func handshakeFailure(err error) bool {
 // logged, so that their disconnection is not logged a second time.
 type failedHandshakes struct{ ids sync.Map }
 
-func (f *failedHandshakes) add(id int64) { f.ids.Store(id, struct{}{}) }
+func (f *failedHandshakes) add(id int64) {
+	if f != nil {
+		f.ids.Store(id, struct{}{})
+	}
+}
 
 // take reports whether id was added, and forgets it.
 func (f *failedHandshakes) take(id int64) bool {

@@ -102,7 +102,13 @@ func send(log *slog.Logger, c *server.Conn, p []byte) {
 // sent (server name, ALPN protocol, certificate subject, error texts) is
 // escaped and cut.
 func logEvents(log *slog.Logger) server.Events {
-	var failed failedHandshakes
+	return logEventsWith(log, new(failedHandshakes))
+}
+
+// logEventsWith is logEvents remembering the failed handshakes in failed;
+// nil (under a WebSocket server, whose OnDisconnected is the WebSocket
+// layer's) remembers none.
+func logEventsWith(log *slog.Logger, failed *failedHandshakes) server.Events {
 	return server.Events{
 		OnConnected: func(c *server.Conn) {
 			attrs := []any{"id", c.ConnectionID(), "remote", c.RemoteAddr().String()}

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/tlskit/tlskit/internal/logsafe"
+	"github.com/tlskit/tlskit/server"
 	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
 )
@@ -49,8 +50,12 @@ func startWSServer(sc *serveConfig) (service, error) {
 	if _, err := renderIndex(sc.path, sc.mode, nil); err != nil {
 		return nil, err
 	}
+	so := sc.serverOptions()
+	// The data hooks are the WebSocket layer's (wsLogEvents); the TCP
+	// layer's OnError logs the TLS handshakes that failed before one.
+	so.Events = server.Events{OnError: logEventsWith(sc.connLogger(), nil).OnError}
 	opts := ws.Options{
-		Server: sc.serverOptions(), // its data hooks are the WebSocket layer's
+		Server: so,
 
 		Conn: ws.ConnOptions{
 			DisablePermessageDeflate: sc.noDeflate,
