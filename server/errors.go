@@ -118,7 +118,7 @@ func description(err error) string {
 	return d
 }
 
-// The causes of the timeouts the server chooses, for their messages.
+// The causes the server gives the errors it chooses, for their messages.
 var (
 	errIdle         = errors.New("idle timeout: no data sent or received")
 	errStalled      = errors.New("send stalled: the client does not read")
