@@ -32,9 +32,6 @@ func New[T any, E any](queue func(T) *Queue[E], handle func(T, E), manual bool) 
 	return x
 }
 
-// Manual reports whether only Run and Poll deliver the events.
-func (x *Executor[T, E]) Manual() bool { return x.manual }
-
 // Post queues ev for t and, when no one owns t's queue, has a worker (or
 // the next Run or Poll) handle it.
 func (x *Executor[T, E]) Post(t T, ev E) { x.post(t, slot[E]{ev: ev}, 0) }
@@ -101,6 +98,38 @@ func (x *Executor[T, E]) Call(ctx context.Context, t T, fn func()) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Do handles ev as one of t's events and returns once its handler has
+// returned: Post for a producer that must not run ahead of its target,
+// such as a reader whose buffer the event borrows. When no one owns t's
+// queue (and the executor is not manual), the caller takes it: ev is
+// handled on the calling goroutine, then whatever was posted meanwhile,
+// and the queue is given up, so an idle target costs a lock, not a
+// goroutine switch. Otherwise ev is queued and Do waits for it to be
+// handled. Like Call, Do must not be made from a handler of t.
+func (x *Executor[T, E]) Do(t T, ev E) {
+	q := x.queue(t)
+	q.mu.Lock()
+	if !q.running && !x.manual {
+		q.running = true
+		q.mu.Unlock()
+		x.handle(t, ev)
+		x.drain(t)
+		return
+	}
+	done := make(chan struct{})
+	q.push(slot[E]{fn: func() {
+		x.handle(t, ev)
+		close(done)
+	}}, &x.bufs)
+	start := !q.running // manual only: an owner is handling the queue
+	q.running = true
+	q.mu.Unlock()
+	if start {
+		x.pump.push(t)
+	}
+	<-done
 }
 
 // drain handles t's events until its queue is empty, and returns how many

@@ -574,3 +574,78 @@ func BenchmarkPostWorker(b *testing.B) {
 		<-done
 	}
 }
+
+// TestDo: on an idle target Do handles the event on the caller's goroutine,
+// then what its handler posted, before it returns; on a busy target it
+// waits for the event to be handled in its turn, after the events queued
+// before it.
+func TestDo(t *testing.T) {
+	x := newExec(false)
+	defer x.Close()
+	caller := goroutineID()
+	var mu sync.Mutex
+	var log []string
+	started, release := make(chan struct{}), make(chan struct{})
+	var tg *target
+	tg = &target{fn: func(ev int) {
+		if ev == 1 && goroutineID() != caller {
+			t.Error("Do on an idle target ran on another goroutine")
+		}
+		if ev == 1 {
+			x.Post(tg, 2) // handled before Do returns
+		}
+		if ev == 10 {
+			close(started)
+			<-release
+		}
+		mu.Lock()
+		log = append(log, fmt.Sprint(ev))
+		mu.Unlock()
+	}}
+	x.Do(tg, 1)
+	mu.Lock()
+	if got := fmt.Sprint(log); got != "[1 2]" {
+		t.Fatalf("after Do on an idle target: %s, want [1 2]", got)
+	}
+	mu.Unlock()
+	if tg.q.running || tg.q.buf != nil {
+		t.Fatal("Do left the queue owned or holding an array")
+	}
+
+	x.Post(tg, 10)
+	<-started
+	x.Post(tg, 11)
+	done := make(chan struct{})
+	go func() {
+		x.Do(tg, 12)
+		mu.Lock()
+		log = append(log, "returned")
+		mu.Unlock()
+		close(done)
+	}()
+	waitFor(t, "Do's event to be queued", func() bool { return tg.q.Len() == 2 })
+	mu.Lock()
+	if got := fmt.Sprint(log); got != "[1 2]" {
+		t.Fatalf("Do returned or ran before the busy target's handler: %s", got)
+	}
+	mu.Unlock()
+	close(release)
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if got := fmt.Sprint(log); got != "[1 2 10 11 12 returned]" {
+		t.Fatalf("events %s", got)
+	}
+}
+
+// BenchmarkDoIdle: Do on an idle target (the caller handles it).
+func BenchmarkDoIdle(b *testing.B) {
+	x := newExec(false)
+	defer x.Close()
+	n := 0
+	tg := &target{fn: func(int) { n++ }}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		x.Do(tg, i)
+	}
+}
