@@ -15,6 +15,7 @@ import (
 	"github.com/tlskit/tlskit/internal/framing"
 	"github.com/tlskit/tlskit/internal/hook"
 	"github.com/tlskit/tlskit/internal/logsafe"
+	"github.com/tlskit/tlskit/internal/serial"
 	"github.com/tlskit/tlskit/internal/wsproto"
 	"github.com/tlskit/tlskit/server"
 )
@@ -80,11 +81,10 @@ type Conn struct {
 	head wsproto.RequestHead     // the request as received (standalone server)
 	neg  *negotiated             // nil when the handshake settled only defaults
 
-	// evMu serialises event delivery on Handler and client connections,
-	// whose engine callbacks come from several goroutines; the read side
-	// holds it while feeding. A standalone Server's connection has its
-	// events serialised by the server.
-	evMu sync.Mutex
+	// evq is the event queue of Handler and client connections, whose
+	// engine callbacks come from several goroutines (executor.go); nil on
+	// a standalone Server's connection, whose events the server runs.
+	evq  *serial.Queue[connEvent]
 	rd   *wsproto.Reader  // nil between messages (see received)
 	shs  *serverHandshake // the standalone server's handshake, nil once it ends
 	line *framing.Framer  // line mode, nil otherwise

@@ -98,10 +98,10 @@ func (l LogLevel) String() string {
 
 // Events are a connection's hooks; nil means the default noted on each.
 //
-// Every hook of one connection runs one at a time, in order, never
-// re-entrantly: on the server's event goroutine for the standalone Server,
-// on the connection's read goroutine for Handler and Dial connections
-// (OnReadyToSend on its write side's, after the read side's hook returns).
+// Hooks run with the guarantees stated once in internal/serial's package
+// doc (one connection's in order, never re-entrantly): on the server's
+// goroutines for the standalone Server, on the connection's own for Handler
+// and Dial connections, whose reading waits for each hook.
 // Hooks may block (delaying only their connection) and may call any method
 // of any Conn, WriteMessage and blocking sends included, except that Ping
 // on a hook's own connection waits for a Pong that cannot arrive until the

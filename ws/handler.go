@@ -120,9 +120,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		nc.Close()
 		return
 	}
-	c.evMu.Lock()
-	resp, accepted := c.acceptRequest(nil, req, r)
-	c.evMu.Unlock()
+	var resp []byte
+	var accepted bool
+	c.serially(func() { resp, accepted = c.acceptRequest(nil, req, r) })
 	if _, err := nc.Write(resp); err != nil || !accepted {
 		h.hub.remove(c)
 		nc.Close()

@@ -19,9 +19,9 @@ const readBufferSize = 8 << 10
 // engineTransport runs a Handler or client Conn on its net.Conn (a
 // hijacked HTTP connection, a dialed one) adopted by the portable engine,
 // and is that engine.Conn's Handler: the engine reads, queues (SendQueue
-// bytes) and writes, and the callbacks feed the Conn under its evMu, one
-// at a time, on the connection's own goroutine, so that a hook that blocks
-// holds up its own connection only.
+// bytes) and writes, and the callbacks feed the Conn as its events
+// (executor.go), one at a time, on the connection's own goroutines, so that
+// a hook that blocks holds up its own connection only.
 type engineTransport struct {
 	nc    net.Conn // for the addresses and the TLS state
 	ec    engine.Conn
@@ -56,7 +56,10 @@ var _ engine.Handler = (*engineTransport)(nil)
 // it, to be delivered first; it is called before the Conn is shared.
 func (t *engineTransport) adopt(first []byte) { t.ec = portable.Adopt(t.nc, first) }
 
-func (t *engineTransport) bind(c *Conn) { t.c = c }
+func (t *engineTransport) bind(c *Conn) {
+	t.c = c
+	c.evq = newEventQueue()
+}
 
 // start runs the connection; rest are bytes read past the handshake when
 // adopt has not run yet.
@@ -103,7 +106,7 @@ func (t *engineTransport) PauseData() {
 }
 
 // ProcessData resumes: what arrived while pausing is delivered first, on
-// a goroutine of its own (the caller may be a hook holding evMu), and
+// a goroutine of its own (the caller may be a hook of the connection), and
 // reading resumes after it.
 func (t *engineTransport) ProcessData() {
 	t.mu.Lock()
@@ -163,11 +166,7 @@ func (t *engineTransport) connectionState() (tls.ConnectionState, bool) {
 	return tls.ConnectionState{}, false
 }
 
-func (t *engineTransport) deliver(p []byte) {
-	t.c.evMu.Lock()
-	t.c.received(p)
-	t.c.evMu.Unlock()
-}
+func (t *engineTransport) deliver(p []byte) { t.c.receive(p) }
 
 // The engine's callbacks.
 
@@ -175,12 +174,12 @@ func (t *engineTransport) OnOpen(err error) {
 	if err != nil {
 		return // OnClose follows
 	}
-	t.c.evMu.Lock()
-	defer t.c.evMu.Unlock()
-	t.mu.Lock()
-	t.opened = true // an OnReadyToSend from now waits for evMu: it follows
-	t.mu.Unlock()
-	t.c.opened()
+	t.c.serially(func() {
+		t.mu.Lock()
+		t.opened = true // an OnReadyToSend from now is queued after this: it follows
+		t.mu.Unlock()
+		t.c.opened()
+	})
 }
 
 func (t *engineTransport) OnData(p []byte) {
@@ -254,10 +253,10 @@ func (t *engineTransport) OnClose(err error) {
 	t.mu.Unlock()
 	t.async.Wait()
 	c := t.c
-	c.evMu.Lock()
-	defer c.evMu.Unlock()
-	if len(held) > 0 {
-		c.received(held)
-	}
-	c.transportClosed(err)
+	c.serially(func() {
+		if len(held) > 0 {
+			c.received(held)
+		}
+		c.transportClosed(err)
+	})
 }

@@ -365,11 +365,11 @@ func (c *Conn) wakeLocked() {
 	}
 }
 
-// readyEvent fires OnReadyToSend under the event lock, unless the
-// connection has been reported closed.
-func (c *Conn) readyEvent() {
-	c.evMu.Lock()
-	defer c.evMu.Unlock()
+// readyEvent fires OnReadyToSend as one of the connection's events, unless
+// the connection has been reported closed by then.
+func (c *Conn) readyEvent() { c.serially(c.readyNow) }
+
+func (c *Conn) readyNow() {
 	c.mu.Lock()
 	gone := c.reported
 	c.mu.Unlock()
