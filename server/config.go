@@ -110,7 +110,11 @@ func (s *Server) socketOptionsChangedLocked(open bool) func() {
 	if s.ln != nil {
 		s.ln.SetSocketOptions(s.opts.socketOptions())
 	}
-	if !open || len(s.conns) == 0 {
+	if !open {
+		return nil
+	}
+	s.sockGen++ // for the connections being admitted (see addConn)
+	if len(s.conns) == 0 {
 		return nil
 	}
 	return s.applyOpenSocketOptions

@@ -26,6 +26,7 @@ const (
 type event struct {
 	kind    eventKind
 	verdict access.Verdict
+	sockGen uint32 // evRequest: Server.sockGen at the accept
 	err     *Error
 	msg     string
 }

@@ -41,7 +41,7 @@ func (c *Conn) start() {
 // admit runs ConnectionRequest for a new connection and starts it, or
 // refuses it (when the access lists, the hook or the server's state say
 // so); it runs on the connection's dispatcher.
-func (c *Conn) admit(verdict access.Verdict) {
+func (c *Conn) admit(verdict access.Verdict, sockGen uint32) {
 	accept := verdict == access.Accept
 	if h := c.s.ev.OnConnectionRequest; h != nil { // else no request is built
 		r := newConnectionRequest(c.ec.RemoteAddr(), c.ec.LocalAddr(), verdict)
@@ -66,7 +66,7 @@ func (c *Conn) admit(verdict access.Verdict) {
 		c.s.connClosed(c)
 		return
 	}
-	c.s.addConn(c)
+	c.s.addConn(c, sockGen)
 	c.start()
 }
 
@@ -76,7 +76,7 @@ func (c *Conn) handle(ev event) {
 	hooks := &c.s.ev
 	switch ev.kind {
 	case evRequest:
-		c.admit(ev.verdict)
+		c.admit(ev.verdict, ev.sockGen)
 	case evOpen:
 		if l := c.s.log; l != nil && l.Enabled(context.Background(), slog.LevelDebug) {
 			l.Debug("connected", c.logAttrs()...)

@@ -58,7 +58,7 @@ type Server struct {
 	sys    queue // events not tied to a connection (accept errors)
 
 	// sockMu serializes setting the open sockets' options after a Config
-	// change (applyOpenSocketOptions); taken before mu.
+	// change (applyOpenSocketOptions, addConn); taken before mu.
 	sockMu sync.Mutex
 
 	mu      sync.Mutex
@@ -71,6 +71,7 @@ type Server struct {
 	conns   map[int64]*Conn
 	live    int                  // engine connections not yet closed
 	perAddr map[netip.Addr]int   // live connections by client address (IPv6: /64 prefix)
+	sockGen uint32               // counts the Config changes applied to open sockets (see addConn)
 	busy    map[engine.Conn]bool // refused connections being sent BusyResponse: true once started
 	// handshaking holds the started connections still in their handshake
 	// (TLS, or the protocol's own with UpgradeHandshake), oldest first:
@@ -442,9 +443,10 @@ func (a *acceptor) Accept(ec engine.Conn) {
 	}
 	fixed := s.fixed
 	pol := s.pol
+	gen := s.sockGen
 	s.mu.Unlock()
 	c := newConn(s, ec, &o, fixed)
-	c.s.post(c, event{kind: evRequest, verdict: pol.Check(ec.RemoteAddr().Addr())})
+	c.s.post(c, event{kind: evRequest, verdict: pol.Check(ec.RemoteAddr().Addr()), sockGen: gen})
 }
 
 func (a *acceptor) AcceptError(err error) {
@@ -587,11 +589,25 @@ func (s *Server) resetBusy() {
 	}
 }
 
-func (s *Server) addConn(c *Conn) {
+// addConn makes c one of the server's connections. gen is s.sockGen when
+// c was accepted: if Config changed the open sockets' options since (while
+// c was being admitted, so not yet among s.conns), c's socket, set at the
+// accept, gets the current ones too.
+func (s *Server) addConn(c *Conn, gen uint32) {
 	s.mu.Lock()
 	s.conns[c.id] = c
 	s.notifyLocked()
+	stale := s.sockGen != gen
 	s.mu.Unlock()
+	if sc, ok := c.ec.(engine.SocketConfigurer); ok && stale {
+		s.sockMu.Lock()
+		s.mu.Lock()
+		o := s.opts.socketOptions()
+		s.mu.Unlock()
+		o.ReceiveBuffer, o.SendBuffer = 0, 0
+		_ = sc.SetSocketOptions(o) // a closed one has nothing to set
+		s.sockMu.Unlock()
+	}
 	if s.obs != nil {
 		s.obs.ConnectionOpened()
 	}

@@ -173,3 +173,39 @@ func TestConfigSocketOptionsConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestConfigSocketOptionsDuringAdmission: a connection accepted before a
+// Config change of TcpNoDelay or the keep-alive times but admitted after
+// it (its OnConnectionRequest was running) gets the new options too, as
+// the connections already open do.
+func TestConfigSocketOptionsDuringAdmission(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		conns := make(chan *Conn, 1)
+		inHook, release := make(chan struct{}), make(chan struct{})
+		s := start(t, engine, Options{KeepAlive: true, KeepAliveTime: 7 * time.Second, Events: Events{
+			OnConnectionRequest: func(*ConnectionRequest) { close(inHook); <-release },
+			OnConnected:         func(c *Conn) { conns <- c }}})
+		dial(t, s)
+		select {
+		case <-inHook:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no OnConnectionRequest")
+		}
+		for _, set := range []string{"TcpNoDelay=False", "KeepAliveTime=9000"} {
+			if _, err := s.Config(set); err != nil {
+				close(release)
+				t.Fatal(err)
+			}
+		}
+		close(release)
+		var c *Conn
+		select {
+		case c = <-conns:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no OnConnected")
+		}
+		if got := readSockopts(t, c); got.noDelay != 0 || got.keepIdle != 9 {
+			t.Fatalf("TCP_NODELAY %d, TCP_KEEPIDLE %d after Config(TcpNoDelay=False, KeepAliveTime=9000) during OnConnectionRequest; want 0, 9", got.noDelay, got.keepIdle)
+		}
+	})
+}
