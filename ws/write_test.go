@@ -157,16 +157,41 @@ func TestSendCompressed(t *testing.T) {
 
 func TestSendBackpressure(t *testing.T) {
 	t.Parallel()
-	ready := make(chan struct{}, 16)
+	ready := make(chan struct{}, 1)
 	c, r := serverConn(t, Options{
 		Server: server.Options{OutBufferSize: 8 << 10},
-		Events: Events{OnReadyToSend: func(c *Conn) { ready <- struct{}{} }},
+		Events: Events{OnReadyToSend: func(c *Conn) {
+			select {
+			case ready <- struct{}{}:
+			default: // one is enough
+			}
+		}},
 	})
 	<-ready // once after OnConnected
 	msg := bytes.Repeat([]byte("z"), 4000)
-	sent, err := fillQueue(c, msg)
-	if !errors.Is(err, ErrWouldBlock) || c.ReadyToSend() || c.BytesSent() != 0 {
-		t.Fatalf("after %d messages: %v, ReadyToSend=%v", sent, err, c.ReadyToSend())
+	// ReadyToSend is a snapshot: right after a refused send the engine may
+	// already have moved the queue into the kernel's buffer, and then it
+	// is true again and OnReadyToSend is on its way. The peer reads
+	// nothing, so filling again after each OnReadyToSend fills that buffer
+	// too, and then a refused send leaves ReadyToSend false.
+	sent := 0
+	for round := 0; ; round++ {
+		n, err := fillQueue(c, msg)
+		sent += n
+		if !errors.Is(err, ErrWouldBlock) || c.BytesSent() != 0 {
+			t.Fatalf("after %d messages: %v, BytesSent=%d", sent, err, c.BytesSent())
+		}
+		if !c.ReadyToSend() {
+			break
+		}
+		if round == 10000 {
+			t.Fatalf("ReadyToSend still true after a refused send, %d messages queued", sent)
+		}
+		select {
+		case <-ready:
+		case <-time.After(10 * time.Second):
+			t.Fatal("ReadyToSend true after a refused send, but no OnReadyToSend")
+		}
 	}
 	for i := 0; i < sent; i++ {
 		f, ok := r.next()
