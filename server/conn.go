@@ -203,12 +203,6 @@ func (c *Conn) framerLocked() *framing.Framer {
 // never reused by one Server).
 func (c *Conn) ConnectionID() int64 { return c.id }
 
-// RemoteHost returns the client's IP address.
-func (c *Conn) RemoteHost() string { return c.ec.RemoteAddr().Addr().String() }
-
-// RemotePort returns the client's TCP port.
-func (c *Conn) RemotePort() int { return int(c.ec.RemoteAddr().Port()) }
-
 // RemoteAddr returns the client's address and port.
 func (c *Conn) RemoteAddr() netip.AddrPort { return c.ec.RemoteAddr() }
 

@@ -50,9 +50,6 @@ func (c *Conn) Send(p []byte) (int, error) {
 	return n, nil
 }
 
-// SendBytes is Send, under IPWorks's other name for it.
-func (c *Conn) SendBytes(p []byte) (int, error) { return c.Send(p) }
-
 // SendText sends s converted to the server's CodePage (UTF-8 by default).
 func (c *Conn) SendText(s string) (int, error) {
 	b, err := c.s.EncodeText(s)

@@ -166,14 +166,6 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
-// LocalPort returns the listening port, or 0 when not listening.
-func (s *Server) LocalPort() int {
-	if a, ok := s.Addr().(*net.TCPAddr); ok {
-		return a.Port
-	}
-	return 0
-}
-
 // StopListening stops accepting new connections; open connections are not
 // touched.
 func (s *Server) StopListening() error {

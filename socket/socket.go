@@ -326,9 +326,6 @@ func (s *Socket) State() State {
 	return s.state
 }
 
-// IsConnected reports whether data can flow (Xojo IsConnected).
-func (s *Socket) IsConnected() bool { return s.State() == StateConnected }
-
 // Address is the remote address from the Config (Xojo Address); it is kept
 // after Close.
 func (s *Socket) Address() string { return s.cfg.Address }
@@ -340,35 +337,6 @@ func (s *Socket) Port() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.port
-}
-
-// LocalAddress is the local IP address of the connection, "" when not
-// connected (Xojo LocalAddress).
-func (s *Socket) LocalAddress() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state != StateConnected && s.state != StateListening {
-		return ""
-	}
-	return hostOf(s.localAddr)
-}
-
-// RemoteAddress is the peer's IP address, "" when not known (Xojo
-// RemoteAddress, ECMA-419 remoteAddress).
-func (s *Socket) RemoteAddress() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return hostOf(s.remoteAddr)
-}
-
-// RemotePort is the peer's port, 0 when not known (ECMA-419 remotePort).
-func (s *Socket) RemotePort() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a, ok := s.remoteAddr.(*net.TCPAddr); ok {
-		return a.Port
-	}
-	return 0
 }
 
 // LastErrorCode is the code of the last failure, CodeNone if none (Xojo

@@ -9,27 +9,12 @@ import (
 	"github.com/tlskit/tlskit/internal/wsproto"
 )
 
-// Disconnect starts the close handshake with DisconnectStatusCode and
-// DisconnectStatusDescription (1000 and its description by default). With
-// WaitForCloseResponse (the default) the TCP connection is closed when the
-// peer answers, or after CloseTimeout; otherwise right after our Close
-// frame is written. OnDisconnected follows.
-func (c *Conn) Disconnect() error {
-	code := c.opts.DisconnectStatusCode
-	if code == 0 {
-		code = CloseNormal
-	}
-	reason := c.opts.DisconnectStatusDescription
-	if reason == "" {
-		reason = code.Text()
-	}
-	return c.Close(code, reason)
-}
-
 // Close starts the close handshake with code and reason (at most 123
-// bytes of UTF-8), as Disconnect does; CloseNoStatus sends a Close frame
-// without a body. Codes that may not be sent (1004-1006, 1015, below 1000
-// ...) are refused.
+// bytes of UTF-8); CloseNoStatus sends a Close frame without a body. Codes
+// that may not be sent (1004-1006, 1015, below 1000 ...) are refused. The
+// TCP connection is closed when the peer answers, or after CloseTimeout
+// (with NoWaitForCloseResponse, once our Close frame is written);
+// OnDisconnected follows.
 func (c *Conn) Close(code CloseCode, reason string) error {
 	payload, err := wsproto.AppendClosePayload(nil, code, reason)
 	if err != nil {

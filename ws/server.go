@@ -383,9 +383,6 @@ func (s *Server) Listening() bool { return s.srv.Listening() }
 // Addr returns the listening address, nil when not listening.
 func (s *Server) Addr() net.Addr { return s.srv.Addr() }
 
-// LocalPort returns the listening port (0 when not listening).
-func (s *Server) LocalPort() int { return s.srv.LocalPort() }
-
 // URL returns "ws://host:port" or "wss://host:port" for the listening
 // address (empty when not listening).
 func (s *Server) URL() string {

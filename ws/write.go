@@ -70,12 +70,6 @@ func (c *Conn) Send(p []byte) (int, error) {
 	return c.SendMessage(c.DataFormat(), p)
 }
 
-// SendBytes sends p as a binary message (or part, see SetMessageLength).
-func (c *Conn) SendBytes(p []byte) (int, error) { return c.SendMessage(DataBinary, p) }
-
-// SendText sends s as a text message (or part, see SetMessageLength).
-func (c *Conn) SendText(s string) (int, error) { return c.SendMessage(DataText, []byte(s)) }
-
 // BytesSent returns how many bytes of data the last send accepted.
 func (c *Conn) BytesSent() int {
 	c.mu.Lock()

@@ -1,0 +1,31 @@
+package ws
+
+// The seeds' names for what has a Go name here, kept for code ported from
+// IPWorks WSServer (docs/porting.md maps the rest).
+
+// SendBytes is the seed name (IPWorks WSServer.SendBytes); prefer
+// SendMessage(DataBinary, p).
+func (c *Conn) SendBytes(p []byte) (int, error) { return c.SendMessage(DataBinary, p) }
+
+// SendText is the seed name (IPWorks WSServer.SendText); prefer
+// SendMessage(DataText, p).
+func (c *Conn) SendText(s string) (int, error) { return c.SendMessage(DataText, []byte(s)) }
+
+// Disconnect is the seed name (IPWorks WSServer.Disconnect); prefer Close.
+// It sends ConnOptions.DisconnectStatusCode and DisconnectStatusDescription
+// (default 1000 and its text).
+func (c *Conn) Disconnect() error {
+	code := c.opts.DisconnectStatusCode
+	if code == 0 {
+		code = CloseNormal
+	}
+	reason := c.opts.DisconnectStatusDescription
+	if reason == "" {
+		reason = code.Text()
+	}
+	return c.Close(code, reason)
+}
+
+// LocalPort is the seed name (IPWorks WSServer.LocalPort) of Addr's port,
+// 0 when not listening; prefer Addr.
+func (s *Server) LocalPort() int { return s.srv.LocalPort() }
