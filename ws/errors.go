@@ -9,24 +9,22 @@ import (
 	"github.com/tlskit/tlskit/server"
 )
 
-// Conditions, for errors.Is. They are the same values as package server's
-// (ErrWouldBlock is server.ErrWouldBlock, ...), so errors.Is matches
-// across the two. The numbers are IPWorks's, which Code gives.
+// Conditions, for errors.Is: the same values as package server's, so
+// errors.Is matches across the two.
 var (
-	// ErrWouldBlock (135): the send queue is full; wait for OnReadyToSend.
+	// ErrWouldBlock: the send queue is full; wait for OnReadyToSend.
 	ErrWouldBlock = errcode.WouldBlock
-	// ErrNotConnected (10057): the connection is closed or closing; it
-	// wraps net.ErrClosed.
+	// ErrNotConnected: the connection is closed or closing (net.ErrClosed).
 	ErrNotConnected = errcode.NotConnected
-	// ErrTimedOut (10060): a Ping got no Pong in time, or a close
-	// handshake was not answered; it wraps os.ErrDeadlineExceeded.
+	// ErrTimedOut: a wait passed its time (a send with SetTimeout, a Ping,
+	// a handshake); it wraps os.ErrDeadlineExceeded.
 	ErrTimedOut = errcode.TimedOut
-	// ErrInterrupted (10004): Interrupt stopped a SendFile.
+	// ErrInterrupted: Interrupt stopped a send.
 	ErrInterrupted = errcode.Interrupted
-	// ErrInvalidConnectionID (126): no connection has the id given.
+	// ErrInvalidConnectionID: no connection has the id given.
 	ErrInvalidConnectionID = errcode.InvalidConnectionID
-	// ErrSend (4202, IPWorks's WSServer code): the transport refused
-	// data for a reason other than a full queue; the cause is wrapped.
+	// ErrSend: the transport refused data for a reason other than a full
+	// queue; the cause is wrapped.
 	ErrSend = errcode.Send
 	// ErrUnknownSetting: Config was given a name that is not a setting.
 	ErrUnknownSetting = server.ErrUnknownSetting
@@ -59,8 +57,7 @@ var (
 
 var (
 	// ErrSendTooLarge: a send that does not wait was given a message
-	// larger than a connection holds (twice its send queue's bound); send
-	// it with WriteMessage or SendFile, which wait for room piece by piece.
+	// larger than twice the send queue; use WriteMessage or SendFile.
 	ErrSendTooLarge = errors.New("ws: message too large to queue without waiting")
 	// ErrTooSlow: Broadcast found the connection's backlog full (it does
 	// not read fast enough) and closed it with 1008.

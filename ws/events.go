@@ -97,22 +97,18 @@ func (l LogLevel) String() string {
 }
 
 // Events are a connection's hooks; nil means the default noted on each.
+// They run with internal/serial's guarantees (one connection's in order,
+// never re-entrantly; a hook that blocks delays only its connection), on
+// the server's goroutines for a standalone Server and on the connection's
+// own for Handler and Dial, whose reading waits for each hook. Hooks may
+// call any method of any Conn, blocking sends included, but not Ping on
+// their own connection (its pong waits for the hook to return).
 //
-// Hooks run with the guarantees stated once in internal/serial's package
-// doc (one connection's in order, never re-entrantly): on the server's
-// goroutines for the standalone Server, on the connection's own for Handler
-// and Dial connections, whose reading waits for each hook.
-// Hooks may block (delaying only their connection) and may call any method
-// of any Conn, WriteMessage and blocking sends included, except that Ping
-// on a hook's own connection waits for a Pong that cannot arrive until the
-// hook returns.
-//
-// As net/http does for a handler, a hook that panics is recovered: the
-// panic is logged with its stack (as an OnLog message of type "Error", or
-// at Error to the Logger, slog's default logger when there is none), the
-// connection is reset without a Close frame and no other hook of it runs
-// but OnDisconnected (with 1006); the other connections are served on. A
-// panic in OnWebSocketOpenRequest refuses the upgrade.
+// A hook that panics is recovered, as net/http does for a handler: the
+// panic is logged with its stack (OnLog type "Error", else at Error to the
+// Logger or slog's default), the connection is reset and gets no other
+// hook but OnDisconnected (1006). A panic in OnWebSocketOpenRequest refuses
+// the upgrade.
 type Events struct {
 	// OnWebSocketOpenRequest inspects the opening handshake and may choose
 	// a subprotocol or refuse (server side only). Default: accept, no
@@ -134,19 +130,15 @@ type Events struct {
 	// OnPing reports a received ping (response=false; a pong has already
 	// been queued in answer) or pong (response=true).
 	OnPing func(c *Conn, payload []byte, response bool)
-	// OnDisconnected is a connection's last event. err is always a
-	// *CloseError (CloseStatus gives the same): the status code and reason
-	// of the peer's Close frame (1005 when it had none), the code we closed
-	// with after a violation (its Err is the violation), or 1006 when the
-	// connection dropped without a Close frame.
+	// OnDisconnected is a connection's last event; err is always a
+	// *CloseError, as CloseStatus gives it.
 	OnDisconnected func(c *Conn, err error)
-	// OnError reports a failure on a connection: a protocol violation by
-	// the peer (matching ErrProtocolViolation, ErrInvalidPayload or
-	// ErrMessageTooBig, after which the connection closes), a refused
-	// handshake, or a transport error. c is nil for errors of a standalone
-	// Server itself (for example accept failures).
+	// OnError reports a failure: a protocol violation by the peer
+	// (ErrProtocolViolation, ErrInvalidPayload, ErrMessageTooBig; the
+	// connection then closes), a refused handshake, or a transport error.
+	// c is nil for a standalone Server's own errors (accept failures).
 	OnError func(c *Conn, err error)
-	// OnLog receives log messages up to the configured LogLevel; logType
-	// is "Info", "Error", "Verbose" or "Debug". Default: nothing is logged.
+	// OnLog receives log messages up to ConnOptions.LogLevel; logType is
+	// "Info", "Error", "Verbose" or "Debug". Default: the Logger's, if any.
 	OnLog func(c *Conn, level LogLevel, message, logType string)
 }

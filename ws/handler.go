@@ -19,32 +19,19 @@ type HandlerOptions struct {
 	Conn ConnOptions
 	// Events are the WebSocket hooks; nil ones do nothing.
 	Events Events
-	// OriginPatterns are the other origins whose pages may open a
-	// WebSocket, as host patterns ("*.example.com", "localhost:*") or
-	// with a scheme ("https://app.example.com"), matched with path.Match,
-	// case-insensitively. Whatever they say, a request without an Origin
-	// header (not a browser) and one whose Origin's host is the request's
-	// Host (the same origin) are accepted; any other gets 403 Forbidden,
-	// so that another site's page cannot use a visitor's cookies or
-	// credentials to talk to this server (cross-site WebSocket hijacking).
-	// Default nil: the same origin only.
-	OriginPatterns []string
-	// InsecureSkipOriginCheck turns the Origin check off: any site's page
-	// may open a WebSocket in its visitors' names. Default false. IPWorks
-	// does no Origin check; set this only when every connection is
-	// authenticated by other means than cookies (or nothing is private).
+	// OriginPatterns and InsecureSkipOriginCheck (danger) are the Origin
+	// check's, as in Options. Default: the same origin only.
+	OriginPatterns          []string
 	InsecureSkipOriginCheck bool
-	// Observer, if set (default nil), is told of messages (its server.Observer
-	// methods are not called: net/http owns the connections), for metrics.
+	// Observer, if set (default nil), is told of messages, for metrics (not
+	// of connections: net/http owns them).
 	Observer Observer
-	// Logger, if set (default nil), gets the Log events as structured
-	// records when Events.OnLog is nil (see Options.Logger).
+	// Logger, if set (default nil), gets the Log events as slog records
+	// when Events.OnLog is nil (see the package doc).
 	Logger *slog.Logger
 	// IdleTimeout closes a WebSocket that has neither sent nor received a
-	// byte for this long, with a Close frame of 1001 (going away) and the
-	// reason "idle timeout", then the close handshake (a standalone
-	// Server does the same with Server.DefaultIdleTimeout). Default 0:
-	// never.
+	// byte for this long with 1001 (going away) and the reason "idle
+	// timeout", as server.Options.DefaultIdleTimeout does. Default 0: never.
 	IdleTimeout time.Duration
 }
 

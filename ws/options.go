@@ -11,7 +11,7 @@ import (
 
 // Defaults the zero value of a ConnOptions field stands for.
 const (
-	DefaultMaxFrameSize     = wsproto.DefaultMaxFrameSize     // MaxFrameSize, 128 KiB (IPWorks's too)
+	DefaultMaxFrameSize     = wsproto.DefaultMaxFrameSize     // MaxFrameSize, 128 KiB
 	DefaultMaxMessageSize   = wsproto.DefaultMaxMessageSize   // MaxMessageSize, 32 MiB
 	DefaultMaxMessageFrames = wsproto.DefaultMaxMessageFrames // MaxMessageFrames, 65536
 	DefaultMaxLineLength    = framing.DefaultMaxLineLength    // MaxLineLength in line mode
@@ -27,17 +27,14 @@ type DeflateOptions struct {
 	// Level is the compress/flate level, 1-9 (0: 1, fastest).
 	Level int
 	// ServerContextTakeover lets the server keep its LZ77 window between
-	// messages (a better ratio for similar messages). Default false: a
-	// server answers server_no_context_takeover, a client asks for it.
-	// Danger: with it, each server connection that has sent a compressed
-	// message keeps a flate writer (about 0.8 MB) and each client a 32 KiB
-	// dictionary.
+	// messages (a better ratio for similar messages). Default false.
+	// Danger: each server connection that has sent a compressed message
+	// then keeps a flate writer (about 0.8 MB), each client 32 KiB.
 	ServerContextTakeover bool
 	// ClientContextTakeover lets the client keep its window between
-	// messages. Default false: a server answers client_no_context_takeover
-	// (which RFC 7692 §7.1.1.2 lets it do whatever the offer), a client
-	// declares it. Danger: with it, each server connection keeps a 32 KiB
-	// dictionary and each client a flate writer (about 0.8 MB).
+	// messages (RFC 7692 §7.1.1.2 lets a server refuse it whatever the
+	// offer). Default false. Danger: each server connection then keeps
+	// 32 KiB, each client a flate writer (about 0.8 MB).
 	ClientContextTakeover bool
 	// ClientMaxWindowBits (8-15, 0: none) limits the client's window when
 	// its offer allows it, which shrinks the dictionary kept.
@@ -59,13 +56,12 @@ func (d DeflateOptions) config() wsproto.DeflateConfig {
 	}
 }
 
-// ConnOptions are the settings of every connection, server or client:
-// IPWorks's WebSocket Config settings as typed fields. Each field notes
-// its default, and IPWorks's where it differs.
+// ConnOptions are the settings of every connection, server or client, also
+// set by name with Config (see Server.Config). The zero value is the
+// defaults.
 type ConnOptions struct {
 	// DisablePermessageDeflate turns compression off whatever the peer
-	// offers or accepts, IPWorks's EnablePermessageDeflate=false.
-	// Default false: permessage-deflate is used when the peer wants it.
+	// offers or accepts. Default false: used when the peer wants it.
 	DisablePermessageDeflate bool
 	// Deflate tunes permessage-deflate (defaults: see DeflateOptions).
 	Deflate DeflateOptions
@@ -76,21 +72,18 @@ type ConnOptions struct {
 	// ones fail the connection with 1009. Default 32 MiB; negative: no limit
 	// (dangerous with whole messages: a peer decides how much we allocate).
 	MaxMessageSize int64
-	// MaxMessageFrames bounds the frames of a received message (its first
-	// frame and continuations); a peer that sends more, such as empty
-	// continuation frames without end, is closed with 1009. Default 65536
-	// (DefaultMaxMessageFrames); negative: no limit.
+	// MaxMessageFrames bounds the frames of a received message (such as
+	// empty continuations without end); more close with 1009. Default
+	// 65536; negative: no limit.
 	MaxMessageFrames int
 	// Fragments delivers received data to OnDataIn as it arrives, a frame
 	// or part of one at a time, eom marking a message's last piece: for
 	// messages too large to hold. Default false: each message whole, in
 	// one OnDataIn (up to MaxMessageSize), and always for ReadMessage.
-	// IPWorks's BufferMessage defaults to false, that is fragments:
-	// Config("BufferMessage=false") sets Fragments.
 	Fragments bool
 	// NoWaitForCloseResponse closes the TCP connection right after sending
-	// our Close frame, IPWorks's WaitForCloseResponse=false. Default
-	// false: we wait up to CloseTimeout for the peer's Close.
+	// our Close frame. Default false: we wait up to CloseTimeout for the
+	// peer's Close.
 	NoWaitForCloseResponse bool
 	// CloseTimeout bounds the wait for the peer's Close frame, and for the
 	// server to close TCP after a client's close. Default 5 seconds.
@@ -107,16 +100,12 @@ type ConnOptions struct {
 	// MaxLineLength is the line buffer size in line mode: longer lines are
 	// delivered in pieces with eol=false. Default 2048, minimum 256.
 	MaxLineLength int
-	// SendQueue bounds the bytes queued and not yet written for Handler and
-	// Dial connections (the standalone Server uses server.Options'
-	// OutBufferSize). Default 64 KiB. Beyond it, a connection holds at
-	// most twice as much again: what a send did not fit, a backlog of
-	// broadcasts, or one piece of a message WriteMessage sends piece by
-	// piece; never a whole large message.
+	// SendQueue bounds the bytes queued and not yet written of Handler and
+	// Dial connections (a standalone Server's is server.Options'
+	// OutBufferSize), in bytes; see the package doc. Default 64 KiB.
 	SendQueue int
-	// LogLevel selects the OnLog messages: 1 info (the default, which the
-	// zero value means), 2 verbose, 3 debug. Leave OnLog nil to log
-	// nothing, or set Config("LogLevel=0").
+	// LogLevel selects the Log events (default LogInfo, which the zero
+	// value means); Config("LogLevel=0") turns them off.
 	LogLevel LogLevel
 
 	logOff bool          // Config("LogLevel=0")

@@ -24,21 +24,18 @@ const DefaultHandshakeTimeout = 10 * time.Second
 // Options configure a standalone Server. The zero value is a plain
 // WebSocket server on an OS-chosen port of every interface.
 type Options struct {
-	// Server configures the listener and the TCP/TLS layer: LocalHost,
-	// LocalPort, UseIPv6, TLSConfig (nil: ws://), limits, access lists,
-	// socket options, buffer sizes, timeouts (DefaultTimeout: blocking
-	// sends; DefaultIdleTimeout: a Close of 1001 "idle timeout"), Engine,
-	// ManualEvents, and the OnConnectionRequest, TLS and OnError hooks of
-	// its Events. Its OnError gets the errors of connections that failed
-	// before they became WebSockets (a failed TLS handshake); the
-	// WebSocket's own go to Events.OnError. Defaults are server.Options'.
-	// Without TLS, a client refused for MaxConnections or
-	// MaxConnectionsPerAddress gets a 503 with Retry-After unless
-	// BusyResponse is set. The fields that belong to the WebSocket layer
-	// are refused by NewServer (ErrInvalidValue): DefaultEOL,
-	// DefaultSingleLineMode, DefaultMaxLineLength (use Conn.LineMode and
-	// Conn.MaxLineLength), a CodePage other than UTF-8 (WebSocket text is
-	// UTF-8) and the data hooks OnConnected, OnDataIn, OnReadyToSend,
+	// Server configures the listener and the TCP/TLS layer, with
+	// server.Options' defaults: address, TLSConfig (nil: ws://), limits,
+	// access lists, socket options, buffer sizes, Engine, ManualEvents,
+	// timeouts (DefaultTimeout is each Conn's SetTimeout; DefaultIdleTimeout
+	// closes with 1001 "idle timeout"), and the OnConnectionRequest, TLS
+	// and OnError hooks of its Events (OnError gets the failures before the
+	// upgrade, such as a TLS handshake's). Without TLS, a client refused for
+	// MaxConnections or MaxConnectionsPerAddress gets a 503 with
+	// Retry-After unless BusyResponse is set. NewServer refuses
+	// (ErrInvalidValue) the fields the WebSocket layer replaces: DefaultEOL,
+	// DefaultSingleLineMode, DefaultMaxLineLength (use Conn), a CodePage
+	// other than UTF-8, and the hooks OnConnected, OnDataIn, OnReadyToSend,
 	// OnDisconnected and OnIdleTimeout (use Events).
 	Server server.Options
 	// Conn holds every connection's WebSocket settings (defaults: ConnOptions').
@@ -56,44 +53,26 @@ type Options struct {
 	// larger one is refused with 431.
 	MaxHeaderBytes int
 	// HTTP answers requests that are not WebSocket upgrades (valid HTTP/1.x
-	// without "Upgrade: websocket"), so one port serves a page and its
-	// WebSocket. Default nil: they are refused with 426 Upgrade Required.
-	// Its ResponseWriter is minimal: one response per connection, which
-	// then closes ("Connection: close"); a body of up to 16 KiB gets a
-	// Content-Length, a longer one is streamed through the send queue
-	// (OutBufferSize) and ends with the connection; a write that finds no
-	// room for HandshakeTimeout fails and resets the connection. Requests
-	// with a body are answered 413. A panic answers 500 (or resets the
-	// connection once the head is out) and is reported to OnError. The
-	// handler runs on the connection's event goroutine, like a hook.
+	// without "Upgrade: websocket"), on the connection's event goroutine
+	// like a hook. Default nil: 426 Upgrade Required. Its ResponseWriter
+	// gives one response per connection, which then closes; a body up to
+	// 16 KiB gets a Content-Length, a longer one is streamed and ends with
+	// the connection; a write that finds no room for HandshakeTimeout resets
+	// it. Requests with a body get 413. A panic answers 500 (or resets the
+	// connection once the head is out) and is reported to OnError.
 	HTTP http.Handler
 	// OriginPatterns are the other origins whose pages may open a
-	// WebSocket, as host patterns ("*.example.com", "localhost:*") or
-	// with a scheme ("https://app.example.com"), matched with path.Match,
-	// case-insensitively. Whatever they say, a request without an Origin
-	// header (not a browser) and one whose Origin's host is the request's
-	// Host (the same origin) are accepted; any other gets 403 Forbidden,
-	// so that another site's page cannot use a visitor's cookies or
-	// credentials to talk to this server (cross-site WebSocket hijacking).
-	// Default nil: the same origin only.
-	OriginPatterns []string
-	// InsecureSkipOriginCheck turns the Origin check off: any site's page
-	// may open a WebSocket in its visitors' names. Default false. IPWorks
-	// does no Origin check; set this only when every connection is
-	// authenticated by other means than cookies (or nothing is private).
+	// WebSocket; InsecureSkipOriginCheck (danger) turns the check off. See
+	// Origin check in the package doc. Default: the same origin only.
+	OriginPatterns          []string
 	InsecureSkipOriginCheck bool
-	// Observer, if set, is told of messages as well as of what the TCP/TLS
-	// layer does (it is also Server.Observer unless that is set), for
-	// metrics: see package metrics. Default nil.
+	// Observer, if set (default nil), is told of messages and of what the
+	// TCP/TLS layer does, for metrics; it is also Server.Observer unless
+	// that is set.
 	Observer Observer
-	// Logger, if set (default nil), gets the Log events as structured
-	// records when Events.OnLog is nil (LogInfo as slog's Info, LogVerbose
-	// as Debug, LogDebug as Debug-4; Conn.LogLevel still selects them),
-	// with the connection's id and log type. It is also Server.Logger
-	// unless that is set. Like the server's records (see
-	// server.Options.Logger), what the peer sent is escaped and cut, and
-	// records at Info and above are limited to bursts of 100 and 10 a
-	// second, with a Warn record of the count of those dropped.
+	// Logger, if set (default nil), gets the Log events as slog records
+	// when Events.OnLog is nil (see the package doc); it is also
+	// Server.Logger unless that is set.
 	Logger *slog.Logger
 }
 
@@ -108,7 +87,7 @@ const (
 	busyRetryAfter = 5 // seconds
 )
 
-// Server is a standalone WebSocket server (IPWorks's WSServer): it listens
+// Server is a standalone WebSocket server: it listens
 // through server.Server and speaks WebSocket on every connection.
 type Server struct {
 	srv    *server.Server
