@@ -1,5 +1,7 @@
 package ws
 
+import "github.com/tlskit/tlskit/internal/errcode"
+
 // The seeds' names for what has a Go name here, kept for code ported from
 // IPWorks WSServer (docs/porting.md maps the rest).
 
@@ -29,3 +31,11 @@ func (c *Conn) Disconnect() error {
 // LocalPort is the seed name (IPWorks WSServer.LocalPort) of Addr's port,
 // 0 when not listening; prefer Addr.
 func (s *Server) LocalPort() int { return s.srv.LocalPort() }
+
+// Code is the seed view (IPWorks WSServer's error numbers) of err: 0 for
+// nil, 4202 for ErrSend, else server.Code's; prefer errors.Is with the
+// conditions.
+func Code(err error) int {
+	n, _ := errcode.IPWorks(err)
+	return n
+}

@@ -172,18 +172,15 @@ func configWS(opts *atomic.Pointer[ConnOptions], h *hub, r settings.Request) (va
 	}
 }
 
-// Config sets ("NAME=VALUE") or reads ("NAME") one setting by its IPWorks
-// name, names case-insensitive, booleans True/False, 1/0, Yes/No. The
-// WebSocket settings are BufferMessage, DisconnectStatusCode,
-// DisconnectStatusDescription, EnablePermessageDeflate, MaxFrameSize,
-// MaxLineLength, WaitForCloseResponse and LogLevel (for connections opened
-// afterwards) and MessageLength[id], MaxLineLength[id] for one connection.
-// Every other name goes to server.Server.Config (AllowedClients,
-// MaxConnections, TcpNoDelay, the TLS settings such as SSLEnabledProtocols,
-// which apply to new handshakes, SSLNegotiatedCipher[id] ...); unknown
-// names match ErrUnknownSetting. CloseStreamAfterTransfer, MaskSensitive,
-// SSLCheckCRL, SSLCheckOCSP and setting CodePage match ErrUnsupported and say what to use
-// instead.
+// Config sets ("NAME=VALUE") or reads ("NAME") one setting by name (any
+// case; booleans True/False, 1/0, Yes/No): the WebSocket ones
+// (BufferMessage, DisconnectStatusCode, DisconnectStatusDescription,
+// EnablePermessageDeflate, MaxFrameSize, MaxLineLength, WaitForCloseResponse
+// and LogLevel for new connections; MessageLength[id], MaxLineLength[id]),
+// else server.Server.Config's (the TLS ones apply to new handshakes).
+// Unknown names match ErrUnknownSetting; CloseStreamAfterTransfer,
+// MaskSensitive, SSLCheckCRL, SSLCheckOCSP and setting CodePage match
+// ErrUnsupported and say what to use instead.
 func (s *Server) Config(setting string) (string, error) {
 	r, err := settings.Parse(setting)
 	if err != nil {

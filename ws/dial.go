@@ -24,9 +24,9 @@ import (
 type DialOptions struct {
 	// Protocols are the subprotocols to offer, in preference order (default none).
 	Protocols []string
-	// Extensions are extra ones to offer after permessage-deflate (default none).
-	// The server may accept only extensions we implement: accepting one of
-	// these fails the handshake, since we would not know its framing.
+	// Extensions are extra ones to offer after permessage-deflate (default
+	// none); a server that accepts one fails the handshake (its framing is
+	// not implemented).
 	Extensions []Extension
 	// Header holds extra request headers (default none; handshake ones ignored).
 	Header http.Header
@@ -34,11 +34,9 @@ type DialOptions struct {
 	Origin string
 	// Host overrides the Host header (default: the URL's host).
 	Host string
-	// Conn holds the WebSocket settings (deflate, frame and message
-	// sizes, close behaviour, line mode ...). By default the deflate offer
-	// asks for server_no_context_takeover, and RFC 7692 §7.1.1.1 makes a
-	// server that accepts the offer without it fail the handshake; set
-	// Deflate.ServerContextTakeover for such servers.
+	// Conn holds the WebSocket settings. The deflate offer asks for
+	// server_no_context_takeover unless Deflate.ServerContextTakeover is
+	// set, which a server that ignores it needs (RFC 7692 §7.1.1.1).
 	Conn ConnOptions
 	// Events are the hooks; nil ones do nothing. With OnDataIn nil, whole
 	// messages are kept for ReadMessage.
@@ -60,8 +58,8 @@ type DialOptions struct {
 	// HandshakeTimeout bounds the opening handshake after connecting
 	// (default 10 seconds); ctx bounds everything.
 	HandshakeTimeout time.Duration
-	// Logger, if set (default nil), gets the Log events as log/slog
-	// records when Events.OnLog is nil (see Options.Logger).
+	// Logger, if set (default nil), gets the Log events as slog records
+	// when Events.OnLog is nil (see the package doc).
 	Logger *slog.Logger
 }
 
@@ -323,13 +321,8 @@ func (c *Conn) ConnectionState() (tls.ConnectionState, bool) {
 }
 
 // WriteMessage sends one whole message, waiting for room when the queue
-// is full (unlike SendMessage, which returns ErrWouldBlock). A message
-// larger than the connection holds at once (twice its send queue) goes
-// uncompressed, as fragments of a queue's worth each, sent as the queue
-// drains: the connection never holds more of it than one piece, and other
-// data sends get ErrWouldBlock meanwhile. ctx ends the wait (a message
-// left unfinished fails the connection). It may be called from the
-// connection's own hooks.
+// is full (unlike SendMessage); a message larger than twice the send queue
+// goes piece by piece (see the package doc).
 func (c *Conn) WriteMessage(ctx context.Context, f SendFormat, p []byte) error {
 	done := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { close(done) })

@@ -80,15 +80,6 @@ func (e *OpError) Error() string {
 // Unwrap returns the cause.
 func (e *OpError) Unwrap() error { return e.Err }
 
-// Code returns IPWorks's number for err, for code ported from IPWorks
-// WSServer: 0 for nil, 4202 for ErrSend, the numbers package server gives
-// its conditions (see server.Code). Test conditions with errors.Is: the
-// number is a view of them.
-func Code(err error) int {
-	n, _ := errcode.IPWorks(err)
-	return n
-}
-
 // CloseError is how a connection ended, as OnDisconnected reports it and
 // ReadMessage returns it: the status code the peer sent (1005 when its Close
 // frame had none, 1006 when the connection dropped without one) or the code

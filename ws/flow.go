@@ -5,10 +5,9 @@ import (
 	"time"
 )
 
-// PauseData stops DataIn (and every other received-data event) for this
-// connection until ProcessData: reading stops once the buffered bytes are
-// held, so the peer is slowed by TCP flow control and nothing is lost
-// (IPWorks's AcceptData=false).
+// PauseData stops the received-data events of this connection until
+// ProcessData: reading stops once the buffered bytes are held, so TCP flow
+// control slows the peer and nothing is lost.
 func (c *Conn) PauseData() { c.tr.PauseData() }
 
 // ProcessData resumes delivery after PauseData, starting with what was held.
@@ -18,11 +17,9 @@ func (c *Conn) ProcessData() { c.tr.ProcessData() }
 // after PauseData).
 func (c *Conn) AcceptData() bool { return c.tr.AcceptData() }
 
-// SetTimeout sets the send timeout: when positive, Send, SendBytes,
-// SendText and SendMessage wait for room, up to d without progress
-// (then failing with ErrTimedOut), instead of returning ErrWouldBlock, and
-// a message too large to be held goes piece by piece as with WriteMessage.
-// 0 (the default) turns it off.
+// SetTimeout makes Send and SendMessage wait for room as WriteMessage
+// does, up to d without progress (then ErrTimedOut), instead of returning
+// ErrWouldBlock. 0 (the default) turns it off.
 func (c *Conn) SetTimeout(d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("%w: negative timeout", ErrInvalidValue)

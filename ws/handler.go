@@ -15,9 +15,8 @@ import (
 
 // HandlerOptions configure a Handler.
 type HandlerOptions struct {
-	// Conn holds every connection's WebSocket settings (defaults: ConnOptions').
-	Conn ConnOptions
-	// Events are the WebSocket hooks; nil ones do nothing.
+	// Conn and Events are every connection's settings and hooks.
+	Conn   ConnOptions
 	Events Events
 	// OriginPatterns and InsecureSkipOriginCheck (danger) are the Origin
 	// check's, as in Options. Default: the same origin only.

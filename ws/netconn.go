@@ -13,19 +13,13 @@ import (
 // NetConn returns a net.Conn over c, for code that speaks a byte stream
 // (a protocol library, io.Copy, bufio): each Write sends one message of
 // format (DataBinary or DataText; text must be UTF-8), and Read returns
-// the bytes of the received messages, text or binary, one after the
-// other, with no boundaries. Read returns io.EOF once the peer has closed
-// with 1000 (normal) or 1001 (going away), and the *CloseError otherwise.
-// Close sends a Close frame with 1000 and waits, at most CloseTimeout, for
-// the peer's.
-//
-// Deadlines apply to Read and Write as net.Conn says: a call that passes
-// one returns an error for which errors.Is(err, os.ErrDeadlineExceeded)
-// holds (a net.Error whose Timeout is true), and leaves the connection
-// usable; a read deadline set while a Read waits applies to it (a write
-// deadline applies from the next Write). c must have no OnDataIn hook, since Read takes its messages
-// from ReadMessage; after NetConn, use c only through the net.Conn (and
-// c's accessors).
+// the received messages' bytes one after the other. Read returns io.EOF
+// once the peer has closed with 1000 or 1001, the *CloseError otherwise.
+// Close sends 1000 and waits, at most CloseTimeout, for the peer's Close.
+// Deadlines are net.Conn's (os.ErrDeadlineExceeded; the connection stays
+// usable; a write deadline applies from the next Write). c must have no
+// OnDataIn hook; after NetConn, use it only through the net.Conn and its
+// accessors.
 func NetConn(c *Conn, format SendFormat) net.Conn {
 	return &netConn{c: c, format: format}
 }

@@ -20,29 +20,25 @@ const (
 )
 
 // DeflateOptions tune permessage-deflate (RFC 7692). The zero value
-// compresses at level 1 with no context takeover in either direction, so a
-// connection keeps no compression state between messages: an idle
-// connection holds no flate window or dictionary.
+// compresses at level 1 with no context takeover in either direction, so
+// an idle connection holds no flate window or dictionary.
 type DeflateOptions struct {
 	// Level is the compress/flate level, 1-9 (0: 1, fastest).
 	Level int
-	// ServerContextTakeover lets the server keep its LZ77 window between
-	// messages (a better ratio for similar messages). Default false.
-	// Danger: each server connection that has sent a compressed message
-	// then keeps a flate writer (about 0.8 MB), each client 32 KiB.
+	// ServerContextTakeover and ClientContextTakeover let the server or
+	// the client keep its LZ77 window between messages, for a better ratio
+	// (a server may refuse the client's, RFC 7692 §7.1.1.2). Default false.
+	// Danger: the side that compresses keeps a flate writer (about 0.8 MB
+	// per connection, once it has sent a compressed message), the other a
+	// 32 KiB dictionary.
 	ServerContextTakeover bool
-	// ClientContextTakeover lets the client keep its window between
-	// messages (RFC 7692 §7.1.1.2 lets a server refuse it whatever the
-	// offer). Default false. Danger: each server connection then keeps
-	// 32 KiB, each client a flate writer (about 0.8 MB).
 	ClientContextTakeover bool
 	// ClientMaxWindowBits (8-15, 0: none) limits the client's window when
-	// its offer allows it, which shrinks the dictionary kept.
+	// its offer allows it, which shrinks the dictionary kept;
+	// ServerMaxWindowBits is what a client asks of the server.
 	ClientMaxWindowBits int
-	// ServerMaxWindowBits (8-15, 0: none) is what a client asks of the server.
 	ServerMaxWindowBits int
-	// MinSize is the smallest message that is compressed (default 64
-	// bytes): shorter ones are sent as they are.
+	// MinSize is the smallest message compressed (default 64 bytes).
 	MinSize int
 }
 
@@ -61,48 +57,40 @@ func (d DeflateOptions) config() wsproto.DeflateConfig {
 // defaults.
 type ConnOptions struct {
 	// DisablePermessageDeflate turns compression off whatever the peer
-	// offers or accepts. Default false: used when the peer wants it.
+	// offers or accepts (default false); Deflate tunes it.
 	DisablePermessageDeflate bool
-	// Deflate tunes permessage-deflate (defaults: see DeflateOptions).
-	Deflate DeflateOptions
+	Deflate                  DeflateOptions
 	// MaxFrameSize is the largest payload of one outgoing frame; longer
 	// messages are fragmented. Default 128 KiB; negative: never fragment.
 	MaxFrameSize int
-	// MaxMessageSize bounds a received message after decompression; larger
-	// ones fail the connection with 1009. Default 32 MiB; negative: no limit
-	// (dangerous with whole messages: a peer decides how much we allocate).
-	MaxMessageSize int64
-	// MaxMessageFrames bounds the frames of a received message (such as
-	// empty continuations without end); more close with 1009. Default
-	// 65536; negative: no limit.
+	// MaxMessageSize bounds a received message after decompression, and
+	// MaxMessageFrames its frames (such as empty continuations without
+	// end); more close with 1009. Defaults 32 MiB and 65536; negative: no
+	// limit (dangerous with whole messages: the peer decides what we hold).
+	MaxMessageSize   int64
 	MaxMessageFrames int
-	// Fragments delivers received data to OnDataIn as it arrives, a frame
-	// or part of one at a time, eom marking a message's last piece: for
-	// messages too large to hold. Default false: each message whole, in
-	// one OnDataIn (up to MaxMessageSize), and always for ReadMessage.
+	// Fragments delivers received data to OnDataIn as it arrives, eom
+	// marking a message's last piece: for messages too large to hold.
+	// Default false: each message whole (up to MaxMessageSize), and always
+	// for ReadMessage.
 	Fragments bool
-	// NoWaitForCloseResponse closes the TCP connection right after sending
-	// our Close frame. Default false: we wait up to CloseTimeout for the
-	// peer's Close.
+	// NoWaitForCloseResponse closes TCP right after our Close frame.
+	// Default false: we wait up to CloseTimeout (default 5 seconds) for
+	// the peer's, and a client as long for the server to close TCP.
 	NoWaitForCloseResponse bool
-	// CloseTimeout bounds the wait for the peer's Close frame, and for the
-	// server to close TCP after a client's close. Default 5 seconds.
-	CloseTimeout time.Duration
-	// DisconnectStatusCode is the code Disconnect sends (default 1000).
-	DisconnectStatusCode CloseCode
-	// DisconnectStatusDescription is the reason Disconnect sends; default
-	// the standard description of the code ("" for unregistered codes).
+	CloseTimeout           time.Duration
+	// DisconnectStatusCode and DisconnectStatusDescription are what
+	// Disconnect sends: default 1000 and the code's standard description.
+	DisconnectStatusCode        CloseCode
 	DisconnectStatusDescription string
 	// LineMode delivers received data line by line (default false), as
 	// Conn.ChangeLineMode: lines end at CR, LF or CRLF across messages,
-	// format is always FormatContinuation, eol reports a terminator.
-	LineMode bool
-	// MaxLineLength is the line buffer size in line mode: longer lines are
-	// delivered in pieces with eol=false. Default 2048, minimum 256.
+	// format is FormatContinuation, eol reports a terminator. Longer lines
+	// than MaxLineLength (default 2048, minimum 256) come in pieces.
+	LineMode      bool
 	MaxLineLength int
 	// SendQueue bounds the bytes queued and not yet written of Handler and
-	// Dial connections (a standalone Server's is server.Options'
-	// OutBufferSize), in bytes; see the package doc. Default 64 KiB.
+	// Dial connections (see the package doc). Default 64 KiB.
 	SendQueue int
 	// LogLevel selects the Log events (default LogInfo, which the zero
 	// value means); Config("LogLevel=0") turns them off.

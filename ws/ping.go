@@ -12,13 +12,11 @@ import (
 
 var pingSeq atomic.Uint64
 
-// Ping sends a ping and waits for the matching pong (IPWorks's Ping
-// method, with ctx in place of Timeout), returning the round-trip time.
-// payload is at most 125 bytes; nil sends a unique 8-byte payload. A pong
-// with another payload does not end the wait. It fails with
-// ErrTimedOut when ctx's deadline passes and ErrNotConnected when the
-// connection closes. Do not call it from the connection's own hooks: the
-// pong is read by the same event sequence.
+// Ping sends a ping and waits for the pong with the same payload,
+// returning the round-trip time. payload is at most 125 bytes; nil sends a
+// unique 8-byte payload. It fails with ErrTimedOut when ctx's deadline
+// passes and ErrNotConnected when the connection closes. Not from the
+// connection's own hooks: the pong is one of its events.
 func (c *Conn) Ping(ctx context.Context, payload []byte) (time.Duration, error) {
 	if payload == nil {
 		payload = binary.BigEndian.AppendUint64(nil, pingSeq.Add(1))

@@ -24,30 +24,24 @@ const DefaultHandshakeTimeout = 10 * time.Second
 // Options configure a standalone Server. The zero value is a plain
 // WebSocket server on an OS-chosen port of every interface.
 type Options struct {
-	// Server configures the listener and the TCP/TLS layer, with
-	// server.Options' defaults: address, TLSConfig (nil: ws://), limits,
-	// access lists, socket options, buffer sizes, Engine, ManualEvents,
-	// timeouts (DefaultTimeout is each Conn's SetTimeout; DefaultIdleTimeout
-	// closes with 1001 "idle timeout"), and the OnConnectionRequest, TLS
-	// and OnError hooks of its Events (OnError gets the failures before the
-	// upgrade, such as a TLS handshake's). Without TLS, a client refused for
-	// MaxConnections or MaxConnectionsPerAddress gets a 503 with
-	// Retry-After unless BusyResponse is set. NewServer refuses
-	// (ErrInvalidValue) the fields the WebSocket layer replaces: DefaultEOL,
-	// DefaultSingleLineMode, DefaultMaxLineLength (use Conn), a CodePage
-	// other than UTF-8, and the hooks OnConnected, OnDataIn, OnReadyToSend,
-	// OnDisconnected and OnIdleTimeout (use Events).
+	// Server configures the listener and the TCP/TLS layer (server.Options'
+	// fields and defaults; TLSConfig nil: ws://), and its Events the
+	// OnConnectionRequest, TLS and OnError hooks (OnError: failures before
+	// the upgrade). DefaultTimeout is each Conn's SetTimeout;
+	// DefaultIdleTimeout closes with 1001. Without TLS, a client refused for
+	// MaxConnections(PerAddress) gets a 503 unless BusyResponse is set.
+	// NewServer refuses (ErrInvalidValue) what Conn and Events replace:
+	// DefaultEOL, DefaultSingleLineMode, DefaultMaxLineLength, a CodePage
+	// other than UTF-8, OnConnected, OnDataIn, OnReadyToSend, OnDisconnected
+	// and OnIdleTimeout.
 	Server server.Options
-	// Conn holds every connection's WebSocket settings (defaults: ConnOptions').
-	Conn ConnOptions
-	// Events are the WebSocket hooks; nil ones do nothing.
+	// Conn and Events are every connection's settings and hooks.
+	Conn   ConnOptions
 	Events Events
-	// HandshakeTimeout bounds the whole opening handshake: from the TCP
-	// connection's accept to a complete upgrade request, the TLS handshake
-	// (wss) included. A connection that has not completed it by then is
-	// reset, however steadily its bytes trickle in. It also bounds the TLS
-	// handshake when Server.DefaultConnectionTimeout is zero or longer.
-	// Default 10 seconds; negative: no limit.
+	// HandshakeTimeout bounds the opening handshake from the accept, TLS
+	// included, however steadily its bytes trickle in (and the TLS handshake
+	// when Server.DefaultConnectionTimeout is zero or longer). Default 10
+	// seconds; negative: no limit.
 	HandshakeTimeout time.Duration
 	// MaxHeaderBytes bounds the upgrade request head (default 16 KiB); a
 	// larger one is refused with 431.
@@ -66,14 +60,10 @@ type Options struct {
 	// Origin check in the package doc. Default: the same origin only.
 	OriginPatterns          []string
 	InsecureSkipOriginCheck bool
-	// Observer, if set (default nil), is told of messages and of what the
-	// TCP/TLS layer does, for metrics; it is also Server.Observer unless
-	// that is set.
+	// Observer and Logger, if set (default nil), get what the package doc
+	// says, and are also Server's unless set there.
 	Observer Observer
-	// Logger, if set (default nil), gets the Log events as slog records
-	// when Events.OnLog is nil (see the package doc); it is also
-	// Server.Logger unless that is set.
-	Logger *slog.Logger
+	Logger   *slog.Logger
 }
 
 // busyResponse is what a plain client refused for MaxConnections or
@@ -429,26 +419,21 @@ func (s *Server) Connections() iter.Seq[*Conn] {
 func (s *Server) ConnectionCount() int { return len(s.hub.snapshot()) }
 
 // Broadcast sends one message to every open WebSocket, encoding (and
-// compressing) its frames once. It returns how many connections took it;
-// the errors of the others (each a *SendError) are joined. A connection
-// whose send queue is full keeps the message in a backlog of its own, up
-// to twice the queue's size (OutBufferSize); one whose backlog would
-// overflow does not read fast enough: it is closed with 1008 ("too slow")
-// and its error matches ErrTooSlow. A message larger than a backlog fails
-// with ErrSendTooLarge, and one that meets a connection busy with a
-// message sent piece by piece (WriteMessage, SendFile) with ErrWouldBlock:
-// those connections need a WriteMessage of their own. Broadcasts reach
-// every connection that takes them in one order, even when several
-// goroutines broadcast at once, so one made in answer to a peer that got
-// another comes after that one everywhere. It never blocks on a slow peer,
-// and a slow peer never delays the others.
+// compressing) its frames once, and returns how many connections took it,
+// joining the others' errors (each a *SendError). It never waits: a
+// connection whose queue is full keeps the message in a backlog of up to
+// twice its queue (larger: ErrSendTooLarge), one whose backlog would
+// overflow is closed with 1008 (ErrTooSlow), and one busy with a message
+// sent piece by piece gets ErrWouldBlock. Concurrent broadcasts reach every
+// connection in one order.
 func (s *Server) Broadcast(f SendFormat, p []byte) (int, error) { return s.hub.broadcast(f, p) }
 
 // DoEvents delivers queued events when Options.Server.ManualEvents is set
 // (see server.Server.DoEvents).
 func (s *Server) DoEvents(ctx context.Context) error { return s.srv.DoEvents(ctx) }
 
-// TCP returns the underlying server.Server, for its other methods.
+// TCP returns the underlying server.Server, for its other methods
+// (SetCertificate replaces the certificate while it runs).
 func (s *Server) TCP() *server.Server { return s.srv }
 
 func (s *Server) String() string { return fmt.Sprintf("ws.Server(%s)", s.URL()) }

@@ -148,12 +148,9 @@ func (r *messageReader) Read(p []byte) (int, error) {
 }
 
 // NextWriter returns a writer of one message in format f (DataText or
-// DataBinary) whose length need not be known: what is written goes out
-// in frames as it comes (at most 32 KiB is held), waiting for room as
-// WriteMessage does, and Close ends the message. Other data sends get
-// ErrWouldBlock until then. Frames are not compressed; text is checked
-// by the peer, not here. ctx bounds the waits; a message left unfinished
-// when it ends fails the connection.
+// DataBinary) whose length need not be known: what is written goes out in
+// frames as it comes (at most 32 KiB is held), waiting for room (see the
+// package doc), and Close ends the message. Text is checked by the peer.
 func (c *Conn) NextWriter(ctx context.Context, f SendFormat) (io.WriteCloser, error) {
 	if f != DataText && f != DataBinary {
 		return nil, fmt.Errorf("%w: NextWriter writes DataText or DataBinary messages", ErrInvalidValue)

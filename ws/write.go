@@ -14,10 +14,10 @@ import (
 	"github.com/tlskit/tlskit/internal/wsproto"
 )
 
-// SendFormat is what Send makes of its data (IPWorks's DataFormat).
+// SendFormat is what Send makes of its data.
 type SendFormat int
 
-// Send formats, with IPWorks's values.
+// Send formats.
 const (
 	DataAutomatic SendFormat = 0  // text if the data is valid UTF-8, else binary (default)
 	DataText      SendFormat = 1  // a text message; the data must be UTF-8
@@ -58,14 +58,9 @@ func (c *Conn) DataFormat() SendFormat {
 }
 
 // Send sends p as one message in the connection's DataFormat, or as the
-// next part of a message started with SetMessageLength. It queues all of p
-// or nothing: when the queue is full it returns 0 and an error matching
-// ErrWouldBlock, and OnReadyToSend follows when there is room. What a
-// connection holds beyond its send queue is bounded by twice the queue's
-// size (SendQueue, or OutBufferSize for a standalone Server), not by the
-// message: a message larger than that fails with ErrSendTooLarge, and is
-// sent with WriteMessage or SendFile, which wait for room piece by piece
-// (or, with SetTimeout, by Send itself).
+// next part of a message started with SetMessageLength, without waiting
+// (see the package doc): all of p or nothing, ErrWouldBlock when the queue
+// is full, ErrSendTooLarge beyond twice the queue.
 func (c *Conn) Send(p []byte) (int, error) {
 	return c.SendMessage(c.DataFormat(), p)
 }
@@ -84,10 +79,9 @@ func (c *Conn) ReadyToSend() bool {
 	return c.state == stateOpen && len(c.pending) == 0
 }
 
-// SetMessageLength makes the next n bytes sent form one message, sent as
-// fragments as the sends arrive (IPWorks's MessageLength): only the frame
-// carrying the n-th byte ends the message. Streamed messages are not
-// compressed. n=0 cancels a message that has not started.
+// SetMessageLength makes the next n bytes sent form one message, sent
+// uncompressed as fragments as the sends arrive: the frame carrying the
+// n-th byte ends it. n=0 cancels a message that has not started.
 func (c *Conn) SetMessageLength(n int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -382,10 +376,8 @@ func (c *Conn) fireReady() {
 const fileChunk = 64 << 10
 
 // SendFile sends the named file as one binary message, reading it in
-// chunks as the queue makes room, so it never sits in memory whole. It
-// blocks until the file is queued; Interrupt stops it
-// (ErrInterrupted, the connection is then failed since the message cannot
-// be finished).
+// chunks as the queue makes room, and returns once it is queued; Interrupt
+// stops it (ErrInterrupted; the unfinished message fails the connection).
 func (c *Conn) SendFile(name string) (int64, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -623,14 +615,11 @@ func (c *Conn) closeWhenFlushed() {
 }
 
 // WriteFragment sends p as the next part of a message whose length is not
-// known in advance (to relay one received with ConnOptions.Fragments, say),
-// waiting for room as WriteMessage does: the connection holds no more of
-// it than a queue's worth. The first call starts a message in format f
-// (DataAutomatic: text if that first part is valid UTF-8), later calls
-// continue it whatever their f, and the call with last set ends it. Other
-// data sends get ErrWouldBlock until it ends; control frames still go
-// between the parts. Parts are not compressed. ctx ends the wait; a
-// message left unfinished then fails the connection.
+// known in advance (to relay one received with ConnOptions.Fragments,
+// say), waiting for room (see the package doc). The first call starts a
+// message in format f (DataAutomatic: text if that part is valid UTF-8),
+// later calls continue it whatever their f, and the call with last set
+// ends it.
 func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last bool) error {
 	op, err := opcodeFor(f, p)
 	if err != nil {
