@@ -5,17 +5,14 @@ import "github.com/tlskit/tlskit/internal/errcode"
 // The seeds' names for what has a Go name here, kept for code ported from
 // IPWorks WSServer (docs/porting.md maps the rest).
 
-// SendBytes is the seed name (IPWorks WSServer.SendBytes); prefer
-// SendMessage(DataBinary, p).
+// SendBytes is the seed name (IPWorks WSServer.SendBytes); prefer SendMessage.
 func (c *Conn) SendBytes(p []byte) (int, error) { return c.SendMessage(DataBinary, p) }
 
-// SendText is the seed name (IPWorks WSServer.SendText); prefer
-// SendMessage(DataText, p).
+// SendText is the seed name (IPWorks WSServer.SendText); prefer SendMessage.
 func (c *Conn) SendText(s string) (int, error) { return c.SendMessage(DataText, []byte(s)) }
 
 // Disconnect is the seed name (IPWorks WSServer.Disconnect); prefer Close.
-// It sends ConnOptions.DisconnectStatusCode and DisconnectStatusDescription
-// (default 1000 and its text).
+// It sends ConnOptions.DisconnectStatusCode and DisconnectStatusDescription.
 func (c *Conn) Disconnect() error {
 	code := c.opts.DisconnectStatusCode
 	if code == 0 {

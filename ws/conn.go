@@ -286,9 +286,8 @@ func (c *Conn) Origin() string {
 		func(h wsproto.RequestHead) string { return h.Value("Origin") })
 }
 
-// RequestHeader returns the headers of the opening handshake request (on a
-// client: the request we sent). A standalone server's connection parses
-// them again from the request it keeps, into a new map each time.
+// RequestHeader returns the opening handshake's request headers (on a
+// client, those sent), in a new map each time on a standalone Server.
 func (c *Conn) RequestHeader() http.Header {
 	return fromRequest(c, (*wsproto.UpgradeRequest).Header, wsproto.RequestHead.Header)
 }

@@ -28,32 +28,27 @@ type DialOptions struct {
 	// none); a server that accepts one fails the handshake (its framing is
 	// not implemented).
 	Extensions []Extension
-	// Header holds extra request headers (default none; handshake ones ignored).
-	Header http.Header
-	// Origin is the Origin header ("" sends none).
-	Origin string
-	// Host overrides the Host header (default: the URL's host).
-	Host string
+	// Header holds extra request headers (handshake ones are ignored),
+	// Origin the Origin header ("" sends none), Host the Host header
+	// (default: the URL's host).
+	Header       http.Header
+	Origin, Host string
 	// Conn holds the WebSocket settings. The deflate offer asks for
 	// server_no_context_takeover unless Deflate.ServerContextTakeover is
 	// set, which a server that ignores it needs (RFC 7692 §7.1.1.1).
 	Conn ConnOptions
-	// Events are the hooks; nil ones do nothing. With OnDataIn nil, whole
-	// messages are kept for ReadMessage.
+	// Events are the hooks.
 	Events Events
-	// Dialer makes the TCP connection (nil: a zero net.Dialer). As with
-	// tls.Dialer, its Timeout and Deadline bound the TCP connection and the
-	// TLS handshake together; KeepAlive, LocalAddr, Resolver and Control
-	// apply as in package net.
+	// Dialer makes the TCP connection (nil: a zero net.Dialer); as with
+	// tls.Dialer, its Timeout and Deadline bound the TLS handshake too.
 	Dialer *net.Dialer
 	// TLS configures wss:// connections: tlsconf.Settings or a
 	// *tls.Config, versions, DER CA and client certificate (see
 	// tlsconf.Options). ServerName defaults to the URL's host and, unless
 	// TLS.Config is set, the ALPN list (Settings.NextProtos) to "http/1.1".
 	TLS tlsconf.Options
-	// Nagle keeps Nagle's algorithm on. Default false: TCP_NODELAY is set,
-	// since with Nagle a message's last segment can wait for the peer's
-	// delayed ACK (40 ms per message on Linux).
+	// Nagle keeps Nagle's algorithm on. Default false: TCP_NODELAY, since
+	// with Nagle a message can wait for a delayed ACK (40 ms on Linux).
 	Nagle bool
 	// HandshakeTimeout bounds the opening handshake after connecting
 	// (default 10 seconds); ctx bounds everything.

@@ -26,20 +26,17 @@ var (
 	// ErrSend: the transport refused data for a reason other than a full
 	// queue; the cause is wrapped.
 	ErrSend = errcode.Send
-	// ErrUnknownSetting: Config was given a name that is not a setting.
+	// ErrUnknownSetting, ErrInvalidValue, ErrUnsupported, ErrReadOnly:
+	// Config (or an option) was given a name that is not a setting, a value
+	// it does not take, a setting with no meaning here, or a read-only one.
 	ErrUnknownSetting = server.ErrUnknownSetting
-	// ErrInvalidValue: Config or an option was given a value it does not take.
-	ErrInvalidValue = server.ErrInvalidValue
-	// ErrUnsupported: a setting that has no meaning here.
-	ErrUnsupported = server.ErrUnsupported
-	// ErrReadOnly: Config was asked to set a setting that can only be
-	// read (BuildInfo, SSLNegotiatedCipher[id] ...).
-	ErrReadOnly = server.ErrReadOnly
+	ErrInvalidValue   = server.ErrInvalidValue
+	ErrUnsupported    = server.ErrUnsupported
+	ErrReadOnly       = server.ErrReadOnly
 )
 
-// Protocol conditions, matched with errors.Is against the errors the Error
-// event and Disconnected report; they are wsproto's sentinels, so a
-// *ProtocolError carrying a close code matches the one for its code.
+// Protocol conditions, for errors.Is on what OnError and OnDisconnected
+// report (a close code's error matches the condition of its code).
 var (
 	// ErrProtocolViolation: the peer broke a framing rule (close 1002).
 	ErrProtocolViolation = wsproto.ErrProtocolViolation

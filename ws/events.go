@@ -43,11 +43,9 @@ type Extension = wsproto.Extension
 type OpenRequest struct {
 	// Conn is the connection being opened; it cannot send yet.
 	Conn *Conn
-	// Request is the net/http request of a Handler's upgrade: its
-	// Context (with what middleware put there, such as an authenticated
-	// user), URL, Header, TLS state and RemoteAddr. It is nil on a
-	// standalone Server, which has no net/http request; use the fields
-	// below and Conn.ServerConn there.
+	// Request is a Handler's upgrade request, with its Context (what
+	// middleware put there, such as an authenticated user), URL, TLS state
+	// and RemoteAddr; nil on a standalone Server (use Conn.ServerConn).
 	Request *http.Request
 	// URI is the request target ("/chat?room=1"), Host and Origin the
 	// headers of those names (Origin "" when absent).
@@ -65,11 +63,10 @@ type OpenRequest struct {
 	// StatusCode is 101 (default) to accept; any status from 200 to 599
 	// refuses the connection with that status (401, 403, 404 ...).
 	StatusCode int
-	// ResponseHeader holds extra headers for the response, accepted or
-	// refused (for example WWW-Authenticate with 401).
+	// ResponseHeader holds extra headers for the response (such as
+	// WWW-Authenticate with 401), ResponseBody the text of a refusal.
 	ResponseHeader http.Header
-	// ResponseBody is the text body of a refusal.
-	ResponseBody string
+	ResponseBody   string
 }
 
 // LogLevel selects which Log events fire.
@@ -98,37 +95,30 @@ func (l LogLevel) String() string {
 
 // Events are a connection's hooks; nil means the default noted on each.
 // They run with internal/serial's guarantees (one connection's in order,
-// never re-entrantly; a hook that blocks delays only its connection), on
-// the server's goroutines for a standalone Server and on the connection's
-// own for Handler and Dial, whose reading waits for each hook. Hooks may
-// call any method of any Conn, blocking sends included, but not Ping on
-// their own connection (its pong waits for the hook to return).
+// never re-entrantly; a blocking hook delays only its connection), on the
+// server's goroutines for a standalone Server, on the connection's own for
+// Handler and Dial (its reading waits for each hook). Hooks may call any
+// method, blocking sends included, except Ping on their own connection.
 //
-// A hook that panics is recovered, as net/http does for a handler: the
-// panic is logged with its stack (OnLog type "Error", else at Error to the
-// Logger or slog's default), the connection is reset and gets no other
-// hook but OnDisconnected (1006). A panic in OnWebSocketOpenRequest refuses
-// the upgrade.
+// As net/http does for a handler, a hook's panic is recovered and logged
+// with its stack (OnLog type "Error", else the Logger or slog's default);
+// its connection is reset and gets only OnDisconnected (1006) after it. A
+// panic in OnWebSocketOpenRequest refuses the upgrade.
 type Events struct {
-	// OnWebSocketOpenRequest inspects the opening handshake and may choose
-	// a subprotocol or refuse (server side only). Default: accept, no
-	// subprotocol.
+	// OnWebSocketOpenRequest (servers) inspects the opening handshake and
+	// may choose a subprotocol or refuse. Default: accept, no subprotocol.
 	OnWebSocketOpenRequest func(r *OpenRequest)
 	// OnConnected reports that the WebSocket is open.
 	OnConnected func(c *Conn)
-	// OnDataIn delivers received data. format is FormatText or
-	// FormatBinary on a message's first piece, FormatContinuation on
-	// later ones and always in line mode. eom marks a message's last
-	// piece; eol (line mode only) says a line terminator ended the piece
-	// rather than MaxLineLength. data is valid only during the call.
-	// Default (client connections): whole messages are kept for
-	// ReadMessage.
+	// OnDataIn delivers received data, valid only during the call: format
+	// is FormatText or FormatBinary on a message's first piece, else
+	// FormatContinuation; eom marks its last piece; eol (line mode) a line
+	// terminator. Default: messages are kept for ReadMessage.
 	OnDataIn func(c *Conn, format DataFormat, data []byte, eom, eol bool)
-	// OnReadyToSend fires once after OnConnected and after each send that
-	// returned ErrWouldBlock, when the queue has room again.
+	// OnReadyToSend fires after OnConnected and, after a send returned
+	// ErrWouldBlock, once the queue has room again.
 	OnReadyToSend func(c *Conn)
-	// OnPing reports a received ping (response=false; a pong has already
-	// been queued in answer) or pong (response=true).
+	// OnPing reports a received ping (its pong already queued) or pong.
 	OnPing func(c *Conn, payload []byte, response bool)
 	// OnDisconnected is a connection's last event; err is always a
 	// *CloseError, as CloseStatus gives it.

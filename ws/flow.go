@@ -13,8 +13,7 @@ func (c *Conn) PauseData() { c.tr.PauseData() }
 // ProcessData resumes delivery after PauseData, starting with what was held.
 func (c *Conn) ProcessData() { c.tr.ProcessData() }
 
-// AcceptData reports whether received data is being delivered (false
-// after PauseData).
+// AcceptData reports whether data is delivered (false after PauseData).
 func (c *Conn) AcceptData() bool { return c.tr.AcceptData() }
 
 // SetTimeout makes Send and SendMessage wait for room as WriteMessage

@@ -14,9 +14,8 @@ var pingSeq atomic.Uint64
 
 // Ping sends a ping and waits for the pong with the same payload,
 // returning the round-trip time. payload is at most 125 bytes; nil sends a
-// unique 8-byte payload. It fails with ErrTimedOut when ctx's deadline
-// passes and ErrNotConnected when the connection closes. Not from the
-// connection's own hooks: the pong is one of its events.
+// unique one. It fails with ErrTimedOut when ctx's deadline passes and
+// ErrNotConnected on a close. Not from the connection's own hooks.
 func (c *Conn) Ping(ctx context.Context, payload []byte) (time.Duration, error) {
 	if payload == nil {
 		payload = binary.BigEndian.AppendUint64(nil, pingSeq.Add(1))
@@ -57,8 +56,7 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) (time.Duration, error) 
 	}
 }
 
-// SendPing queues a ping without waiting for its pong; OnPing reports the
-// pong.
+// SendPing queues a ping without waiting; OnPing reports the pong.
 func (c *Conn) SendPing(payload []byte) error {
 	if len(payload) > wsproto.MaxControlPayload {
 		return fmt.Errorf("%w: %d bytes", wsproto.ErrControlTooLong, len(payload))

@@ -118,12 +118,10 @@ func (c *Conn) queueMessage(ev wsproto.Event) {
 	}
 }
 
-// ReadMessage returns the next whole message, for connections without an
-// OnDataIn hook (otherwise messages go to the hook and ReadMessage waits
-// for ctx). After the connection closes it returns a *CloseError. With
-// ConnOptions.Fragments it joins the message's pieces (see NextReader to
-// read them as a stream); a ctx that ends in the middle keeps what was
-// joined for the next call.
+// ReadMessage returns the next whole message of a connection without an
+// OnDataIn hook (with one it waits for ctx), and a *CloseError after the
+// close. With ConnOptions.Fragments it joins the pieces, keeping what it
+// joined for the next call when ctx ends in the middle.
 func (c *Conn) ReadMessage(ctx context.Context) (DataFormat, []byte, error) {
 	if c.messages == nil {
 		<-ctx.Done()
@@ -160,7 +158,6 @@ func (c *Conn) nextPiece(ctx context.Context) (Message, error) {
 }
 
 // ChangeLineMode turns line mode on or off from the next received data on.
-// It has no effect on the WebSocket protocol.
 func (c *Conn) ChangeLineMode(on bool) {
 	c.mu.Lock()
 	c.lineMode = on
@@ -174,8 +171,7 @@ func (c *Conn) LineMode() bool {
 	return c.lineMode
 }
 
-// SetMaxLineLength sets the line buffer size of line mode (minimum 256),
-// as Config("MaxLineLength[id]=n") does.
+// SetMaxLineLength sets the line buffer size of line mode (minimum 256).
 func (c *Conn) SetMaxLineLength(n int) error {
 	if err := checkMaxLineLength(n); err != nil {
 		return err
@@ -208,8 +204,8 @@ func (c *Conn) MaxLineLength() int {
 	return int(c.maxLine)
 }
 
-// SetBufferMessage switches whole-message delivery on or off from the next
-// message on (IPWorks's BufferMessage).
+// SetBufferMessage turns whole-message delivery (Fragments off) on or off
+// from the next message on.
 func (c *Conn) SetBufferMessage(on bool) {
 	if c.messages != nil {
 		return // ReadMessage needs whole messages

@@ -87,13 +87,12 @@ func (c *Conn) readJoined(ctx context.Context) (DataFormat, []byte, error) {
 	return m.Format, m.Data, nil
 }
 
-// NextReader returns the next received message as a stream, for messages
-// too large to hold: its format and an io.Reader of its bytes as they
-// arrive (io.EOF at its end). It needs ConnOptions.Fragments and no
-// OnDataIn hook (else ErrUnsupported). ctx bounds the waits of NextReader
-// and of the reader's Reads. A message not read to its end is skipped by
-// the next NextReader or ReadMessage; its reader then fails. Not safe for
-// use by several goroutines at once.
+// NextReader returns the next received message as a stream, its format
+// and a reader of its bytes as they arrive, for messages too large to hold.
+// It needs ConnOptions.Fragments and no OnDataIn hook (else
+// ErrUnsupported); ctx bounds its waits and the reader's. A message not
+// read to its end is skipped by the next NextReader or ReadMessage. Not for
+// concurrent use.
 func (c *Conn) NextReader(ctx context.Context) (DataFormat, io.Reader, error) {
 	if c.messages == nil || !c.opts.Fragments {
 		return 0, nil, fmt.Errorf("%w: NextReader needs ConnOptions.Fragments and no OnDataIn hook", ErrUnsupported)
@@ -148,9 +147,8 @@ func (r *messageReader) Read(p []byte) (int, error) {
 }
 
 // NextWriter returns a writer of one message in format f (DataText or
-// DataBinary) whose length need not be known: what is written goes out in
-// frames as it comes (at most 32 KiB is held), waiting for room (see the
-// package doc), and Close ends the message. Text is checked by the peer.
+// DataBinary) of unknown length: what is written goes out as it comes (32
+// KiB held at most), waiting for room (see the package doc); Close ends it.
 func (c *Conn) NextWriter(ctx context.Context, f SendFormat) (io.WriteCloser, error) {
 	if f != DataText && f != DataBinary {
 		return nil, fmt.Errorf("%w: NextWriter writes DataText or DataBinary messages", ErrInvalidValue)

@@ -615,11 +615,9 @@ func (c *Conn) closeWhenFlushed() {
 }
 
 // WriteFragment sends p as the next part of a message whose length is not
-// known in advance (to relay one received with ConnOptions.Fragments,
-// say), waiting for room (see the package doc). The first call starts a
-// message in format f (DataAutomatic: text if that part is valid UTF-8),
-// later calls continue it whatever their f, and the call with last set
-// ends it.
+// known in advance, waiting for room (see the package doc). The first call
+// starts a message in format f (DataAutomatic: text if that part is valid
+// UTF-8), later calls continue it whatever their f; last ends it.
 func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last bool) error {
 	op, err := opcodeFor(f, p)
 	if err != nil {
