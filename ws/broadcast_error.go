@@ -2,10 +2,8 @@ package ws
 
 import "fmt"
 
-// SendError is one connection's failure in a Broadcast: the message was not
-// queued on that connection (Err matching ErrWouldBlock when its queue was
-// full, ErrNotConnected when it was closing), so the caller can send it
-// again there, wait or disconnect.
+// SendError is one connection's failure in a Broadcast, which was not
+// queued there: Err matches ErrWouldBlock, ErrNotConnected ...
 type SendError struct {
 	ConnectionID int64
 	Err          error

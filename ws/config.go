@@ -196,9 +196,8 @@ func (s *Server) Config(setting string) (string, error) {
 	return s.srv.Config(setting)
 }
 
-// Config sets or reads a WebSocket setting as Server.Config does. The
-// TCP and TLS settings belong to the http.Server and match ErrUnsupported,
-// with where to set them.
+// Config is Server.Config for the WebSocket settings; the TCP and TLS ones
+// are the http.Server's (ErrUnsupported, saying where to set them).
 func (h *Handler) Config(setting string) (string, error) {
 	r, err := settings.Parse(setting)
 	if err != nil {

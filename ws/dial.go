@@ -24,43 +24,38 @@ import (
 type DialOptions struct {
 	// Protocols are the subprotocols to offer, in preference order (default none).
 	Protocols []string
-	// Extensions are extra ones to offer after permessage-deflate (default
-	// none); a server that accepts one fails the handshake (its framing is
-	// not implemented).
+	// Extensions are extra ones to offer after permessage-deflate; a server
+	// that accepts one fails the handshake (its framing is unknown here).
 	Extensions []Extension
 	// Header holds extra request headers (handshake ones are ignored),
 	// Origin the Origin header ("" sends none), Host the Host header
 	// (default: the URL's host).
 	Header       http.Header
 	Origin, Host string
-	// Conn holds the WebSocket settings. The deflate offer asks for
-	// server_no_context_takeover unless Deflate.ServerContextTakeover is
-	// set, which a server that ignores it needs (RFC 7692 §7.1.1.1).
-	Conn ConnOptions
-	// Events are the hooks.
+	// Conn and Events are the settings and hooks. The deflate offer asks
+	// for server_no_context_takeover unless Conn.Deflate's
+	// ServerContextTakeover is set, as a server that ignores it needs.
+	Conn   ConnOptions
 	Events Events
 	// Dialer makes the TCP connection (nil: a zero net.Dialer); as with
 	// tls.Dialer, its Timeout and Deadline bound the TLS handshake too.
 	Dialer *net.Dialer
-	// TLS configures wss:// connections: tlsconf.Settings or a
-	// *tls.Config, versions, DER CA and client certificate (see
-	// tlsconf.Options). ServerName defaults to the URL's host and, unless
-	// TLS.Config is set, the ALPN list (Settings.NextProtos) to "http/1.1".
+	// TLS configures wss:// (see tlsconf.Options). ServerName defaults to
+	// the URL's host and, unless TLS.Config is set, NextProtos to
+	// "http/1.1".
 	TLS tlsconf.Options
 	// Nagle keeps Nagle's algorithm on. Default false: TCP_NODELAY, since
 	// with Nagle a message can wait for a delayed ACK (40 ms on Linux).
 	Nagle bool
-	// HandshakeTimeout bounds the opening handshake after connecting
-	// (default 10 seconds); ctx bounds everything.
+	// HandshakeTimeout bounds the opening handshake (default 10 seconds).
 	HandshakeTimeout time.Duration
 	// Logger, if set (default nil), gets the Log events as slog records
 	// when Events.OnLog is nil (see the package doc).
 	Logger *slog.Logger
 }
 
-// Dial connects to a ws:// or wss:// URL and performs the opening
-// handshake. The returned Conn is open; its OnConnected and OnReadyToSend
-// fire on its read goroutine. A refused handshake is a *HandshakeError.
+// Dial connects to a ws:// or wss:// URL and runs the opening handshake
+// (a refusal is a *HandshakeError), returning an open Conn.
 func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, error) {
 	opts, u, err := prepareDial(opts, rawURL)
 	if err != nil {
@@ -159,9 +154,8 @@ func dialNet(ctx context.Context, d *net.Dialer, addr string, cfg *tls.Config, n
 	return nc, nil
 }
 
-// NewClientConn runs the client handshake over an open connection (for
-// example one made with a custom dialer or a proxy) and returns the open
-// Conn; nc is closed when the Conn closes.
+// NewClientConn runs the client handshake over an open connection (from a
+// proxy, say), which is closed when the returned Conn closes.
 func NewClientConn(ctx context.Context, nc net.Conn, rawURL string, opts *DialOptions) (*Conn, error) {
 	opts, u, err := prepareDial(opts, rawURL)
 	if err != nil {

@@ -8,10 +8,8 @@
 // Server listens itself, plain or TLS, through server.Server, whose options
 // (limits, allowed clients, TLS hooks, keep-alive ...) apply. Handler
 // upgrades requests of a net/http server and passes the others to a
-// fallback handler, so one port serves a page and its WebSocket. Dial
-// connects to ws:// or wss:// with a net.Dialer and crypto/tls. All three
-// give the same *Conn and Events; the protocol core is sans-I/O
-// (internal/wsproto), fed bytes by whichever engine owns the socket.
+// fallback, so one port serves a page and its WebSocket. Dial connects to
+// ws:// or wss://. All three give the same *Conn and Events.
 //
 //	srv, _ := ws.NewServer(ws.Options{Events: ws.Events{
 //		OnDataIn: func(c *ws.Conn, f ws.DataFormat, data []byte, eom, eol bool) {
@@ -37,22 +35,19 @@
 //
 // # Compression
 //
-// permessage-deflate is on by default, without context takeover in either
-// direction, so an idle connection holds no compression state: flate
-// writers and readers are pooled and taken only while a message moves.
-// DeflateOptions can allow context takeover, at a memory cost.
+// permessage-deflate is on by default, without context takeover, so an idle
+// connection holds no compression state (flate writers and readers are
+// pooled); DeflateOptions can allow takeover, at a memory cost.
 //
 // # Origin check
 //
-// Server and Handler refuse with 403 an opening handshake whose Origin
-// header names another site than the request's Host, so that another
-// site's page cannot use a visitor's cookies to talk to the server
-// (cross-site WebSocket hijacking); requests without Origin (not browsers)
-// pass. OriginPatterns allows other origins, as host patterns
-// ("*.example.com", "localhost:*") or with a scheme
-// ("https://app.example.com"), matched with path.Match, case-insensitively.
-// InsecureSkipOriginCheck turns the check off (danger: any site's page may
-// then connect in its visitors' names).
+// Server and Handler refuse with 403 a handshake whose Origin names another
+// site than the request's Host, so that no other site's page can use a
+// visitor's cookies here (cross-site WebSocket hijacking); requests without
+// Origin pass. OriginPatterns allows other origins, as host patterns
+// ("*.example.com", "localhost:*") or with a scheme ("https://a.example"),
+// matched with path.Match in any case. InsecureSkipOriginCheck turns the
+// check off (danger: any site's page may then connect as its visitors).
 //
 // # Metrics and logs
 //

@@ -40,15 +40,13 @@ var (
 var (
 	// ErrProtocolViolation: the peer broke a framing rule (close 1002).
 	ErrProtocolViolation = wsproto.ErrProtocolViolation
-	// ErrInvalidPayload: bad UTF-8 text or close reason, or data that does
-	// not inflate (close 1007).
+	// ErrInvalidPayload: bad UTF-8, or data that does not inflate (close 1007).
 	ErrInvalidPayload = wsproto.ErrInvalidPayload
 	// ErrMessageTooBig: a message over MaxMessageSize or MaxMessageFrames (close 1009).
 	ErrMessageTooBig = wsproto.ErrMessageTooBig
 	// ErrBadHandshake: the opening handshake was refused or malformed.
 	ErrBadHandshake = wsproto.ErrBadHandshake
-	// ErrMessageOpen: a message streamed with SetMessageLength is still
-	// open, or a send does not fit the open message.
+	// ErrMessageOpen: a SetMessageLength message is open, or a send overruns it.
 	ErrMessageOpen = wsproto.ErrMessageOpen
 )
 
@@ -61,9 +59,8 @@ var (
 	ErrTooSlow = errors.New("ws: the peer does not read fast enough: closed")
 )
 
-// OpError is an error of an operation on a connection, shaped like
-// net.OpError: the operation, the connection and the cause, whose chain
-// holds the condition (ErrSend, ...).
+// OpError is an operation's error on a connection, shaped like
+// net.OpError; Err's chain holds the condition (ErrSend ...).
 type OpError struct {
 	Op     string // "send", ...
 	ConnID int64  // the connection concerned
@@ -77,10 +74,9 @@ func (e *OpError) Error() string {
 // Unwrap returns the cause.
 func (e *OpError) Unwrap() error { return e.Err }
 
-// CloseError is how a connection ended, as OnDisconnected reports it and
-// ReadMessage returns it: the status code the peer sent (1005 when its Close
-// frame had none, 1006 when the connection dropped without one) or the code
-// we closed with after a violation, and the reason text.
+// CloseError is how a connection ended (OnDisconnected, ReadMessage): the
+// code the peer sent (1005: its Close had none; 1006: no Close came) or the
+// one we closed with after a violation, and the reason.
 type CloseError struct {
 	Code   CloseCode
 	Reason string

@@ -50,18 +50,16 @@ type OpenRequest struct {
 	// URI is the request target ("/chat?room=1"), Host and Origin the
 	// headers of those names (Origin "" when absent).
 	URI, Host, Origin string
-	// Protocols are the offered subprotocols, in the client's preference order.
-	Protocols []string
-	// Extensions are the offered extensions with their parameters.
+	// Protocols (in the client's order of preference) and Extensions are
+	// the offered ones, Header every request header.
+	Protocols  []string
 	Extensions []Extension
-	// Header holds every request header.
-	Header http.Header
+	Header     http.Header
 
 	// Protocol is the subprotocol to answer with: "" (default) for none, or
 	// one of Protocols; anything else fails the handshake with 500.
 	Protocol string
-	// StatusCode is 101 (default) to accept; any status from 200 to 599
-	// refuses the connection with that status (401, 403, 404 ...).
+	// StatusCode is 101 (default) to accept, or 200-599 to refuse.
 	StatusCode int
 	// ResponseHeader holds extra headers for the response (such as
 	// WWW-Authenticate with 401), ResponseBody the text of a refusal.
@@ -123,10 +121,9 @@ type Events struct {
 	// OnDisconnected is a connection's last event; err is always a
 	// *CloseError, as CloseStatus gives it.
 	OnDisconnected func(c *Conn, err error)
-	// OnError reports a failure: a protocol violation by the peer
-	// (ErrProtocolViolation, ErrInvalidPayload, ErrMessageTooBig; the
-	// connection then closes), a refused handshake, or a transport error.
-	// c is nil for a standalone Server's own errors (accept failures).
+	// OnError reports a peer's protocol violation (the connection then
+	// closes), a refused handshake or a transport error; c is nil for a
+	// standalone Server's own errors (accept failures).
 	OnError func(c *Conn, err error)
 	// OnLog receives log messages up to ConnOptions.LogLevel; logType is
 	// "Info", "Error", "Verbose" or "Debug". Default: the Logger's, if any.

@@ -18,26 +18,22 @@ type HandlerOptions struct {
 	// Conn and Events are every connection's settings and hooks.
 	Conn   ConnOptions
 	Events Events
-	// OriginPatterns and InsecureSkipOriginCheck (danger) are the Origin
-	// check's, as in Options. Default: the same origin only.
+	// OriginPatterns and InsecureSkipOriginCheck (danger) set the Origin
+	// check (see the package doc). Default: the same origin only.
 	OriginPatterns          []string
 	InsecureSkipOriginCheck bool
-	// Observer, if set (default nil), is told of messages, for metrics (not
-	// of connections: net/http owns them).
+	// Observer (told of messages only: net/http owns the connections) and
+	// Logger, if set (default nil), get what the package doc says.
 	Observer Observer
-	// Logger, if set (default nil), gets the Log events as slog records
-	// when Events.OnLog is nil (see the package doc).
-	Logger *slog.Logger
+	Logger   *slog.Logger
 	// IdleTimeout closes a WebSocket that has neither sent nor received a
 	// byte for this long with 1001 (going away) and the reason "idle
 	// timeout", as server.Options.DefaultIdleTimeout does. Default 0: never.
 	IdleTimeout time.Duration
 }
 
-// Handler upgrades WebSocket requests of a net/http server (by hijacking
-// the connection) and gives every other request to its fallback handler,
-// so one port can serve a web page and its WebSocket. Its connections have
-// the same Conn type and Events as a standalone Server's.
+// Handler upgrades WebSocket requests of a net/http server (hijacking the
+// connection) and gives the others to its fallback handler.
 type Handler struct {
 	opts     HandlerOptions
 	conn     atomic.Pointer[ConnOptions]
@@ -69,8 +65,7 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 }
 
 // ServeHTTP upgrades r when it asks for a WebSocket (strictly validated,
-// refused with the right status otherwise) and passes other requests to
-// the fallback handler.
+// refused with the right status otherwise), else calls the fallback.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, err := wsproto.CheckRequest(r)
 	if err != nil {
@@ -150,10 +145,9 @@ func (h *Handler) ConnectionCount() int { return len(h.hub.snapshot()) }
 // once (see Server.Broadcast).
 func (h *Handler) Broadcast(f SendFormat, p []byte) (int, error) { return h.hub.broadcast(f, p) }
 
-// Shutdown closes every WebSocket with 1001 (going away) and waits for
-// them, or until ctx ends, after which the rest are reset. New upgrades are
-// refused with 503 afterwards. http.Server.Shutdown does not know hijacked
-// connections: call both.
+// Shutdown closes every WebSocket with 1001 (going away) and waits for them
+// until ctx ends, then resets the rest; later upgrades get 503. Call
+// http.Server.Shutdown too: it does not know hijacked connections.
 func (h *Handler) Shutdown(ctx context.Context) error {
 	return h.hub.shutdown(ctx, CloseGoingAway, CloseGoingAway.Text())
 }

@@ -10,16 +10,13 @@ import (
 	"time"
 )
 
-// NetConn returns a net.Conn over c, for code that speaks a byte stream
-// (a protocol library, io.Copy, bufio): each Write sends one message of
-// format (DataBinary or DataText; text must be UTF-8), and Read returns
-// the received messages' bytes one after the other. Read returns io.EOF
-// once the peer has closed with 1000 or 1001, the *CloseError otherwise.
-// Close sends 1000 and waits, at most CloseTimeout, for the peer's Close.
-// Deadlines are net.Conn's (os.ErrDeadlineExceeded; the connection stays
-// usable; a write deadline applies from the next Write). c must have no
-// OnDataIn hook; after NetConn, use it only through the net.Conn and its
-// accessors.
+// NetConn returns a net.Conn over c, for code that speaks a byte stream:
+// each Write sends one message of format (DataBinary or DataText; text must
+// be UTF-8), and Read returns the received messages' bytes in a row, io.EOF
+// after a close with 1000 or 1001, the *CloseError after another. Close
+// sends 1000 and waits at most CloseTimeout for the peer's. Deadlines are
+// net.Conn's (os.ErrDeadlineExceeded; the connection stays usable). c must
+// have no OnDataIn hook; after NetConn, use it only through the net.Conn.
 func NetConn(c *Conn, format SendFormat) net.Conn {
 	return &netConn{c: c, format: format}
 }

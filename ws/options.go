@@ -69,10 +69,9 @@ type ConnOptions struct {
 	// limit (dangerous with whole messages: the peer decides what we hold).
 	MaxMessageSize   int64
 	MaxMessageFrames int
-	// Fragments delivers received data to OnDataIn as it arrives, eom
-	// marking a message's last piece: for messages too large to hold.
-	// Default false: each message whole (up to MaxMessageSize), and always
-	// for ReadMessage.
+	// Fragments delivers received data to OnDataIn as it arrives, for
+	// messages too large to hold. Default false: each message whole (up to
+	// MaxMessageSize), as ReadMessage always has them.
 	Fragments bool
 	// NoWaitForCloseResponse closes TCP right after our Close frame.
 	// Default false: we wait up to CloseTimeout (default 5 seconds) for
@@ -83,9 +82,8 @@ type ConnOptions struct {
 	// Disconnect sends: default 1000 and the code's standard description.
 	DisconnectStatusCode        CloseCode
 	DisconnectStatusDescription string
-	// LineMode delivers received data line by line (default false), as
-	// Conn.ChangeLineMode: lines end at CR, LF or CRLF across messages,
-	// format is FormatContinuation, eol reports a terminator. Longer lines
+	// LineMode delivers received data in lines ending at CR, LF or CRLF,
+	// across messages (default false; see Conn.ChangeLineMode); lines longer
 	// than MaxLineLength (default 2048, minimum 256) come in pieces.
 	LineMode      bool
 	MaxLineLength int

@@ -39,9 +39,8 @@ type Options struct {
 	Conn   ConnOptions
 	Events Events
 	// HandshakeTimeout bounds the opening handshake from the accept, TLS
-	// included, however steadily its bytes trickle in (and the TLS handshake
-	// when Server.DefaultConnectionTimeout is zero or longer). Default 10
-	// seconds; negative: no limit.
+	// included, however steadily its bytes trickle in. Default 10 seconds;
+	// negative: no limit.
 	HandshakeTimeout time.Duration
 	// MaxHeaderBytes bounds the upgrade request head (default 16 KiB); a
 	// larger one is refused with 431.
@@ -55,9 +54,8 @@ type Options struct {
 	// it. Requests with a body get 413. A panic answers 500 (or resets the
 	// connection once the head is out) and is reported to OnError.
 	HTTP http.Handler
-	// OriginPatterns are the other origins whose pages may open a
-	// WebSocket; InsecureSkipOriginCheck (danger) turns the check off. See
-	// Origin check in the package doc. Default: the same origin only.
+	// OriginPatterns and InsecureSkipOriginCheck (danger) set the Origin
+	// check (see the package doc). Default: the same origin only.
 	OriginPatterns          []string
 	InsecureSkipOriginCheck bool
 	// Observer and Logger, if set (default nil), get what the package doc
@@ -379,9 +377,9 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 }
 
 // Shutdown stops listening and closes every WebSocket with 1001 (going
-// away), waiting for the close handshakes, or until ctx ends, after which
-// the rest are reset. The server can listen again afterwards. With
-// ManualEvents, keep calling DoEvents meanwhile: the closes are events.
+// away), waiting for the close handshakes until ctx ends, then resets
+// the rest; the server can listen again. With ManualEvents, call DoEvents
+// meanwhile.
 func (s *Server) Shutdown(ctx context.Context) error {
 	_ = s.srv.StopListening()
 	err := s.hub.shutdown(ctx, CloseGoingAway, CloseGoingAway.Text())
