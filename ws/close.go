@@ -10,10 +10,9 @@ import (
 )
 
 // Close starts the close handshake with code and reason (at most 123 bytes
-// of UTF-8; CloseNoStatus: no body) and refuses codes that may not be sent
-// (1004-1006, 1015, below 1000 ...). TCP is closed when the peer answers,
-// after CloseTimeout, or with NoWaitForCloseResponse once our Close frame
-// is written; OnDisconnected follows.
+// of UTF-8; CloseNoStatus: no body), refusing codes that may not be sent.
+// TCP closes when the peer answers, after CloseTimeout, or with
+// NoWaitForCloseResponse once our Close is written; OnDisconnected follows.
 func (c *Conn) Close(code CloseCode, reason string) error {
 	payload, err := wsproto.AppendClosePayload(nil, code, reason)
 	if err != nil {

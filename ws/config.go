@@ -172,15 +172,14 @@ func configWS(opts *atomic.Pointer[ConnOptions], h *hub, r settings.Request) (va
 	}
 }
 
-// Config sets ("NAME=VALUE") or reads ("NAME") one setting by name (any
-// case; booleans True/False, 1/0, Yes/No): the WebSocket ones
-// (BufferMessage, DisconnectStatusCode, DisconnectStatusDescription,
-// EnablePermessageDeflate, MaxFrameSize, MaxLineLength, WaitForCloseResponse
-// and LogLevel for new connections; MessageLength[id], MaxLineLength[id]),
-// else server.Server.Config's (the TLS ones apply to new handshakes).
-// Unknown names match ErrUnknownSetting; CloseStreamAfterTransfer,
-// MaskSensitive, SSLCheckCRL, SSLCheckOCSP and setting CodePage match
-// ErrUnsupported and say what to use instead.
+// Config sets ("NAME=VALUE") or reads ("NAME") a setting by name (any case;
+// booleans True/False, 1/0, Yes/No): BufferMessage, DisconnectStatusCode,
+// DisconnectStatusDescription, EnablePermessageDeflate, MaxFrameSize,
+// MaxLineLength, WaitForCloseResponse and LogLevel for new connections,
+// MessageLength[id] and MaxLineLength[id], else server.Server.Config's (TLS
+// ones for new handshakes). Unknown names match ErrUnknownSetting;
+// CloseStreamAfterTransfer, MaskSensitive, SSLCheckCRL, SSLCheckOCSP and
+// setting CodePage ErrUnsupported, saying what to use instead.
 func (s *Server) Config(setting string) (string, error) {
 	r, err := settings.Parse(setting)
 	if err != nil {

@@ -372,8 +372,7 @@ func (c *Conn) LocalAddr() net.Addr { return c.tr.localAddr() }
 // RemoteAddr returns the peer's network address.
 func (c *Conn) RemoteAddr() net.Addr { return c.tr.remoteAddr() }
 
-// ServerConn returns the server.Conn under a standalone Server's
-// connection (TLS state, idle timeout, PauseData ...), nil otherwise.
+// ServerConn returns a standalone Server connection's server.Conn, or nil.
 func (c *Conn) ServerConn() *server.Conn { return c.sc }
 
 // Connected reports whether the WebSocket is open (not closing or closed).

@@ -17,10 +17,9 @@ import (
 	"github.com/tlskit/tlskit/tlsconf"
 )
 
-// DialOptions configure a client connection. The zero value connects with
-// permessage-deflate offered, no subprotocol, Go's net.Dialer defaults and,
-// for wss://, the server verified against the system roots and the URL's
-// host name.
+// DialOptions configure a client connection. The zero value offers
+// permessage-deflate and, for wss://, verifies the server against the
+// system roots and the URL's host name.
 type DialOptions struct {
 	// Protocols are the subprotocols to offer, in preference order (default none).
 	Protocols []string

@@ -21,17 +21,15 @@
 //
 // # Sending and flow control
 //
-// Send, SendMessage and Broadcast never wait: they queue a whole message
-// (in frames of MaxFrameSize) or nothing, and when the connection's send
-// queue (ConnOptions.SendQueue, or server.Options.OutBufferSize on a
-// standalone Server) is full they return an error matching ErrWouldBlock;
-// OnReadyToSend follows once there is room. A connection holds at most
-// twice its send queue: a larger message fails with ErrSendTooLarge.
-// WriteMessage, WriteFragment, NextWriter and SendFile wait for room
-// instead, from hooks too, and send a large message piece by piece,
-// uncompressed, as the queue drains; other data sends get ErrWouldBlock
-// meanwhile. ctx (or Interrupt) ends the wait; a message left unfinished
-// fails the connection. SetTimeout makes Send wait the same way.
+// Send, SendMessage and Broadcast never wait: they queue a whole message or
+// nothing, and return ErrWouldBlock when the send queue (ConnOptions'
+// SendQueue, or OutBufferSize on a Server) is full, OnReadyToSend following
+// when there is room; a message over twice the queue fails with
+// ErrSendTooLarge. WriteMessage, WriteFragment, NextWriter and SendFile
+// (and Send after SetTimeout) wait for room, from hooks too, and send a
+// large message in uncompressed pieces as the queue drains, other data
+// sends getting ErrWouldBlock meanwhile; ctx or Interrupt ends the wait,
+// and a message left unfinished fails the connection.
 //
 // # Compression
 //
@@ -51,9 +49,9 @@
 //
 // # Metrics and logs
 //
-// An Observer (such as a metrics.Metrics) is told of messages and of what
-// the TCP/TLS layer does. A Logger gets the Log events as slog records when
-// OnLog is nil: LogInfo as Info, LogVerbose as Debug, LogDebug as Debug-4,
-// with the connection's id and log type; what the peer sent is escaped and
-// cut, and a server's records are rate-limited as server.Options.Logger's.
+// An Observer (such as a metrics.Metrics) is told of messages and of the
+// TCP/TLS layer. A Logger gets the Log events as slog records when OnLog is
+// nil (LogInfo as Info, LogVerbose as Debug, LogDebug as Debug-4), with the
+// connection's id and log type, the peer's bytes escaped and cut, and
+// rate-limited on a server as server.Options.Logger's.
 package ws

@@ -92,16 +92,14 @@ func (l LogLevel) String() string {
 }
 
 // Events are a connection's hooks; nil means the default noted on each.
-// They run with internal/serial's guarantees (one connection's in order,
-// never re-entrantly; a blocking hook delays only its connection), on the
-// server's goroutines for a standalone Server, on the connection's own for
-// Handler and Dial (its reading waits for each hook). Hooks may call any
-// method, blocking sends included, except Ping on their own connection.
-//
-// As net/http does for a handler, a hook's panic is recovered and logged
-// with its stack (OnLog type "Error", else the Logger or slog's default);
-// its connection is reset and gets only OnDisconnected (1006) after it. A
-// panic in OnWebSocketOpenRequest refuses the upgrade.
+// They run with internal/serial's guarantees (in order, never re-entrantly;
+// a blocking hook delays only its connection), on the server's goroutines
+// for a standalone Server, on the connection's own for Handler and Dial
+// (its reading waits for each hook). Hooks may call any method, blocking
+// sends included, except Ping on their own connection. A hook's panic is
+// recovered and logged with its stack (OnLog type "Error", else the Logger
+// or slog's default): its connection is reset and gets only OnDisconnected
+// (1006), or its upgrade is refused.
 type Events struct {
 	// OnWebSocketOpenRequest (servers) inspects the opening handshake and
 	// may choose a subprotocol or refuse. Default: accept, no subprotocol.

@@ -5,9 +5,8 @@ import (
 	"time"
 )
 
-// PauseData stops the received-data events of this connection until
-// ProcessData: reading stops once the buffered bytes are held, so TCP flow
-// control slows the peer and nothing is lost.
+// PauseData stops received-data events until ProcessData; reading stops
+// once the buffer is held, so TCP slows the peer and nothing is lost.
 func (c *Conn) PauseData() { c.tr.PauseData() }
 
 // ProcessData resumes delivery after PauseData, starting with what was held.
@@ -16,9 +15,8 @@ func (c *Conn) ProcessData() { c.tr.ProcessData() }
 // AcceptData reports whether data is delivered (false after PauseData).
 func (c *Conn) AcceptData() bool { return c.tr.AcceptData() }
 
-// SetTimeout makes Send and SendMessage wait for room as WriteMessage
-// does, up to d without progress (then ErrTimedOut), instead of returning
-// ErrWouldBlock. 0 (the default) turns it off.
+// SetTimeout makes Send and SendMessage wait for room as WriteMessage does,
+// up to d without progress (then ErrTimedOut); 0, the default, does not.
 func (c *Conn) SetTimeout(d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("%w: negative timeout", ErrInvalidValue)

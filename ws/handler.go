@@ -26,9 +26,8 @@ type HandlerOptions struct {
 	// Logger, if set (default nil), get what the package doc says.
 	Observer Observer
 	Logger   *slog.Logger
-	// IdleTimeout closes a WebSocket that has neither sent nor received a
-	// byte for this long with 1001 (going away) and the reason "idle
-	// timeout", as server.Options.DefaultIdleTimeout does. Default 0: never.
+	// IdleTimeout closes a WebSocket idle (no byte either way) for this
+	// long with 1001 "idle timeout". Default 0: never.
 	IdleTimeout time.Duration
 }
 
@@ -141,8 +140,7 @@ func (h *Handler) Connections() iter.Seq[*Conn] {
 // ConnectionCount returns the number of open connections.
 func (h *Handler) ConnectionCount() int { return len(h.hub.snapshot()) }
 
-// Broadcast sends one message to every open WebSocket, encoding its frames
-// once (see Server.Broadcast).
+// Broadcast is Server.Broadcast for the Handler's connections.
 func (h *Handler) Broadcast(f SendFormat, p []byte) (int, error) { return h.hub.broadcast(f, p) }
 
 // Shutdown closes every WebSocket with 1001 (going away) and waits for them

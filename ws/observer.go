@@ -2,10 +2,10 @@ package ws
 
 import "github.com/tlskit/tlskit/server"
 
-// An Observer is told what a WebSocket server does, for metrics (package
-// metrics makes Prometheus metrics of it): connections, handshakes and bytes
-// as a server.Observer, and messages. Its methods are called concurrently on
-// the data path: they must be cheap and must not call back into the server.
+// An Observer is told of a WebSocket server's connections, handshakes and
+// bytes (as a server.Observer) and messages, for metrics (package metrics).
+// Its methods are called concurrently on the data path: they must be cheap
+// and must not call back into the server.
 type Observer interface {
 	server.Observer
 	// MessageReceived: a data message's last frame arrived. MessageSent:

@@ -26,11 +26,9 @@ type DeflateOptions struct {
 	// Level is the compress/flate level, 1-9 (0: 1, fastest).
 	Level int
 	// ServerContextTakeover and ClientContextTakeover let the server or
-	// the client keep its LZ77 window between messages, for a better ratio
-	// (a server may refuse the client's, RFC 7692 §7.1.1.2). Default false.
-	// Danger: the side that compresses keeps a flate writer (about 0.8 MB
-	// per connection, once it has sent a compressed message), the other a
-	// 32 KiB dictionary.
+	// the client keep its LZ77 window between messages (default false).
+	// Danger: the compressing side then keeps a flate writer (about 0.8 MB
+	// per connection once it has compressed), the other 32 KiB.
 	ServerContextTakeover bool
 	ClientContextTakeover bool
 	// ClientMaxWindowBits (8-15, 0: none) limits the client's window when
@@ -73,9 +71,8 @@ type ConnOptions struct {
 	// messages too large to hold. Default false: each message whole (up to
 	// MaxMessageSize), as ReadMessage always has them.
 	Fragments bool
-	// NoWaitForCloseResponse closes TCP right after our Close frame.
-	// Default false: we wait up to CloseTimeout (default 5 seconds) for
-	// the peer's, and a client as long for the server to close TCP.
+	// NoWaitForCloseResponse closes TCP right after our Close frame; by
+	// default we wait up to CloseTimeout (5 seconds) for the peer's.
 	NoWaitForCloseResponse bool
 	CloseTimeout           time.Duration
 	// DisconnectStatusCode and DisconnectStatusDescription are what

@@ -12,10 +12,9 @@ import (
 
 var pingSeq atomic.Uint64
 
-// Ping sends a ping and waits for the pong with the same payload,
-// returning the round-trip time. payload is at most 125 bytes; nil sends a
-// unique one. It fails with ErrTimedOut when ctx's deadline passes and
-// ErrNotConnected on a close. Not from the connection's own hooks.
+// Ping sends a ping (payload at most 125 bytes; nil: a unique one) and
+// returns the round-trip time of its pong; ErrTimedOut when ctx's deadline
+// passes, ErrNotConnected on a close. Not from the connection's own hooks.
 func (c *Conn) Ping(ctx context.Context, payload []byte) (time.Duration, error) {
 	if payload == nil {
 		payload = binary.BigEndian.AppendUint64(nil, pingSeq.Add(1))

@@ -118,10 +118,9 @@ func (c *Conn) queueMessage(ev wsproto.Event) {
 	}
 }
 
-// ReadMessage returns the next whole message of a connection without an
-// OnDataIn hook (with one it waits for ctx), and a *CloseError after the
-// close. With ConnOptions.Fragments it joins the pieces, keeping what it
-// joined for the next call when ctx ends in the middle.
+// ReadMessage returns the next whole message (with an OnDataIn hook it
+// waits for ctx), a *CloseError after the close. With Fragments it joins
+// the pieces, keeping them for the next call when ctx ends in the middle.
 func (c *Conn) ReadMessage(ctx context.Context) (DataFormat, []byte, error) {
 	if c.messages == nil {
 		<-ctx.Done()
@@ -204,8 +203,7 @@ func (c *Conn) MaxLineLength() int {
 	return int(c.maxLine)
 }
 
-// SetBufferMessage turns whole-message delivery (Fragments off) on or off
-// from the next message on.
+// SetBufferMessage turns whole-message delivery on or off (next message on).
 func (c *Conn) SetBufferMessage(on bool) {
 	if c.messages != nil {
 		return // ReadMessage needs whole messages

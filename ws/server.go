@@ -24,16 +24,14 @@ const DefaultHandshakeTimeout = 10 * time.Second
 // Options configure a standalone Server. The zero value is a plain
 // WebSocket server on an OS-chosen port of every interface.
 type Options struct {
-	// Server configures the listener and the TCP/TLS layer (server.Options'
-	// fields and defaults; TLSConfig nil: ws://), and its Events the
-	// OnConnectionRequest, TLS and OnError hooks (OnError: failures before
-	// the upgrade). DefaultTimeout is each Conn's SetTimeout;
-	// DefaultIdleTimeout closes with 1001. Without TLS, a client refused for
-	// MaxConnections(PerAddress) gets a 503 unless BusyResponse is set.
-	// NewServer refuses (ErrInvalidValue) what Conn and Events replace:
-	// DefaultEOL, DefaultSingleLineMode, DefaultMaxLineLength, a CodePage
-	// other than UTF-8, OnConnected, OnDataIn, OnReadyToSend, OnDisconnected
-	// and OnIdleTimeout.
+	// Server configures the listener and the TCP/TLS layer (TLSConfig nil:
+	// ws://) and its Events the connection, TLS and OnError hooks (failures
+	// before the upgrade). DefaultTimeout is each Conn's SetTimeout;
+	// DefaultIdleTimeout closes with 1001; a plain client over the limits
+	// gets a 503 unless BusyResponse is set. NewServer refuses
+	// (ErrInvalidValue) what Conn and Events replace: DefaultEOL,
+	// DefaultSingleLineMode, DefaultMaxLineLength, a CodePage but UTF-8,
+	// OnConnected, OnDataIn, OnReadyToSend, OnDisconnected, OnIdleTimeout.
 	Server server.Options
 	// Conn and Events are every connection's settings and hooks.
 	Conn   ConnOptions
@@ -42,17 +40,13 @@ type Options struct {
 	// included, however steadily its bytes trickle in. Default 10 seconds;
 	// negative: no limit.
 	HandshakeTimeout time.Duration
-	// MaxHeaderBytes bounds the upgrade request head (default 16 KiB); a
-	// larger one is refused with 431.
+	// MaxHeaderBytes bounds the upgrade request head (default 16 KiB; 431).
 	MaxHeaderBytes int
-	// HTTP answers requests that are not WebSocket upgrades (valid HTTP/1.x
-	// without "Upgrade: websocket"), on the connection's event goroutine
-	// like a hook. Default nil: 426 Upgrade Required. Its ResponseWriter
-	// gives one response per connection, which then closes; a body up to
-	// 16 KiB gets a Content-Length, a longer one is streamed and ends with
-	// the connection; a write that finds no room for HandshakeTimeout resets
-	// it. Requests with a body get 413. A panic answers 500 (or resets the
-	// connection once the head is out) and is reported to OnError.
+	// HTTP answers plain HTTP/1.x requests, like a hook (default: 426
+	// Upgrade Required): one response, then the connection closes; a body
+	// over 16 KiB is streamed, a write without room for HandshakeTimeout
+	// resets. A request with a body gets 413; a panic 500 (or a reset once
+	// the head is out), reported to OnError.
 	HTTP http.Handler
 	// OriginPatterns and InsecureSkipOriginCheck (danger) set the Origin
 	// check (see the package doc). Default: the same origin only.

@@ -87,12 +87,10 @@ func (c *Conn) readJoined(ctx context.Context) (DataFormat, []byte, error) {
 	return m.Format, m.Data, nil
 }
 
-// NextReader returns the next received message as a stream, its format
-// and a reader of its bytes as they arrive, for messages too large to hold.
-// It needs ConnOptions.Fragments and no OnDataIn hook (else
-// ErrUnsupported); ctx bounds its waits and the reader's. A message not
-// read to its end is skipped by the next NextReader or ReadMessage. Not for
-// concurrent use.
+// NextReader returns the next message as a stream, for messages too large to
+// hold (it needs ConnOptions.Fragments and no OnDataIn hook: ErrUnsupported);
+// ctx bounds its waits and the reader's. A message not read to its end is
+// skipped by the next NextReader or ReadMessage. Not for concurrent use.
 func (c *Conn) NextReader(ctx context.Context) (DataFormat, io.Reader, error) {
 	if c.messages == nil || !c.opts.Fragments {
 		return 0, nil, fmt.Errorf("%w: NextReader needs ConnOptions.Fragments and no OnDataIn hook", ErrUnsupported)

@@ -57,10 +57,9 @@ func (c *Conn) DataFormat() SendFormat {
 	return SendFormat(c.sendFormat)
 }
 
-// Send sends p as one message in the connection's DataFormat, or as the
-// next part of a message started with SetMessageLength, without waiting
-// (see the package doc): all of p or nothing, ErrWouldBlock when the queue
-// is full, ErrSendTooLarge beyond twice the queue.
+// Send sends p as one message in the connection's DataFormat (or the next
+// part of a SetMessageLength message) without waiting: all of p or nothing
+// (ErrWouldBlock, ErrSendTooLarge: see the package doc).
 func (c *Conn) Send(p []byte) (int, error) {
 	return c.SendMessage(c.DataFormat(), p)
 }
@@ -79,9 +78,8 @@ func (c *Conn) ReadyToSend() bool {
 	return c.state == stateOpen && len(c.pending) == 0
 }
 
-// SetMessageLength makes the next n bytes sent form one message, sent
-// uncompressed as fragments as the sends arrive: the frame carrying the
-// n-th byte ends it. n=0 cancels a message that has not started.
+// SetMessageLength makes the next n bytes sent one message, sent
+// uncompressed in fragments as they come; n=0 cancels one not started.
 func (c *Conn) SetMessageLength(n int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -375,9 +373,8 @@ func (c *Conn) fireReady() {
 // fileChunk is the size of SendFile's reads.
 const fileChunk = 64 << 10
 
-// SendFile sends the named file as one binary message, reading it in
-// chunks as the queue makes room, and returns once it is queued; Interrupt
-// stops it (ErrInterrupted; the unfinished message fails the connection).
+// SendFile sends the named file as one binary message, read as the queue
+// makes room; Interrupt ends it (ErrInterrupted), failing the connection.
 func (c *Conn) SendFile(name string) (int64, error) {
 	f, err := os.Open(name)
 	if err != nil {
@@ -419,7 +416,8 @@ func (c *Conn) SendFile(name string) (int64, error) {
 	return total, nil
 }
 
-// Interrupt stops a SendFile or WriteMessage in progress.
+// Interrupt stops a SendFile, or a Send waiting after SetTimeout, with
+// ErrInterrupted; the sends that take a ctx stop with it.
 func (c *Conn) Interrupt() {
 	c.mu.Lock()
 	if c.x != nil && c.x.interrupt != nil {
@@ -614,10 +612,10 @@ func (c *Conn) closeWhenFlushed() {
 	c.tr.Disconnect()
 }
 
-// WriteFragment sends p as the next part of a message whose length is not
-// known in advance, waiting for room (see the package doc). The first call
-// starts a message in format f (DataAutomatic: text if that part is valid
-// UTF-8), later calls continue it whatever their f; last ends it.
+// WriteFragment sends p as the next part of a message of unknown length,
+// waiting for room (see the package doc): the first call starts it in
+// format f (DataAutomatic: text if p is UTF-8), later ones continue it
+// whatever their f, and the one with last ends it.
 func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last bool) error {
 	op, err := opcodeFor(f, p)
 	if err != nil {
