@@ -49,7 +49,7 @@ var (
 type Error struct {
 	Op   string // what was being done: "open", "parse", "decrypt", "select", "pair", "generate", "encode", "verify"
 	Path string // file involved, "" when the input was bytes
-	Err  error  // cause; unless Code is 0, its chain holds one of the sentinel errors
+	Err  error  // cause, whose chain holds one of the sentinel errors (but see Generate and Encode above)
 }
 
 func (e *Error) Error() string {

@@ -289,12 +289,14 @@ func newClientTransport(nc net.Conn, limit int) clientTransport {
 	return newEngineTransport(nc, limit)
 }
 
+// handshakeIOError is the error of a failed read or write of the opening
+// handshake: ctx's when it ended, ErrTimedOut when HandshakeTimeout passed.
 func handshakeIOError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-		return context.DeadlineExceeded // the socket's deadline was ctx's
+		return context.DeadlineExceeded // nc's deadline was ctx's
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
