@@ -1,6 +1,10 @@
 package server
 
-import "net"
+import (
+	"net"
+
+	"github.com/tlskit/tlskit/internal/errcode"
+)
 
 // The seeds' names for what has a Go name here, kept for code ported from
 // IPWorks SSLServer (docs/porting.md maps the rest).
@@ -23,4 +27,14 @@ func (s *Server) LocalPort() int {
 		return a.Port
 	}
 	return 0
+}
+
+// Code is the seed view (IPWorks SSLServer's error numbers) of err: 0 for
+// nil; the number of the condition err matches (ErrWouldBlock 135,
+// ErrTimedOut 10060 ...; certs' and tlsconf's 271 to 273, 276, 280);
+// Winsock's number of an errno (10054 for ECONNRESET); else 10053. Prefer
+// errors.Is with the conditions.
+func Code(err error) int {
+	n, _ := errcode.IPWorks(err)
+	return n
 }

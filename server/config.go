@@ -13,11 +13,10 @@ import (
 	"github.com/tlskit/tlskit/internal/settings"
 )
 
-// Config sets or reads one configuration setting by its IPWorks name, as
-// IPWorks's Config method: "NAME=VALUE" sets, "NAME" reads and returns the
-// value. Per-connection settings take the connection id in brackets:
-// "SSLNegotiatedCipher[3]". Names are case-insensitive. Booleans accept
-// True/False, 1/0 and Yes/No.
+// Config sets or reads one configuration setting by name: "NAME=VALUE"
+// sets, "NAME" reads and returns the value. Per-connection settings take
+// the connection id in brackets: "SSLNegotiatedCipher[3]". Names are
+// case-insensitive. Booleans accept True/False, 1/0 and Yes/No.
 //
 // Server settings: AllowedClients, BlockedClients, BindExclusively,
 // DefaultConnectionTimeout (seconds), InBufferSize, OutBufferSize,

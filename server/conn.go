@@ -14,18 +14,13 @@ import (
 	"github.com/tlskit/tlskit/internal/framing"
 )
 
-// Conn is one client connection (IPWorks's SSLConnection). Its methods are
-// safe for concurrent use and may be called from any hook. A Conn stays
-// valid after it closes: its methods then report the final state or
-// ErrNotConnected.
-//
 // The code of a Conn is split by concern: this file has the type and its
 // accessors, deliver.go the inbox, the framer and DataIn, handle.go the
 // events run on the connection's dispatcher, enginehandler.go the engine's
 // callbacks.
 //
-// Locks, in the order they may be taken (a lock is never acquired while a
-// later one in this list is held):
+// Locks of a Conn, in the order they may be taken (a lock is never
+// acquired while a later one in this list is held):
 //
 //  1. c.mu, the connection's state.
 //  2. c.fmu, the framer. deliver releases it around each DataIn hook, so
@@ -37,6 +32,10 @@ import (
 //
 // The server's mu is never held together with c.mu: the fields guarded by
 // it (hsElem, hsOver, evicted) are touched by the server alone.
+
+// Conn is one client connection. Its methods are safe for concurrent use
+// and may be called from any hook. A Conn stays valid after it closes: its
+// methods then report the final state or ErrNotConnected.
 type Conn struct {
 	// Set when the connection is made, then constant.
 	s        *Server
@@ -338,8 +337,7 @@ func (c *Conn) SingleLineMode() bool {
 	return c.framer != nil && c.framer.SingleLineMode()
 }
 
-// ChangeLineMode turns single-line mode on or off (IPWorks's
-// SingleLineMode), from the next DataIn on.
+// ChangeLineMode turns single-line mode on or off from the next DataIn on.
 func (c *Conn) ChangeLineMode(singleLine bool) {
 	c.fmu.Lock()
 	if c.framer != nil || singleLine {

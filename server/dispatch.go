@@ -58,13 +58,13 @@ func newExecutor(manual bool) *executor {
 func (s *Server) post(t eventTarget, ev event) { s.exec.Post(t, ev) }
 
 // DoEvents delivers the queued events on the caller's goroutine when
-// ManualEvents is set, as IPWorks's DoEvents. It waits until at least one
-// event is available or ctx ends, delivers every event available, and
-// returns nil; ctx.Err() if ctx ended first; ErrServerClosed once the server
-// is closed and nothing is left. Without ManualEvents it only waits for ctx
-// and returns ctx.Err(). It may be called from several goroutines, and
-// from an event handler: each connection's events still run in order and
-// one at a time (a call from a handler delivers other connections' events).
+// ManualEvents is set. It waits until at least one event is available or ctx
+// ends, delivers every event available, and returns nil; ctx.Err() if ctx
+// ended first; ErrServerClosed once the server is closed and nothing is
+// left. Without ManualEvents it only waits for ctx and returns ctx.Err(). It
+// may be called from several goroutines, and from an event handler: each
+// connection's events still run in order and one at a time (a call from a
+// handler delivers other connections' events).
 func (s *Server) DoEvents(ctx context.Context) error {
 	err := s.exec.Run(ctx)
 	if errors.Is(err, serial.ErrClosed) {

@@ -1,7 +1,8 @@
-// Package server is tlskit's event-driven TCP/TLS server, modelled on the
-// IPWorks SSLServer component: connections identified by id, events for each
-// step of their life, line and record framing, flow control, and
-// per-connection TLS control, all on Go's standard crypto/tls.
+// Package server is tlskit's event-driven TCP/TLS server: connections
+// identified by id, events for each step of their life, line and record
+// framing, flow control, and per-connection TLS control, all on Go's
+// standard crypto/tls. docs/porting.md maps IPWorks SSLServer's members to
+// this package.
 //
 // # Use
 //
@@ -22,18 +23,15 @@
 //
 // # Events
 //
-// Each connection's events (ConnectionRequest, the TLS hooks, Connected,
-// DataIn, ReadyToSend, Error, Disconnected) arrive in order and one at a
-// time, on a goroutine that exists only while the connection has events to
-// deliver; different connections' events run in parallel. Hooks may block
-// and may call any method. With Options.ManualEvents every event is instead
-// delivered inside DoEvents, on the caller's goroutine.
+// Each connection's events arrive with internal/serial's guarantees (see
+// Events), on a goroutine that exists only while the connection has events
+// to deliver, or with Options.ManualEvents inside DoEvents.
 //
 // # Flow control
 //
 // Send never blocks by default: the send queue holds at most OutBufferSize
-// bytes, a Send that does not fit takes what fits and returns ErrWouldBlock
-// (code 135), and OnReadyToSend follows when there is room. A positive
+// bytes, a Send that does not fit takes what fits and returns
+// ErrWouldBlock, and OnReadyToSend follows when there is room. A positive
 // Timeout makes Send wait instead. PauseData stops delivery and, once
 // InBufferSize bytes are held, reading, so TCP slows the client down.
 //
@@ -45,9 +43,7 @@
 // the standard crypto/tls over an in-memory conn the loop feeds (the
 // handshake on a short-lived goroutine). The portable engine, for every
 // other OS, has a goroutine per connection reading, plus one writing only
-// while data is queued. Events are the same on both: per connection in
-// order, never re-entrantly, on dispatch goroutines, so that a slow hook
-// stalls only its own connection.
+// while data is queued. Events are the same on both.
 //
 // # Limits
 //
@@ -83,6 +79,5 @@
 // conditions shared with packages ws and socket are the same values there;
 // ErrNotConnected wraps net.ErrClosed, ErrTimedOut os.ErrDeadlineExceeded.
 // Events receive an error too: OnDisconnected a nil one for an orderly
-// close. Code gives IPWorks's number of any error (100-135, 270-284, and
-// 10000-range TCP/IP codes), for code ported from IPWorks.
+// close. Code gives the seed's number of any error, for ported code.
 package server

@@ -14,7 +14,7 @@ import (
 // chain holds the condition (ErrWouldBlock, ErrTimedOut, ...) and the
 // underlying error, such as the syscall.Errno of a socket error, so
 // errors.Is(err, ErrTimedOut) and errors.Is(err, syscall.ECONNRESET) both
-// work. The error carries no number: Code gives IPWorks's.
+// work. The error carries no number: Code gives the seed's.
 type Error struct {
 	Op     string // "listen", "accept", "send", "sendfile", "handshake", "read", "close", ...
 	ConnID int64  // the connection concerned, 0 for the server itself
@@ -99,17 +99,6 @@ func netError(op string, id int64, err error) *Error {
 		err = errcode.With(c, err)
 	}
 	return &Error{Op: op, ConnID: id, Err: err}
-}
-
-// Code returns IPWorks's number for err, for code ported from IPWorks: 0
-// for nil; the number of the condition err matches (ErrWouldBlock is 135,
-// ErrTimedOut 10060, ...; errors of packages certs and tlsconf get their
-// numbers, 271 to 273, 276, 280); for an operating system error, Winsock's
-// number of its errno (10054 for ECONNRESET); 10053 for anything else.
-// Test conditions with errors.Is: the number is a view of them.
-func Code(err error) int {
-	n, _ := errcode.IPWorks(err)
-	return n
 }
 
 // description is IPWorks's description of err's number.

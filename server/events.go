@@ -8,7 +8,7 @@ import (
 	"github.com/tlskit/tlskit/internal/access"
 )
 
-// Events are the server's hooks (IPWorks's events). Nil means the default
+// Events are the server's hooks. Nil means the default
 // noted on each.
 //
 // Hooks run on the server's goroutines, or with ManualEvents inside
@@ -47,8 +47,7 @@ type Events struct {
 
 	// OnDisconnected is the last event of a connection: err is nil for an
 	// orderly close by either side, otherwise an *Error saying why (for
-	// example matching syscall.ECONNRESET, ErrTimedOut or ErrHandshake;
-	// Code gives IPWorks's number: 10054, 10060, 276).
+	// example matching syscall.ECONNRESET, ErrTimedOut or ErrHandshake).
 	// When the client closes its side first (TCP FIN, TLS close_notify),
 	// OnDataIn still receives everything it sent, the unterminated last
 	// record included (eol=false), and what those hooks Send is delivered

@@ -12,7 +12,7 @@ import (
 	"github.com/tlskit/tlskit/internal/framing"
 )
 
-// Defaults the zero value of an Options field stands for (IPWorks's too).
+// Defaults the zero value of an Options field stands for.
 const (
 	DefaultMaxConnections = 1000                         // MaxConnections
 	DefaultMaxLineLength  = framing.DefaultMaxLineLength // DefaultMaxLineLength (2048)
@@ -42,27 +42,23 @@ const (
 )
 
 // Options configure a Server. The zero value is a plain TCP server on an
-// OS-chosen IPv4 port. Every field notes its default, IPWorks's where it
-// differs, and, where it matters, its danger.
-//
-// Durations replace IPWorks's seconds and milliseconds; 0 means "no limit"
-// or "OS default" as the field says, and negative durations are rejected.
+// OS-chosen IPv4 port. Every field notes its default and, where it matters,
+// its danger; a zero duration means "no limit" or "OS default" as the field
+// says, and negative durations are rejected.
 type Options struct {
 	// LocalHost is the address to listen on. Default "": every interface.
 	LocalHost string
 	// LocalPort is the TCP port. Default 0: the OS picks one, which Addr
 	// and LocalPort then report.
 	LocalPort int
-	// UseIPv6 selects the address family: IPv4Only (0, the default),
-	// IPv6Only (1) or DualStack (2), as IPWorks's UseIPv6 numbers them.
+	// UseIPv6 selects the address family (default IPv4Only).
 	UseIPv6 Family
 	// ConnectionBacklog is the listen queue length. Default 0: the OS
-	// maximum (SOMAXCONN), as net.Listen uses. IPWorks's default is 5, which
-	// drops the SYNs of a burst of connections (each then waits a second
-	// or more for its retransmission).
+	// maximum (SOMAXCONN), as net.Listen uses; a short queue drops the
+	// SYNs of a burst of connections (each then waits a second or more).
 	ConnectionBacklog int
-	// SharePort lets other sockets bind the same port (SO_REUSEPORT),
-	// IPWorks's BindExclusively=false. Default false: the port is exclusive.
+	// SharePort lets other sockets bind the same port (SO_REUSEPORT).
+	// Default false: the port is exclusive.
 	SharePort bool
 	// MaxConnections limits simultaneous connections, handshakes
 	// included. When it is reached, a new connection replaces the one that
@@ -126,7 +122,7 @@ type Options struct {
 	StallTimeout time.Duration
 	// DefaultConnectionTimeout bounds the whole TLS handshake: one that
 	// has not ended this long after the connection was accepted fails with
-	// ErrTimedOut (IPWorks's 10060), however steadily the client sends, so a
+	// ErrTimedOut, however steadily the client sends, so a
 	// ClientHello dripped a byte at a time cannot hold a connection.
 	// Default 0: none. Danger: without it, a client that stalls or drips
 	// its handshake holds its connection (and a MaxConnections slot) until
@@ -140,7 +136,7 @@ type Options struct {
 	// KeepAliveInterval is the time between unanswered probes; 0 = OS default.
 	KeepAliveInterval time.Duration
 	// NoLinger makes Disconnect and Shutdown reset connections at once,
-	// dropping queued data, IPWorks's Linger=false. Default false: closes
+	// dropping queued data. Default false: closes
 	// are graceful and queued data is flushed first.
 	NoLinger bool
 	// LingerTime bounds a graceful close: data still queued after it is
@@ -149,8 +145,7 @@ type Options struct {
 	// Nagle keeps Nagle's algorithm on for accepted connections. Default
 	// false: TCP_NODELAY is set, as the net package does, since with Nagle
 	// a reply's last segment can wait for the peer's delayed ACK (40 ms on
-	// Linux). IPWorks's TcpNoDelay defaults to false, that is Nagle on:
-	// Config("TcpNoDelay=false") sets this field.
+	// Linux). Config("TcpNoDelay=false") sets it.
 	Nagle bool
 	// InBufferSize is the socket receive buffer (SO_RCVBUF) and the number
 	// of received bytes held for a connection whose events lag behind
@@ -161,11 +156,10 @@ type Options struct {
 	// Default 64 KiB.
 	OutBufferSize int
 
-	// AllowedClients and BlockedClients are IPWorks's comma-separated
-	// lists of addresses with '*' wildcards, extended with CIDR prefixes.
-	// A client that does not pass them reaches OnConnectionRequest with
-	// Accept=false. Default "" for both: everyone (an empty
-	// AllowedClients allows all, as IPWorks's default "*" does).
+	// AllowedClients and BlockedClients are comma-separated lists of
+	// addresses with '*' wildcards or CIDR prefixes. A client that does not
+	// pass them reaches OnConnectionRequest with Accept=false. Default ""
+	// for both: everyone.
 	AllowedClients string
 	BlockedClients string
 
@@ -176,8 +170,8 @@ type Options struct {
 	// verified against exactly its ClientCAs: a nil ClientCAs trusts no CA
 	// (where crypto/tls alone would trust the system's roots).
 	TLSConfig *tls.Config
-	// SSLAuthenticateClients asks clients for a certificate (IPWorks's
-	// property of that name). Default false. When TLSConfig.ClientAuth is
+	// SSLAuthenticateClients asks clients for a certificate. Default
+	// false. When TLSConfig.ClientAuth is
 	// NoClientCert it is raised to RequireAndVerifyClientCert (verified
 	// against TLSConfig.ClientCAs). OnSSLClientAuthentication can overrule
 	// the verification either way.
@@ -198,8 +192,8 @@ type Options struct {
 	Engine Engine
 
 	// ManualEvents queues events until the application calls DoEvents on
-	// a goroutine of its own, as IPWorks's DoEvents loop. Default false:
-	// events are delivered on the server's goroutines.
+	// a goroutine of its own. Default false: events are delivered on the
+	// server's goroutines.
 	ManualEvents bool
 
 	// Events. Nil means the default behaviour noted on each.
@@ -209,17 +203,13 @@ type Options struct {
 	// handshakes, bytes), for metrics: see package metrics. Default nil.
 	Observer Observer
 
-	// Logger, if set (default nil: no records), gets structured records
-	// of the server's life:
+	// Logger, if set (default nil: no records), gets slog records of
 	// connections refused (Info), opened and closed (Debug), connection
-	// errors (Warn) and accept errors (Error), with the connection's id
-	// and address. The Events fire as well. What a peer sent (in error
-	// texts) is escaped and cut to a few hundred bytes, and records at
-	// Info and above are limited to bursts of 100 and 10 a second, so
-	// that a flood of connections cannot flood the log: the server drops
-	// the others and writes a Warn record "log records suppressed" with
-	// their count once a second while it does (and tells an Observer that
-	// is a LogObserver of each).
+	// errors (Warn) and accept errors (Error), with the connection's id and
+	// address, as well as the Events. What a peer sent is escaped and cut,
+	// and records at Info and above are limited to bursts of 100 and 10 a
+	// second: the others are dropped, counted once a second in a Warn
+	// "log records suppressed" record (and told to a LogObserver).
 	Logger *slog.Logger
 }
 

@@ -44,9 +44,9 @@ func (s State) String() string {
 	return "State(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Server is an event-driven TCP/TLS server (IPWorks's SSLServer). Create one
-// with New, start it with StartListening, stop it with Shutdown or Close.
-// Its methods are safe for concurrent use, including from event hooks.
+// Server is an event-driven TCP/TLS server. Create one with New, start it
+// with StartListening, stop it with Shutdown or Close. Its methods are safe
+// for concurrent use, including from event hooks.
 type Server struct {
 	eng    engine.Engine
 	ev     Events
@@ -121,8 +121,7 @@ func (s *Server) State() State {
 	return s.state
 }
 
-// Listening reports whether the server accepts connections (IPWorks's
-// Listening property).
+// Listening reports whether the server accepts connections.
 func (s *Server) Listening() bool { return s.State() == StateListening }
 
 // StartListening binds LocalHost:LocalPort and starts accepting. It fails
@@ -246,8 +245,8 @@ func (s *Server) Close() error {
 }
 
 // Reset stops listening, resets every connection and restores the options
-// given to New (undoing Config changes), as IPWorks's Reset. The server can
-// listen again afterwards.
+// given to New (undoing Config changes). The server can listen again
+// afterwards.
 func (s *Server) Reset() error {
 	if s.State() == StateClosed {
 		return ErrServerClosed

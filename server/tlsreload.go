@@ -5,14 +5,13 @@ import (
 	"fmt"
 )
 
-// SetTLSConfig replaces the TLS configuration while the server runs (as
-// IPWorks's SSLCert set while listening): handshakes of connections
-// accepted afterwards use cfg, and connections already accepted keep the
-// configuration they started with. The server keeps cfg across Reset. It
-// must hold a certificate, as Options.TLSConfig must, and a plain server
-// cannot become a TLS one (nor the reverse): both fail with
-// ErrInvalidValue. cfg is not copied; do not change it afterwards, set
-// another. To follow a certificate file as it is renewed, give cfg a
+// SetTLSConfig replaces the TLS configuration while the server runs:
+// handshakes of connections accepted afterwards use cfg, and connections
+// already accepted keep the configuration they started with. The server
+// keeps cfg across Reset. It must hold a certificate, as Options.TLSConfig
+// must, and a plain server cannot become a TLS one (nor the reverse): both
+// fail with ErrInvalidValue. cfg is not copied; do not change it afterwards,
+// set another. To follow a certificate file as it is renewed, give cfg a
 // GetCertificate that reads it (certs.Watcher.GetCertificate).
 func (s *Server) SetTLSConfig(cfg *tls.Config) error {
 	if cfg == nil {
