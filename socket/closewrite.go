@@ -7,7 +7,7 @@ import (
 	"net"
 )
 
-// errWriteShut is the cause of the CodeInvalidState error of sends after
+// errWriteShut is the cause of the ErrInvalidState error of sends after
 // CloseWrite.
 var errWriteShut = errors.New("the sending side was shut down by CloseWrite")
 
@@ -16,8 +16,8 @@ var errWriteShut = errors.New("the sending side was shut down by CloseWrite")
 // Config.Linger): over TLS it sends a close_notify alert first, then
 // the TCP FIN. Reading goes on until the peer closes, so a client can
 // signal the end of its request and still receive the whole answer. Later
-// sends fail with CodeInvalidState. It fails with CodeInvalidState when
-// the socket is not connected.
+// sends fail with ErrInvalidState, as does CloseWrite when the socket is
+// not connected.
 func (s *Socket) CloseWrite() error {
 	s.mu.Lock()
 	if err := s.sendableLocked("closewrite"); err != nil {

@@ -14,7 +14,7 @@ import (
 // failure is returned and also delivered to the Error event, so a program
 // that prefers events may run go s.Connect(ctx). A closed socket may
 // connect again; Connect on a connecting or connected socket fails with
-// CodeInvalidState.
+// ErrInvalidState.
 func (s *Socket) Connect(ctx context.Context) error {
 	if s.cfg.Port < 1 || s.cfg.Port > 65535 {
 		return s.refuse(opError("connect", ErrInvalidPort, fmt.Errorf("port %d is not in 1-65535", s.cfg.Port)))

@@ -33,19 +33,10 @@
 // The net.Conn methods Read and Write block, honour deadlines and share the
 // same buffers, so a Socket plugs into any Go code that takes a net.Conn.
 //
-// # Events
+// # Events and errors
 //
-// Events (Connected, SSLConnecting, SSLConnected, DataAvailable, Writable,
-// SendProgress, SendComplete, Error) are function fields; nil ones are not
-// called. A socket's events are delivered one at a time in order, by a
-// goroutine of the socket, or only by Poll when Config.ManualEvents is set.
-//
-// # Errors
-//
-// Every failure is an *Error carrying Xojo's code: 102 lost
-// connection, 103 cannot resolve, 105 address in use, 106 invalid state,
-// 107 invalid port, 108 out of memory (a full buffer), the system's errno
-// otherwise, and 276/280 for TLS handshake and certificate failures. The
-// sentinels ErrLostConnection and so on match with errors.Is, and the
-// underlying error stays reachable through Unwrap.
+// Events are function fields, delivered as internal/serial says (see
+// Events), or only by Poll when Config.ManualEvents is set. Every failure is
+// an *Error whose chain holds a condition (ErrLostConnection ...), matched
+// with errors.Is, and the cause; ErrorCode gives Xojo's number.
 package socket

@@ -47,7 +47,7 @@ type Events struct {
 	// SendProgress handler aborted (userAborted=true).
 	SendComplete func(s *Socket, userAborted bool)
 	// Error (ECMA-419 onError): the connection failed or the peer closed
-	// it (CodeLostConnection). err is an *Error. The socket is no longer
+	// it (ErrLostConnection). err is an *Error. The socket is no longer
 	// connected; unread data stays readable.
 	Error func(s *Socket, err error)
 }

@@ -54,7 +54,7 @@ func FromConn(ctx context.Context, conn net.Conn, cfg Config) (*Socket, error) {
 // StartTLS upgrades the open plain connection to TLS as a client
 // (STARTTLS), using the socket's TLS options. It first waits until the
 // queued data has been sent (the protocol's "STARTTLS" command), and it
-// refuses with CodeInvalidState when received data is still unread, since
+// refuses with ErrInvalidState when received data is still unread, since
 // bytes that arrived in the clear must never be taken as part of the
 // secure session.
 func (s *Socket) StartTLS(ctx context.Context) error {

@@ -138,9 +138,9 @@ func (s *Socket) sendableLocked(op string) error {
 
 // Send queues all of p for sending without blocking and returns how many
 // more bytes the buffer accepts (Xojo Write, ECMA-419 write). When p does
-// not fit, nothing is queued and the error is CodeOutOfMemory wrapping
-// ErrBufferFull. The I/O goroutine writes the data; SendProgress,
-// SendComplete and Writable report on it.
+// not fit, nothing is queued and the error matches ErrBufferFull (and so
+// ErrWouldBlock and ErrOutOfMemory). The I/O goroutine writes the data;
+// SendProgress, SendComplete and Writable report on it.
 func (s *Socket) Send(p []byte) (writable int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
