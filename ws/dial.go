@@ -51,6 +51,8 @@ type DialOptions struct {
 	// Logger, if set (default nil), gets the Log events as slog records
 	// when Events.OnLog is nil (see the package doc).
 	Logger *slog.Logger
+	// ManualEvents queues the events for Conn.DoEvents (reads wait for it).
+	ManualEvents bool
 }
 
 // Dial connects to a ws:// or wss:// URL and runs the opening handshake
@@ -251,7 +253,11 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 		}
 		params = &dp
 	}
-	tr := newClientTransport(nc, opts.Conn.SendQueue)
+	var man *manualEvents
+	if opts.ManualEvents {
+		man = newManualEvents(nil)
+	}
+	tr := newClientTransport(nc, opts.Conn.SendQueue, man)
 	events := opts.Events
 	co := &opts.Conn
 	if opts.Logger != nil {
@@ -270,7 +276,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 	c.setHandshake(resp.Protocol, resp.Extensions, resp.Header)
 	c.open(params)
 	c.logf(LogInfo, "Info", "connected to %s protocol=%q extensions=%q", u.Redacted(), resp.Protocol, wsproto.FormatExtensions(resp.Extensions))
-	tr.start(append([]byte(nil), rest...))
+	tr.start(append([]byte(nil), rest...), 0)
 	return c, nil
 }
 
@@ -279,14 +285,14 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 type clientTransport interface {
 	transport
 	bind(c *Conn)
-	start(rest []byte)
+	start(rest []byte, idle time.Duration)
 }
 
 // newClientTransport returns the transport a client Conn runs on over nc
 // (dialed by Dial or given to NewClientConn), its send queue bounded by
-// limit bytes (0: DefaultSendQueue).
-func newClientTransport(nc net.Conn, limit int) clientTransport {
-	return newEngineTransport(nc, limit)
+// limit bytes (0: DefaultSendQueue), with ManualEvents when man is set.
+func newClientTransport(nc net.Conn, limit int, man *manualEvents) clientTransport {
+	return newEngineTransport(nc, limit, man)
 }
 
 // handshakeIOError is the error of a failed read or write of the opening
@@ -303,6 +309,21 @@ func handshakeIOError(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: opening handshake: %w", ErrTimedOut, err)
 	}
 	return fmt.Errorf("ws: opening handshake: %w", err)
+}
+
+// DoEvents is Server.DoEvents for a connection dialed with ManualEvents,
+// ErrNotConnected once OnDisconnected is delivered; ErrUnsupported on a
+// Server's or Handler's connection (theirs delivers its events).
+func (c *Conn) DoEvents(ctx context.Context) error {
+	if c.hub != nil {
+		return fmt.Errorf("%w: DoEvents of a server's connection: call the Server's or Handler's", ErrUnsupported)
+	}
+	t, ok := c.tr.(*engineTransport)
+	if !ok || t.man == nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return runEvents(ctx, t.man.exec, ErrNotConnected)
 }
 
 // ConnectionState returns the TLS state of a wss:// client connection.

@@ -33,6 +33,8 @@ var (
 	ErrInvalidValue   = server.ErrInvalidValue
 	ErrUnsupported    = server.ErrUnsupported
 	ErrReadOnly       = server.ErrReadOnly
+	// ErrServerClosed: DoEvents found its Server or Handler closed, drained.
+	ErrServerClosed = server.ErrServerClosed
 )
 
 // Protocol conditions, for errors.Is on what OnError and OnDisconnected

@@ -95,11 +95,11 @@ func (l LogLevel) String() string {
 // They run with internal/serial's guarantees (in order, never re-entrantly;
 // a blocking hook delays only its connection), on the server's goroutines
 // for a standalone Server, on the connection's own for Handler and Dial
-// (its reading waits for each hook). Hooks may call any method, blocking
-// sends included, except Ping on their own connection. A hook's panic is
-// recovered and logged with its stack (OnLog type "Error", else the Logger
-// or slog's default): its connection is reset and gets only OnDisconnected
-// (1006), or its upgrade is refused.
+// (its reading waits for each hook), inside DoEvents with ManualEvents.
+// Hooks may call any method, blocking sends included, except Ping on their
+// own connection. A hook's panic is recovered and logged with its stack
+// (OnLog type "Error", else the Logger or slog's default): its connection
+// is reset and gets only OnDisconnected (1006), or its upgrade is refused.
 type Events struct {
 	// OnWebSocketOpenRequest (servers) inspects the opening handshake and
 	// may choose a subprotocol or refuse. Default: accept, no subprotocol.

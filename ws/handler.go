@@ -26,6 +26,8 @@ type HandlerOptions struct {
 	// Logger, if set (default nil), get what the package doc says.
 	Observer Observer
 	Logger   *slog.Logger
+	// ManualEvents queues the events for DoEvents (reads wait for it).
+	ManualEvents bool
 	// IdleTimeout closes a WebSocket idle (no byte either way) for this
 	// long with 1001 "idle timeout". Default 0: never.
 	IdleTimeout time.Duration
@@ -38,6 +40,7 @@ type Handler struct {
 	conn     atomic.Pointer[ConnOptions]
 	fallback http.Handler
 	hub      *hub
+	exec     *connExecutor // ManualEvents only: the connections' events, for DoEvents
 }
 
 // NewHandler returns a Handler. fallback serves requests that are not
@@ -54,6 +57,9 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 		return nil, fmt.Errorf("%w: negative IdleTimeout", ErrInvalidValue)
 	}
 	h := &Handler{opts: opts, fallback: fallback}
+	if opts.ManualEvents {
+		h.exec = newConnExecutor(true)
+	}
 	co := opts.Conn
 	co.obs = opts.Observer
 	co.origin = origin
@@ -89,12 +95,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		first, _ = brw.Reader.Peek(n)
 		first = append([]byte(nil), first...)
 	}
-	tr := newEngineTransport(nc, h.conn.Load().SendQueue)
-	tr.idle = h.opts.IdleTimeout
+	var man *manualEvents
+	if h.exec != nil {
+		man = newManualEvents(h.exec)
+	}
+	tr := newEngineTransport(nc, h.conn.Load().SendQueue, man)
 	tr.adopt(first)
 	c := newConn(wsproto.RoleServer, h.conn.Load(), &h.opts.Events, tr)
 	tr.bind(c)
 	if !h.hub.add(c) {
+		tr.noEvents()
 		b, _ := wsproto.AppendReject(nil, http.StatusServiceUnavailable, nil, "shutting down")
 		_, _ = nc.Write(b)
 		nc.Close()
@@ -102,13 +112,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var resp []byte
 	var accepted bool
-	c.serially(func() { resp, accepted = c.acceptRequest(nil, req, r) })
-	if _, err := nc.Write(resp); err != nil || !accepted {
-		h.hub.remove(c)
+	// With ManualEvents this waits for DoEvents, or for the connection's
+	// end (Shutdown), which drops the upgrade: it is then refused, and no
+	// longer waited for.
+	if !tr.serially(func() { resp, accepted = c.acceptRequest(nil, req, r) }) {
+		c.transportClosed(nil) // not opened: no hook runs
+		tr.noEvents()
 		nc.Close()
 		return
 	}
-	tr.start(nil)
+	if _, err := nc.Write(resp); err != nil || !accepted {
+		h.hub.remove(c)
+		tr.noEvents()
+		nc.Close()
+		return
+	}
+	tr.start(nil, h.opts.IdleTimeout)
 }
 
 func refuse(w http.ResponseWriter, err error) {
@@ -145,9 +164,30 @@ func (h *Handler) Broadcast(f SendFormat, p []byte) (int, error) { return h.hub.
 
 // Shutdown closes every WebSocket with 1001 (going away) and waits for them
 // until ctx ends, then resets the rest; later upgrades get 503. Call
-// http.Server.Shutdown too: it does not know hijacked connections.
+// http.Server.Shutdown too: it does not know hijacked connections. With
+// ManualEvents, call DoEvents meanwhile: the closes are events.
 func (h *Handler) Shutdown(ctx context.Context) error {
-	return h.hub.shutdown(ctx, CloseGoingAway, CloseGoingAway.Text())
+	err := h.hub.shutdown(ctx, CloseGoingAway, CloseGoingAway.Text())
+	if h.exec != nil {
+		// The connections reset for ctx queue their last events promptly:
+		// wait for them, so that DoEvents delivers them before it reports
+		// the end.
+		for _, c := range h.hub.snapshot() {
+			<-c.tr.(*engineTransport).man.posted
+		}
+		h.exec.Close()
+	}
+	return err
+}
+
+// DoEvents is Server.DoEvents for the Handler's connections (with
+// ManualEvents), ErrServerClosed once Shutdown has returned, drained.
+func (h *Handler) DoEvents(ctx context.Context) error {
+	if h.exec == nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return runEvents(ctx, h.exec, ErrServerClosed)
 }
 
 func (h *Handler) String() string {

@@ -421,7 +421,7 @@ func (s *Server) ConnectionCount() int { return len(s.hub.snapshot()) }
 func (s *Server) Broadcast(f SendFormat, p []byte) (int, error) { return s.hub.broadcast(f, p) }
 
 // DoEvents delivers queued events when Options.Server.ManualEvents is set
-// (see server.Server.DoEvents).
+// (see server.Server.DoEvents; ErrServerClosed once closed and drained).
 func (s *Server) DoEvents(ctx context.Context) error { return s.srv.DoEvents(ctx) }
 
 // TCP returns the underlying server.Server, for its other methods

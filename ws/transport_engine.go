@@ -21,13 +21,15 @@ const readBufferSize = 8 << 10
 // and is that engine.Conn's Handler: the engine reads, queues (SendQueue
 // bytes) and writes, and the callbacks feed the Conn as its events
 // (executor.go), one at a time, on the connection's own goroutines, so that
-// a hook that blocks holds up its own connection only.
+// a hook that blocks holds up its own connection only. With ManualEvents
+// the events wait for DoEvents, and so does the engine's reader, whose
+// buffer a data event borrows: reading stops until the program pumps.
 type engineTransport struct {
 	nc    net.Conn // for the addresses and the TLS state
 	ec    engine.Conn
 	c     *Conn
 	limit int
-	idle  time.Duration // the idle timeout, 0 for none
+	man   *manualEvents // ManualEvents only, nil otherwise
 
 	paused atomic.Bool // PauseData; changed under mu
 
@@ -43,11 +45,14 @@ type engineTransport struct {
 	async   sync.WaitGroup
 }
 
-func newEngineTransport(nc net.Conn, limit int) *engineTransport {
+// newEngineTransport returns the transport of a Conn over nc, its send
+// queue bounded by limit bytes (0: DefaultSendQueue); man is nil, or with
+// ManualEvents what the connection needs for them.
+func newEngineTransport(nc net.Conn, limit int, man *manualEvents) *engineTransport {
 	if limit <= 0 {
 		limit = DefaultSendQueue
 	}
-	return &engineTransport{nc: nc, limit: limit}
+	return &engineTransport{nc: nc, limit: limit, man: man}
 }
 
 var _ engine.Handler = (*engineTransport)(nil)
@@ -61,9 +66,10 @@ func (t *engineTransport) bind(c *Conn) {
 	c.evq = newEventQueue()
 }
 
-// start runs the connection; rest are bytes read past the handshake when
-// adopt has not run yet.
-func (t *engineTransport) start(rest []byte) {
+// start runs the connection, closing it after idle without traffic (0:
+// never); rest are bytes read past the handshake when adopt has not run
+// yet.
+func (t *engineTransport) start(rest []byte, idle time.Duration) {
 	if t.ec == nil {
 		t.adopt(rest)
 	}
@@ -74,7 +80,7 @@ func (t *engineTransport) start(rest []byte) {
 		go t.OnClose(nil)
 		return
 	}
-	t.ec.Start(t, engine.StartOptions{QueueSize: t.limit, ReadSize: readBufferSize, IdleTimeout: t.idle})
+	t.ec.Start(t, engine.StartOptions{QueueSize: t.limit, ReadSize: readBufferSize, IdleTimeout: idle})
 }
 
 func (t *engineTransport) Send(p []byte) (int, error) {
@@ -105,9 +111,9 @@ func (t *engineTransport) PauseData() {
 	}
 }
 
-// ProcessData resumes: what arrived while pausing is delivered first, on
-// a goroutine of its own (the caller may be a hook of the connection), and
-// reading resumes after it.
+// ProcessData resumes: what arrived while pausing is delivered first, as
+// an event queued now (the caller may be a hook of the connection, after
+// which it runs), and reading resumes after it.
 func (t *engineTransport) ProcessData() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -121,16 +127,15 @@ func (t *engineTransport) ProcessData() {
 		t.ec.ResumeRead()
 		return
 	}
-	t.async.Add(1)
-	go func() {
-		defer t.async.Done()
-		t.deliver(held)
+	// Queued under mu, so before OnClose's last event.
+	t.exec().Post(t.c, connEvent{fn: func() {
+		t.c.received(held)
 		t.mu.Lock()
 		if !t.paused.Load() {
 			t.ec.ResumeRead()
 		}
 		t.mu.Unlock()
-	}()
+	}})
 }
 
 func (t *engineTransport) AcceptData() bool { return !t.paused.Load() }
@@ -147,6 +152,7 @@ func (t *engineTransport) end(f func()) {
 	if !t.started {
 		t.early = true
 	}
+	t.stopWaitingLocked()
 	f()
 }
 
@@ -166,7 +172,69 @@ func (t *engineTransport) connectionState() (tls.ConnectionState, bool) {
 	return tls.ConnectionState{}, false
 }
 
-func (t *engineTransport) deliver(p []byte) { t.c.receive(p) }
+// exec is the executor of the connection's events.
+func (t *engineTransport) exec() *connExecutor {
+	if t.man != nil {
+		return t.man.exec
+	}
+	return connEvents
+}
+
+// stop is closed when an event waiting for DoEvents is to be dropped
+// (nil, never, without ManualEvents).
+func (t *engineTransport) stop() <-chan struct{} {
+	if t.man != nil {
+		return t.man.ended
+	}
+	return nil
+}
+
+// stopWaitingLocked drops the events that wait for DoEvents, and later
+// ones that would: the connection is ended. t.mu is held.
+func (t *engineTransport) stopWaitingLocked() {
+	if t.man == nil {
+		return
+	}
+	select {
+	case <-t.man.ended:
+	default:
+		close(t.man.ended)
+	}
+}
+
+// serially runs fn as one of the connection's events and returns once it
+// has run; with ManualEvents it may instead be dropped, when the
+// connection is ended before DoEvents runs it. It reports whether fn ran.
+func (t *engineTransport) serially(fn func()) bool {
+	return t.exec().DoUntil(t.c, connEvent{fn: fn}, t.stop())
+}
+
+// event runs fn as one of the connection's events that nothing waits
+// for and that is never dropped: with ManualEvents it is queued for
+// DoEvents; otherwise it runs at once when the connection is idle, or
+// the caller waits for its turn.
+func (t *engineTransport) event(fn func()) {
+	if t.man != nil {
+		t.man.exec.Post(t.c, connEvent{fn: fn})
+		return
+	}
+	connEvents.Do(t.c, connEvent{fn: fn})
+}
+
+// deliver hands p to received as one of the connection's events, and
+// returns once it has been handled (p is then free again), or dropped
+// (see serially).
+func (t *engineTransport) deliver(p []byte) {
+	t.exec().DoUntil(t.c, connEvent{data: p}, t.stop())
+}
+
+// noEvents tells Handler.Shutdown that the connection, refused before it
+// started, has no event to come.
+func (t *engineTransport) noEvents() {
+	if t.man != nil {
+		close(t.man.posted)
+	}
+}
 
 // The engine's callbacks.
 
@@ -174,7 +242,7 @@ func (t *engineTransport) OnOpen(err error) {
 	if err != nil {
 		return // OnClose follows
 	}
-	t.c.serially(func() {
+	t.event(func() {
 		t.mu.Lock()
 		t.opened = true // an OnReadyToSend from now is queued after this: it follows
 		t.mu.Unlock()
@@ -229,7 +297,7 @@ func (t *engineTransport) OnWritable() {
 func (t *engineTransport) fireReady() {
 	defer t.async.Done()
 	for {
-		t.c.readyEvent()
+		t.serially(t.c.readyNow)
 		t.mu.Lock()
 		again := t.again && !t.closed
 		t.again = false
@@ -243,20 +311,29 @@ func (t *engineTransport) fireReady() {
 
 func (t *engineTransport) OnIdle() { _ = t.c.idleTimeout() }
 
-// OnClose reports the end once what was held is delivered.
+// OnClose reports the end once what was held is delivered. With
+// ManualEvents that is the last event DoEvents delivers (a client Conn's
+// own executor is then closed), and OnClose does not wait for it.
 func (t *engineTransport) OnClose(err error) {
 	t.mu.Lock()
 	t.closed = true
 	t.room.Wake()
 	held := t.held
 	t.held = nil
+	t.stopWaitingLocked() // an OnReadyToSend waiting for DoEvents is dropped
 	t.mu.Unlock()
 	t.async.Wait()
 	c := t.c
-	c.serially(func() {
+	t.event(func() {
 		if len(held) > 0 {
 			c.received(held)
 		}
 		c.transportClosed(err)
+		if t.man != nil && t.man.own {
+			t.man.exec.Close()
+		}
 	})
+	if t.man != nil {
+		close(t.man.posted)
+	}
 }

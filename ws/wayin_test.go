@@ -2,9 +2,11 @@ package ws
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,6 +35,13 @@ type rawPeer struct {
 type wayIn struct {
 	name    string
 	factory func(t *testing.T, queue int, ev Events) func() (*Conn, *rawPeer)
+	// manual makes one Conn with ManualEvents and the hooks ev. It
+	// returns its peer (sent once the upgrade is answered: DoEvents must
+	// run meanwhile), the DoEvents that delivers its events, what ends
+	// them (the server closed, the Handler shut down; nothing for a
+	// client, whose end is its connection's) and the error DoEvents
+	// returns then.
+	manual func(t *testing.T, ev Events) (peer <-chan *rawPeer, pump func(context.Context) error, end func(), closed error)
 }
 
 var waysIn = []wayIn{
@@ -44,6 +53,9 @@ var waysIn = []wayIn{
 			r.upgrade()
 			return takeConn(t, conns), clientPeer(r)
 		}
+	}, func(t *testing.T, ev Events) (<-chan *rawPeer, func(context.Context) error, func(), error) {
+		s := startServer(t, Options{Server: server.Options{ManualEvents: true}, Events: ev})
+		return upgradeRaw(t, s.Addr().String()), s.DoEvents, func() { _ = s.Close() }, ErrServerClosed
 	}},
 	{"handler", func(t *testing.T, queue int, ev Events) func() (*Conn, *rawPeer) {
 		conns := make(chan *Conn, 4)
@@ -57,6 +69,17 @@ var waysIn = []wayIn{
 			r.upgrade()
 			return takeConn(t, conns), clientPeer(r)
 		}
+	}, func(t *testing.T, ev Events) (<-chan *rawPeer, func(context.Context) error, func(), error) {
+		h, err := NewHandler(HandlerOptions{ManualEvents: true, Events: ev}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := func() {
+			if err := h.Shutdown(t.Context()); err != nil {
+				t.Error(err)
+			}
+		}
+		return upgradeRaw(t, startHandler(t, h)), h.DoEvents, end, ErrServerClosed
 	}},
 	{"dial", func(t *testing.T, queue int, ev Events) func() (*Conn, *rawPeer) {
 		return func() (*Conn, *rawPeer) {
@@ -70,7 +93,31 @@ var waysIn = []wayIn{
 				}
 			}}
 		}
+	}, func(t *testing.T, ev Events) (<-chan *rawPeer, func(context.Context) error, func(), error) {
+		url, ch := startRawServer(t, accept101())
+		c := dialT(t, url, &DialOptions{Conn: ConnOptions{DisablePermessageDeflate: true}, Events: ev, ManualEvents: true})
+		rs := <-ch
+		t.Cleanup(func() { rs.conn.Close() })
+		peer := make(chan *rawPeer, 1)
+		peer <- &rawPeer{conn: rs.conn, next: rs.next, send: func(op wsproto.Opcode, p []byte) {
+			if _, err := rs.conn.Write(sframe(true, op, p)); err != nil {
+				t.Error(err)
+			}
+		}}
+		return peer, c.DoEvents, func() {}, ErrNotConnected
 	}},
+}
+
+// upgradeRaw connects a raw client to addr and upgrades it on a goroutine
+// (with ManualEvents the answer waits for DoEvents), then sends it.
+func upgradeRaw(t *testing.T, addr string) <-chan *rawPeer {
+	peer := make(chan *rawPeer, 1)
+	r := dialRaw(t, addr)
+	go func() {
+		r.upgrade()
+		peer <- clientPeer(r)
+	}()
+	return peer
 }
 
 // eachWayIn runs f as a parallel subtest per way in.
@@ -435,6 +482,193 @@ func TestWayInBlockingHookDelaysOnlyItsConn(t *testing.T) {
 		b.send(wsproto.OpText, []byte("hello"))
 		if m := b.message(t); string(m) != "echo:hello" {
 			t.Fatalf("got %q", m)
+		}
+	})
+}
+
+// With ManualEvents a connection's events wait for DoEvents: none comes
+// before it is called, and each comes inside it, on the caller's
+// goroutine, in order. DoEvents returns when ctx ends, and once the
+// events' source is closed (the connection, the server, the Handler) and
+// drained, with the closed error.
+func TestWayInManualEvents(t *testing.T) {
+	eachWayIn(t, func(t *testing.T, w wayIn) {
+		var (
+			mu      sync.Mutex
+			events  []string
+			pumping atomic.Bool
+		)
+		me := goroutine()
+		record := func(e string) {
+			if !pumping.Load() || goroutine() != me {
+				t.Errorf("%s delivered outside DoEvents or on another goroutine", e)
+			}
+			mu.Lock()
+			events = append(events, e)
+			mu.Unlock()
+		}
+		got := func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			return fmt.Sprint(events)
+		}
+		peers, pump, end, closed := w.manual(t, Events{
+			OnConnected:    func(*Conn) { record("connected") },
+			OnDataIn:       func(c *Conn, f DataFormat, data []byte, eom, eol bool) { record(string(data)) },
+			OnDisconnected: func(*Conn, error) { record("disconnected") },
+		})
+		doEvents := func(d time.Duration) error {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			defer cancel()
+			pumping.Store(true)
+			defer pumping.Store(false)
+			return pump(ctx)
+		}
+		pumpUntil := func(want string) {
+			t.Helper()
+			for deadline := time.Now().Add(15 * time.Second); got() != want; {
+				if time.Now().After(deadline) {
+					t.Fatalf("events %s, want %s", got(), want)
+				}
+				if err := doEvents(20 * time.Millisecond); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("DoEvents: %v (events %s)", err, got())
+				}
+			}
+		}
+
+		time.Sleep(100 * time.Millisecond)
+		if e := got(); e != "[]" {
+			t.Fatalf("events %s delivered without DoEvents", e)
+		}
+		var peer *rawPeer
+		for deadline := time.Now().Add(15 * time.Second); peer == nil; {
+			select {
+			case peer = <-peers:
+			default:
+				if time.Now().After(deadline) {
+					t.Fatal("no upgrade")
+				}
+				_ = doEvents(20 * time.Millisecond)
+			}
+		}
+		pumpUntil("[connected]")
+		for _, m := range []string{"a", "b", "c"} {
+			peer.send(wsproto.OpText, []byte(m))
+		}
+		time.Sleep(50 * time.Millisecond)
+		if e := got(); e != "[connected]" {
+			t.Fatalf("events %s delivered without DoEvents", e)
+		}
+		pumpUntil("[connected a b c]")
+		if err := doEvents(50 * time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("DoEvents with nothing to deliver = %v, want the context's end", err)
+		}
+		peer.conn.Close()
+		pumpUntil("[connected a b c disconnected]")
+		end()
+		var err error
+		for range 100 {
+			if err = doEvents(time.Second); err != nil {
+				break
+			}
+		}
+		if !errors.Is(err, closed) {
+			t.Fatalf("DoEvents after the end = %v, want %v", err, closed)
+		}
+	})
+}
+
+// goroutine is the running goroutine's id, from its stack's first line.
+func goroutine() string {
+	b := make([]byte, 64)
+	return string(bytes.Fields(b[:runtime.Stack(b, false)])[1])
+}
+
+// With ManualEvents a connection whose program never calls DoEvents still
+// ends when it is closed or shut down: the event its reader waits with is
+// dropped, the engine closes, and the connection's last event is queued
+// (DoEvents then delivers OnDisconnected) with no goroutine left waiting.
+func TestManualEventsEndWithoutDoEvents(t *testing.T) {
+	t.Parallel()
+	posted := func(t *testing.T, c *Conn) {
+		t.Helper()
+		select {
+		case <-c.tr.(*engineTransport).man.posted:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the connection did not end without DoEvents")
+		}
+	}
+	t.Run("dial", func(t *testing.T) {
+		t.Parallel()
+		url, ch := startRawServer(t, accept101())
+		disconnected := make(chan struct{})
+		c, err := Dial(t.Context(), url, &DialOptions{
+			Conn:         ConnOptions{DisablePermessageDeflate: true, CloseTimeout: 100 * time.Millisecond},
+			Events:       Events{OnDataIn: func(*Conn, DataFormat, []byte, bool, bool) {}, OnDisconnected: func(*Conn, error) { close(disconnected) }},
+			ManualEvents: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := <-ch
+		defer rs.conn.Close()
+		for range 3 { // the reader waits for DoEvents with the first
+			if _, err := rs.conn.Write(sframe(true, wsproto.OpText, []byte("x"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+		if err := c.Close(CloseNormal, ""); err != nil {
+			t.Fatal(err)
+		}
+		posted(t, c) // the peer never answers: the close timer resets
+		for {
+			err := c.DoEvents(t.Context())
+			if errors.Is(err, ErrNotConnected) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitSignal(t, disconnected, "OnDisconnected")
+	})
+	t.Run("handler", func(t *testing.T) {
+		t.Parallel()
+		h, err := NewHandler(HandlerOptions{ManualEvents: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := startHandler(t, h)
+		r := dialRaw(t, addr)
+		if _, err := r.conn.Write([]byte("GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		var c *Conn
+		for deadline := time.Now().Add(10 * time.Second); c == nil; time.Sleep(time.Millisecond) {
+			for c = range h.Connections() {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("no upgrade waiting for DoEvents")
+			}
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		if err := h.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown of a Handler whose upgrade waits for DoEvents: %v", err)
+		}
+		posted(t, c)
+		if _, err := r.br.ReadByte(); err == nil {
+			t.Fatal("the refused upgrade got an answer")
+		}
+		err = nil
+		for i := 0; err == nil && i < 10; i++ { // the dropped upgrade may count as one event
+			err = h.DoEvents(t.Context())
+		}
+		if !errors.Is(err, ErrServerClosed) {
+			t.Fatalf("DoEvents after Shutdown = %v", err)
 		}
 	})
 }

@@ -351,10 +351,8 @@ func (c *Conn) wakeLocked() {
 	}
 }
 
-// readyEvent fires OnReadyToSend as one of the connection's events, unless
+// readyNow fires OnReadyToSend, as one of the connection's events, unless
 // the connection has been reported closed by then.
-func (c *Conn) readyEvent() { c.serially(c.readyNow) }
-
 func (c *Conn) readyNow() {
 	c.mu.Lock()
 	gone := c.reported

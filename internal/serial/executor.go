@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrClosed is returned by Run once the executor is closed and no event
@@ -108,7 +109,15 @@ func (x *Executor[T, E]) Call(ctx context.Context, t T, fn func()) error {
 // and the queue is given up, so an idle target costs a lock, not a
 // goroutine switch. Otherwise ev is queued and Do waits for it to be
 // handled. Like Call, Do must not be made from a handler of t.
-func (x *Executor[T, E]) Do(t T, ev E) {
+func (x *Executor[T, E]) Do(t T, ev E) { x.DoUntil(t, ev, nil) }
+
+// DoUntil is Do that stops waiting when stop is closed (a nil stop never
+// is): if ev's handler has not started by then, ev is dropped, and
+// DoUntil returns false at once; if it has, DoUntil waits for it to
+// return. It reports whether ev was handled. With a manual executor, whose
+// queued events wait for Run or Poll, this lets a producer give up when
+// its target ends (a connection reset while the program does not pump).
+func (x *Executor[T, E]) DoUntil(t T, ev E, stop <-chan struct{}) bool {
 	q := x.queue(t)
 	q.mu.Lock()
 	if !q.running && !x.manual {
@@ -116,11 +125,19 @@ func (x *Executor[T, E]) Do(t T, ev E) {
 		q.mu.Unlock()
 		x.handle(t, ev)
 		x.drain(t)
-		return
+		return true
 	}
+	const (
+		waiting = iota
+		started
+		dropped
+	)
+	var state atomic.Int32
 	done := make(chan struct{})
 	q.push(slot[E]{fn: func() {
-		x.handle(t, ev)
+		if state.CompareAndSwap(waiting, started) {
+			x.handle(t, ev)
+		}
 		close(done)
 	}}, &x.bufs)
 	start := !q.running // manual only: an owner is handling the queue
@@ -129,7 +146,16 @@ func (x *Executor[T, E]) Do(t T, ev E) {
 	if start {
 		x.pump.push(t)
 	}
-	<-done
+	select {
+	case <-done:
+		return state.Load() == started
+	case <-stop:
+		if state.CompareAndSwap(waiting, dropped) {
+			return false
+		}
+		<-done
+		return true
+	}
 }
 
 // drain handles t's events until its queue is empty, and returns how many

@@ -638,6 +638,52 @@ func TestDo(t *testing.T) {
 	}
 }
 
+// TestDoUntil: on a manual executor DoUntil waits for Run or Poll to
+// handle its event; when stop closes first the event is dropped (no Poll
+// handles it) and DoUntil returns false, and when the handler has started
+// it waits for it to return and reports true.
+func TestDoUntil(t *testing.T) {
+	x := newExec(true)
+	defer x.Close()
+	var handled atomic.Int32
+	started, release := make(chan struct{}), make(chan struct{})
+	tg := &target{fn: func(ev int) {
+		handled.Add(1)
+		if ev == 2 {
+			close(started)
+			<-release
+		}
+	}}
+	stop := make(chan struct{})
+	res := make(chan bool, 1)
+	go func() { res <- x.DoUntil(tg, 1, stop) }()
+	waitFor(t, "the event to be queued", func() bool { return tg.q.Len() == 1 })
+	close(stop)
+	if <-res {
+		t.Fatal("DoUntil reported a dropped event handled")
+	}
+	if n := x.Poll(); n != 1 || handled.Load() != 0 {
+		t.Fatalf("Poll took %d slots and handled %d events, want 1 and 0 (dropped)", n, handled.Load())
+	}
+
+	stop = make(chan struct{})
+	go func() { res <- x.DoUntil(tg, 2, stop) }()
+	waitFor(t, "the event to be queued", func() bool { return tg.q.Len() == 1 })
+	polled := make(chan int)
+	go func() { polled <- x.Poll() }()
+	<-started
+	close(stop)
+	select {
+	case <-res:
+		t.Fatal("DoUntil returned while its handler ran")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	if !<-res || <-polled != 1 || handled.Load() != 1 {
+		t.Fatal("a started event was not reported handled")
+	}
+}
+
 // BenchmarkDoIdle: Do on an idle target (the caller handles it).
 func BenchmarkDoIdle(b *testing.B) {
 	x := newExec(false)
