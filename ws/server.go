@@ -30,7 +30,7 @@ type Options struct {
 	// DefaultIdleTimeout closes with 1001; a plain client over the limits
 	// gets a 503 unless BusyResponse is set. NewServer refuses
 	// (ErrInvalidValue) what Conn and Events replace: DefaultEOL,
-	// DefaultSingleLineMode, DefaultMaxLineLength, a CodePage but UTF-8,
+	// DefaultSingleLineMode, DefaultMaxLineLength, a CodePage not UTF-8,
 	// OnConnected, OnDataIn, OnReadyToSend, OnDisconnected, OnIdleTimeout.
 	Server server.Options
 	// Conn and Events are every connection's settings and hooks.
