@@ -9,10 +9,10 @@ import (
 	"github.com/tlskit/tlskit/internal/wsproto"
 )
 
-// Close starts the close handshake with code and reason (at most 123 bytes
-// of UTF-8; CloseNoStatus: no body), refusing codes that may not be sent.
-// TCP closes when the peer answers, after CloseTimeout, or with
-// NoWaitForCloseResponse once our Close is written; OnDisconnected follows.
+// Close starts the close handshake with code and reason (at most 123 bytes;
+// CloseNoStatus: no body), refusing codes that may not be sent. TCP closes
+// when the peer answers, after CloseTimeout, or once our Close is written
+// with NoWaitForCloseResponse; OnDisconnected follows.
 func (c *Conn) Close(code CloseCode, reason string) error {
 	payload, err := wsproto.AppendClosePayload(nil, code, reason)
 	if err != nil {

@@ -26,9 +26,8 @@ type DialOptions struct {
 	// Extensions are extra ones to offer after permessage-deflate; a server
 	// that accepts one fails the handshake (its framing is unknown here).
 	Extensions []Extension
-	// Header holds extra request headers (handshake ones are ignored),
-	// Origin the Origin header ("" sends none), Host the Host header
-	// (default: the URL's host).
+	// Header holds extra request headers (not the handshake's), Origin
+	// and Host those headers ("": none, and the URL's host).
 	Header       http.Header
 	Origin, Host string
 	// Conn and Events are the settings and hooks. The deflate offer asks

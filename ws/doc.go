@@ -39,19 +39,19 @@
 //
 // # Origin check
 //
-// Server and Handler refuse with 403 a handshake whose Origin names another
+// Server and Handler refuse with 403 a handshake whose Origin is another
 // site than the request's Host, so that no other site's page can use a
 // visitor's cookies here (cross-site WebSocket hijacking); requests without
-// Origin pass. OriginPatterns allows other origins, as host patterns
-// ("*.example.com", "localhost:*") or with a scheme ("https://a.example"),
-// matched with path.Match in any case. InsecureSkipOriginCheck turns the
-// check off (danger: any site's page may then connect as its visitors).
+// Origin (not browsers) pass. OriginPatterns
+// allows other origins: host patterns ("*.example.com", "localhost:*") or
+// with a scheme ("https://a.example"), matched by path.Match in any case.
+// InsecureSkipOriginCheck turns it off (danger: any site's page may then
+// connect as its visitors).
 //
 // # Metrics and logs
 //
 // An Observer (such as a metrics.Metrics) is told of messages and of the
 // TCP/TLS layer. A Logger gets the Log events as slog records when OnLog is
-// nil (LogInfo as Info, LogVerbose as Debug, LogDebug as Debug-4), with the
-// connection's id and log type, the peer's bytes escaped and cut, and
-// rate-limited on a server as server.Options.Logger's.
+// nil (LogInfo as Info, LogVerbose as Debug, LogDebug as Debug-4) with the
+// connection's id, escaped and rate-limited as server.Options.Logger's.
 package ws

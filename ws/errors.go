@@ -9,22 +9,19 @@ import (
 	"github.com/tlskit/tlskit/server"
 )
 
-// Conditions, for errors.Is: the same values as package server's, so
-// errors.Is matches across the two.
+// Conditions, for errors.Is; the same values as package server's.
 var (
 	// ErrWouldBlock: the send queue is full; wait for OnReadyToSend.
 	ErrWouldBlock = errcode.WouldBlock
 	// ErrNotConnected: the connection is closed or closing (net.ErrClosed).
 	ErrNotConnected = errcode.NotConnected
-	// ErrTimedOut: a wait passed its time (a send with SetTimeout, a Ping,
-	// a handshake); it wraps os.ErrDeadlineExceeded.
+	// ErrTimedOut: a send, Ping or handshake timed out (os.ErrDeadlineExceeded).
 	ErrTimedOut = errcode.TimedOut
 	// ErrInterrupted: Interrupt stopped a send.
 	ErrInterrupted = errcode.Interrupted
 	// ErrInvalidConnectionID: no connection has the id given.
 	ErrInvalidConnectionID = errcode.InvalidConnectionID
-	// ErrSend: the transport refused data for a reason other than a full
-	// queue; the cause is wrapped.
+	// ErrSend: the transport refused data, not for a full queue (cause wrapped).
 	ErrSend = errcode.Send
 	// ErrUnknownSetting, ErrInvalidValue, ErrUnsupported, ErrReadOnly:
 	// Config (or an option) was given a name that is not a setting, a value
@@ -37,8 +34,7 @@ var (
 	ErrServerClosed = server.ErrServerClosed
 )
 
-// Protocol conditions, for errors.Is on what OnError and OnDisconnected
-// report (a close code's error matches the condition of its code).
+// Protocol conditions, for errors.Is on what OnError and OnDisconnected report.
 var (
 	// ErrProtocolViolation: the peer broke a framing rule (close 1002).
 	ErrProtocolViolation = wsproto.ErrProtocolViolation
@@ -53,11 +49,9 @@ var (
 )
 
 var (
-	// ErrSendTooLarge: a send that does not wait was given a message
-	// larger than twice the send queue; use WriteMessage or SendFile.
+	// ErrSendTooLarge: over twice the send queue; use WriteMessage or SendFile.
 	ErrSendTooLarge = errors.New("ws: message too large to queue without waiting")
-	// ErrTooSlow: Broadcast found the connection's backlog full (it does
-	// not read fast enough) and closed it with 1008.
+	// ErrTooSlow: Broadcast closed a connection whose backlog was full (1008).
 	ErrTooSlow = errors.New("ws: the peer does not read fast enough: closed")
 )
 

@@ -96,10 +96,10 @@ func (l LogLevel) String() string {
 // a blocking hook delays only its connection), on the server's goroutines
 // for a standalone Server, on the connection's own for Handler and Dial
 // (its reading waits for each hook), inside DoEvents with ManualEvents.
-// Hooks may call any method, blocking sends included, except Ping on their
-// own connection. A hook's panic is recovered and logged with its stack
-// (OnLog type "Error", else the Logger or slog's default): its connection
-// is reset and gets only OnDisconnected (1006), or its upgrade is refused.
+// Hooks may call any method but Ping on their own connection. A hook's
+// panic is recovered and logged with its stack (OnLog type "Error", else the
+// Logger or slog's): its connection is reset and gets only OnDisconnected
+// (1006), or its upgrade is refused.
 type Events struct {
 	// OnWebSocketOpenRequest (servers) inspects the opening handshake and
 	// may choose a subprotocol or refuse. Default: accept, no subprotocol.

@@ -11,12 +11,11 @@ import (
 )
 
 // NetConn returns a net.Conn over c, for code that speaks a byte stream:
-// each Write sends one message of format (DataBinary or DataText; text must
-// be UTF-8), and Read returns the received messages' bytes in a row, io.EOF
-// after a close with 1000 or 1001, the *CloseError after another. Close
-// sends 1000 and waits at most CloseTimeout for the peer's. Deadlines are
-// net.Conn's (os.ErrDeadlineExceeded; the connection stays usable). c must
-// have no OnDataIn hook; after NetConn, use it only through the net.Conn.
+// each Write sends one message of format (DataBinary, or DataText of
+// UTF-8), Read returns the received messages' bytes in a row, then io.EOF
+// after a close with 1000 or 1001, else the *CloseError. Close sends 1000
+// and waits up to CloseTimeout for the peer's. Deadlines are net.Conn's.
+// c must have no OnDataIn hook and be used only through the net.Conn.
 func NetConn(c *Conn, format SendFormat) net.Conn {
 	return &netConn{c: c, format: format}
 }

@@ -31,9 +31,8 @@ type DeflateOptions struct {
 	// per connection once it has compressed), the other 32 KiB.
 	ServerContextTakeover bool
 	ClientContextTakeover bool
-	// ClientMaxWindowBits (8-15, 0: none) limits the client's window when
-	// its offer allows it, which shrinks the dictionary kept;
-	// ServerMaxWindowBits is what a client asks of the server.
+	// ClientMaxWindowBits (8-15, 0: none) limits the client's window if its
+	// offer allows; ServerMaxWindowBits is what a client asks of the server.
 	ClientMaxWindowBits int
 	ServerMaxWindowBits int
 	// MinSize is the smallest message compressed (default 64 bytes).
@@ -58,8 +57,7 @@ type ConnOptions struct {
 	// offers or accepts (default false); Deflate tunes it.
 	DisablePermessageDeflate bool
 	Deflate                  DeflateOptions
-	// MaxFrameSize is the largest payload of one outgoing frame; longer
-	// messages are fragmented. Default 128 KiB; negative: never fragment.
+	// MaxFrameSize bounds outgoing frames' payloads (default 128 KiB; <0: none).
 	MaxFrameSize int
 	// MaxMessageSize bounds a received message after decompression, and
 	// MaxMessageFrames its frames (such as empty continuations without
@@ -84,8 +82,7 @@ type ConnOptions struct {
 	// than MaxLineLength (default 2048, minimum 256) come in pieces.
 	LineMode      bool
 	MaxLineLength int
-	// SendQueue bounds the bytes queued and not yet written of Handler and
-	// Dial connections (see the package doc). Default 64 KiB.
+	// SendQueue bounds Handler and Dial connections' unsent bytes (default 64 KiB).
 	SendQueue int
 	// LogLevel selects the Log events (default LogInfo, which the zero
 	// value means); Config("LogLevel=0") turns them off.

@@ -25,20 +25,19 @@ const DefaultHandshakeTimeout = 10 * time.Second
 // WebSocket server on an OS-chosen port of every interface.
 type Options struct {
 	// Server configures the listener and the TCP/TLS layer (TLSConfig nil:
-	// ws://) and its Events the connection, TLS and OnError hooks (failures
-	// before the upgrade). DefaultTimeout is each Conn's SetTimeout;
-	// DefaultIdleTimeout closes with 1001; a plain client over the limits
-	// gets a 503 unless BusyResponse is set. NewServer refuses
+	// ws://), its Events the connection, TLS and OnError hooks (failures
+	// before the upgrade). DefaultTimeout is each Conn's SetTimeout,
+	// DefaultIdleTimeout closes with 1001, and a plain client over the
+	// limits gets a 503 unless BusyResponse is set. NewServer refuses
 	// (ErrInvalidValue) what Conn and Events replace: DefaultEOL,
-	// DefaultSingleLineMode, DefaultMaxLineLength, a CodePage not UTF-8,
-	// OnConnected, OnDataIn, OnReadyToSend, OnDisconnected, OnIdleTimeout.
+	// DefaultSingleLineMode, DefaultMaxLineLength, a CodePage not UTF-8 and
+	// the data hooks.
 	Server server.Options
 	// Conn and Events are every connection's settings and hooks.
 	Conn   ConnOptions
 	Events Events
 	// HandshakeTimeout bounds the opening handshake from the accept, TLS
-	// included, however steadily its bytes trickle in. Default 10 seconds;
-	// negative: no limit.
+	// included, however it trickles in. Default 10 s; negative: no limit.
 	HandshakeTimeout time.Duration
 	// MaxHeaderBytes bounds the upgrade request head (default 16 KiB; 431).
 	MaxHeaderBytes int
@@ -410,14 +409,12 @@ func (s *Server) Connections() iter.Seq[*Conn] {
 // ConnectionCount returns the number of connections.
 func (s *Server) ConnectionCount() int { return len(s.hub.snapshot()) }
 
-// Broadcast sends one message to every open WebSocket, encoding (and
-// compressing) its frames once, and returns how many connections took it,
-// joining the others' errors (each a *SendError). It never waits: a
-// connection whose queue is full keeps the message in a backlog of up to
-// twice its queue (larger: ErrSendTooLarge), one whose backlog would
-// overflow is closed with 1008 (ErrTooSlow), and one busy with a message
-// sent piece by piece gets ErrWouldBlock. Concurrent broadcasts reach every
-// connection in one order.
+// Broadcast sends one message to every open WebSocket, its frames encoded
+// once, and returns how many took it, joining the others' *SendError. It
+// never waits: a full queue keeps the message in a backlog of up to twice
+// its size (larger: ErrSendTooLarge), a connection whose backlog overflows
+// is closed (ErrTooSlow), one busy with a piece-by-piece message gets
+// ErrWouldBlock. Concurrent broadcasts reach all in one order.
 func (s *Server) Broadcast(f SendFormat, p []byte) (int, error) { return s.hub.broadcast(f, p) }
 
 // DoEvents delivers queued events when Options.Server.ManualEvents is set

@@ -611,9 +611,8 @@ func (c *Conn) closeWhenFlushed() {
 }
 
 // WriteFragment sends p as the next part of a message of unknown length,
-// waiting for room (see the package doc): the first call starts it in
-// format f (DataAutomatic: text if p is UTF-8), later ones continue it
-// whatever their f, and the one with last ends it.
+// waiting for room (see the package doc). The first call's f is the format
+// (DataAutomatic: text if p is UTF-8); the call with last ends the message.
 func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last bool) error {
 	op, err := opcodeFor(f, p)
 	if err != nil {
