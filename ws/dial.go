@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -211,13 +213,28 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Now()) })
+	// The bound is a read deadline, cleared before the connection is
+	// handed to its transport: a write deadline would leave a *tls.Conn
+	// unusable for good. The request fits the socket buffer of a new
+	// connection, so its write does not wait; should it (a peer that reads
+	// nothing), the connection is closed once the bound passes.
+	var writing atomic.Bool
+	writing.Store(true)
+	abort := func() {
+		_ = nc.SetReadDeadline(time.Now())
+		if writing.Load() {
+			_ = nc.Close()
+		}
+	}
+	stop := context.AfterFunc(ctx, abort)
 	defer stop()
-	// The deadlines only bound this handshake: they are cleared before the
-	// connection is handed to its transport.
-	_ = nc.SetDeadline(deadline)
-	if _, err := nc.Write(req); err != nil {
-		return nil, handshakeIOError(ctx, err)
+	timer := time.AfterFunc(time.Until(deadline), abort)
+	defer timer.Stop()
+	_ = nc.SetReadDeadline(deadline)
+	_, err = nc.Write(req)
+	writing.Store(false)
+	if err != nil {
+		return nil, handshakeIOError(ctx, deadline, err)
 	}
 	var p wsproto.ResponseParser
 	buf := make([]byte, 4096)
@@ -231,13 +248,16 @@ func clientHandshake(ctx context.Context, nc net.Conn, u *url.URL, opts *DialOpt
 			}
 		}
 		if resp == nil && rerr != nil {
-			return nil, handshakeIOError(ctx, rerr)
+			return nil, handshakeIOError(ctx, deadline, rerr)
 		}
 	}
 	if !stop() { // ctx ended as the response arrived: its deadline is set
 		return nil, ctx.Err()
 	}
-	_ = nc.SetDeadline(time.Time{})
+	if !timer.Stop() { // the bound passed as the response arrived
+		return nil, handshakeIOError(ctx, deadline, os.ErrDeadlineExceeded)
+	}
+	_ = nc.SetReadDeadline(time.Time{})
 	if err := hs.Check(resp); err != nil {
 		return nil, err
 	}
@@ -295,16 +315,18 @@ func newClientTransport(nc net.Conn, limit int, man *manualEvents) clientTranspo
 }
 
 // handshakeIOError is the error of a failed read or write of the opening
-// handshake: ctx's when it ended, ErrTimedOut when HandshakeTimeout passed.
-func handshakeIOError(ctx context.Context, err error) error {
+// handshake: ctx's when it ended, ErrTimedOut when HandshakeTimeout passed
+// (the handshake's deadline, which ends it with a read deadline or, during
+// the write, by closing the connection).
+func handshakeIOError(ctx context.Context, deadline time.Time, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-		return context.DeadlineExceeded // nc's deadline was ctx's
+		return context.DeadlineExceeded // the handshake's deadline was ctx's
 	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if errors.As(err, &ne) && ne.Timeout() || !time.Now().Before(deadline) {
 		return fmt.Errorf("%w: opening handshake: %w", ErrTimedOut, err)
 	}
 	return fmt.Errorf("ws: opening handshake: %w", err)

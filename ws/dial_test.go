@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -263,4 +265,72 @@ func TestDialDeliversBeforeEnd(t *testing.T) {
 	if len(seen) != 3 || seen[0] != "a" || seen[1] != "b" || seen[2] != CloseNormal.String() {
 		t.Fatalf("events %q", seen)
 	}
+}
+
+// deadlineConn counts the write deadlines set on a connection.
+type deadlineConn struct {
+	net.Conn
+	writeDeadlines atomic.Int32
+}
+
+func (d *deadlineConn) SetDeadline(t time.Time) error {
+	if !t.IsZero() {
+		d.writeDeadlines.Add(1)
+	}
+	return d.Conn.SetDeadline(t)
+}
+
+func (d *deadlineConn) SetWriteDeadline(t time.Time) error {
+	if !t.IsZero() {
+		d.writeDeadlines.Add(1)
+	}
+	return d.Conn.SetWriteDeadline(t)
+}
+
+// The opening handshake's bound is never a write deadline, which would
+// leave a *tls.Conn unusable for good: the wait for the response has a
+// read deadline, and a write that outlasts the bound (a peer that reads
+// nothing) is ended by closing the connection.
+func TestClientHandshakeNoWriteDeadline(t *testing.T) {
+	t.Parallel()
+	t.Run("handshake", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t, Options{Events: echoEvents()})
+		raw, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc := &deadlineConn{Conn: raw}
+		c, err := NewClientConn(t.Context(), nc, s.URL()+"/", &DialOptions{HandshakeTimeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(CloseNormal, "")
+		if err := c.WriteMessage(t.Context(), DataText, []byte("hi")); err != nil {
+			t.Fatal(err)
+		}
+		if _, got, err := c.ReadMessage(t.Context()); err != nil || string(got) != "hi" {
+			t.Fatalf("echo: %q %v", got, err)
+		}
+		if n := nc.writeDeadlines.Load(); n != 0 {
+			t.Fatalf("%d write deadlines set on the connection", n)
+		}
+	})
+	t.Run("write-outlasts-bound", func(t *testing.T) {
+		t.Parallel()
+		a, b := net.Pipe() // a write waits until the other end reads: it never does
+		defer b.Close()
+		nc := &deadlineConn{Conn: a}
+		start := time.Now()
+		_, err := NewClientConn(t.Context(), nc, "ws://example.com/", &DialOptions{HandshakeTimeout: 200 * time.Millisecond})
+		if !errors.Is(err, ErrTimedOut) {
+			t.Fatalf("err = %v, want ErrTimedOut", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("the handshake ended after %v", d)
+		}
+		if n := nc.writeDeadlines.Load(); n != 0 {
+			t.Fatalf("%d write deadlines set on the connection", n)
+		}
+	})
 }
