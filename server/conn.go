@@ -5,13 +5,13 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/framing"
+	"github.com/tlskit/tlskit/internal/lifecycle"
 )
 
 // The code of a Conn is split by concern: this file has the type and its
@@ -87,7 +87,7 @@ type Conn struct {
 }
 
 // phase is where a Conn is in its life, as the engine reports it. It only
-// moves forward, by setPhaseLocked, along the moves phaseNext allows. A
+// moves forward, by setPhaseLocked, along the moves phases allows. A
 // local close may be asked in any phase before phaseClosed: it is the flag
 // stopData, not a phase.
 type phase uint8
@@ -99,50 +99,25 @@ const (
 	phaseClosed                 // the engine closed the connection, or it was refused
 )
 
-var phaseNames = [...]string{"accepted", "connected", "failed", "closed"}
-
-func (p phase) String() string {
-	if int(p) < len(phaseNames) {
-		return phaseNames[p]
-	}
-	return "phase(" + strconv.Itoa(int(p)) + ")"
+// phases is a Conn's lifecycle: for each phase, the phases it may move to.
+var phases = lifecycle.Table[phase]{
+	What:  "server: connection",
+	Names: []string{"accepted", "connected", "failed", "closed"},
+	Next: []uint32{
+		// Refused, or closed by the engine before OnOpen.
+		phaseAccepted:  1<<phaseConnected | 1<<phaseFailed | 1<<phaseClosed,
+		phaseConnected: 1 << phaseClosed,
+		phaseFailed:    1 << phaseClosed,
+	},
 }
 
-// phaseNext holds, for each phase, the set of phases it may move to (bit
-// p set: p is allowed).
-var phaseNext = [...]uint8{
-	// Refused, or closed by the engine before OnOpen.
-	phaseAccepted:  1<<phaseConnected | 1<<phaseFailed | 1<<phaseClosed,
-	phaseConnected: 1 << phaseClosed,
-	phaseFailed:    1 << phaseClosed,
-	phaseClosed:    0,
-}
-
-// strictPhases makes an illegal phase change panic; the package's tests
-// set it. Otherwise the change is refused and setPhaseLocked reports false.
-var strictPhases bool
+func (p phase) String() string { return phases.String(p) }
 
 // setPhaseLocked moves c from phase from to phase to, if it is in from and
-// phaseNext allows the move; c.mu is held. It reports whether the move was
-// made: a refusal is a bug in this package (a panic when strictPhases is
-// set).
-func (c *Conn) setPhaseLocked(from, to phase) bool {
-	if !phaseMove(c.phase, from, to) {
-		if strictPhases {
-			panic("server: illegal connection phase change " + from.String() + " -> " + to.String() +
-				" in phase " + c.phase.String())
-		}
-		return false
-	}
-	c.phase = to
-	return true
-}
-
-// phaseMove reports whether a Conn in phase cur may move from phase from to
-// phase to.
-func phaseMove(cur, from, to phase) bool {
-	return cur == from && int(from) < len(phaseNext) && phaseNext[from]&(1<<to) != 0
-}
+// phases allows the move; c.mu is held. It reports whether the move was
+// made: a refusal is a bug in this package (a panic in its tests, which
+// set phases.Strict).
+func (c *Conn) setPhaseLocked(from, to phase) bool { return phases.Move(&c.phase, from, to) }
 
 // connFixed is what a connection takes from the server's options when it
 // is accepted. The connections accepted under the same options share one.

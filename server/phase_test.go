@@ -7,9 +7,9 @@ import (
 
 // The package's tests run with illegal phase changes panicking, so that a
 // lifecycle bug fails the test that reaches it.
-func init() { strictPhases = true }
+func init() { phases.Strict = true }
 
-// legalPhaseChanges lists, independently of phaseNext, every move of a
+// legalPhaseChanges lists, independently of phases, every move of a
 // Conn's lifecycle.
 var legalPhaseChanges = map[[2]phase]string{
 	{phaseAccepted, phaseConnected}: "OnOpen succeeded",
@@ -23,8 +23,8 @@ func TestConnPhaseTransitions(t *testing.T) {
 	for from := phaseAccepted; from <= phaseClosed; from++ {
 		for to := phaseAccepted; to <= phaseClosed; to++ {
 			_, legal := legalPhaseChanges[[2]phase{from, to}]
-			if got := phaseMove(from, from, to); got != legal {
-				t.Errorf("phaseMove(%v, %v, %v) = %v, want %v", from, from, to, got, legal)
+			if got := phases.Allowed(from, to); got != legal {
+				t.Errorf("phases.Allowed(%v, %v) = %v, want %v", from, to, got, legal)
 			}
 			c := &Conn{phase: from}
 			moved, panicked := tryPhase(c, from, to)
@@ -46,13 +46,13 @@ func TestConnPhaseTransitions(t *testing.T) {
 			}
 		}
 	}
-	if phaseMove(phaseClosed+1, phaseClosed+1, phaseClosed) {
+	if phases.Allowed(phaseClosed+1, phaseClosed) {
 		t.Error("a move from an unknown phase was accepted")
 	}
 }
 
 // tryPhase calls c.setPhaseLocked(from, to) and reports what it returned
-// and whether it panicked (strictPhases is set in the tests).
+// and whether it panicked (phases.Strict is set in the tests).
 func tryPhase(c *Conn, from, to phase) (moved, panicked bool) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -23,12 +23,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/engine"
+	"github.com/tlskit/tlskit/internal/lifecycle"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,7 +40,7 @@ const (
 )
 
 // phase is where a connection is in its life. It only moves forward, by
-// setPhaseLocked, along the transitions of phaseNext.
+// setPhaseLocked, along the moves of phases.
 //
 // The TLS handshake is not a phase, because a close may begin while it
 // runs: its progress is c.hs, and a TLS connection is open for
@@ -58,57 +58,33 @@ const (
 	phaseFinished              // OnClose has been (or is being) called, or the unstarted conn was dropped
 )
 
-var phaseNames = [...]string{"new", "started", "open", "closing", "notified", "draining", "ending", "finished"}
-
-func (p phase) String() string {
-	if int(p) < len(phaseNames) {
-		return phaseNames[p]
-	}
-	return "phase(" + strconv.Itoa(int(p)) + ")"
+// phases is the connections' lifecycle: for each phase, the phases it may
+// move to.
+var phases = lifecycle.Table[phase]{
+	What:  "epoll: connection",
+	Names: []string{"new", "started", "open", "closing", "notified", "draining", "ending", "finished"},
+	Next: []uint32{
+		// Close or Reset before Start drop the connection: no callback.
+		phaseNew: 1<<phaseStarted | 1<<phaseFinished,
+		// Close or Reset between Start and begin: begin still registers it.
+		phaseStarted: 1<<phaseOpen | 1<<phaseClosing,
+		phaseOpen:    1<<phaseClosing | 1<<phaseEnding | 1<<phaseFinished,
+		// A plain connection sends its FIN after the flush; a TLS one sends
+		// close_notify first.
+		phaseClosing:  1<<phaseNotified | 1<<phaseDraining | 1<<phaseEnding | 1<<phaseFinished,
+		phaseNotified: 1<<phaseDraining | 1<<phaseEnding | 1<<phaseFinished,
+		phaseDraining: 1<<phaseEnding | 1<<phaseFinished,
+		phaseEnding:   1 << phaseFinished,
+	},
 }
 
-// phaseNext holds, for each phase, the set of phases it may move to (bit
-// p set: p is allowed).
-var phaseNext = [...]uint16{
-	// Close or Reset before Start drop the connection: no callback.
-	phaseNew: 1<<phaseStarted | 1<<phaseFinished,
-	// Close or Reset between Start and begin: begin still registers it.
-	phaseStarted: 1<<phaseOpen | 1<<phaseClosing,
-	phaseOpen:    1<<phaseClosing | 1<<phaseEnding | 1<<phaseFinished,
-	// A plain connection sends its FIN after the flush; a TLS one sends
-	// close_notify first.
-	phaseClosing:  1<<phaseNotified | 1<<phaseDraining | 1<<phaseEnding | 1<<phaseFinished,
-	phaseNotified: 1<<phaseDraining | 1<<phaseEnding | 1<<phaseFinished,
-	phaseDraining: 1<<phaseEnding | 1<<phaseFinished,
-	phaseEnding:   1 << phaseFinished,
-	phaseFinished: 0,
-}
-
-// strictPhases makes an illegal transition panic; the package's tests set
-// it. Otherwise the transition is refused and setPhaseLocked reports false.
-var strictPhases bool
+func (p phase) String() string { return phases.String(p) }
 
 // setPhaseLocked moves the connection from phase from to phase to, if it is
-// in from and phaseNext allows the move; c.mu is held. It reports whether
-// the move was made: callers check the phase before moving, so a refusal is
-// a bug in this package (a panic when strictPhases is set).
-func (c *conn) setPhaseLocked(from, to phase) bool {
-	if !phaseMove(c.phase, from, to) {
-		if strictPhases {
-			panic("epoll: illegal connection phase change " + from.String() + " -> " + to.String() +
-				" in phase " + c.phase.String())
-		}
-		return false
-	}
-	c.phase = to
-	return true
-}
-
-// phaseMove reports whether a connection in phase cur may move from phase
-// from to phase to.
-func phaseMove(cur, from, to phase) bool {
-	return cur == from && int(from) < len(phaseNext) && phaseNext[from]&(1<<to) != 0
-}
+// in from and phases allows the move; c.mu is held. It reports whether the
+// move was made: callers check the phase before moving, so a refusal is a
+// bug in this package (a panic in its tests, which set phases.Strict).
+func (c *conn) setPhaseLocked(from, to phase) bool { return phases.Move(&c.phase, from, to) }
 
 // hsState is where a TLS connection is in its handshake.
 type hsState uint8

@@ -7,9 +7,9 @@ import (
 
 // The package's tests run with illegal phase changes panicking, so that a
 // lifecycle bug fails the test that reaches it.
-func init() { strictPhases = true }
+func init() { phases.Strict = true }
 
-// legalPhaseChanges lists, independently of phaseNext, every move of a
+// legalPhaseChanges lists, independently of phases, every move of a
 // connection's lifecycle.
 var legalPhaseChanges = map[[2]phase]string{
 	{phaseNew, phaseStarted}:       "Start",
@@ -35,8 +35,8 @@ func TestPhaseTransitions(t *testing.T) {
 	for from := phaseNew; from <= phaseFinished; from++ {
 		for to := phaseNew; to <= phaseFinished; to++ {
 			_, legal := legalPhaseChanges[[2]phase{from, to}]
-			if got := phaseMove(from, from, to); got != legal {
-				t.Errorf("phaseMove(%v, %v, %v) = %v, want %v", from, from, to, got, legal)
+			if got := phases.Allowed(from, to); got != legal {
+				t.Errorf("phases.Allowed(%v, %v) = %v, want %v", from, to, got, legal)
 			}
 			c := &conn{phase: from}
 			moved, panicked := tryPhase(c, from, to)
@@ -51,9 +51,6 @@ func TestPhaseTransitions(t *testing.T) {
 				if cur == from {
 					continue
 				}
-				if phaseMove(cur, from, to) {
-					t.Errorf("in phase %v, a move %v -> %v was accepted", cur, from, to)
-				}
 				c := &conn{phase: cur}
 				if _, panicked := tryPhase(c, from, to); !panicked || c.phase != cur {
 					t.Errorf("in phase %v, setPhaseLocked(%v, %v): panicked %v, phase %v", cur, from, to, panicked, c.phase)
@@ -62,13 +59,13 @@ func TestPhaseTransitions(t *testing.T) {
 		}
 	}
 	// A phase beyond the table is refused, not an index out of range.
-	if phaseMove(phaseFinished+1, phaseFinished+1, phaseFinished) {
+	if phases.Allowed(phaseFinished+1, phaseFinished) {
 		t.Error("a move from an unknown phase was accepted")
 	}
 }
 
 // tryPhase calls c.setPhaseLocked(from, to) and reports what it returned
-// and whether it panicked (strictPhases is set in the tests).
+// and whether it panicked (phases.Strict is set in the tests).
 func tryPhase(c *conn, from, to phase) (moved, panicked bool) {
 	defer func() {
 		if r := recover(); r != nil {
