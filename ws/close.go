@@ -19,11 +19,11 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 		return err
 	}
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if !c.openLocked() {
 		c.mu.Unlock()
 		return ErrNotConnected
 	}
-	c.setStateLocked(stateClosing)
+	c.setPhaseLocked(phaseOpen, phaseClosing)
 	c.setCloseLocked(code, reason)
 	frame, _ := c.enc.AppendControl(nil, wsproto.OpClose, payload) // payload checked above
 	err = c.pushLocked(frame)
@@ -54,7 +54,7 @@ func (c *Conn) idleTimeout() error {
 // code and reason known to be valid, as Close does; c.mu is held. When it
 // reports false, the caller calls closeWhenFlushed once c.mu is released.
 func (c *Conn) closeLocked(code CloseCode, reason string) (wait bool) {
-	c.setStateLocked(stateClosing)
+	c.setPhaseLocked(phaseOpen, phaseClosing)
 	c.setCloseLocked(code, reason)
 	frame, _ := c.enc.AppendClose(nil, code, reason)
 	err := c.pushLocked(frame)
@@ -86,8 +86,8 @@ func (c *Conn) peerClose(code CloseCode, reason string) {
 	c.mu.Lock()
 	c.peerClosed = true
 	c.setCloseLocked(code, reason)
-	if c.state == stateOpen {
-		c.setStateLocked(stateClosing)
+	if c.openLocked() {
+		c.setPhaseLocked(phaseOpen, phaseClosing)
 		echo := code
 		if !echo.ValidOnWire() {
 			echo = CloseNoStatus
@@ -114,9 +114,9 @@ func (c *Conn) fail(err error) {
 	if x.closeErr == nil {
 		x.closeErr = err
 	}
-	open := c.state == stateOpen
+	open := c.openLocked()
 	if open {
-		c.setStateLocked(stateClosing)
+		c.setPhaseLocked(phaseOpen, phaseClosing)
 		c.closeCode, x.closeReason = code, closeReasonOf(err)
 		if frame, ferr := c.enc.AppendClose(nil, code, x.closeReason); ferr == nil {
 			_ = c.pushLocked(frame)
@@ -149,16 +149,14 @@ func closeReasonOf(err error) string {
 // It fires OnDisconnected once, for connections that were opened.
 func (c *Conn) transportClosed(err error) {
 	c.mu.Lock()
-	if c.reported {
+	if c.phase >= phaseClosed {
 		c.mu.Unlock()
 		return
 	}
-	c.reported = true
-	// Only an opened connection got OnConnected: a page request or a
-	// refused upgrade, which leave the handshake state for stateClosed
-	// directly, gets no OnDisconnected either.
-	wasOpen := c.wasOpened
-	c.setStateLocked(stateClosed)
+	// Only an opened connection got OnConnected: one closed in its
+	// handshake, or refused, gets no OnDisconnected either.
+	wasOpen := c.phase == phaseOpen || c.phase == phaseClosing
+	c.setPhaseLocked(c.phase, phaseClosed)
 	if c.x != nil && c.x.closeTimer != nil {
 		c.x.closeTimer.Stop()
 	}
@@ -184,23 +182,9 @@ func (c *Conn) transportClosed(err error) {
 		}
 	}
 	c.mu.Lock()
-	c.gone = true
+	c.setPhaseLocked(phaseClosed, phaseGone)
 	if c.x != nil && c.x.goneCh != nil {
 		close(c.x.goneCh)
 	}
 	c.mu.Unlock()
-}
-
-// setStateLocked moves the connection out of the open state; leaving it
-// wakes a read side waiting to queue a message for ReadMessage, since
-// data after our Close may be dropped (RFC 6455 §1.4).
-func (c *Conn) setStateLocked(st connState) {
-	c.state = st
-	c.wakeLocked() // blocking sends give up
-	if st >= stateClosing && !c.leftOpen {
-		c.leftOpen = true
-		if c.x != nil && c.x.notOpen != nil {
-			close(c.x.notOpen)
-		}
-	}
 }

@@ -1,5 +1,18 @@
 package ws
 
+// Locks, in the order they may be taken (a lock is never acquired while a
+// later one in this list is held):
+//
+//  1. hub.bmu: a Broadcast holds it while it sends to each connection.
+//  2. Conn.mu: the connection's state (the fields marked so below).
+//  3. The transport's write side: a send hands bytes to it with Conn.mu
+//     held (a standalone Server's server.Conn, or the engine's conn under
+//     engineTransport).
+//
+// hub.mu and engineTransport.mu are taken with neither of the first two
+// held, and hold neither. No hook runs with Conn.mu held: hooks may call
+// any method of any Conn.
+
 import (
 	"context"
 	"crypto/tls"
@@ -14,6 +27,7 @@ import (
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/framing"
 	"github.com/tlskit/tlskit/internal/hook"
+	"github.com/tlskit/tlskit/internal/lifecycle"
 	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/internal/serial"
 	"github.com/tlskit/tlskit/internal/wsproto"
@@ -57,66 +71,108 @@ type transport interface {
 	connectionState() (tls.ConnectionState, bool)
 }
 
-type connState uint8
+// phase is where a Conn is in its life. It only moves forward, by
+// setPhaseLocked, along the moves of phases.
+type phase uint8
 
 const (
-	stateHandshake connState = iota // server side, before the 101
-	stateOpen
-	stateClosing // we sent Close and wait for the peer's
-	stateClosed
+	phaseHandshake phase = iota // server side, before the 101 (a client opens at once)
+	phaseOpen                   // the WebSocket is open: OnConnected was due, sends go
+	phaseClosing                // leaving: a Close sent or received, a failure, a hook's panic; no more sends
+	phaseRefused                // the upgrade was refused, or answered as a page: never opened
+	phaseClosed                 // the transport is gone: OnDisconnected runs (for one that opened)
+	phaseGone                   // OnDisconnected has run: Done is closed
 )
+
+// phases is a Conn's lifecycle: for each phase, the phases it may move to.
+var phases = lifecycle.Table[phase]{
+	What:  "ws: connection",
+	Names: []string{"handshake", "open", "closing", "refused", "closed", "gone"},
+	Next: []uint32{
+		// The transport may close in the handshake (a refusal by the
+		// hooks, a timeout, a Handler's upgrade dropped by Shutdown).
+		phaseHandshake: 1<<phaseOpen | 1<<phaseRefused | 1<<phaseClosed,
+		phaseOpen:      1<<phaseClosing | 1<<phaseClosed,
+		phaseClosing:   1 << phaseClosed,
+		phaseRefused:   1 << phaseClosed,
+		phaseClosed:    1 << phaseGone,
+	},
+}
+
+func (p phase) String() string { return phases.String(p) }
+
+// setPhaseLocked moves c from phase from to phase to, if it is in from and
+// phases allows the move, and reports whether it did; c.mu is held. A
+// refusal is a bug in this package (a panic in its tests, which set
+// phases.Strict). Blocking sends are woken, to give up once c is not
+// open, and leaving the open phase (or the handshake, for a refused or
+// closed one) closes notOpen, since data after our Close may be dropped
+// (RFC 6455 §1.4).
+func (c *Conn) setPhaseLocked(from, to phase) bool {
+	if !phases.Move(&c.phase, from, to) {
+		return false
+	}
+	c.wakeLocked()
+	if from < phaseClosing && to >= phaseClosing && c.x != nil && c.x.notOpen != nil {
+		close(c.x.notOpen)
+	}
+	return true
+}
+
+// openLocked reports whether the WebSocket is open; c.mu is held.
+func (c *Conn) openLocked() bool { return c.phase == phaseOpen }
 
 // Conn is one WebSocket connection, server or client side.
 // Its methods are safe for concurrent use and may be called from hooks.
 type Conn struct {
+	// Fixed once the Conn is shared (id is set before, by hub.add).
 	id     int64
 	opts   *ConnOptions
 	events *Events
 	tr     transport
 	sc     *server.Conn // the standalone server's connection, nil otherwise
 	hub    *hub         // the Server or Handler holding the connection, nil for clients
-
-	// Handshake results (read-only once open).
-	req  *wsproto.UpgradeRequest // nil on a standalone server's connection once open: see head
-	head wsproto.RequestHead     // the request as received (standalone server)
-	neg  *negotiated             // nil when the handshake settled only defaults
-
 	// evq is the event queue of Handler and client connections, whose
 	// engine callbacks come from several goroutines (executor.go); nil on
 	// a standalone Server's connection, whose events the server runs.
-	evq  *serial.Queue[connEvent]
-	rd   *wsproto.Reader  // nil between messages (see received)
-	shs  *serverHandshake // the standalone server's handshake, nil once it ends
-	line *framing.Framer  // line mode, nil otherwise
+	evq *serial.Queue[connEvent]
 	// messages is where whole messages go when OnDataIn is nil (ReadMessage).
 	messages chan Message
 
-	// Guarded by mu (the small fields last, so that they pack).
-	mu         sync.Mutex
-	enc        wsproto.Encoder
-	pending    []byte // encoded bytes the transport has not taken yet
-	bytesSent  int
-	msgRemain  int64 // bytes left of a message streamed by SetMessageLength
-	x          *connExtra
-	userData   any
-	bufferMsg  atomic.Bool // not guarded: atomic
-	maxLine    int32       // MaxLineLength, 0 for the default
-	closeCode  CloseCode   // what OnDisconnected reports
-	sendFormat uint8       // a SendFormat
-	state      connState
+	// Owned by the connection's events, which run one at a time.
+	shs  *serverHandshake // the standalone server's handshake, nil once it ends
+	line *framing.Framer  // line mode, nil otherwise
+
+	// Guarded by mu.
+	mu sync.Mutex
+	// The handshake's results, written under mu before the connection
+	// opens: a peer that saw the 101 may ask for them at once.
+	req       *wsproto.UpgradeRequest // nil on a standalone server's connection once open: see head
+	head      wsproto.RequestHead     // the request as received (standalone server)
+	neg       *negotiated             // nil when the handshake settled only defaults
+	rd        *wsproto.Reader         // nil between messages (see received)
+	enc       wsproto.Encoder
+	pending   []byte // encoded bytes the transport has not taken yet
+	bytesSent int
+	msgRemain int64 // bytes left of a message streamed by SetMessageLength
+	x         *connExtra
+	userData  any
+	// The small fields, last so that they pack.
+	maxLine    int32     // MaxLineLength, 0 for the default
+	closeCode  CloseCode // what OnDisconnected reports
+	sendFormat uint8     // a SendFormat
+	phase      phase     // the lifecycle, moved by setPhaseLocked
 	msgOp      wsproto.Opcode
+	// Flags, independent of the phase:
 	closeAfter bool // close the transport once pending is written
 	streaming  bool // a blocking send is writing a message piece by piece
 	wantReady  bool // a send returned ErrWouldBlock: fire OnReadyToSend
-	peerClosed bool
-	gone       bool // OnDisconnected has run
-	leftOpen   bool
-	reported   bool
+	peerClosed bool // the peer's Close frame came (the answer to ours, or its own)
 	lineMode   bool
 	panicked   bool // a hook panicked: the connection is being reset
-	wasOpened  bool // the handshake succeeded: OnConnected was due
 
-	role wsproto.Role // fixed
+	bufferMsg atomic.Bool  // not guarded: atomic
+	role      wsproto.Role // fixed
 }
 
 // negotiated is what an opening handshake settled beyond the defaults: a
@@ -220,8 +276,7 @@ func (c *Conn) open(deflate *wsproto.DeflateParams) {
 		}
 		c.neg.deflate, c.neg.decomp = deflate, deflate.NewDecompressor(c.role)
 	}
-	c.state = stateOpen
-	c.wasOpened = true
+	c.setPhaseLocked(phaseHandshake, phaseOpen)
 	c.mu.Unlock()
 }
 
@@ -379,7 +434,7 @@ func (c *Conn) ServerConn() *server.Conn { return c.sc }
 func (c *Conn) Connected() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state == stateOpen
+	return c.openLocked()
 }
 
 // UserData returns the value set by SetUserData.
@@ -408,7 +463,7 @@ func (c *Conn) doneChan() <-chan struct{} {
 	x := c.extraLocked()
 	if x.goneCh == nil {
 		x.goneCh = make(chan struct{})
-		if c.gone {
+		if c.phase == phaseGone {
 			close(x.goneCh)
 		}
 	}
@@ -423,7 +478,7 @@ func (c *Conn) notOpenChan() <-chan struct{} {
 	x := c.extraLocked()
 	if x.notOpen == nil {
 		x.notOpen = make(chan struct{})
-		if c.leftOpen {
+		if c.phase >= phaseClosing {
 			close(x.notOpen)
 		}
 	}
@@ -538,8 +593,8 @@ func (c *Conn) call(name string, fn func()) bool {
 	if x.closeErr == nil {
 		x.closeErr = p
 	}
-	if c.state == stateOpen {
-		c.setStateLocked(stateClosing) // no more sends
+	if c.openLocked() {
+		c.setPhaseLocked(phaseOpen, phaseClosing) // no more sends
 	}
 	c.mu.Unlock()
 	c.logPanic(p)

@@ -55,7 +55,7 @@ func (s *Server) serveHTTP(c *Conn, sc *server.Conn, herr error) bool {
 		return false
 	}
 	c.mu.Lock()
-	c.setStateLocked(stateClosed)
+	c.setPhaseLocked(phaseHandshake, phaseRefused)
 	c.mu.Unlock()
 	if c.shs.timer != nil {
 		c.shs.timer.Stop()

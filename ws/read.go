@@ -21,8 +21,7 @@ type Message struct {
 // It is called by the transport, one call at a time, and runs the hooks.
 func (c *Conn) received(p []byte) {
 	c.mu.Lock()
-	st := c.state
-	if st == stateHandshake || st == stateClosed {
+	if c.phase == phaseHandshake || c.phase >= phaseRefused {
 		c.mu.Unlock()
 		return
 	}

@@ -197,7 +197,7 @@ func (s *Server) onConnected(sc *server.Conn) {
 		// time is part of it.
 		c.shs.timer = time.AfterFunc(d-time.Since(sc.AcceptedAt()), func() {
 			c.mu.Lock()
-			stuck := c.state == stateHandshake && !c.reported
+			stuck := c.phase == phaseHandshake
 			c.mu.Unlock()
 			if stuck {
 				sc.Reset()
@@ -228,7 +228,7 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 		return
 	}
 	c.mu.Lock()
-	handshake := c.state == stateHandshake
+	handshake := c.phase == phaseHandshake
 	c.mu.Unlock()
 	if !handshake {
 		c.received(data)
@@ -240,7 +240,7 @@ func (s *Server) onDataIn(sc *server.Conn, data []byte, _ bool) {
 			return
 		}
 		c.mu.Lock()
-		c.setStateLocked(stateClosed)
+		c.setPhaseLocked(phaseHandshake, phaseRefused)
 		c.mu.Unlock()
 		_, _ = sc.Send(c.refused(err))
 		sc.Disconnect()

@@ -75,7 +75,7 @@ func (c *Conn) BytesSent() int {
 func (c *Conn) ReadyToSend() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state == stateOpen && len(c.pending) == 0
+	return c.openLocked() && len(c.pending) == 0
 }
 
 // SetMessageLength makes the next n bytes sent one message, sent
@@ -248,7 +248,7 @@ func putFrameBuf(b *[]byte) {
 // sendableLocked says whether a data send may start now; piece is set
 // for sendPieces' own sends.
 func (c *Conn) sendableLocked(piece bool) error {
-	if c.state != stateOpen {
+	if !c.openLocked() {
 		return ErrNotConnected
 	}
 	if len(c.pending) > 0 || c.streaming && !piece {
@@ -299,7 +299,7 @@ func (c *Conn) pushLocked(frames []byte) error {
 func (c *Conn) sendControl(op wsproto.Opcode, payload []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state != stateOpen {
+	if !c.openLocked() {
 		return ErrNotConnected
 	}
 	if op == wsproto.OpPong && len(c.pending) > 1<<20 {
@@ -336,7 +336,7 @@ func (c *Conn) writable() bool {
 		c.tr.Disconnect()
 		return false
 	}
-	fire := c.wantReady && c.state == stateOpen
+	fire := c.wantReady && c.openLocked()
 	c.wantReady = false
 	c.mu.Unlock()
 	return fire
@@ -355,7 +355,7 @@ func (c *Conn) wakeLocked() {
 // the connection has been reported closed by then.
 func (c *Conn) readyNow() {
 	c.mu.Lock()
-	gone := c.reported
+	gone := c.phase >= phaseClosed
 	c.mu.Unlock()
 	if !gone {
 		c.fireReady()
@@ -484,7 +484,7 @@ func (c *Conn) sendIdleLocked() bool { return len(c.pending) == 0 && !c.streamin
 func (c *Conn) waitRoom(w *sendWait, ready func() bool) error {
 	for {
 		c.mu.Lock()
-		if c.state != stateOpen {
+		if !c.openLocked() {
 			c.mu.Unlock()
 			return ErrNotConnected
 		}
@@ -538,7 +538,7 @@ func (c *Conn) sendPieces(f SendFormat, p []byte, w *sendWait) (int, error) {
 	opened := false
 	for {
 		c.mu.Lock()
-		if c.state != stateOpen {
+		if !c.openLocked() {
 			c.mu.Unlock()
 			return 0, ErrNotConnected
 		}
@@ -629,7 +629,7 @@ func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last b
 	started := false
 	for off := 0; ; {
 		c.mu.Lock()
-		if c.state != stateOpen {
+		if !c.openLocked() {
 			c.mu.Unlock()
 			return ErrNotConnected
 		}
@@ -704,7 +704,7 @@ func (c *Conn) fragmentIsOpen() bool {
 // enough and is closed with 1008, so that it never holds up the others.
 func (c *Conn) sendPrepared(m *wsproto.PreparedMessage, size int) error {
 	c.mu.Lock()
-	if c.state != stateOpen {
+	if !c.openLocked() {
 		c.mu.Unlock()
 		return ErrNotConnected
 	}
