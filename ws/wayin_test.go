@@ -672,3 +672,32 @@ func TestManualEventsEndWithoutDoEvents(t *testing.T) {
 		}
 	})
 }
+
+// Without ManualEvents, a Handler's and a dialed Conn's DoEvents only wait
+// for ctx, as a Server's does; a Server's or Handler's connection has no
+// DoEvents of its own (ErrUnsupported).
+func TestDoEventsWithoutManualEvents(t *testing.T) {
+	t.Parallel()
+	conns := make(chan *Conn, 1)
+	h, err := NewHandler(HandlerOptions{Events: announce(Events{}, conns)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peers := upgradeRaw(t, startHandler(t, h))
+	sc := takeConn(t, conns)
+	defer (<-peers).conn.Close()
+	if err := sc.DoEvents(t.Context()); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("DoEvents of a Handler's connection = %v, want ErrUnsupported", err)
+	}
+	url, ch := startRawServer(t, accept101())
+	c := dialT(t, url, &DialOptions{Conn: ConnOptions{DisablePermessageDeflate: true}})
+	rs := <-ch
+	t.Cleanup(func() { rs.conn.Close() })
+	for name, pump := range map[string]func(context.Context) error{"Handler": h.DoEvents, "Conn": c.DoEvents} {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		if err := pump(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s.DoEvents without ManualEvents = %v, want the context's end", name, err)
+		}
+		cancel()
+	}
+}
