@@ -246,7 +246,10 @@ func v2Addrs(p Protocol, a []byte) (src, dst netip.AddrPort) {
 	return netip.AddrPort{}, netip.AddrPort{}
 }
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+var (
+	castagnoli = crc32.MakeTable(crc32.Castagnoli)
+	zeroSum    [4]byte // the checksum's bytes, as they count in the checksum
+)
 
 // checkCRC32C checks every CRC32C TLV of the header hdr, whose TLVs start
 // at offset tlvStart: the checksum is over the whole header with the
@@ -260,7 +263,7 @@ func checkCRC32C(hdr []byte, tlvStart int, tlvs []TLV) error {
 			continue
 		}
 		sum := crc32.Update(0, castagnoli, hdr[:valueAt])
-		sum = crc32.Update(sum, castagnoli, []byte{0, 0, 0, 0})
+		sum = crc32.Update(sum, castagnoli, zeroSum[:])
 		sum = crc32.Update(sum, castagnoli, hdr[valueAt+4:])
 		if got := binary.BigEndian.Uint32(x.Value); got != sum {
 			return fmt.Errorf("%w: header says %08x, its bytes give %08x", ErrChecksum, got, sum)
