@@ -76,12 +76,13 @@ func TestIdleTimeouts(t *testing.T) {
 
 func TestIdleTimeoutCountsTraffic(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
-		// Traffic every 100 ms for 1.2 s, more than twice the timeout; the
-		// 5x margin keeps a loaded machine (-race, shared cores) from
-		// dropping an active connection.
-		s := start(t, engine, Options{DefaultIdleTimeout: 500 * time.Millisecond, Events: echoEvents()})
+		// Traffic every 100 ms for 2.5 s, more than twice the timeout; the
+		// 10x margin keeps a loaded machine (-race, two shared cores, where
+		// a 500 ms timeout once saw a 400 ms stall) from dropping an active
+		// connection.
+		s := start(t, engine, Options{DefaultIdleTimeout: time.Second, Events: echoEvents()})
 		c := dial(t, s)
-		for range 12 {
+		for range 25 {
 			time.Sleep(100 * time.Millisecond)
 			c.Write([]byte("k"))
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
