@@ -25,10 +25,11 @@ import (
 // CodePage, MaskSensitiveData, UseInternalSecurityAPI, SSLProvider, and the
 // read-only BuildInfo and LicenseInfo. Changes apply to connections
 // accepted afterwards, while listening too: TcpNoDelay, KeepAliveTime,
-// KeepAliveInterval (with Options.KeepAlive) and InBufferSize reach the
-// next accepted sockets, and TcpNoDelay and the keep-alive times also the
-// sockets already open (InBufferSize does not: an open connection's receive
-// window is fixed by its handshake's scale); AllowedClients and
+// KeepAliveInterval (with Options.KeepAlive), InBufferSize (SO_RCVBUF) and
+// OutBufferSize (SO_SNDBUF) reach the next accepted sockets, and TcpNoDelay
+// and the keep-alive times also the sockets already open (the buffer sizes
+// do not: an open connection's receive window is fixed by its handshake's
+// scale, and its send queue bound by its accept); AllowedClients and
 // BlockedClients decide the next connection. UseIPv6, MaxConnections
 // and BindExclusively (which applies when the port is bound) cannot change
 // while listening: their errors say so.
@@ -88,7 +89,7 @@ func (s *Server) Config(setting string) (string, error) {
 	}
 	v, err := st.Apply(s, r)
 	if err == nil && r.Set && socketSettings[st.Name] {
-		after = s.socketOptionsChangedLocked(st.Name != "InBufferSize")
+		after = s.socketOptionsChangedLocked(st.Name != "InBufferSize" && st.Name != "OutBufferSize")
 	}
 	return v, err
 }
@@ -96,14 +97,15 @@ func (s *Server) Config(setting string) (string, error) {
 // socketSettings are the settings of the accepted sockets: a change
 // reaches the connections accepted afterwards, and those open already
 // where the OS allows (see socketOptionsChangedLocked).
-var socketSettings = map[string]bool{"TcpNoDelay": true, "KeepAliveTime": true, "KeepAliveInterval": true, "InBufferSize": true}
+var socketSettings = map[string]bool{"TcpNoDelay": true, "KeepAliveTime": true, "KeepAliveInterval": true, "InBufferSize": true, "OutBufferSize": true}
 
 // socketOptionsChangedLocked gives the listener the changed socket options
 // for the next accepts and, when open is set, returns the function that
 // applies TCP_NODELAY and the keep-alive options to the open connections'
 // sockets too (Linux and the BSDs change them on an open socket; a larger
 // SO_RCVBUF would not widen an open connection's window, so InBufferSize
-// applies to new ones only). s.mu is held; the function runs without it
+// applies to new ones only, and so does OutBufferSize, whose send queue
+// bound each connection takes when it is accepted). s.mu is held; the function runs without it
 // (an engine conn takes its own lock).
 func (s *Server) socketOptionsChangedLocked(open bool) func() {
 	if s.ln != nil {
@@ -186,7 +188,7 @@ var serverSettings = settings.NewTable(
 		"it applies when the port is bound: StopListening, set it, then StartListening"),
 	durationSetting("DefaultConnectionTimeout", time.Second, func(o *Options) *time.Duration { return &o.DefaultConnectionTimeout }),
 	intSetting("InBufferSize", 0, func(o *Options) *int { return &o.InBufferSize }),
-	intSetting("OutBufferSize", 1, func(o *Options) *int { return &o.OutBufferSize }),
+	withDefault(intSetting("OutBufferSize", 1, func(o *Options) *int { return &o.OutBufferSize }), DefaultOutBufferSize),
 	durationSetting("KeepAliveInterval", time.Millisecond, func(o *Options) *time.Duration { return &o.KeepAliveInterval }),
 	durationSetting("KeepAliveTime", time.Millisecond, func(o *Options) *time.Duration { return &o.KeepAliveTime }),
 	settings.Setting[*Server]{Name: "MaxConnections",
@@ -321,6 +323,18 @@ func intSetting(name string, lo int64, field func(*Options) *int) settings.Setti
 			*field(&s.opts) = int(n)
 			return nil
 		}}
+}
+
+// withDefault makes st read def while its field is 0 (unset).
+func withDefault(st settings.Setting[*Server], def int) settings.Setting[*Server] {
+	get := st.Get
+	st.Get = func(s *Server) string {
+		if v := get(s); v != "0" {
+			return v
+		}
+		return strconv.Itoa(def)
+	}
+	return st
 }
 
 // durationSetting is a duration option written as a whole number of unit.

@@ -52,6 +52,10 @@ func TestConfigSetAndGet(t *testing.T) {
 	if got, _ := s.Config("AllowedClients"); got != "*" {
 		t.Fatalf("AllowedClients after Reset = %s", got)
 	}
+	// An unset OutBufferSize reads as the queue bound it stands for.
+	if got, _ := s.Config("OutBufferSize"); got != "65536" {
+		t.Fatalf("OutBufferSize after Reset = %s, want 65536", got)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {

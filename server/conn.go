@@ -144,6 +144,9 @@ func connFixedOf(o *Options) connFixed {
 	if f.inLimit <= 0 {
 		f.inLimit = DefaultInBufferSize
 	}
+	if f.outLimit <= 0 {
+		f.outLimit = DefaultOutBufferSize
+	}
 	return f
 }
 

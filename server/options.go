@@ -153,7 +153,10 @@ type Options struct {
 	InBufferSize int
 	// OutBufferSize bounds each connection's send queue in bytes; a Send
 	// that does not fit returns ErrWouldBlock with the count accepted.
-	// Default 64 KiB.
+	// When set, it is also the socket send buffer (SO_SNDBUF), as
+	// InBufferSize is the receive buffer. Default 0: a 64 KiB queue
+	// (DefaultOutBufferSize) and the OS buffer, which Linux sizes to the
+	// connection's traffic.
 	OutBufferSize int
 
 	// AllowedClients and BlockedClients are comma-separated lists of
@@ -262,9 +265,6 @@ func (o Options) defaulted() (Options, error) {
 	if o.OutBufferSize < 0 {
 		return bad("OutBufferSize", o.OutBufferSize, "must not be negative")
 	}
-	if o.OutBufferSize == 0 {
-		o.OutBufferSize = DefaultOutBufferSize
-	}
 	if _, err := access.Parse(o.AllowedClients); err != nil {
 		return bad("AllowedClients", o.AllowedClients, err.Error())
 	}
@@ -298,7 +298,7 @@ func (o Options) defaulted() (Options, error) {
 func (o *Options) socketOptions() engine.SocketOptions {
 	return engine.SocketOptions{
 		KeepAlive: o.KeepAlive, KeepAliveIdle: o.KeepAliveTime, KeepAliveInterval: o.KeepAliveInterval,
-		NoDelay: !o.Nagle, ReceiveBuffer: o.InBufferSize,
+		NoDelay: !o.Nagle, ReceiveBuffer: o.InBufferSize, SendBuffer: o.OutBufferSize,
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 
 // sockopts are the accepted socket's options the server sets.
 type sockopts struct {
-	noDelay, keepAlive, keepIdle, keepIntvl, rcvBuf int
+	noDelay, keepAlive, keepIdle, keepIntvl, rcvBuf, sndBuf int
 }
 
 func readSockopts(t *testing.T, c *Conn) sockopts {
@@ -25,13 +25,14 @@ func readSockopts(t *testing.T, c *Conn) sockopts {
 		t.Fatal(err)
 	}
 	var o sockopts
-	var errs [5]error
+	var errs [6]error
 	if err := rc.Control(func(fd uintptr) {
 		o.noDelay, errs[0] = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NODELAY)
 		o.keepAlive, errs[1] = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_KEEPALIVE)
 		o.keepIdle, errs[2] = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)
 		o.keepIntvl, errs[3] = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_KEEPINTVL)
 		o.rcvBuf, errs[4] = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+		o.sndBuf, errs[5] = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -57,16 +58,17 @@ func connect(t *testing.T, s *Server, conns chan *Conn) *Conn {
 }
 
 // TestSocketOptionsReachEngine: the socket options of Options reach the
-// sockets each engine accepts (Linux doubles SO_RCVBUF for its own
-// bookkeeping, and reports the doubled value).
+// sockets each engine accepts: keep-alive, no-delay, InBufferSize as
+// SO_RCVBUF and OutBufferSize as SO_SNDBUF (Linux doubles both buffer
+// sizes for its own bookkeeping, and reports the doubled values).
 func TestSocketOptionsReachEngine(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		conns := make(chan *Conn, 1)
 		s := start(t, engine, Options{KeepAlive: true, KeepAliveTime: 7 * time.Second, KeepAliveInterval: 3 * time.Second,
-			InBufferSize: 24 << 10, Nagle: true,
+			InBufferSize: 24 << 10, OutBufferSize: 40 << 10, Nagle: true,
 			Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
 		got := readSockopts(t, connect(t, s, conns))
-		want := sockopts{noDelay: 0, keepAlive: 1, keepIdle: 7, keepIntvl: 3, rcvBuf: 2 * 24 << 10}
+		want := sockopts{noDelay: 0, keepAlive: 1, keepIdle: 7, keepIntvl: 3, rcvBuf: 2 * 24 << 10, sndBuf: 2 * 40 << 10}
 		if got != want {
 			t.Fatalf("socket options %+v, want %+v", got, want)
 		}
@@ -74,29 +76,30 @@ func TestSocketOptionsReachEngine(t *testing.T) {
 }
 
 // TestConfigSocketOptionsWhileListening: TcpNoDelay, KeepAliveTime,
-// KeepAliveInterval and InBufferSize changed by Config while listening
-// reach the next connection's socket; TcpNoDelay and the keep-alive times
-// also reach the sockets already open (SO_RCVBUF of an open one stays).
+// KeepAliveInterval, InBufferSize and OutBufferSize changed by Config while
+// listening reach the next connection's socket; TcpNoDelay and the
+// keep-alive times also reach the sockets already open (SO_RCVBUF and
+// SO_SNDBUF of an open one stay).
 func TestConfigSocketOptionsWhileListening(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		conns := make(chan *Conn, 1)
 		s := start(t, engine, Options{KeepAlive: true, KeepAliveTime: 7 * time.Second, KeepAliveInterval: 3 * time.Second,
-			InBufferSize: 24 << 10,
-			Events:       Events{OnConnected: func(c *Conn) { conns <- c }}})
+			InBufferSize: 24 << 10, OutBufferSize: 40 << 10,
+			Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
 		open := connect(t, s, conns)
 		if got := readSockopts(t, open); got.noDelay != 1 || got.keepIdle != 7 {
 			t.Fatalf("before: %+v", got)
 		}
-		for _, set := range []string{"TcpNoDelay=False", "KeepAliveTime=9000", "KeepAliveInterval=4000", "InBufferSize=16384"} {
+		for _, set := range []string{"TcpNoDelay=False", "KeepAliveTime=9000", "KeepAliveInterval=4000", "InBufferSize=16384", "OutBufferSize=20480"} {
 			if _, err := s.Config(set); err != nil {
 				t.Fatalf("Config(%s): %v", set, err)
 			}
 		}
-		want := sockopts{noDelay: 0, keepAlive: 1, keepIdle: 9, keepIntvl: 4, rcvBuf: 2 * 16384}
+		want := sockopts{noDelay: 0, keepAlive: 1, keepIdle: 9, keepIntvl: 4, rcvBuf: 2 * 16384, sndBuf: 2 * 20480}
 		if got := readSockopts(t, connect(t, s, conns)); got != want {
 			t.Errorf("new connection: %+v, want %+v", got, want)
 		}
-		want.rcvBuf = 2 * 24 << 10
+		want.rcvBuf, want.sndBuf = 2*24<<10, 2*40<<10
 		if got := readSockopts(t, open); got != want {
 			t.Errorf("open connection: %+v, want %+v", got, want)
 		}
