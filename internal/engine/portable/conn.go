@@ -31,7 +31,7 @@ type conn struct {
 	adoptedTLS bool
 
 	mu      sync.Mutex
-	cond    sync.Cond // on mu: resume, queue drained, shutdown sent, writer gone
+	cond    sync.Cond // on mu: resume, queue drained, shutdown sent, writer gone, reader stopped
 	h       engine.Handler
 	started bool
 	open    bool     // handshake done; the writer may run
@@ -40,19 +40,27 @@ type conn struct {
 	state   *tls.ConnectionState // set once the handshake is done
 
 	pending      []byte // queued by Write, not yet taken by the writer
-	spare        []byte // the writer's previous buffer, reused
-	inflight     int    // bytes the writer is writing now
+	batch        []byte // taken by the writer, which writes batch[boff:]
+	boff         int
+	spare        []byte // the writer's previous batch, reused
+	inflight     int    // bytes of batch[boff:] the writer is writing now
 	limit        int
+	writeSize    int  // LimitWrite: at most this many bytes per write, 0 for all
+	readSize     int  // LimitRead: at most this many bytes per read, 0 for the buffer's size
+	keepBuffers  bool // KeepBuffers: the writer keeps a large spare between bursts
 	writing      bool
 	wantWritable bool
 	werr         error
 
-	paused  bool
-	closing bool // Close called or the peer closed: Write refuses
-	byUs    bool // the close was asked for locally (Close or Reset)
-	reset   bool // Reset called: drop everything
-	shut    bool // close_notify and FIN sent (or not applicable)
-	linger  *time.Timer
+	paused    bool
+	releasing bool // Release waits for the reader to stop
+	released  bool // the reader stopped for Release: no finish
+	readDone  bool // the reader goroutine's read loop has ended
+	closing   bool // Close called or the peer closed: Write refuses
+	byUs      bool // the close was asked for locally (Close or Reset)
+	reset     bool // Reset called: drop everything
+	shut      bool // close_notify and FIN sent (or not applicable)
+	linger    *time.Timer
 
 	cbMu     sync.Mutex // serialises OnIdle against OnClose
 	finished bool       // under cbMu: OnClose has been called
@@ -87,8 +95,9 @@ func newConn(sock net.Conn) *conn {
 // handshake run at Start if it has not run yet (StartOptions.TLS is
 // ignored, HandshakeTimeout bounds that handshake); the socket under it
 // (NetConn) is the one closed and reset. Addresses other than TCP ones
-// are reported as zero AddrPorts.
-func Adopt(nc net.Conn, first []byte) engine.Conn {
+// are reported as zero AddrPorts. The ClientConn methods give an owner of
+// its own connection byte-exact bounds and Release.
+func Adopt(nc net.Conn, first []byte) ClientConn {
 	sock := nc
 	tc, isTLS := nc.(*tls.Conn)
 	if isTLS {
@@ -166,7 +175,14 @@ func (c *conn) run(opts engine.StartOptions, handshake bool, deadline time.Time)
 	if err == nil {
 		err = c.readLoop(make([]byte, opts.ReadSize))
 	}
-	c.finish(err)
+	c.mu.Lock()
+	released := c.released
+	c.readDone = true
+	c.cond.Broadcast() // Release waits for it
+	c.mu.Unlock()
+	if !released {
+		c.finish(err)
+	}
 }
 
 // handshakeConn notes when the handshake's first bytes came, for
@@ -229,26 +245,38 @@ func (c *conn) readLoop(buf []byte) error {
 		c.mu.Lock()
 		// A failed write (the peer reset) ends a paused connection too:
 		// the reader then meets the closed socket and finishes it.
-		for c.paused && !c.closing && c.werr == nil {
+		for c.paused && !c.closing && c.werr == nil && !c.releasing {
 			c.cond.Wait()
 		}
+		if c.releasing {
+			c.released = true
+			c.mu.Unlock()
+			return nil
+		}
 		discard := c.closing
+		p := buf
+		if c.readSize > 0 && c.readSize < len(p) {
+			p = p[:c.readSize]
+		}
 		c.mu.Unlock()
-		if p := c.first; p != nil {
+		if first := c.first; first != nil {
 			c.first = nil
 			if !discard {
-				c.h.OnData(p)
+				c.h.OnData(first)
 			}
 			continue
 		}
-		n, err := c.rw.Read(buf)
+		n, err := c.rw.Read(p)
 		if n > 0 {
 			c.touch()
 			if !discard {
-				c.h.OnData(buf[:n])
+				c.h.OnData(p[:n])
 			}
 		}
 		if err != nil {
+			c.mu.Lock()
+			c.released = c.releasing // the read Release's deadline ended
+			c.mu.Unlock()
 			return err
 		}
 	}
@@ -287,7 +315,7 @@ func (c *conn) finish(readErr error) {
 		c.idleTimer.Stop()
 	}
 	werr := c.werr
-	c.pending, c.spare = nil, nil
+	c.pending, c.batch, c.boff, c.spare = nil, nil, 0, nil
 	c.mu.Unlock()
 
 	var err error
@@ -315,7 +343,7 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.closing {
 		return 0, net.ErrClosed
 	}
-	room := c.limit - len(c.pending) - c.inflight
+	room := c.limit - c.queuedLocked()
 	n := min(max(room, 0), len(p))
 	if n > 0 {
 		if c.pending == nil {
@@ -344,10 +372,10 @@ func (c *conn) kickWriter() {
 func (c *conn) writeLoop() {
 	for {
 		c.mu.Lock()
-		if c.werr != nil || c.reset || len(c.pending) == 0 {
+		if c.werr != nil || c.reset || c.queuedLocked() == 0 {
 			c.writing = false
 			shut := c.closing && !c.shut && c.werr == nil && !c.reset
-			if cap(c.spare) > 4<<10 {
+			if cap(c.spare) > 4<<10 && !c.keepBuffers {
 				c.spare = nil // do not hold a large buffer while idle
 			}
 			c.cond.Broadcast()
@@ -357,18 +385,27 @@ func (c *conn) writeLoop() {
 			}
 			return
 		}
-		buf := c.pending
-		c.pending = nil
+		if c.boff == len(c.batch) { // take what Write queued
+			c.batch, c.boff, c.pending = c.pending, 0, nil
+		}
+		end := len(c.batch)
+		if c.writeSize > 0 {
+			end = min(end, c.boff+c.writeSize)
+		}
+		buf := c.batch[c.boff:end]
 		c.inflight = len(buf)
 		w := c.rw
 		c.mu.Unlock()
 
-		_, err := w.Write(buf)
+		n, err := w.Write(buf)
 		c.touch()
 
 		c.mu.Lock()
 		c.inflight = 0
-		c.spare = buf[:0]
+		c.boff += len(buf)
+		if c.boff >= len(c.batch) { // written (or cut by DiscardQueued)
+			c.spare, c.batch, c.boff = c.batch[:0], nil, 0
+		}
 		notify := false
 		if err != nil {
 			c.werr = err
@@ -377,6 +414,9 @@ func (c *conn) writeLoop() {
 			notify = true
 		}
 		c.mu.Unlock()
+		if sh, ok := c.h.(SentHandler); ok && n > 0 {
+			sh.OnSent(n)
+		}
 		if err != nil {
 			// The reader is woken by the close and finishes the connection.
 			_ = c.sock.Close()
@@ -422,8 +462,11 @@ func (c *conn) shutdownWrite() {
 func (c *conn) Queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.pending) + c.inflight
+	return c.queuedLocked()
 }
+
+// queuedLocked is Queued with c.mu held.
+func (c *conn) queuedLocked() int { return len(c.pending) + len(c.batch) - c.boff }
 
 func (c *conn) PauseRead() {
 	c.mu.Lock()
@@ -515,7 +558,7 @@ func (c *conn) startCloseLocked(linger time.Duration) {
 
 func (c *conn) Reset() {
 	c.mu.Lock()
-	if c.reset {
+	if c.reset || c.released {
 		c.mu.Unlock()
 		return
 	}
@@ -530,6 +573,7 @@ func (c *conn) abort() {
 	c.reset = true
 	c.closing = true
 	c.pending = nil
+	c.batch = c.batch[:c.boff+c.inflight]
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	if l, ok := c.sock.(interface{ SetLinger(int) error }); ok {
