@@ -37,11 +37,16 @@ func (s *Socket) CloseWrite() error {
 	if err := s.drain(ctx); err != nil {
 		return err
 	}
+	// The queue is empty: the engine is not writing, so the shutdown
+	// goes on the connection directly (the engine has no half-close).
 	s.mu.Lock()
-	tc, raw, werr := s.tlsConn, s.raw, s.werr
+	tc, raw, st, lastErr := s.tlsConn, s.raw, s.state, s.lastErr
 	s.mu.Unlock()
-	if werr != nil {
-		return newError("closewrite", werr)
+	if st != StateConnected {
+		if lastErr != nil {
+			return lastErr
+		}
+		return opError("closewrite", ErrInvalidState, ErrNotConnected)
 	}
 	if tc != nil {
 		if err := tc.CloseWrite(); err != nil {

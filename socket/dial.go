@@ -143,8 +143,8 @@ func interfaceIP(name, remote string) (net.IP, error) {
 }
 
 // attach makes raw the socket's connection: it applies the TCP options,
-// runs the TLS handshake when tlsCfg is set, starts the I/O goroutines and
-// delivers the connection events. On failure it closes raw.
+// runs the TLS handshake when tlsCfg is set, runs the connection on the
+// engine and delivers the connection events. On failure it closes raw.
 func (s *Socket) attach(ctx context.Context, raw net.Conn, tlsCfg *tls.Config, server bool) error {
 	if tc, ok := raw.(*net.TCPConn); ok {
 		if err := tc.SetNoDelay(!s.cfg.Nagle); err != nil {
@@ -183,15 +183,6 @@ func (s *Socket) attach(ctx context.Context, raw net.Conn, tlsCfg *tls.Config, s
 	s.notify()
 	s.mu.Unlock()
 	return nil
-}
-
-// startIOLocked starts the reader and writer goroutines over s.conn; s.mu
-// must be held.
-func (s *Socket) startIOLocked() {
-	s.stop = make(chan struct{})
-	s.io.Add(2)
-	go s.readLoop(s.conn, s.stop, s.io)
-	go s.writeLoop(s.conn, s.stop, s.io)
 }
 
 // handshake runs the TLS handshake over raw and installs the *tls.Conn.

@@ -23,11 +23,11 @@
 //
 // The Xojo and ECMA-419 methods never block. ReadN, ReadInto, ReadNumber
 // (format "number"), ReadAll, Lookahead, Purge and BytesAvailable work on the
-// receive buffer, which a goroutine of the socket fills as data arrives;
+// receive buffer, which the connection's reader fills as data arrives;
 // when it is empty they return ErrNoData ("nothing yet") or io.EOF once the
 // peer has closed. Send queues data into a bounded send buffer and refuses,
 // queuing nothing, data that does not fit (ErrBufferFull, which is
-// ErrWouldBlock); a goroutine writes the buffer to the network and
+// ErrWouldBlock); the connection's writer sends it to the network and
 // BytesLeftToSend, Writable, SendProgress and SendComplete report on it.
 //
 // The net.Conn methods Read and Write block, honour deadlines and share the

@@ -144,7 +144,7 @@ func (s *Socket) deliver(e event) {
 			writable = s.writableLocked()
 		case evSendProgress:
 			sent, s.ev.progressSent = s.ev.progressSent, 0
-			left = s.sbuf.Len()
+			left = s.unsent
 		}
 		s.mu.Unlock()
 	}

@@ -5,57 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 )
-
-const readChunk = 16 << 10
-
-// readLoop moves bytes from conn into the receive buffer until conn fails
-// or stop is closed. It is one of the two I/O goroutines of a connection.
-func (s *Socket) readLoop(conn net.Conn, stop <-chan struct{}, wg *sync.WaitGroup) {
-	defer wg.Done()
-	buf := make([]byte, readChunk)
-	for {
-		s.mu.Lock()
-		for s.rbuf.Len() >= s.cfg.ReceiveBufferSize {
-			ch := s.changed
-			s.mu.Unlock()
-			select {
-			case <-ch:
-			case <-stop:
-				return
-			}
-			s.mu.Lock()
-		}
-		n := min(s.cfg.ReceiveBufferSize-s.rbuf.Len(), len(buf))
-		s.mu.Unlock()
-
-		n, err := conn.Read(buf[:n])
-
-		s.mu.Lock()
-		if n > 0 && !s.userClosed {
-			s.rbuf.Write(buf[:n])
-			s.push(event{kind: evDataAvailable})
-			s.notify()
-		}
-		if err == nil {
-			s.mu.Unlock()
-			continue
-		}
-		if isClosed(stop) { // closed locally, or paused for StartTLS
-			s.mu.Unlock()
-			return
-		}
-		s.rerr = err
-		s.notify()
-		s.mu.Unlock()
-		if errors.Is(err, io.EOF) {
-			err = opError("read", ErrLostConnection, err)
-		}
-		s.fail("read", err)
-		return
-	}
-}
 
 // Read implements net.Conn: it blocks until data is available, the peer
 // closed (io.EOF once the buffer is empty), the read deadline passed
@@ -74,7 +24,7 @@ func (s *Socket) Read(p []byte) (int, error) {
 		}
 		if s.rbuf.Len() > 0 {
 			n, _ := s.rbuf.Read(p)
-			s.notify()
+			s.consumedLocked()
 			s.mu.Unlock()
 			return n, nil
 		}
@@ -86,13 +36,20 @@ func (s *Socket) Read(p []byte) (int, error) {
 			s.mu.Unlock()
 			return 0, err
 		}
-		ch := s.changed
+		ch := s.changes()
 		s.mu.Unlock()
 		select {
 		case <-ch:
 		case <-expired:
 		}
 	}
+}
+
+// consumedLocked reports that received bytes were taken out of the buffer:
+// blocked calls look again and the link may read more; s.mu must be held.
+func (s *Socket) consumedLocked() {
+	s.receiveRoomLocked()
+	s.notify()
 }
 
 // endOfDataLocked returns the error a read of an empty buffer gives when no
@@ -146,7 +103,7 @@ func (s *Socket) ReadN(n int) ([]byte, error) {
 	}
 	p := make([]byte, min(n, s.rbuf.Len()))
 	s.rbuf.Read(p)
-	s.notify()
+	s.consumedLocked()
 	return p, nil
 }
 
@@ -162,7 +119,7 @@ func (s *Socket) ReadInto(buf []byte) (int, error) {
 		return 0, s.emptyLocked("read")
 	}
 	n, _ := s.rbuf.Read(buf)
-	s.notify()
+	s.consumedLocked()
 	return n, nil
 }
 
@@ -179,7 +136,7 @@ func (s *Socket) ReadNumber() (byte, error) {
 		return 0, s.emptyLocked("read")
 	}
 	b, _ := s.rbuf.ReadByte()
-	s.notify()
+	s.consumedLocked()
 	return b, nil
 }
 
@@ -193,7 +150,7 @@ func (s *Socket) ReadAll() []byte {
 	}
 	p := make([]byte, s.rbuf.Len())
 	s.rbuf.Read(p)
-	s.notify()
+	s.consumedLocked()
 	return p
 }
 
@@ -214,7 +171,7 @@ func (s *Socket) Purge() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rbuf.Reset()
-	s.notify()
+	s.consumedLocked()
 }
 
 // BytesAvailable is how many received bytes are waiting to be read.

@@ -13,7 +13,7 @@ func waitAvailable(t *testing.T, s *Socket, n int) {
 	deadline := time.Now().Add(10 * time.Second)
 	for s.BytesAvailable() < n {
 		s.mu.Lock()
-		ch := s.changed
+		ch := s.changes()
 		s.mu.Unlock()
 		if s.BytesAvailable() >= n {
 			return

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/tlsconf"
 )
 
@@ -59,23 +60,22 @@ type Socket struct {
 	handshaking bool
 	userClosed  bool            // Close was called: net.Conn reads fail with net.ErrClosed
 	writeShut   bool            // CloseWrite was called: sends fail, reads go on
-	changed     chan struct{}   // closed and replaced on every change of state or buffers
-	stop        chan struct{}   // closed to stop the I/O goroutines of the current connection
-	io          *sync.WaitGroup // the I/O goroutines of the current connection
+	changed     engine.Waker    // woken on every change of state or buffers
+	link        *link           // runs the current connection on the engine; nil when none
+	io          *sync.WaitGroup // the current connection's links (until their end) and Listen's accept
 	port        int
 	localAddr   net.Addr
 	remoteAddr  net.Addr
 	lastErr     *Error
-	lingering   net.Conn    // closed by the writer once the queued data is sent
 	tlsCfg      *tls.Config // built for the current connection; released by detachLocked
 
-	rbuf bytes.Buffer // received, unread
-	rerr error        // why reading ended (io.EOF when the peer closed)
+	rbuf       bytes.Buffer // received, unread
+	rerr       error        // why reading ended (io.EOF when the peer closed)
+	readPaused bool         // the link's reads are paused: rbuf is full
+	readLimit  int          // the link's read size (LimitRead), at most readChunk
 
-	sbuf        bytes.Buffer // queued, not yet written; the first inflight bytes are being written
-	inflight    int
-	sendAborted bool  // SendComplete(true) reported; skip the next SendComplete(false)
-	werr        error // why writing ended
+	unsent      int  // queued in the link's engine conn and not yet written (as OnSent reports)
+	sendAborted bool // SendComplete(true) reported; skip the next SendComplete(false)
 
 	rdl, wdl *deadline
 	ev       eventQueue
@@ -96,12 +96,11 @@ func New(cfg Config) *Socket {
 		cfg.ReceiveBufferSize = DefaultReceiveBufferSize
 	}
 	s := &Socket{
-		cfg:     cfg,
-		changed: make(chan struct{}),
-		port:    cfg.Port,
-		io:      new(sync.WaitGroup),
-		rdl:     newDeadline(),
-		wdl:     newDeadline(),
+		cfg:  cfg,
+		port: cfg.Port,
+		io:   new(sync.WaitGroup),
+		rdl:  newDeadline(),
+		wdl:  newDeadline(),
 	}
 	s.ev.exec = autoEvents
 	if cfg.ManualEvents {
@@ -124,13 +123,13 @@ func Dial(ctx context.Context, cfg Config) (*Socket, error) {
 
 // notify wakes every blocked call so it re-examines the socket; s.mu must
 // be held.
-func (s *Socket) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Socket) notify() { s.changed.Wake() }
 
-// settle waits until the goroutines of the previous connection of a closed
-// socket, which may still be sending what Close left queued, have ended.
+// changes returns the channel the next notify closes; s.mu must be held.
+func (s *Socket) changes() <-chan struct{} { return s.changed.Chan(false) }
+
+// settle waits until the previous connection of a closed socket, which may
+// still be sending what Close left queued, has ended.
 func (s *Socket) settle() {
 	s.mu.Lock()
 	wg := s.io
@@ -151,12 +150,9 @@ func (s *Socket) begin(op string, st State) error {
 	s.userClosed = false
 	s.writeShut = false
 	s.rbuf.Reset()
-	s.sbuf.Reset()
-	s.rerr, s.werr, s.lastErr = nil, nil, nil
-	s.inflight = 0
-	s.stop = make(chan struct{})
+	s.unsent, s.sendAborted = 0, false
+	s.rerr, s.lastErr = nil, nil
 	s.io = new(sync.WaitGroup)
-	s.lingering = nil
 	s.notify()
 	return nil
 }
@@ -172,39 +168,41 @@ func (s *Socket) fail(op string, err error) *Error {
 		return e
 	}
 	s.lastErr = e
-	conn, ln := s.detachLocked()
+	conn, ln, l := s.detachLocked()
 	s.push(event{kind: evError, err: e})
 	s.mu.Unlock()
-	closeQuietly(conn, ln)
+	closeQuietly(conn, ln, l)
 	return e
 }
 
 // detachLocked moves the socket to StateClosed and returns what must be
 // closed; s.mu must be held.
-func (s *Socket) detachLocked() (net.Conn, net.Listener) {
-	conn, ln := s.conn, s.listener
+func (s *Socket) detachLocked() (net.Conn, net.Listener, *link) {
+	conn, ln, l := s.conn, s.listener, s.link
 	if conn == nil {
 		conn = s.raw
 	}
 	s.state = StateClosed
-	s.conn, s.raw, s.tlsConn, s.listener = nil, nil, nil, nil
+	s.conn, s.raw, s.tlsConn, s.listener, s.link = nil, nil, nil, nil, nil
 	s.handshaking = false
 	if s.tlsCfg != nil {
 		_ = tlsconf.Close(s.tlsCfg)
 		s.tlsCfg = nil
 	}
-	if s.stop != nil && !isClosed(s.stop) {
-		close(s.stop)
-	}
 	s.notify()
-	return conn, ln
+	return conn, ln, l
 }
 
-func closeQuietly(conn net.Conn, ln net.Listener) {
+// closeQuietly closes what detachLocked returned: the connection at once
+// (through its link's end when it has one).
+func closeQuietly(conn net.Conn, ln net.Listener, l *link) {
 	if ln != nil {
 		_ = ln.Close()
 	}
-	if conn != nil {
+	switch {
+	case l != nil:
+		l.end(conn)
+	case conn != nil:
 		_ = conn.Close()
 	}
 }
@@ -241,21 +239,22 @@ func (s *Socket) Close() error {
 		return nil
 	}
 	s.userClosed = true
-	conn, ln := s.detachLocked()
+	unsent := s.unsent
+	conn, ln, l := s.detachLocked()
 	if s.rbuf.Len() > 0 {
 		s.push(event{kind: evDataAvailable})
 	}
-	if conn != nil && s.sbuf.Len() > 0 && s.cfg.Linger > 0 && s.werr == nil {
-		s.lingering = conn
-		_ = conn.SetWriteDeadline(time.Now().Add(s.cfg.Linger))
+	if l != nil && unsent > 0 && s.cfg.Linger > 0 {
+		// The engine sends what is queued, then the close_notify and
+		// the FIN, and resets the connection at Linger.
 		s.mu.Unlock()
-		closeQuietly(nil, ln)
+		closeQuietly(nil, ln, nil)
+		l.ec.Close(s.cfg.Linger)
 		return nil
 	}
-	s.sbuf.Reset()
 	wg := s.io
 	s.mu.Unlock()
-	closeQuietly(conn, ln)
+	closeQuietly(conn, ln, l)
 	wg.Wait()
 	return nil
 }
@@ -278,11 +277,11 @@ func (s *Socket) Disconnect(ctx context.Context) error {
 func (s *Socket) drain(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		if s.state != StateConnected || s.sbuf.Len() == 0 {
+		if s.state != StateConnected || s.unsent == 0 {
 			s.mu.Unlock()
 			return nil
 		}
-		ch := s.changed
+		ch := s.changes()
 		s.mu.Unlock()
 		select {
 		case <-ch:
@@ -309,7 +308,7 @@ func (s *Socket) WaitConnected(ctx context.Context) error {
 			}
 			return opError("wait", ErrInvalidState, fmt.Errorf("socket is not connecting"))
 		}
-		ch := s.changed
+		ch := s.changes()
 		s.mu.Unlock()
 		select {
 		case <-ch:

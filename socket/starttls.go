@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 
+	"github.com/tlskit/tlskit/internal/errcode"
 	"github.com/tlskit/tlskit/tlsconf"
 )
 
@@ -87,8 +87,8 @@ func (s *Socket) StartTLS(ctx context.Context) error {
 	return nil
 }
 
-// pause waits for the send buffer to drain, stops the I/O goroutines and
-// returns the raw connection, which the socket still owns.
+// pause waits for the send buffer to drain, takes the connection back from
+// the engine and returns the raw connection, which the socket still owns.
 func (s *Socket) pause(op string, ctx context.Context) (net.Conn, error) {
 	if err := s.drain(ctx); err != nil {
 		return nil, newError(op, err)
@@ -104,31 +104,35 @@ func (s *Socket) pause(op string, ctx context.Context) (net.Conn, error) {
 	case s.rbuf.Len() > 0:
 		s.mu.Unlock()
 		return nil, opError(op, ErrInvalidState, errUnreadPlaintext)
-	case s.sbuf.Len() > 0:
+	case s.unsent > 0:
 		s.mu.Unlock()
 		return nil, opError(op, ErrInvalidState, errors.New("data was queued while draining"))
+	case s.link == nil:
+		s.mu.Unlock()
+		return nil, opError(op, ErrInvalidState, errors.New("another StartTLS is under way"))
 	}
-	raw := s.raw
-	wg := s.io
-	close(s.stop)
-	s.notify()
+	l := s.link
 	s.mu.Unlock()
 
-	// Wake the reader out of its blocked Read without losing the stream.
-	_ = raw.SetReadDeadline(time.Unix(1, 0))
-	wg.Wait()
-	_ = raw.SetReadDeadline(time.Time{})
-
+	// The engine stops reading (a read deadline in the past wakes its
+	// reader) and writing without closing the connection; what it read
+	// meanwhile is in rbuf.
+	_, err := l.ec.Release()
+	if err != nil { // it ended: its OnClose fails the socket
+		return nil, opError(op, ErrInvalidState, errcode.With(ErrNotConnected, err))
+	}
+	defer l.wg.Done() // released: no OnClose
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.state != StateConnected {
+	if s.link != l || s.state != StateConnected {
 		return nil, opError(op, ErrInvalidState, ErrNotConnected)
 	}
+	s.link = nil
 	if s.rbuf.Len() > 0 { // arrived while pausing
 		s.startIOLocked()
 		return nil, opError(op, ErrInvalidState, errUnreadPlaintext)
 	}
-	return raw, nil
+	return s.raw, nil
 }
 
 // release pauses the socket and hands its raw connection to the caller,

@@ -5,104 +5,50 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sync"
 
 	"github.com/tlskit/tlskit/internal/errcode"
 )
 
-const writeChunk = 16 << 10
-
-// writeLoop sends the send buffer's bytes to conn until conn fails or stop
-// is closed. It is one of the two I/O goroutines of a connection.
-func (s *Socket) writeLoop(conn net.Conn, stop <-chan struct{}, wg *sync.WaitGroup) {
-	defer wg.Done()
-	chunk := make([]byte, writeChunk)
-	for {
-		s.mu.Lock()
-		for s.sbuf.Len() == 0 || (isClosed(stop) && s.lingering != conn) {
-			if isClosed(stop) {
-				s.endWriteLocked(conn)
-				return
-			}
-			ch := s.changed
-			s.mu.Unlock()
-			select {
-			case <-ch:
-			case <-stop:
-			}
-			s.mu.Lock()
-		}
-		n := copy(chunk, s.sbuf.Bytes())
-		s.inflight = n
-		s.mu.Unlock()
-
-		w, err := conn.Write(chunk[:n])
-
-		s.mu.Lock()
-		s.sbuf.Next(w)
-		s.inflight = 0
-		s.ev.progressSent += w
-		if w > 0 {
-			s.push(event{kind: evSendProgress})
-			if s.sbuf.Len() == 0 {
-				if s.sendAborted { // SendComplete(true) was reported already
-					s.sendAborted = false
-				} else {
-					s.push(event{kind: evSendComplete})
-				}
-			}
-			s.push(event{kind: evWritable})
-		}
-		s.notify()
-		if err == nil {
-			s.mu.Unlock()
-			continue
-		}
-		if isClosed(stop) {
-			s.sbuf.Reset()
-			s.endWriteLocked(conn)
-			return
-		}
-		s.werr = err
-		s.mu.Unlock()
-		s.fail("write", err)
-		return
-	}
-}
-
-// endWriteLocked ends the writer of a stopped connection: when Close left
-// it lingering, the writer closes it. It unlocks s.mu.
-func (s *Socket) endWriteLocked(conn net.Conn) {
-	lingering := s.lingering == conn
-	if lingering {
-		s.lingering = nil
-	}
-	s.mu.Unlock()
-	if lingering {
-		_ = conn.Close()
-	}
-}
-
-// abortSend discards the queued bytes the writer has not taken yet and
-// reports SendComplete(true) if there were any.
+// abortSend discards the queued bytes no write has taken yet and reports
+// SendComplete(true) if there were any.
 func (s *Socket) abortSend() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sbuf.Len() <= s.inflight {
+	if s.link == nil {
 		return
 	}
-	s.sbuf.Truncate(s.inflight)
-	s.sendAborted = s.inflight > 0
+	n := s.link.ec.DiscardQueued()
+	if n == 0 {
+		return
+	}
+	s.unsent -= n
+	s.sendAborted = s.unsent > 0 // the write under way ends without SendComplete(false)
 	s.push(event{kind: evSendComplete, userAborted: true})
 	s.notify()
 }
 
+// queueLocked hands p, which fits (writableLocked), to the link's engine
+// conn; s.mu must be held.
+func (s *Socket) queueLocked(op string, p []byte) error {
+	n, err := s.link.ec.Write(p)
+	s.unsent += n
+	s.sendAborted = false
+	s.notify()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, net.ErrClosed): // ended; OnClose will say why
+		return opError(op, ErrInvalidState, errcode.With(ErrNotConnected, err))
+	}
+	return newError(op, err)
+}
+
 // writableLocked is how many bytes Send accepts now; s.mu must be held.
 func (s *Socket) writableLocked() int {
-	if s.state != StateConnected {
+	if s.state != StateConnected || s.link == nil {
 		return 0
 	}
-	return max(s.cfg.SendBufferSize-s.sbuf.Len(), 0)
+	return max(s.cfg.SendBufferSize-s.unsent, 0)
 }
 
 // Writable is how many bytes Send accepts now (ECMA-419 writable count).
@@ -117,7 +63,7 @@ func (s *Socket) Writable() int {
 func (s *Socket) BytesLeftToSend() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sbuf.Len()
+	return s.unsent
 }
 
 // sendableLocked returns why nothing can be queued now, or nil; s.mu must
@@ -126,8 +72,6 @@ func (s *Socket) sendableLocked(op string) error {
 	switch {
 	case s.userClosed:
 		return net.ErrClosed
-	case s.werr != nil:
-		return newError(op, s.werr)
 	case s.writeShut && s.state == StateConnected:
 		return opError(op, ErrInvalidState, errWriteShut)
 	case s.state != StateConnected:
@@ -139,8 +83,8 @@ func (s *Socket) sendableLocked(op string) error {
 // Send queues all of p for sending without blocking and returns how many
 // more bytes the buffer accepts (Xojo Write, ECMA-419 write). When p does
 // not fit, nothing is queued and the error matches ErrBufferFull (and so
-// ErrWouldBlock and ErrOutOfMemory). The I/O goroutine writes the data;
-// SendProgress, SendComplete and Writable report on it.
+// ErrWouldBlock and ErrOutOfMemory). The connection's engine writes the
+// data; SendProgress, SendComplete and Writable report on it.
 func (s *Socket) Send(p []byte) (writable int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -154,9 +98,9 @@ func (s *Socket) Send(p []byte) (writable int, err error) {
 	if len(p) > free {
 		return free, &Error{Op: "send", Err: fmt.Errorf("%w: %d bytes, room for %d", ErrBufferFull, len(p), free)}
 	}
-	s.sbuf.Write(p)
-	s.sendAborted = false
-	s.notify()
+	if err := s.queueLocked("send", p); err != nil {
+		return 0, err
+	}
 	return free - len(p), nil
 }
 
@@ -179,16 +123,17 @@ func (s *Socket) Write(p []byte) (int, error) {
 			return done, os.ErrDeadlineExceeded
 		}
 		if n := min(s.writableLocked(), len(p)-done); n > 0 {
-			s.sbuf.Write(p[done : done+n])
-			s.sendAborted = false
+			if err := s.queueLocked("write", p[done:done+n]); err != nil {
+				s.mu.Unlock()
+				return done, err
+			}
 			done += n
-			s.notify()
 		}
 		if done == len(p) {
 			s.mu.Unlock()
 			return done, nil
 		}
-		ch := s.changed
+		ch := s.changes()
 		s.mu.Unlock()
 		select {
 		case <-ch:

@@ -29,7 +29,7 @@ func waitFor(t *testing.T, s *Socket, what string, cond func() bool) {
 	deadline := time.After(10 * time.Second)
 	for {
 		s.mu.Lock()
-		ch := s.changed
+		ch := s.changes()
 		s.mu.Unlock()
 		if cond() {
 			return
