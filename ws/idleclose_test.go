@@ -66,7 +66,9 @@ func TestHandlerIdleTimeoutSendsCloseFrame(t *testing.T) {
 // A connection with traffic is not idle: the Handler's timer restarts.
 func TestHandlerIdleTimeoutKeepsActiveConnection(t *testing.T) {
 	t.Parallel()
-	h, err := NewHandler(HandlerOptions{Events: echoEvents(), IdleTimeout: time.Second}, nil)
+	// A 2 s timeout against traffic every 100 ms: a 20x margin, as a full
+	// -race run on two shared cores once closed it with a 1 s timeout.
+	h, err := NewHandler(HandlerOptions{Events: echoEvents(), IdleTimeout: 2 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestHandlerIdleTimeoutKeepsActiveConnection(t *testing.T) {
 	c := dialT(t, "ws://"+ln.Addr().String()+"/", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for range 15 { // 1.5 s of traffic, more than the idle timeout
+	for range 25 { // 2.5 s of traffic, more than the idle timeout
 		time.Sleep(100 * time.Millisecond)
 		if err := c.WriteMessage(ctx, DataText, []byte("x")); err != nil {
 			t.Fatal(err)
