@@ -156,6 +156,12 @@ func newConn(s *Server, ec engine.Conn, o *Options, fixed *connFixed) *Conn {
 		idleTimeout: o.DefaultIdleTimeout,
 		timeout:     o.DefaultTimeout,
 	}
+	if pc, ok := ec.(engine.ProxyConn); ok {
+		if info := pc.ProxyInfo(); info != nil {
+			// The socket's accept, before its PROXY header came.
+			c.accepted = int64(info.Accepted.Sub(monoBase))
+		}
+	}
 	if len(o.DefaultEOL) > 0 || o.DefaultSingleLineMode || o.DefaultMaxLineLength != 0 && o.DefaultMaxLineLength != framing.DefaultMaxLineLength {
 		f := c.framerLocked()
 		f.SetEOL(o.DefaultEOL)

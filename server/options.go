@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/access"
@@ -166,6 +167,26 @@ type Options struct {
 	AllowedClients string
 	BlockedClients string
 
+	// ProxyProtocol makes the server read the PROXY protocol header
+	// (versions 1 and 2, HAProxy's send-proxy and send-proxy-v2) that a
+	// load balancer in ProxyFrom sends before its client's bytes, so that
+	// RemoteAddr, the access lists, MaxConnectionsPerAddress, the logs and
+	// the Observer see the client rather than the balancer (see
+	// Conn.ProxyHeader). The header is read before the TLS handshake and
+	// OnConnectionRequest; a malformed one, none (unless ProxyOptional),
+	// or one not whole within DefaultConnectionTimeout of the accept (10
+	// seconds when that is 0) resets the connection, as does a header from
+	// a peer not in ProxyFrom; each is logged as "connection refused".
+	// Peers not in ProxyFrom are otherwise served as without it. Default
+	// false. Read by StartListening.
+	ProxyProtocol bool
+	// ProxyFrom are the load balancers trusted to send a PROXY header.
+	// Default nil: loopback only (127.0.0.0/8 and ::1).
+	ProxyFrom []netip.Prefix
+	// ProxyOptional serves a connection from ProxyFrom that sends no
+	// header, with the balancer's address. Default false: required.
+	ProxyOptional bool
+
 	// TLSConfig makes the server a TLS server; nil (default) means plain
 	// TCP. It must hold a certificate (Certificates, GetCertificate or
 	// GetConfigForClient). The server does not modify it; per connection
@@ -270,6 +291,9 @@ func (o Options) defaulted() (Options, error) {
 	}
 	if _, err := access.Parse(o.BlockedClients); err != nil {
 		return bad("BlockedClients", o.BlockedClients, err.Error())
+	}
+	if err := o.checkProxy(); err != nil {
+		return o, err
 	}
 	if o.TLSConfig != nil && len(o.TLSConfig.Certificates) == 0 && o.TLSConfig.GetCertificate == nil &&
 		o.TLSConfig.GetConfigForClient == nil && o.Events.OnSSLConnectionRequest == nil {

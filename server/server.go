@@ -143,7 +143,7 @@ func (s *Server) StartListening() error {
 	cfg := engine.ListenConfig{
 		Host: o.LocalHost, Port: o.LocalPort, Family: engine.Family(o.UseIPv6),
 		Backlog: o.ConnectionBacklog, Shared: o.SharePort,
-		Socket: o.socketOptions(),
+		Socket: o.socketOptions(), Proxy: o.proxyConfig(),
 	}
 	ln, err := s.eng.Listen(cfg, (*acceptor)(s))
 	if err != nil {

@@ -41,6 +41,9 @@ type ListenConfig struct {
 	Shared bool
 	// Socket options applied to every accepted connection.
 	Socket SocketOptions
+	// Proxy, if not nil, reads the PROXY protocol header of the
+	// connections from the senders it trusts before they are accepted.
+	Proxy *Proxy
 }
 
 // Family is the address family of a listener, numbered as
@@ -66,8 +69,9 @@ type SocketOptions struct {
 
 // An Acceptor is told about each accepted connection.
 type Acceptor interface {
-	// Accept hands over a new connection. Nothing has been read from it and
-	// no handshake has started. Accept must not block; the acceptor later
+	// Accept hands over a new connection. Nothing has been read from it
+	// beyond its PROXY header (see ListenConfig.Proxy), and no handshake
+	// has started. Accept must not block; the acceptor later
 	// calls c.Start to run it or c.Reset to refuse it.
 	Accept(c Conn)
 	// AcceptError reports an error of the accept loop that did not stop it

@@ -3,6 +3,8 @@ package epoll
 import (
 	"time"
 
+	"github.com/tlskit/tlskit/internal/engine"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -234,5 +236,7 @@ func (c *conn) killFired(act killAction) {
 		c.end(nil, true)
 	case killPeerWait:
 		c.end(nil, false)
+	case killProxy:
+		c.proxyFail(engine.ProxyFailed(engine.ErrProxyTimeout))
 	}
 }

@@ -48,7 +48,8 @@ const (
 type phase uint8
 
 const (
-	phaseNew      phase = iota // made by the listener: Start not called yet
+	phaseProxy    phase = iota // from a trusted sender: its PROXY header is being read, no Acceptor has it
+	phaseNew                   // made by the listener: Start not called yet
 	phaseStarted               // Start ran: begin is posted to the loop
 	phaseOpen                  // registered with the loop: reading (and the TLS handshake, if any)
 	phaseClosing               // Close, Reset or the peer's close (byUs says which): Write refuses
@@ -62,8 +63,10 @@ const (
 // move to.
 var phases = lifecycle.Table[phase]{
 	What:  "epoll: connection",
-	Names: []string{"new", "started", "open", "closing", "notified", "draining", "ending", "finished"},
+	Names: []string{"proxy", "new", "started", "open", "closing", "notified", "draining", "ending", "finished"},
 	Next: []uint32{
+		// The header is read (Accept follows) or refused (reset, no callback).
+		phaseProxy: 1<<phaseNew | 1<<phaseFinished,
 		// Close or Reset before Start drop the connection: no callback.
 		phaseNew: 1<<phaseStarted | 1<<phaseFinished,
 		// Close or Reset between Start and begin: begin still registers it.
@@ -103,6 +106,7 @@ const (
 	killHandshake killAction = iota // the TLS handshake did not end in time
 	killLinger                      // the graceful close took too long: reset
 	killPeerWait                    // our FIN is sent, the peer did not close: close
+	killProxy                       // the PROXY header did not come in time
 )
 
 // conn is one connection. Its loop reads, runs the timers and makes every
@@ -110,10 +114,12 @@ const (
 // only under mu (writes, epoll_ctl). Only the loop closes the descriptor of
 // a started connection, so the loop reads it without holding mu.
 type conn struct {
-	// Set by newConn, then constant.
+	// Set by newConn, then constant; remote and px are set in phaseProxy
+	// (on the loop) before the Acceptor has the connection.
 	l      *loop // and its engine, l.e
 	remote netip.AddrPort
 	local  netip.AddrPort
+	px     *proxyWait // a trusted sender's connection: its header (proxy_linux.go); nil otherwise
 
 	// Set by Start (under mu), then constant: h, limit, linger, tc, t and
 	// readSize below. The loop reads them without mu (begin is posted
@@ -139,7 +145,7 @@ type conn struct {
 
 	// The small fields, last so that they pack; guarded by mu unless
 	// marked.
-	gen      int32 // registration generation: written by the loop in begin, before begun; read by the loop
+	gen      int32 // registration generation: written by the loop in registerLocked, before begun; read by the loop
 	events   uint32
 	readSize int32 // set by Start: the most one read takes, at most readBufSize
 	phase    phase
@@ -153,6 +159,7 @@ type conn struct {
 	inEpoll  bool // in the loop's epoll set
 	wantW    bool // a Write was refused: OnWritable is owed
 	flushing bool // the flush token (see the lock order above): others only queue
+	sniff    bool // on the loop: an untrusted connection of a Proxy listener whose first read is still to check
 }
 
 var _ engine.Conn = (*conn)(nil)
@@ -188,7 +195,7 @@ func (t *tlsSide) reset() {
 }
 
 func newConn(e *Engine, l *loop, fd int, remote netip.AddrPort) *conn {
-	c := &conn{l: l, fd: fd, remote: remote, local: localAddrPort(fd)}
+	c := &conn{l: l, fd: fd, remote: remote, local: localAddrPort(fd), phase: phaseNew}
 	c.wire.pool = &e.pool
 	c.idleT = timer{idx: -1, kind: timerIdle, c: c}
 	return c
@@ -237,7 +244,6 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 
 // begin registers the connection with its loop (on the loop).
 func (c *conn) begin() {
-	c.gen = c.l.nextGen()
 	c.mu.Lock()
 	if c.fd < 0 {
 		c.mu.Unlock()
@@ -246,9 +252,7 @@ func (c *conn) begin() {
 	if c.phase == phaseStarted { // else Close or Reset came first: it is closing
 		c.setPhaseLocked(phaseStarted, phaseOpen)
 	}
-	c.l.setConn(c.fd, c)
-	c.begun = true
-	c.updateInterestLocked()
+	c.registerLocked()
 	plain := c.tc == nil
 	c.mu.Unlock()
 	if !plain && c.t.hsTimeout > 0 {
@@ -263,6 +267,19 @@ func (c *conn) begin() {
 		c.h.OnOpen(nil)
 		c.flush(true)
 	}
+	if c.px != nil && c.px.lead != nil {
+		c.readable() // the bytes that came with the header
+	}
+}
+
+// registerLocked makes the connection the loop's for its descriptor, with
+// a new generation, and adds it to the epoll set (on the loop); c.mu is
+// held.
+func (c *conn) registerLocked() {
+	c.gen = c.l.nextGen()
+	c.l.setConn(c.fd, c)
+	c.begun = true
+	c.updateInterestLocked()
 }
 
 // updateInterestLocked makes the epoll registration match what the
@@ -324,7 +341,11 @@ func (c *conn) ResumeRead() {
 	c.paused = false
 	c.updateInterestLocked()
 	drain := was && c.begun && c.phase != phaseFinished && c.tc != nil && c.openLocked()
+	lead := was && c.begun && c.phase != phaseFinished && c.px != nil && c.px.lead != nil
 	c.mu.Unlock()
+	if lead {
+		c.l.post(c.readable)
+	}
 	if drain {
 		// crypto/tls may hold records read before the pause.
 		c.l.post(c.drainTLS)

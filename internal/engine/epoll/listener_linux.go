@@ -23,6 +23,7 @@ type listener struct {
 	fd   int
 	addr *net.TCPAddr
 	a    engine.Acceptor
+	gate *engine.ProxyGate                    // ListenConfig.Proxy; nil without
 	sock atomic.Pointer[engine.SocketOptions] // for the next accept
 
 	once sync.Once
@@ -51,6 +52,9 @@ func listen(e *Engine, cfg engine.ListenConfig, a engine.Acceptor) (engine.Liste
 	}
 	ln := &listener{e: e, l: l, fd: fd, addr: net.TCPAddrFromAddrPort(sockaddrPort(sa)), a: a,
 		done: make(chan struct{})}
+	if cfg.Proxy != nil {
+		ln.gate = engine.NewProxyGate(cfg.Proxy, a)
+	}
 	sock := cfg.Socket
 	ln.sock.Store(&sock)
 	ln.bt = timer{idx: -1, kind: timerListener, ln: ln}
@@ -70,6 +74,9 @@ func (ln *listener) SetSocketOptions(o engine.SocketOptions) { ln.sock.Store(&o)
 // an Acceptor method.
 func (ln *listener) Close() error {
 	ln.once.Do(func() {
+		if ln.gate != nil {
+			ln.gate.Close()
+		}
 		ln.l.post(func() {
 			ln.closed = true
 			delete(ln.l.listeners, ln.fd)
@@ -130,7 +137,12 @@ func (ln *listener) accept() {
 			ln.a.AcceptError(err)
 			continue
 		}
-		ln.a.Accept(newConn(ln.e, cl, nfd, remote))
+		c := newConn(ln.e, cl, nfd, remote)
+		if ln.gate != nil {
+			ln.acceptProxied(c)
+			continue
+		}
+		ln.a.Accept(c)
 	}
 }
 

@@ -12,6 +12,8 @@ func init() { phases.Strict = true }
 // legalPhaseChanges lists, independently of phases, every move of a
 // connection's lifecycle.
 var legalPhaseChanges = map[[2]phase]string{
+	{phaseProxy, phaseNew}:         "the PROXY header is read: Accept",
+	{phaseProxy, phaseFinished}:    "the PROXY header failed: reset",
 	{phaseNew, phaseStarted}:       "Start",
 	{phaseNew, phaseFinished}:      "Close or Reset before Start",
 	{phaseStarted, phaseOpen}:      "begin registers it",
@@ -32,8 +34,8 @@ var legalPhaseChanges = map[[2]phase]string{
 }
 
 func TestPhaseTransitions(t *testing.T) {
-	for from := phaseNew; from <= phaseFinished; from++ {
-		for to := phaseNew; to <= phaseFinished; to++ {
+	for from := phaseProxy; from <= phaseFinished; from++ {
+		for to := phaseProxy; to <= phaseFinished; to++ {
 			_, legal := legalPhaseChanges[[2]phase{from, to}]
 			if got := phases.Allowed(from, to); got != legal {
 				t.Errorf("phases.Allowed(%v, %v) = %v, want %v", from, to, got, legal)
@@ -47,7 +49,7 @@ func TestPhaseTransitions(t *testing.T) {
 				t.Errorf("illegal %v -> %v: panicked %v, phase %v", from, to, panicked, c.phase)
 			}
 			// Claiming the wrong current phase is refused, whatever the move.
-			for cur := phaseNew; cur <= phaseFinished; cur++ {
+			for cur := phaseProxy; cur <= phaseFinished; cur++ {
 				if cur == from {
 					continue
 				}

@@ -29,15 +29,30 @@ func (c *conn) readable() {
 		c.mu.Unlock()
 		return
 	}
+	if c.phase == phaseProxy {
+		c.mu.Unlock()
+		c.readProxy()
+		return
+	}
 	fd, size := c.fd, int(c.readSize)
 	discard := c.closingLocked() && c.byUs
 	isTLS := c.tc != nil
+	var lead []byte
+	if c.px != nil && c.px.lead != nil {
+		lead, c.px.lead = c.px.lead, nil
+	}
 	c.mu.Unlock()
 
 	buf := c.l.rbuf[:size]
-	n, err := unix.Read(fd, buf)
-	for err == unix.EINTR {
+	var n int
+	var err error
+	if lead != nil { // what came after the PROXY header: read before
+		buf, n = lead, len(lead)
+	} else {
 		n, err = unix.Read(fd, buf)
+		for err == unix.EINTR {
+			n, err = unix.Read(fd, buf)
+		}
 	}
 	if err == unix.EAGAIN {
 		return
@@ -51,6 +66,13 @@ func (c *conn) readable() {
 		rerr = io.EOF
 	default:
 		c.touch()
+	}
+	if c.sniff {
+		c.sniff = false
+		if err := engine.ProxySniff(buf[:n]); err != nil {
+			c.end(err, true)
+			return
+		}
 	}
 	if !isTLS {
 		if rerr != nil {

@@ -23,9 +23,11 @@ const peerCloseWait = 2 * time.Second
 // goroutine runs only while the send queue holds bytes.
 type conn struct {
 	sock   net.Conn // the socket (a *net.TCPConn when accepted): closed, half-closed and reset directly
+	in     net.Conn // what reads of the socket go through: sock, or a Proxy listener's inConn
 	remote netip.AddrPort
 	local  netip.AddrPort
-	first  []byte // an adopted conn's bytes read before, delivered first; the reader's
+	px     *engine.ProxyInfo // a trusted sender's connection's PROXY header (proxy.go)
+	first  []byte            // an adopted conn's bytes read before, delivered first; the reader's
 	// adoptedTLS is an adopted *tls.Conn: no handshake of ours, but its
 	// own when it has not run yet.
 	adoptedTLS bool
@@ -75,7 +77,7 @@ type conn struct {
 var _ engine.Conn = (*conn)(nil)
 
 func newConn(sock net.Conn) *conn {
-	c := &conn{sock: sock, rw: sock, limit: 64 << 10}
+	c := &conn{sock: sock, in: sock, rw: sock, limit: 64 << 10}
 	c.cond.L = &c.mu
 	if a, ok := sock.RemoteAddr().(*net.TCPAddr); ok {
 		c.remote = unmapPort(a.AddrPort())
@@ -210,7 +212,7 @@ func (c *conn) handshake(opts engine.StartOptions, deadline time.Time) (time.Dur
 	if !deadline.IsZero() {
 		_ = c.sock.SetDeadline(deadline)
 	}
-	hc := &handshakeConn{Conn: c.sock}
+	hc := &handshakeConn{Conn: c.in}
 	tc := c.tlsConn
 	if c.adoptedTLS {
 		hc.first = time.Now()

@@ -25,6 +25,9 @@ func (Engine) Listen(cfg engine.ListenConfig, a engine.Acceptor) (engine.Listene
 		return nil, err
 	}
 	l := &listener{ln: ln, a: a, stop: make(chan struct{}), done: make(chan struct{})}
+	if cfg.Proxy != nil {
+		l.gate = engine.NewProxyGate(cfg.Proxy, a)
+	}
 	sock := cfg.Socket
 	l.sock.Store(&sock)
 	go l.loop()
@@ -34,6 +37,7 @@ func (Engine) Listen(cfg engine.ListenConfig, a engine.Acceptor) (engine.Listene
 type listener struct {
 	ln   *net.TCPListener
 	a    engine.Acceptor
+	gate *engine.ProxyGate                    // ListenConfig.Proxy; nil without
 	sock atomic.Pointer[engine.SocketOptions] // for the next accept
 	once sync.Once
 	stop chan struct{} // closed by Close, ends a backoff wait
@@ -49,6 +53,10 @@ func (l *listener) Close() error {
 	l.once.Do(func() {
 		close(l.stop)
 		err = l.ln.Close()
+		if l.gate != nil {
+			<-l.done // no accept adds to the gate after its Close
+			l.gate.Close()
+		}
 	})
 	<-l.done
 	return err
@@ -82,6 +90,10 @@ func (l *listener) loop() {
 		}
 		backoff = 0
 		applySocketOptions(tc, *l.sock.Load())
+		if l.gate != nil {
+			l.acceptProxied(tc)
+			continue
+		}
 		l.a.Accept(newConn(tc))
 	}
 }
