@@ -90,6 +90,9 @@ type serveConfig struct {
 	metrics          *metrics.Metrics // --metrics, nil without
 	noDeflate        bool             // ws, wss: --deflate=false, no permessage-deflate
 	maxMessage       int64            // ws, wss: the largest message accepted (0: ws.DefaultMaxMessageSize)
+	proxy            bool             // --proxy-protocol
+	proxyFrom        []netip.Prefix   // --proxy-from (nil: loopback)
+	blocked          string           // --blocked-clients
 }
 
 func (sc *serveConfig) sendTimeout() time.Duration {
@@ -120,6 +123,9 @@ type serveFlags struct {
 	metricsAddr      string
 	deflate          bool
 	maxMessage       int64
+	proxy            bool
+	proxyFrom        string
+	blocked          string
 }
 
 // maxMessageLimit is the largest --max-message-size: each connection may
@@ -189,6 +195,15 @@ connection takes the place of one whose handshake has run for a second or
 more, or else is refused. Refused ws clients get 503 with Retry-After; tcp,
 tls and wss ones a reset.
 
+Behind a load balancer (HAProxy's send-proxy or send-proxy-v2, and the
+like): --proxy-protocol reads the PROXY protocol header (version 1 or 2) that
+the balancers at --proxy-from send before each client's bytes, so that the
+logs, --max-conns-per-addr and --blocked-clients see the client's address.
+Without --proxy-from only loopback (127.0.0.0/8 and ::1) is trusted. A
+connection from a balancer without a valid header within --handshake-timeout
+(tls, wss; 10 seconds for tcp, ws) is reset, and so is one from anyone else
+that sends a header.
+
 In the tcp and tls modes the server closes a connection once the client has
 ended its side (TCP FIN or TLS close_notify) and the answers are sent.
 Ctrl-C (SIGINT) or SIGTERM stops listening, lets queued answers go out for up
@@ -204,7 +219,8 @@ away) and exits with status 0.`,
   tlskit serve --cert cert.pem --key key.pem --reload-cert 1m   # follows renewals
   tlskit serve --proto ws --max-message-size 65536 --deflate=false   # hardened for small messages
   tlskit serve --metrics 127.0.0.1:9090           # Prometheus metrics at http://127.0.0.1:9090/metrics
-  tlskit serve --listen 127.0.0.1:0 --keylog keys.log   # port chosen by the system`,
+  tlskit serve --listen 127.0.0.1:0 --keylog keys.log   # port chosen by the system
+  tlskit serve --proto tls --proxy-protocol --proxy-from 10.0.0.0/8   # behind HAProxy send-proxy-v2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, &f) },
 	}
@@ -228,6 +244,9 @@ away) and exits with status 0.`,
 	fl.DurationVar(&f.reloadCert, "reload-cert", 0, "check --cert (and --key) this often and use a renewed certificate for new connections (default: never)")
 	fl.BoolVar(&f.deflate, "deflate", true, "ws, wss: compress messages (permessage-deflate) for clients that offer it; --deflate=false never does")
 	fl.Int64Var(&f.maxMessage, "max-message-size", ws.DefaultMaxMessageSize, "ws, wss: the largest message accepted, in bytes after decompression (1 to "+strconv.Itoa(maxMessageLimit)+"); a larger one closes the connection with 1009")
+	fl.BoolVar(&f.proxy, "proxy-protocol", false, "read the PROXY protocol header (v1, v2) of connections from --proxy-from: the client's address is the one it names")
+	fl.StringVar(&f.proxyFrom, "proxy-from", "", "with --proxy-protocol: the load balancers trusted to send the header, addresses or CIDR prefixes, comma-separated (default: loopback only, 127.0.0.0/8 and ::1)")
+	fl.StringVar(&f.blocked, "blocked-clients", "", "refuse clients at these addresses: comma-separated addresses, '*' wildcards or CIDR prefixes (\"192.0.2.*,2001:db8::/32\")")
 	fl.StringVar(&f.engine, "engine", "", `I/O engine: "auto" (default: epoll on Linux, portable elsewhere), "epoll" or "portable"`)
 	return cmd
 }
@@ -302,7 +321,32 @@ func (f *serveFlags) checkTimeouts() error {
 	if f.maxConnsPerAddr < 0 {
 		return errors.New("--max-conns-per-addr must not be negative (0: no limit)")
 	}
+	if f.proxyFrom != "" && !f.proxy {
+		return errors.New("--proxy-from needs --proxy-protocol")
+	}
 	return nil
+}
+
+// parseProxyFrom parses --proxy-from: addresses and CIDR prefixes,
+// comma-separated.
+func parseProxyFrom(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for e := range strings.SplitSeq(list, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(e); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(e)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("--proxy-from: %q is not an IP address or CIDR prefix", e)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // secureTwin is the protocol that adds TLS to a plain one.
@@ -332,8 +376,11 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		proto: f.proto, mode: f.mode, path: f.path, host: host, port: port, useIPv6: useIPv6,
 		maxConns: f.maxConns, maxConnsPerAddr: f.maxConnsPerAddr, idleTimeout: f.idleTimeout,
 		handshakeTimeout: f.handshakeTimeout, sendWait: f.sendTimeout, engine: f.engine,
-		noDeflate: !f.deflate, maxMessage: f.maxMessage,
+		noDeflate: !f.deflate, maxMessage: f.maxMessage, proxy: f.proxy, blocked: f.blocked,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
+	}
+	if sc.proxyFrom, err = parseProxyFrom(f.proxyFrom); err != nil {
+		return err
 	}
 	var cert *certs.Certificate
 	if p.secure {

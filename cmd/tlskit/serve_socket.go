@@ -71,6 +71,14 @@ func (sc *serveConfig) serverOptions() server.Options {
 		TLSConfig:                sc.tls,
 		Engine:                   server.Engine(sc.engine),
 		Events:                   logEvents(sc.connLogger()),
+		ProxyProtocol:            sc.proxy,
+		ProxyFrom:                sc.proxyFrom,
+		BlockedClients:           sc.blocked,
+	}
+	if sc.proxy || sc.blocked != "" {
+		// The server's own records say which connections it refused, and
+		// why: those a balancer's header failed for never reach the events.
+		opts.Logger = sc.connLogger()
 	}
 	if sc.metrics != nil {
 		opts.Observer = sc.metrics

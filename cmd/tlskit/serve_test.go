@@ -273,6 +273,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--max-message-size", "1073741825"}, "--max-message-size 1073741825: want 1 to"},
 		{[]string{"--max-message-size", "1MiB"}, `invalid argument "1MiB" for "--max-message-size"`},
 		{[]string{"--deflate=maybe"}, `invalid argument "maybe" for "--deflate"`},
+		{[]string{"--proto", "tcp", "--proxy-from", "10.0.0.1"}, "--proxy-from needs --proxy-protocol"},
+		{[]string{"--proto", "tcp", "--proxy-protocol", "--proxy-from", "10.0.0.0/8,10.0.0.300"}, `--proxy-from: "10.0.0.300" is not an IP address or CIDR prefix`},
 		{[]string{"--proto", "tcp", "--max-message-size", "1000"}, "--max-message-size is for WebSocket: --proto tcp"},
 		{[]string{"--proto", "tls", "--deflate=false"}, "--deflate is for WebSocket: --proto tls"},
 		{[]string{"--proto", "tcp", "--cert", tc.server}, "--cert needs TLS, but --proto tcp is plain"},

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -27,36 +26,14 @@ import (
 // 127.0.0.x addresses; and the LOCAL header of HAProxy's health checks.
 func TestHAProxyInterop(t *testing.T) {
 	t.Parallel()
-	haproxy := testpeer.Tool(t, "haproxy")
 	dir := t.TempDir()
 	pki := newPKI(t, dir)
 
 	backend := startBackend(t)
 	checks := startBackend(t)
-	// The frontends listen on sockets made here and inherited (fd@),
-	// so that no port can be taken between choosing and binding it.
-	var fronts []*net.TCPListener
-	var files []*os.File
-	for range 3 {
-		ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := ln.File()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fronts, files = append(fronts, ln), append(files, f)
-	}
-	// ExtraFiles[i] is fd 3+i in haproxy.
-	cfg := fmt.Sprintf(`global
-	maxconn 100
-defaults
-	mode tcp
-	timeout connect 5s
-	timeout client 10s
-	timeout server 10s
-frontend v1
+	// The frontends listen on sockets made by testpeer.HAProxy and
+	// inherited (fd@).
+	fronts := testpeer.HAProxy(t, 3, fmt.Sprintf(`frontend v1
 	bind fd@3
 	default_backend v1
 frontend v2
@@ -74,31 +51,7 @@ backend v2tls
 	server s %s send-proxy-v2 proxy-v2-options ssl,cert-cn,ssl-cipher,cert-sig,cert-key,authority,crc32c,unique-id
 backend checks
 	server s %s send-proxy-v2 check inter 200ms
-`, pki.serverPEM, pki.caPEM, backend.addr, backend.addr, backend.addr, checks.addr)
-	cfgFile := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	cmd := exec.Command(haproxy, "-db", "-f", cfgFile)
-	cmd.ExtraFiles = files
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("haproxy's output:\n%s", out.String())
-		}
-	})
-	for i := range fronts {
-		_ = files[i].Close()
-		_ = fronts[i].Close() // haproxy has its own copy
-	}
+`, pki.serverPEM, pki.caPEM, backend.addr, backend.addr, backend.addr, checks.addr))
 
 	for i, c := range []struct {
 		name    string
@@ -113,13 +66,13 @@ backend checks
 		for j := range 3 {
 			src := netip.AddrFrom4([4]byte{127, 0, 0, byte(2 + j)})
 			name := fmt.Sprintf("%s from %s", c.name, src)
-			front := fronts[c.front].Addr().(*net.TCPAddr).AddrPort()
+			front := fronts[c.front]
 			payload := fmt.Sprintf("hello %d %d\n", i, j)
 			var tc *tls.Config
 			if c.tls {
 				tc = pki.client
 			}
-			conn := dialFrom(t, src, front, tc)
+			conn := testpeer.DialFrom(t, src, front, tc)
 			if _, err := conn.Write([]byte(payload)); err != nil {
 				t.Fatalf("%s: write: %v", name, err)
 			}
@@ -178,25 +131,6 @@ backend checks
 	if h := r.h; h.Version != 2 || h.Command != CommandLocal || h.Source.IsValid() || h.Destination.IsValid() {
 		t.Fatalf("health check header %+v, want version 2 LOCAL without addresses", h)
 	}
-}
-
-// dialFrom connects to addr from src (any 127.0.0.x is loopback on
-// Linux), over TLS with tc if not nil.
-func dialFrom(t *testing.T, src netip.Addr, addr netip.AddrPort, tc *tls.Config) net.Conn {
-	t.Helper()
-	d := &net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(src, 0)), Timeout: testpeer.Timeout}
-	var c net.Conn
-	var err error
-	if tc != nil {
-		c, err = tls.DialWithDialer(d, "tcp", addr.String(), tc)
-	} else {
-		c, err = d.Dial("tcp", addr.String())
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
 }
 
 // backend is a listener that parses the PROXY header of every connection
