@@ -242,12 +242,14 @@ func TestProxyProtocolUntrusted(t *testing.T) {
 }
 
 // TestProxyProtocolTimeout: a header dripped a byte at a time is reset
-// once DefaultConnectionTimeout has passed since the accept.
+// once DefaultConnectionTimeout has passed since the accept, logged and
+// counted as refused.
 func TestProxyProtocolTimeout(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		rec := &testpeer.SlogRecorder{}
+		o := &countingObserver{}
 		s := start(t, engine, Options{ProxyProtocol: true, DefaultConnectionTimeout: 300 * time.Millisecond,
-			Events: echoEvents(), Logger: slog.New(rec)})
+			Events: echoEvents(), Logger: slog.New(rec), Observer: o})
 		nc := dial(t, s)
 		d, ok := testpeer.Drip(nc, proxyV1(netip.MustParseAddrPort("203.0.113.7:40000")), 30*time.Millisecond, 5*time.Second)
 		if !ok || d < 250*time.Millisecond || d > 2*time.Second {
@@ -256,6 +258,9 @@ func TestProxyProtocolTimeout(t *testing.T) {
 		waitFor(t, "the refusal's record", func() bool {
 			return rec.Has("connection refused", "PROXY header: not received in time")
 		})
+		if o.refused.Load() != 1 || o.opened.Load() != 0 {
+			t.Fatalf("Observer: %d refused, %d opened; want the late header's connection refused", o.refused.Load(), o.opened.Load())
+		}
 	})
 }
 
