@@ -10,7 +10,9 @@ package ws
 //     engineTransport).
 //
 // hub.mu and engineTransport.mu are taken with neither of the first two
-// held, and hold neither. No hook runs with Conn.mu held: hooks may call
+// held, and hold neither. hubTopics.mu (ws/topics.go) is taken with at most
+// hub.bmu held, and holds at most hub.mu or the Bus's own locks (a Bus never
+// calls Deliver with a lock that its Subscribe or Unsubscribe takes). No hook runs with Conn.mu held: hooks may call
 // any method of any Conn.
 
 import (

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/wsproto"
+	"github.com/tlskit/tlskit/topics"
 )
 
 // HandlerOptions configure a Handler.
@@ -31,6 +32,8 @@ type HandlerOptions struct {
 	// IdleTimeout closes a WebSocket idle (no byte either way) for this
 	// long with 1001 "idle timeout". Default 0: never.
 	IdleTimeout time.Duration
+	// Bus is Options.Bus for the Handler's connections.
+	Bus topics.Bus
 }
 
 // Handler upgrades WebSocket requests of a net/http server (hijacking the
@@ -66,6 +69,7 @@ func NewHandler(opts HandlerOptions, fallback http.Handler) (*Handler, error) {
 	co.slog, _ = limitedLogger(opts.Logger, opts.Observer)
 	h.conn.Store(&co)
 	h.hub = newHub(&h.conn)
+	h.hub.useBus(opts.Bus)
 	return h, nil
 }
 

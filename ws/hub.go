@@ -23,6 +23,7 @@ type hub struct {
 	nextID int64
 	closed bool
 	opts   *atomic.Pointer[ConnOptions]
+	topics hubTopics
 }
 
 func newHub(opts *atomic.Pointer[ConnOptions]) *hub {
@@ -50,6 +51,7 @@ func (h *hub) remove(c *Conn) {
 		delete(h.conns, c.id)
 	}
 	h.mu.Unlock()
+	h.dropTopics(c)
 }
 
 func (h *hub) get(id int64) (*Conn, error) {
@@ -91,12 +93,17 @@ func (h *hub) broadcast(f SendFormat, p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	var errs []error
 	h.bmu.Lock()
 	defer h.bmu.Unlock()
-	for _, c := range h.snapshot() {
-		if err := c.sendPrepared(m, len(p)); err != nil {
+	return h.sendEach(h.snapshot(), m, len(p))
+}
+
+// sendEach queues m to each of conns, with hub.bmu held.
+func (h *hub) sendEach(conns []*Conn, m *wsproto.PreparedMessage, size int) (int, error) {
+	n := 0
+	var errs []error
+	for _, c := range conns {
+		if err := c.sendPrepared(m, size); err != nil {
 			errs = append(errs, &SendError{ConnectionID: c.id, Err: err})
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/tlskit/tlskit/internal/logsafe"
 	"github.com/tlskit/tlskit/internal/wsproto"
 	"github.com/tlskit/tlskit/server"
+	"github.com/tlskit/tlskit/topics"
 )
 
 // DefaultHandshakeTimeout bounds the opening handshake of a standalone
@@ -55,6 +56,9 @@ type Options struct {
 	// says, and are also Server's unless set there.
 	Observer Observer
 	Logger   *slog.Logger
+	// Bus carries Publish to the subscribed connections (Conn.Subscribe)
+	// of every server on it; default: a topics.Local of this one's own.
+	Bus topics.Bus
 }
 
 // busyResponse is what a plain client refused for MaxConnections or
@@ -101,6 +105,7 @@ func NewServer(opts Options) (*Server, error) {
 	co.slog, s.logLim = limitedLogger(opts.Logger, opts.Observer)
 	s.conn.Store(&co)
 	s.hub = newHub(&s.conn)
+	s.hub.useBus(opts.Bus)
 	so := opts.Server
 	if so.Observer == nil && opts.Observer != nil {
 		so.Observer = opts.Observer
