@@ -276,3 +276,31 @@ func TestProxyProtocolOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyProtocolDeadlineFromAccept: the handshake deadline counts from
+// the socket's accept, the time the header took included: a TLS client
+// whose header took most of DefaultConnectionTimeout and that then sends
+// nothing is reset when the timeout has passed since it connected, not
+// that long after its header.
+func TestProxyProtocolDeadlineFromAccept(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		s := start(t, engine, Options{ProxyProtocol: true, TLSConfig: getPKI(t).serverConfig(),
+			DefaultConnectionTimeout: time.Second, Events: echoEvents()})
+		began := time.Now()
+		nc := dial(t, s)
+		header := proxyV1(netip.MustParseAddrPort("203.0.113.7:40000"))
+		for i, part := range [][]byte{header[:10], header[10:20], header[20:]} {
+			if i > 0 {
+				time.Sleep(450 * time.Millisecond)
+			}
+			if _, err := nc.Write(part); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, _ = io.Copy(io.Discard, nc)
+		if d := time.Since(began); d < 900*time.Millisecond || d > 1600*time.Millisecond {
+			t.Fatalf("closed %v after the connect, want about 1s (the deadline from the accept)", d)
+		}
+	})
+}
