@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/tlskit/tlskit/certs"
+	"github.com/tlskit/tlskit/certs/acme"
 	"github.com/tlskit/tlskit/metrics"
 	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
@@ -105,6 +106,7 @@ func (sc *serveConfig) sendTimeout() time.Duration {
 type serveFlags struct {
 	cert loadFlags
 	tlsFlags
+	acme             acmeFlags
 	proto            string
 	mode             string
 	path             string
@@ -143,6 +145,17 @@ connections are logged to stderr (what clients send escaped and cut, at most
 100 connection records at once and 10 a second, with a count of the others).
 Without --cert the server uses a certificate generated in memory for
 localhost, 127.0.0.1 and ::1.
+
+--acme NAME[,NAME] gets the certificate from an ACME CA instead (Let's
+Encrypt by default, its staging directory with --acme-staging, any other
+with --acme-dir): the CA validates each name by connecting to it on port
+443 (TLS-ALPN-01), so the names must resolve to this host and the server
+listen on 443 (--listen :443). The URL is printed once the first
+certificate is there. It is kept in --acme-cache (files 0600) for the next
+start and renewed while serving (by default a third of its lifetime
+before it expires; new connections get the renewed one); a failed attempt
+keeps the current certificate and is retried after --acme-retry (1
+minute), doubling up to an hour.
 
 Protocols: wss (the default) and ws are WebSocket over TLS and over TCP, at
 --path; every GET that is not a WebSocket upgrade, whatever its path, gets a
@@ -217,6 +230,7 @@ away) and exits with status 0.`,
   tlskit serve --cert server.pfx --password secret --alpn h2,http/1.1
   tlskit serve --cert cert.pem --key key.pem --client-auth require --client-ca ca.pem
   tlskit serve --cert cert.pem --key key.pem --reload-cert 1m   # follows renewals
+  tlskit serve --listen :443 --acme example.com,www.example.com --acme-email ops@example.com
   tlskit serve --proto ws --max-message-size 65536 --deflate=false   # hardened for small messages
   tlskit serve --metrics 127.0.0.1:9090           # Prometheus metrics at http://127.0.0.1:9090/metrics
   tlskit serve --listen 127.0.0.1:0 --keylog keys.log   # port chosen by the system
@@ -234,6 +248,7 @@ away) and exits with status 0.`,
 	fl.StringVar(&f.clientAuth, "client-auth", "none", "client certificates: none, request (verified against --client-ca when given) or require")
 	fl.StringVar(&f.clientCA, "client-ca", "", "CA certificates (any format) that client certificates must chain to")
 	f.tlsFlags.register(cmd)
+	f.acme.register(cmd)
 	fl.IntVar(&f.maxConns, "max-conns", 0, "most simultaneous connections, handshakes included (default 1000, -1: no limit)")
 	fl.IntVar(&f.maxConnsPerAddr, "max-conns-per-addr", defaultMaxConnsPerAddr, "most simultaneous connections from one client address (IPv6: one /64), handshakes included; ws clients beyond it get 503 with Retry-After (0: no limit)")
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", defaultIdleTimeout, "disconnect connections that send and receive nothing this long (0: never)")
@@ -252,8 +267,8 @@ away) and exits with status 0.`,
 }
 
 // tlsOnlyFlags are serve's flags that make no sense without TLS.
-var tlsOnlyFlags = append([]string{"cert", "key", "password", "subject", "store-type",
-	"client-auth", "client-ca", "handshake-timeout"}, tlsFlagNames...)
+var tlsOnlyFlags = slices.Concat([]string{"cert", "key", "password", "subject", "store-type",
+	"client-auth", "client-ca", "handshake-timeout"}, tlsFlagNames, acmeFlagNames)
 
 // check rejects unknown values and conflicting flags before anything starts.
 func (f *serveFlags) check(cmd *cobra.Command, p serveProto) error {
@@ -300,6 +315,9 @@ func (f *serveFlags) check(cmd *cobra.Command, p serveProto) error {
 	}
 	if f.reloadCert < 0 {
 		return errors.New("--reload-cert must not be negative")
+	}
+	if err := f.acme.check(cmd); err != nil {
+		return err
 	}
 	if f.certFile == "" {
 		for _, name := range []string{"key", "password", "subject", "store-type", "reload-cert"} {
@@ -383,7 +401,15 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	var cert *certs.Certificate
-	if p.secure {
+	var ca *acme.Manager // --acme
+	switch {
+	case p.secure && len(f.acme.names) > 0:
+		if sc.tls, ca, err = f.acmeTLS(sc.log); err != nil {
+			return err
+		}
+		defer ca.Close()
+		defer tlsconf.Close(sc.tls)
+	case p.secure:
 		if cert, err = f.certificate(); err != nil {
 			return err
 		}
@@ -401,9 +427,9 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 			// the client sent a server name): leave it to the watcher.
 			sc.tls.Certificates, sc.tls.GetCertificate = nil, w.GetCertificate
 		}
-		if f.keyLog != "" {
-			sc.log.Warn("TLS secrets are written to the key log: anyone who reads it can decrypt the traffic", "file", f.keyLog)
-		}
+	}
+	if p.secure && f.keyLog != "" {
+		sc.log.Warn("TLS secrets are written to the key log: anyone who reads it can decrypt the traffic", "file", f.keyLog)
 	}
 	if f.metricsAddr != "" {
 		sc.metrics = metrics.New()
@@ -423,6 +449,20 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	defer svc.Close()
+	fingerprint := ""
+	if cert != nil {
+		fingerprint = cert.FingerprintSHA256
+	}
+	if ca != nil {
+		// The CA validates through this server: it must listen first.
+		ca.Start()
+		c, err := ca.Wait(ctx)
+		if err != nil {
+			sc.log.Info("stopped before a certificate was obtained")
+			return nil
+		}
+		fingerprint = certs.FromX509(c.Leaf).FingerprintSHA256
+	}
 
 	out := cmd.OutOrStdout()
 	url := serveURL(f.proto, svc.Addr())
@@ -430,8 +470,8 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		url += f.path
 	}
 	fmt.Fprintln(out, url)
-	if cert != nil {
-		fmt.Fprintf(out, "FingerprintSHA256: %s\n", cert.FingerprintSHA256)
+	if fingerprint != "" {
+		fmt.Fprintf(out, "FingerprintSHA256: %s\n", fingerprint)
 	}
 	attrs := []any{"url", url, "mode", f.mode, "stop", "Ctrl-C"}
 	if p.websocket {
@@ -500,13 +540,25 @@ func (f *serveFlags) watchCert(log *slog.Logger) (*certs.Watcher, error) {
 	})
 }
 
-// serverTLS builds the server's TLS configuration from the flags.
+// serverTLS builds the server's TLS configuration from the flags, with
+// cert.
 func (f *serveFlags) serverTLS(cert *certs.Certificate) (*tls.Config, error) {
-	s, err := f.settings()
+	tc, err := cert.TLSCertificate()
 	if err != nil {
 		return nil, err
 	}
-	tc, err := cert.TLSCertificate()
+	cfg, err := f.baseTLS()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Certificates = []tls.Certificate{tc}
+	return cfg, nil
+}
+
+// baseTLS builds the server's TLS configuration from the flags, without
+// a certificate.
+func (f *serveFlags) baseTLS() (*tls.Config, error) {
+	s, err := f.settings()
 	if err != nil {
 		return nil, err
 	}
@@ -514,7 +566,6 @@ func (f *serveFlags) serverTLS(cert *certs.Certificate) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Certificates = []tls.Certificate{tc}
 	if f.clientCA != "" {
 		// Only the given CAs, not the system roots, vouch for clients.
 		if cfg.ClientCAs, err = loadPool(f.clientCA, "--client-ca"); err != nil {

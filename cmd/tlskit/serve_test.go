@@ -292,6 +292,18 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--tls-min", "ssl3"}, `--tls-min "ssl3"`},
 		{[]string{"--engine", "io_uring", "--listen", "127.0.0.1:0"}, "io_uring"},
 		{[]string{"--cert", tc.ca}, "private key"},
+		{[]string{"--proto", "ws", "--acme", "a.tlskit.test"}, "--acme needs TLS, but --proto ws is plain: use --proto wss"},
+		{[]string{"--acme", "a.tlskit.test", "--cert", tc.server}, "--acme and --cert both choose the certificate"},
+		{[]string{"--acme", "a.tlskit.test", "--reload-cert", "1m"}, "--acme and --reload-cert both choose the certificate"},
+		{[]string{"--acme-dir", "https://ca.tlskit.test/dir"}, "--acme-dir needs --acme NAME"},
+		{[]string{"--acme-email", "ops@tlskit.test"}, "--acme-email needs --acme NAME"},
+		{[]string{"--acme", ""}, "--acme needs at least one DNS name"},
+		{[]string{"--acme", "a.tlskit.test", "--acme-staging", "--acme-dir", "https://ca.tlskit.test/dir"}, "--acme-staging and --acme-dir both choose the directory"},
+		{[]string{"--acme", "a.tlskit.test", "--acme-retry", "0s"}, "--acme-retry must be positive"},
+		{[]string{"--acme", "127.0.0.1", "--acme-cache", t.TempDir()}, "is an IP address"},
+		{[]string{"--acme", "*.tlskit.test", "--acme-cache", t.TempDir()}, "DNS-01"},
+		{[]string{"--acme", "a.tlskit.test", "--acme-dir", "http://ca.tlskit.test/dir", "--acme-cache", t.TempDir()}, "want an https:// URL"},
+		{[]string{"--acme", "a.tlskit.test", "--acme-ca-root", filepath.Join(t.TempDir(), "none.pem"), "--acme-cache", t.TempDir()}, "--acme-ca-root"},
 		{[]string{"extra"}, "unknown command"},
 	} {
 		_, err := runCLI(t, append([]string{"serve"}, tt.args...)...)
