@@ -12,7 +12,9 @@
 // obtained last, so that new handshakes use a renewed certificate without
 // a restart, and whose GetConfigForClient answers the CA's validation
 // handshakes (ALPN "acme-tls/1") and leaves every other handshake to the
-// configuration it was given. A failed attempt keeps the current
+// configuration it was given. With [Options.HTTP01] the CA checks the
+// HTTP-01 challenge on port 80 instead, answered by [Manager.HTTPHandler].
+// Wildcard names, which need DNS-01, are not supported. A failed attempt keeps the current
 // certificate serving and is retried after [Options.RetryMin], doubling
 // up to [Options.RetryMax].
 //

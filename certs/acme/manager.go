@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -67,6 +68,10 @@ type Options struct {
 	// RetryMin after the first failure and doubles after each other,
 	// up to RetryMax (defaults DefaultRetryMin and DefaultRetryMax).
 	RetryMin, RetryMax time.Duration
+	// HTTP01 answers the HTTP-01 challenge instead of TLS-ALPN-01: the CA
+	// then connects to each name on port 80, where HTTPHandler must be
+	// served. For a server that does not listen on 443 itself.
+	HTTP01 bool
 	// OnCertificate, if set, is called with each certificate obtained
 	// (not with one taken from the cache), from the Manager's goroutine,
 	// once new handshakes use it.
@@ -87,8 +92,9 @@ type Manager struct {
 	ready  chan struct{} // closed when cur is first set
 	readyO sync.Once
 
-	mu     sync.Mutex
-	tokens map[string]*tls.Certificate // TLS-ALPN-01 answers, by name
+	mu         sync.Mutex
+	tokens     map[string]*tls.Certificate // TLS-ALPN-01 answers, by name
+	httpTokens map[string]string           // HTTP-01 answers, by path
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -104,11 +110,12 @@ func New(opts Options) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{
-		opts:   opts,
-		cache:  autocert.DirCache(opts.CacheDir),
-		ready:  make(chan struct{}),
-		tokens: make(map[string]*tls.Certificate),
-		done:   make(chan struct{}),
+		opts:       opts,
+		cache:      autocert.DirCache(opts.CacheDir),
+		ready:      make(chan struct{}),
+		tokens:     make(map[string]*tls.Certificate),
+		httpTokens: make(map[string]string),
+		done:       make(chan struct{}),
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.hc = &http.Client{
@@ -257,6 +264,39 @@ func (m *Manager) challengeConfig(hello *tls.ClientHelloInfo) (*tls.Config, erro
 		return nil, fmt.Errorf("acme: no TLS-ALPN-01 challenge pending for %q", hello.ServerName)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{*c}, NextProtos: []string{ALPNProto}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// HTTPHandler answers the CA's HTTP-01 validation requests (paths under
+// /.well-known/acme-challenge/) and passes the others to fallback; a nil
+// fallback redirects GET and HEAD requests to https:// and refuses the
+// others. Serve it on port 80 with Options.HTTP01.
+func (m *Manager) HTTPHandler(fallback http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/.well-known/acme-challenge/") {
+			switch {
+			case fallback != nil:
+				fallback.ServeHTTP(w, r)
+			case r.Method == http.MethodGet || r.Method == http.MethodHead:
+				host, _, err := net.SplitHostPort(r.Host)
+				if err != nil {
+					host = r.Host
+				}
+				http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusFound)
+			default:
+				http.Error(w, "use HTTPS", http.StatusBadRequest)
+			}
+			return
+		}
+		m.mu.Lock()
+		answer, ok := m.httpTokens[r.URL.Path]
+		m.mu.Unlock()
+		if !ok {
+			http.Error(w, "no such challenge pending", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, answer)
+	})
 }
 
 func (m *Manager) set(c *tls.Certificate) {

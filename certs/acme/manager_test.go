@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -314,4 +315,55 @@ func selfSigned(t *testing.T, name string) *tls.Certificate {
 		t.Fatal(err)
 	}
 	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+}
+
+// TestHTTP01: with Options.HTTP01 the certificate is obtained through
+// HTTPHandler on Pebble's HTTP port (its TLS-ALPN-01 port has no one
+// listening); other requests to the handler are redirected to https://.
+func TestHTTP01(t *testing.T) {
+	ln, port := listen(t)
+	pb := testpeer.StartPebble(t, testpeer.PebbleOptions{HTTPPort: port, TLSPort: testpeer.FreePort(t), Names: []string{testName}})
+	opts := Options{Names: []string{testName}, Directory: pb.Directory, RootCAs: pb.CAs, CacheDir: t.TempDir(), HTTP01: true}
+	ev := newEvents(t, &opts)
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	hs := &http.Server{Handler: m.HTTPHandler(nil), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	m.Start()
+	c := ev.cert(t, 20*time.Second)
+	roots := x509.NewCertPool()
+	roots.AddCert(pb.Root(t))
+	inter := x509.NewCertPool()
+	for _, der := range c.Certificate[1:] {
+		ic, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inter.AddCert(ic)
+	}
+	if _, err := c.Leaf.Verify(x509.VerifyOptions{DNSName: testName, Roots: roots, Intermediates: inter}); err != nil {
+		t.Fatalf("the certificate obtained with HTTP-01 does not verify: %v", err)
+	}
+
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.Get("http://" + ln.Addr().String() + "/page?x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if want := "https://127.0.0.1/page?x=1"; res.StatusCode != http.StatusFound || res.Header.Get("Location") != want {
+		t.Fatalf("GET /page: %s to %q, want 302 to %q", res.Status, res.Header.Get("Location"), want)
+	}
+	res, err = noRedirect.Get("http://" + ln.Addr().String() + "/.well-known/acme-challenge/unknown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("an unknown challenge: %s, want 404", res.Status)
+	}
 }

@@ -79,8 +79,9 @@ func (m *Manager) client(ctx context.Context) (*acme.Client, error) {
 	return cl, nil
 }
 
-// authorize answers the TLS-ALPN-01 challenge of the authorization at
-// url, unless it is valid already, and waits for the CA's verdict.
+// authorize answers the TLS-ALPN-01 (or HTTP-01) challenge of the
+// authorization at url, unless it is valid already, and waits for the
+// CA's verdict.
 func (m *Manager) authorize(ctx context.Context, cl *acme.Client, url string) error {
 	z, err := cl.GetAuthorization(ctx, url)
 	if err != nil {
@@ -90,32 +91,53 @@ func (m *Manager) authorize(ctx context.Context, cl *acme.Client, url string) er
 		return nil
 	}
 	name := z.Identifier.Value
+	typ := "tls-alpn-01"
+	if m.opts.HTTP01 {
+		typ = "http-01"
+	}
 	var chal *acme.Challenge
 	for _, c := range z.Challenges {
-		if c.Type == "tls-alpn-01" {
+		if c.Type == typ {
 			chal = c
 		}
 	}
 	if chal == nil {
-		return fmt.Errorf("the CA offers no tls-alpn-01 challenge for %s", name)
+		return fmt.Errorf("the CA offers no %s challenge for %s", typ, name)
+	}
+	forget, err := m.answer(cl, chal, name)
+	if err != nil {
+		return err
+	}
+	defer forget()
+	if _, err := cl.Accept(ctx, chal); err != nil {
+		return fmt.Errorf("%s for %s: %w", typ, name, err)
+	}
+	if _, err := cl.WaitAuthorization(ctx, z.URI); err != nil {
+		return fmt.Errorf("%s for %s: %w", typ, name, err)
+	}
+	return nil
+}
+
+// answer makes the answer to chal available to the CA's validation, until
+// forget is called.
+func (m *Manager) answer(cl *acme.Client, chal *acme.Challenge, name string) (forget func(), err error) {
+	if chal.Type == "http-01" {
+		body, err := cl.HTTP01ChallengeResponse(chal.Token)
+		if err != nil {
+			return nil, err
+		}
+		path := cl.HTTP01ChallengePath(chal.Token)
+		m.mu.Lock()
+		m.httpTokens[path] = body
+		m.mu.Unlock()
+		return func() { m.mu.Lock(); delete(m.httpTokens, path); m.mu.Unlock() }, nil
 	}
 	cert, err := cl.TLSALPN01ChallengeCert(chal.Token, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m.mu.Lock()
 	m.tokens[name] = &cert
 	m.mu.Unlock()
-	defer func() {
-		m.mu.Lock()
-		delete(m.tokens, name)
-		m.mu.Unlock()
-	}()
-	if _, err := cl.Accept(ctx, chal); err != nil {
-		return fmt.Errorf("tls-alpn-01 for %s: %w", name, err)
-	}
-	if _, err := cl.WaitAuthorization(ctx, z.URI); err != nil {
-		return fmt.Errorf("tls-alpn-01 for %s: %w", name, err)
-	}
-	return nil
+	return func() { m.mu.Lock(); delete(m.tokens, name); m.mu.Unlock() }, nil
 }

@@ -24,7 +24,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/tlskit/tlskit/certs"
-	"github.com/tlskit/tlskit/certs/acme"
 	"github.com/tlskit/tlskit/metrics"
 	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
@@ -150,7 +149,8 @@ localhost, 127.0.0.1 and ::1.
 Encrypt by default, its staging directory with --acme-staging, any other
 with --acme-dir): the CA validates each name by connecting to it on port
 443 (TLS-ALPN-01), so the names must resolve to this host and the server
-listen on 443 (--listen :443). The URL is printed once the first
+listen on 443 (--listen :443); with --acme-http :80 it connects to port 80
+instead (HTTP-01), where the server answers. The URL is printed once the first
 certificate is there. It is kept in --acme-cache (files 0600) for the next
 start and renewed while serving (by default a third of its lifetime
 before it expires; new connections get the renewed one); a failed attempt
@@ -401,7 +401,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	var cert *certs.Certificate
-	var ca *acme.Manager // --acme
+	var ca *acmeManager // --acme
 	switch {
 	case p.secure && len(f.acme.names) > 0:
 		if sc.tls, ca, err = f.acmeTLS(sc.log); err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,11 +26,12 @@ type acmeFlags struct {
 	cache   string
 	caRoot  string
 	retry   time.Duration
+	http    string // --acme-http: HTTP-01 on this address
 }
 
 // acmeFlagNames are the flags registered by acmeFlags.register; every one
 // but --acme needs --acme.
-var acmeFlagNames = []string{"acme", "acme-dir", "acme-staging", "acme-email", "acme-cache", "acme-ca-root", "acme-retry"}
+var acmeFlagNames = []string{"acme", "acme-dir", "acme-staging", "acme-email", "acme-cache", "acme-ca-root", "acme-retry", "acme-http"}
 
 func (f *acmeFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
@@ -38,6 +41,7 @@ func (f *acmeFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.email, "acme-email", "", "contact address given to the CA, for its expiry notices")
 	fl.StringVar(&f.cache, "acme-cache", "", "directory keeping the account key and the certificate across restarts (default: tlskit/acme in the user's cache directory)")
 	fl.DurationVar(&f.retry, "acme-retry", acme.DefaultRetryMin, "wait after a failed attempt to obtain the certificate; it doubles after each further failure, up to "+acme.DefaultRetryMax.String())
+	fl.StringVar(&f.http, "acme-http", "", "answer the CA's HTTP-01 challenge on HOST:PORT (:80, where the CA connects; other requests there are redirected to https://) instead of TLS-ALPN-01 on the server's port")
 	fl.StringVar(&f.caRoot, "acme-ca-root", "", "CA certificates (any format) the ACME directory's HTTPS certificate must chain to, for a private or test CA (default: the system's roots)")
 }
 
@@ -74,7 +78,7 @@ func (f *acmeFlags) check(cmd *cobra.Command) error {
 // certificate obtained and each failed attempt.
 func (f *acmeFlags) options(log *slog.Logger) (acme.Options, error) {
 	o := acme.Options{Names: f.names, Directory: f.dir, Email: f.email, CacheDir: f.cache,
-		RetryMin: f.retry, RetryMax: max(acme.DefaultRetryMax, f.retry)}
+		RetryMin: f.retry, RetryMax: max(acme.DefaultRetryMax, f.retry), HTTP01: f.http != ""}
 	if f.staging {
 		o.Directory = acme.LetsEncryptStaging
 	}
@@ -108,8 +112,9 @@ func acmeCertAttrs(c *tls.Certificate) []any {
 
 // acmeTLS returns the server's TLS configuration, with the certificate
 // from the Manager it returns, which the caller starts once the server
-// listens.
-func (f *serveFlags) acmeTLS(log *slog.Logger) (*tls.Config, *acme.Manager, error) {
+// listens, and closes. With --acme-http it also serves the Manager's
+// HTTP-01 answers until the Manager is closed.
+func (f *serveFlags) acmeTLS(log *slog.Logger) (*tls.Config, *acmeManager, error) {
 	base, err := f.baseTLS()
 	if err != nil {
 		return nil, nil, err
@@ -122,10 +127,33 @@ func (f *serveFlags) acmeTLS(log *slog.Logger) (*tls.Config, *acme.Manager, erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("--acme: %w", err)
 	}
+	am := &acmeManager{Manager: m}
+	if f.acme.http != "" {
+		ln, err := net.Listen("tcp", f.acme.http)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--acme-http: %w", err)
+		}
+		am.http = &http.Server{Handler: m.HTTPHandler(nil), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = am.http.Serve(ln) }()
+		log.Info("HTTP-01 challenges", "listen", ln.Addr().String())
+	}
 	if c := m.Certificate(); c != nil {
 		log.Info("certificate from the cache", append(acmeCertAttrs(c), "cache", o.CacheDir)...)
 	} else {
 		log.Info("obtaining a certificate", "names", strings.Join(o.Names, ","), "directory", o.Directory, "cache", o.CacheDir)
 	}
-	return m.TLSConfig(base), m, nil
+	return m.TLSConfig(base), am, nil
+}
+
+// acmeManager is serve's Manager, with the HTTP server of --acme-http.
+type acmeManager struct {
+	*acme.Manager
+	http *http.Server // nil without --acme-http
+}
+
+func (a *acmeManager) Close() error {
+	if a.http != nil {
+		_ = a.http.Close()
+	}
+	return a.Manager.Close()
 }

@@ -25,10 +25,16 @@ type acmeServe struct {
 	args   []string // serve's arguments
 }
 
-func newACMEServe(t *testing.T, proto string, validity time.Duration) *acmeServe {
+// newACMEServe starts Pebble for a serve --proto proto --acme: its TLS
+// validations go to serve's port unless o names another.
+func newACMEServe(t *testing.T, proto string, o testpeer.PebbleOptions) *acmeServe {
 	t.Helper()
 	a := &acmeServe{port: testpeer.FreePort(t), cache: filepath.Join(t.TempDir(), "acme")}
-	a.pebble = testpeer.StartPebble(t, testpeer.PebbleOptions{TLSPort: a.port, Names: acmeTestNames, Validity: validity})
+	if o.TLSPort == 0 {
+		o.TLSPort = a.port
+	}
+	o.Names = acmeTestNames
+	a.pebble = testpeer.StartPebble(t, o)
 	a.args = []string{"serve", "--proto", proto, "--listen", "127.0.0.1:" + strconv.Itoa(a.port),
 		"--acme", strings.Join(acmeTestNames, ","), "--acme-dir", a.pebble.Directory, "--acme-ca-root", a.pebble.CAFile,
 		"--acme-email", "ops@tlskit.test", "--acme-cache", a.cache}
@@ -100,7 +106,7 @@ func TestServeACME(t *testing.T) {
 	for _, proto := range []string{"tls", "wss"} {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
-			a := newACMEServe(t, proto, 6*time.Second)
+			a := newACMEServe(t, proto, testpeer.PebbleOptions{Validity: 6 * time.Second})
 			a.args = append(a.args, "--acme-retry", "200ms")
 			p, url, first := a.start(t)
 			defer stop(t, p)
@@ -149,7 +155,7 @@ func lastObtained(log string) string {
 // certificate it cached, with Pebble stopped: no new order.
 func TestServeACMERestart(t *testing.T) {
 	t.Parallel()
-	a := newACMEServe(t, "tls", 0)
+	a := newACMEServe(t, "tls", testpeer.PebbleOptions{})
 	p, url, first := a.start(t)
 	root := a.root(t)
 	if got := presented(t, url, acmeTestNames[0], root); got != first {
@@ -201,5 +207,20 @@ func TestServeACMEDirectories(t *testing.T) {
 				t.Errorf("cache %q, want %q", o.CacheDir, want)
 			}
 		})
+	}
+}
+
+// TestServeACMEHTTP01: with --acme-http, serve answers Pebble's HTTP-01
+// validations there (Pebble's TLS-ALPN-01 port has no one listening) and
+// serves the certificate obtained.
+func TestServeACMEHTTP01(t *testing.T) {
+	t.Parallel()
+	httpPort := testpeer.FreePort(t)
+	a := newACMEServe(t, "wss", testpeer.PebbleOptions{TLSPort: testpeer.FreePort(t), HTTPPort: httpPort})
+	a.args = append(a.args, "--acme-http", "127.0.0.1:"+strconv.Itoa(httpPort))
+	p, url, fingerprint := a.start(t)
+	defer stop(t, p)
+	if got := presented(t, url, acmeTestNames[1], a.root(t)); got != fingerprint {
+		t.Fatalf("the server presented %s, serve printed %s", got, fingerprint)
 	}
 }

@@ -297,6 +297,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--acme", "a.tlskit.test", "--reload-cert", "1m"}, "--acme and --reload-cert both choose the certificate"},
 		{[]string{"--acme-dir", "https://ca.tlskit.test/dir"}, "--acme-dir needs --acme NAME"},
 		{[]string{"--acme-email", "ops@tlskit.test"}, "--acme-email needs --acme NAME"},
+		{[]string{"--acme-http", ":80"}, "--acme-http needs --acme NAME"},
 		{[]string{"--acme", ""}, "--acme needs at least one DNS name"},
 		{[]string{"--acme", "a.tlskit.test", "--acme-staging", "--acme-dir", "https://ca.tlskit.test/dir"}, "--acme-staging and --acme-dir both choose the directory"},
 		{[]string{"--acme", "a.tlskit.test", "--acme-retry", "0s"}, "--acme-retry must be positive"},
