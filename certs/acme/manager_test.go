@@ -107,7 +107,7 @@ func (e *events) cert(t *testing.T, within time.Duration) *tls.Certificate {
 
 // TestObtainRenewAndRetry runs a Manager against Pebble: a certificate
 // obtained with TLS-ALPN-01 on loopback, which verifies against Pebble's
-// root; a renewal, due at a third of a 6 s lifetime, that new handshakes
+// root; a renewal, due at a third of a 9 s lifetime, that new handshakes
 // get; Pebble stopped before the next renewal, which keeps that
 // certificate serving while the attempts are retried after 100, 200,
 // 400, 400 ms; and Pebble back (a new CA), whose certificate then serves.
@@ -116,7 +116,7 @@ func TestObtainRenewAndRetry(t *testing.T) {
 		RetryMin: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond}
 	ev := newEvents(t, &opts)
 	ln, port := listen(t)
-	pb := testpeer.StartPebble(t, testpeer.PebbleOptions{TLSPort: port, Names: []string{testName}, Validity: 6 * time.Second})
+	pb := testpeer.StartPebble(t, testpeer.PebbleOptions{TLSPort: port, Names: []string{testName}, Validity: 9 * time.Second})
 	opts.Directory, opts.RootCAs = pb.Directory, pb.CAs
 	m, err := New(opts)
 	if err != nil {

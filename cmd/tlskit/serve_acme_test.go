@@ -69,15 +69,20 @@ func stop(t *testing.T, p *testpeer.Proc) {
 	}
 }
 
-// presented connects as name to url, verifying against root, and returns
-// the fingerprint of the certificate the server presented.
+// presented connects as name to url, verifying against root (none when
+// root is ""), and returns the fingerprint of the certificate the server
+// presented.
 func presented(t *testing.T, url, name, root string) string {
 	t.Helper()
-	out, stderr, code := connect(t, "ping\n", url, "--sni", name, "--ca", root)
+	args := []string{url, "--sni", name, "--ca", root}
+	if root == "" {
+		args = []string{url, "--sni", name, "--insecure"}
+	}
+	out, stderr, code := connect(t, "ping\n", args...)
 	if code != 0 || !strings.HasPrefix(out, "ping") {
 		t.Fatalf("connect as %s: exit %d, %q\n%s", name, code, out, stderr)
 	}
-	if v := field(stderr, "Verified"); v != "yes" {
+	if v := field(stderr, "Verified"); v != "yes" && root != "" {
 		t.Fatalf("connect as %s: Verified %q, want yes\n%s", name, v, stderr)
 	}
 	return field(stderr, "FingerprintSHA256")
@@ -98,7 +103,7 @@ func waitCount(t *testing.T, p *testpeer.Proc, s string, n int) {
 // TestServeACME: tlskit serve --acme, over tls and wss, gets a
 // certificate for both names from Pebble with TLS-ALPN-01 on its own
 // port, which connect verifies against Pebble's root for either name;
-// the certificate of a 6 s lifetime is renewed while serving and new
+// the certificate of a 9 s lifetime is renewed while serving and new
 // connections get the renewed one; with Pebble stopped the renewed one
 // keeps serving and the attempts are logged with a growing retry.
 func TestServeACME(t *testing.T) {
@@ -106,7 +111,7 @@ func TestServeACME(t *testing.T) {
 	for _, proto := range []string{"tls", "wss"} {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
-			a := newACMEServe(t, proto, testpeer.PebbleOptions{Validity: 6 * time.Second})
+			a := newACMEServe(t, proto, testpeer.PebbleOptions{Validity: 9 * time.Second})
 			a.args = append(a.args, "--acme-retry", "200ms")
 			p, url, first := a.start(t)
 			defer stop(t, p)
@@ -127,7 +132,8 @@ func TestServeACME(t *testing.T) {
 			a.pebble.Stop(t)
 			waitCount(t, p, `msg="certificate not obtained; the one in use, if any, stays"`, 3)
 			last := lastObtained(p.Stderr())
-			if got := presented(t, url, acmeTestNames[1], root); got != last {
+			// Not verified: it may have expired meanwhile, and still serves.
+			if got := presented(t, url, acmeTestNames[1], ""); got != last {
 				t.Fatalf("with the CA down the server presented %s, want the last obtained, %s", got, last)
 			}
 			for _, r := range []string{"retry=200ms", "retry=400ms", "retry=800ms"} {
