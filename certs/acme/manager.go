@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,6 +142,7 @@ func (o *Options) check() error {
 	if len(o.Names) == 0 {
 		return errors.New("acme: Options.Names is empty: name the DNS names the certificate is for")
 	}
+	o.Names = slices.Clone(o.Names) // normalized below: not the caller's
 	seen := make(map[string]bool)
 	for i, n := range o.Names {
 		n = strings.ToLower(strings.TrimSuffix(n, "."))
@@ -197,6 +199,7 @@ func (m *Manager) Close() error {
 	m.cancel()
 	m.startOnce.Do(func() { close(m.done) }) // never started
 	<-m.done
+	m.hc.CloseIdleConnections()
 	return nil
 }
 

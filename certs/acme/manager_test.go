@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -258,7 +259,11 @@ func TestOptionsErrors(t *testing.T) {
 		{name: "retry order", opts: Options{Names: []string{"a.tlskit.test"}, CacheDir: "c", RetryMin: time.Hour, RetryMax: time.Minute}, want: "RetryMax"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			names := slices.Clone(tc.opts.Names)
 			_, err := New(tc.opts)
+			if !slices.Equal(names, tc.opts.Names) {
+				t.Errorf("New changed the caller's Names: %q, was %q", tc.opts.Names, names)
+			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("New: %v; want an error with %q", err, tc.want)
 			}
