@@ -149,13 +149,13 @@ localhost, 127.0.0.1 and ::1.
 Encrypt by default, its staging directory with --acme-staging, any other
 with --acme-dir): the CA validates each name by connecting to it on port
 443 (TLS-ALPN-01), so the names must resolve to this host and the server
-listen on 443 (--listen :443); with --acme-http :80 it connects to port 80
-instead (HTTP-01), where the server answers. The URL is printed once the first
-certificate is there. It is kept in --acme-cache (files 0600) for the next
-start and renewed while serving (by default a third of its lifetime
-before it expires; new connections get the renewed one); a failed attempt
-keeps the current certificate and is retried after --acme-retry (1
-minute), doubling up to an hour.
+listen on 443 (--listen :443); with --acme-http :80 it connects to port
+80 instead (HTTP-01), where the server answers. The URL is printed once
+the first certificate is there. It is kept in --acme-cache (files 0600)
+for the next start and renewed while serving (by default a third of its
+lifetime before it expires; new connections get the renewed one); a
+failed attempt keeps the current certificate and is retried after
+--acme-retry (1 minute), doubling up to an hour.
 
 Protocols: wss (the default) and ws are WebSocket over TLS and over TCP, at
 --path; every GET that is not a WebSocket upgrade, whatever its path, gets a

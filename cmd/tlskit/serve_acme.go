@@ -35,7 +35,7 @@ var acmeFlagNames = []string{"acme", "acme-dir", "acme-staging", "acme-email", "
 
 func (f *acmeFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringSliceVar(&f.names, "acme", nil, "obtain the certificate for these DNS names (comma-separated) from an ACME CA and renew it while serving; the CA validates each name by connecting to it on port 443 (TLS-ALPN-01), so serve there")
+	fl.StringSliceVar(&f.names, "acme", nil, "obtain the certificate for these DNS names (comma-separated) from an ACME CA and renew it while serving; the CA validates each name by connecting to it on port 443 (TLS-ALPN-01; port 80 with --acme-http), so serve there")
 	fl.StringVar(&f.dir, "acme-dir", acme.LetsEncrypt, "the ACME CA's directory URL")
 	fl.BoolVar(&f.staging, "acme-staging", false, "use Let's Encrypt's staging directory (certificates no browser trusts, higher rate limits): for trying a setup")
 	fl.StringVar(&f.email, "acme-email", "", "contact address given to the CA, for its expiry notices")
