@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"time"
@@ -73,14 +74,19 @@ func (c *Conn) SendLine(s string) (int, error) {
 	return c.Send(append(b, eol...))
 }
 
-// fileChunk is the size of the reads of SendFile.
+// fileChunk is the size of the reads of SendFile where it copies.
 const fileChunk = 32 << 10
 
 // SendFile streams the named file to the client and returns the bytes
-// queued. It reads the file in chunks as the send queue makes room, so a
-// large file never sits in memory; it returns when the whole file is queued
+// queued. On a plain connection the file's bytes go from the kernel's page
+// cache to the socket (sendfile(2) where the OS has it), after what was
+// queued before and before what is queued after; on a TLS connection it
+// reads the file in chunks as the send queue makes room, so a large file
+// never sits in memory. It returns when the whole file is queued or sent
 // (the data may still be in flight), with ErrInterrupted after Interrupt,
-// or with ErrTimedOut when a positive Timeout passes without progress.
+// or with ErrTimedOut when a positive Timeout passes without progress. A
+// file that cannot be opened, or a directory, is an error (an
+// *fs.PathError) before anything is sent.
 // It blocks its caller; called inside a hook it delays
 // that connection's events only.
 func (c *Conn) SendFile(name string) (int64, error) {
@@ -89,9 +95,33 @@ func (c *Conn) SendFile(name string) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if fi.IsDir() {
+		return 0, &fs.PathError{Op: "sendfile", Path: name, Err: errIsDir}
+	}
 	intr := c.interruptChan()
-	buf := make([]byte, fileChunk)
 	var total int64
+	if fsnd, ok := c.ec.(engine.FileSender); ok && fi.Mode().IsRegular() && !copyFiles {
+		size := fi.Size()
+		err := c.sendWaiting(c.Timeout(), intr, func() (int, bool, error) {
+			n, err := fsnd.WriteFile(f, total, size-total)
+			total += n
+			if err == io.EOF { // the file shrank: what it has is sent
+				return int(n), true, nil
+			}
+			return int(n), err == nil && total >= size, err
+		})
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return total, err
+		}
+		if _, err := f.Seek(total, io.SeekStart); err != nil {
+			return total, err
+		}
+	}
+	buf := make([]byte, fileChunk)
 	for {
 		n, rerr := f.Read(buf)
 		if n > 0 {
@@ -109,6 +139,13 @@ func (c *Conn) SendFile(name string) (int64, error) {
 		}
 	}
 }
+
+// copyFiles makes SendFile copy through the send queue on every
+// connection: the benchmarks' baseline.
+var copyFiles = false
+
+// errIsDir is SendFile's error for a directory.
+var errIsDir = errors.New("is a directory")
 
 // Interrupt stops a SendFile or a blocking Send in progress on this
 // connection; they return ErrInterrupted. The connection stays open.
@@ -150,6 +187,21 @@ func (c *Conn) Writable() <-chan struct{} {
 // sendBlocking queues all of p, waiting for room. timeout <= 0 waits without
 // limit; otherwise it is an inactivity limit, restarted by progress.
 func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{}) (int, error) {
+	done := 0
+	err := c.sendWaiting(timeout, intr, func() (int, bool, error) {
+		n, err := c.ec.Write(p[done:])
+		done += n
+		return n, err == nil, err
+	})
+	return done, err
+}
+
+// sendWaiting calls step until it reports that it is done or fails,
+// waiting for room after each ErrWouldBlock. step returns the bytes the
+// engine took, whether all are taken, and the engine's error. timeout and
+// intr are sendBlocking's. errors.ErrUnsupported from step is returned as
+// it is.
+func (c *Conn) sendWaiting(timeout time.Duration, intr chan struct{}, step func() (int, bool, error)) error {
 	var timer *time.Timer
 	var expired <-chan time.Time
 	if timeout > 0 {
@@ -157,19 +209,23 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 		defer timer.Stop()
 		expired = timer.C
 	}
-	done := 0
 	for {
 		// Taken before the write, so that the OnWritable which follows
 		// a refusal is not missed.
 		room := c.Writable()
-		n, err := c.ec.Write(p[done:])
+		n, done, err := step()
 		c.sent(n)
-		done += n
-		if err == nil {
-			return done, nil
+		if done {
+			return nil
 		}
-		if !errors.Is(err, engine.ErrWouldBlock) {
-			return done, c.sendError(err)
+		if errors.Is(err, errors.ErrUnsupported) {
+			return err
+		}
+		if err != nil && !errors.Is(err, engine.ErrWouldBlock) {
+			return c.sendError(err)
+		}
+		if err == nil {
+			continue // more to take
 		}
 		if n > 0 && timer != nil {
 			timer.Reset(timeout)
@@ -177,9 +233,9 @@ func (c *Conn) sendBlocking(p []byte, timeout time.Duration, intr chan struct{})
 		select {
 		case <-room:
 		case <-intr:
-			return done, opError("send", c.id, ErrInterrupted, nil)
+			return opError("send", c.id, ErrInterrupted, nil)
 		case <-expired:
-			return done, opError("send", c.id, ErrTimedOut, nil)
+			return opError("send", c.id, ErrTimedOut, nil)
 		}
 	}
 }

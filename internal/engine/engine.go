@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/errcode"
@@ -276,3 +277,19 @@ var closedChan = func() chan struct{} {
 	close(ch)
 	return ch
 }()
+
+// A FileSender is a Conn that can send a file's bytes without copying them
+// through user space (sendfile(2)): plain connections of both engines on
+// Linux and the other Unix systems. Like Write it never blocks.
+type FileSender interface {
+	// WriteFile sends up to n bytes of f, from offset off, once what Write
+	// queued before has gone to the kernel, and returns how many it took.
+	// When that is less than n the error is ErrWouldBlock (the queue still
+	// holds bytes, or the socket buffer is full) and Handler.OnWritable
+	// follows when more can go; io.EOF when f ends first. Bytes written
+	// afterwards queue behind those taken. f may be closed once WriteFile
+	// returns. It returns errors.ErrUnsupported, having sent nothing, when
+	// this connection (a TLS one) or f cannot be sent so: the caller then
+	// reads f and writes it. Write errors are those of Write.
+	WriteFile(f *os.File, off, n int64) (int64, error)
+}

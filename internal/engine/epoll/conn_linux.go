@@ -158,6 +158,7 @@ type conn struct {
 	rdDone   bool // the peer finished sending, or reading failed
 	inEpoll  bool // in the loop's epoll set
 	wantW    bool // a Write was refused: OnWritable is owed
+	fileWait bool // WriteFile met a full socket buffer: EPOLLOUT brings OnWritable
 	flushing bool // the flush token (see the lock order above): others only queue
 	sniff    bool // on the loop: an untrusted connection of a Proxy listener whose first read is still to check
 }
@@ -301,7 +302,7 @@ func (c *conn) updateInterestLocked() {
 			want |= unix.EPOLLIN
 		}
 	}
-	if c.wire.len() > 0 && !c.flushing {
+	if (c.wire.len() > 0 || c.fileWait) && !c.flushing {
 		want |= unix.EPOLLOUT
 	}
 	if want == c.events && (want != 0) == c.inEpoll {

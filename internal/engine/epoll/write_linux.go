@@ -114,6 +114,7 @@ func (c *conn) flush(onLoop bool) {
 		return
 	}
 	c.flushing = true
+	c.fileWait = false // the socket took bytes again: afterFlush owes OnWritable
 	for c.werr == nil && c.fd >= 0 {
 		if c.wire.len() > 0 {
 			c.writeWireLocked()

@@ -77,7 +77,7 @@ func (c *conn) LimitRead(n int) {
 func (c *conn) DiscardQueued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := c.queuedLocked() - c.inflight
+	n := c.queuedLocked() - c.inflight - int(c.fileLeft)
 	c.pending = nil
 	c.batch = c.batch[:c.boff+c.inflight]
 	return n

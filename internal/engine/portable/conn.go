@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,8 +45,11 @@ type conn struct {
 	pending      []byte // queued by Write, not yet taken by the writer
 	batch        []byte // taken by the writer, which writes batch[boff:]
 	boff         int
-	spare        []byte // the writer's previous batch, reused
-	inflight     int    // bytes of batch[boff:] the writer is writing now
+	spare        []byte   // the writer's previous batch, reused
+	inflight     int      // bytes of batch[boff:] the writer is writing now
+	file         *os.File // WriteFile's descriptor (a duplicate), the writer's next or current job
+	fileOff      int64    // where file's bytes begin
+	fileLeft     int64    // how many of them the writer is to send
 	limit        int
 	writeSize    int  // LimitWrite: at most this many bytes per write, 0 for all
 	readSize     int  // LimitRead: at most this many bytes per read, 0 for the buffer's size
@@ -339,11 +343,8 @@ func (c *conn) finish(readErr error) {
 func (c *conn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.werr != nil {
-		return 0, c.werr
-	}
-	if c.closing {
-		return 0, net.ErrClosed
+	if err := c.refusedLocked(); err != nil {
+		return 0, err
 	}
 	room := c.limit - c.queuedLocked()
 	n := min(max(room, 0), len(p))
@@ -362,10 +363,22 @@ func (c *conn) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// refusedLocked is why a write is refused now, if it is: a failed write
+// or a close. c.mu is held.
+func (c *conn) refusedLocked() error {
+	if c.werr != nil {
+		return c.werr
+	}
+	if c.closing {
+		return net.ErrClosed
+	}
+	return nil
+}
+
 // kickWriter starts the writer goroutine when there is something to write
 // and none runs. c.mu is held.
 func (c *conn) kickWriter() {
-	if c.open && !c.writing && len(c.pending) > 0 && c.werr == nil && !c.reset {
+	if c.open && !c.writing && (len(c.pending) > 0 || c.file != nil) && c.werr == nil && !c.reset {
 		c.writing = true
 		go c.writeLoop()
 	}
@@ -380,33 +393,52 @@ func (c *conn) writeLoop() {
 			if cap(c.spare) > 4<<10 && !c.keepBuffers {
 				c.spare = nil // do not hold a large buffer while idle
 			}
+			c.dropFileLocked()
+			// A WriteFile refused while this writer was finishing.
+			notify := c.wantWritable && !c.closing && c.werr == nil
+			if notify {
+				c.wantWritable = false
+			}
 			c.cond.Broadcast()
 			c.mu.Unlock()
 			if shut {
 				c.shutdownWrite()
 			}
+			if notify {
+				c.h.OnWritable()
+			}
 			return
 		}
-		if c.boff == len(c.batch) { // take what Write queued
-			c.batch, c.boff, c.pending = c.pending, 0, nil
-		}
-		end := len(c.batch)
-		if c.writeSize > 0 {
-			end = min(end, c.boff+c.writeSize)
-		}
-		buf := c.batch[c.boff:end]
-		c.inflight = len(buf)
-		w := c.rw
-		c.mu.Unlock()
+		var n int
+		var err error
+		if c.file != nil {
+			c.mu.Unlock()
+			n, err = c.writeFile()
+			c.touch()
+			c.mu.Lock()
+			c.dropFileLocked()
+		} else {
+			if c.boff == len(c.batch) { // take what Write queued
+				c.batch, c.boff, c.pending = c.pending, 0, nil
+			}
+			end := len(c.batch)
+			if c.writeSize > 0 {
+				end = min(end, c.boff+c.writeSize)
+			}
+			buf := c.batch[c.boff:end]
+			c.inflight = len(buf)
+			w := c.rw
+			c.mu.Unlock()
 
-		n, err := w.Write(buf)
-		c.touch()
+			n, err = w.Write(buf)
+			c.touch()
 
-		c.mu.Lock()
-		c.inflight = 0
-		c.boff += len(buf)
-		if c.boff >= len(c.batch) { // written (or cut by DiscardQueued)
-			c.spare, c.batch, c.boff = c.batch[:0], nil, 0
+			c.mu.Lock()
+			c.inflight = 0
+			c.boff += len(buf)
+			if c.boff >= len(c.batch) { // written (or cut by DiscardQueued)
+				c.spare, c.batch, c.boff = c.batch[:0], nil, 0
+			}
 		}
 		notify := false
 		if err != nil {
@@ -468,7 +500,7 @@ func (c *conn) Queued() int {
 }
 
 // queuedLocked is Queued with c.mu held.
-func (c *conn) queuedLocked() int { return len(c.pending) + len(c.batch) - c.boff }
+func (c *conn) queuedLocked() int { return len(c.pending) + len(c.batch) - c.boff + int(c.fileLeft) }
 
 func (c *conn) PauseRead() {
 	c.mu.Lock()
