@@ -26,6 +26,7 @@ import (
 	"github.com/tlskit/tlskit/certs"
 	"github.com/tlskit/tlskit/metrics"
 	"github.com/tlskit/tlskit/tlsconf"
+	"github.com/tlskit/tlskit/topics/natsbus"
 	"github.com/tlskit/tlskit/ws"
 )
 
@@ -93,6 +94,9 @@ type serveConfig struct {
 	proxy            bool             // --proxy-protocol
 	proxyFrom        []netip.Prefix   // --proxy-from (nil: loopback)
 	blocked          string           // --blocked-clients
+	nats             natsFlags        // --nats, --nats-creds
+	bus              *natsbus.Bus     // with --nats (connectNATS)
+	tag              string           // with --nats: "@" and this process's tag (connName)
 }
 
 func (sc *serveConfig) sendTimeout() time.Duration {
@@ -127,6 +131,7 @@ type serveFlags struct {
 	proxy            bool
 	proxyFrom        string
 	blocked          string
+	nats             natsFlags
 }
 
 // maxMessageLimit is the largest --max-message-size: each connection may
@@ -171,6 +176,14 @@ WebSocket modes (ws, wss):
   chat       like broadcast, with text messages prefixed by the sender's
              connection id ("3: hello"), and "3 joined" / "3 left" notices;
              a new connection is told its id first ("you are 3").
+  pubsub     topics: a client sends {"subscribe":"news.*"} (answered
+             {"subscribed":"news.*"}), {"unsubscribe":"news.*"} and
+             {"publish":"news.eu","data":...} text messages, and every
+             subscriber of a matching pattern (NATS subjects: "*" one token,
+             ">" the rest) gets {"topic":"news.eu","data":...}, once.
+             With --nats URL (broadcast, chat, pubsub) every server started
+             with the same NATS shares them: a message reaches the clients of
+             all; chat ids then carry the process's tag ("3@a1f2b3c4").
              A client that offers the subprotocol "chat" gets it (as one
              that offers "echo" or "broadcast" does in those modes).
              A connection that does not read (its send queue stays full
@@ -227,6 +240,7 @@ away) and exits with status 0.`,
   tlskit serve --proto tls                        # TLS echo of raw bytes
   tlskit serve --proto tcp --mode line --listen 127.0.0.1:7000
   tlskit serve --mode broadcast --listen :8443 --max-conns 100
+  tlskit serve --proto ws --mode chat --listen :8081 --nats nats://127.0.0.1:4222   # one chat over servers
   tlskit serve --cert server.pfx --password secret --alpn h2,http/1.1
   tlskit serve --cert cert.pem --key key.pem --client-auth require --client-ca ca.pem
   tlskit serve --cert cert.pem --key key.pem --reload-cert 1m   # follows renewals
@@ -240,7 +254,7 @@ away) and exits with status 0.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.proto, "proto", defaultServeProto, "protocol: "+strings.Join(slices.Sorted(maps.Keys(serveProtos)), ", "))
-	fl.StringVar(&f.mode, "mode", "echo", "what the server does with data: echo, broadcast, chat (ws, wss) or echo, line, broadcast (tcp, tls)")
+	fl.StringVar(&f.mode, "mode", "echo", "what the server does with data: echo, broadcast, chat, pubsub (ws, wss) or echo, line, broadcast (tcp, tls)")
 	fl.StringVar(&f.path, "path", "/", "the WebSocket's path (ws, wss)")
 	fl.StringVar(&f.listen, "listen", defaultServeListen, "address to listen on, HOST:PORT (port 0: the system picks; :PORT every IPv4 interface, [::]:PORT every IPv6 one)")
 	fl.StringVar(&f.certFile, "cert", "", "certificate and key in any format (PEM, PFX, JKS, ...; default: generated in memory)")
@@ -249,6 +263,7 @@ away) and exits with status 0.`,
 	fl.StringVar(&f.clientCA, "client-ca", "", "CA certificates (any format) that client certificates must chain to")
 	f.tlsFlags.register(cmd)
 	f.acme.register(cmd)
+	f.nats.register(cmd)
 	fl.IntVar(&f.maxConns, "max-conns", 0, "most simultaneous connections, handshakes included (default 1000, -1: no limit)")
 	fl.IntVar(&f.maxConnsPerAddr, "max-conns-per-addr", defaultMaxConnsPerAddr, "most simultaneous connections from one client address (IPv6: one /64), handshakes included; ws clients beyond it get 503 with Retry-After (0: no limit)")
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", defaultIdleTimeout, "disconnect connections that send and receive nothing this long (0: never)")
@@ -274,6 +289,9 @@ var tlsOnlyFlags = slices.Concat([]string{"cert", "key", "password", "subject", 
 func (f *serveFlags) check(cmd *cobra.Command, p serveProto) error {
 	if !slices.Contains(p.modes, f.mode) {
 		return fmt.Errorf("--mode %q: --proto %s takes %s", f.mode, f.proto, strings.Join(p.modes, ", "))
+	}
+	if err := f.nats.check(p, f.mode); err != nil {
+		return err
 	}
 	if p.websocket {
 		if err := checkPath(f.path); err != nil {
@@ -394,7 +412,7 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		proto: f.proto, mode: f.mode, path: f.path, host: host, port: port, useIPv6: useIPv6,
 		maxConns: f.maxConns, maxConnsPerAddr: f.maxConnsPerAddr, idleTimeout: f.idleTimeout,
 		handshakeTimeout: f.handshakeTimeout, sendWait: f.sendTimeout, engine: f.engine,
-		noDeflate: !f.deflate, maxMessage: f.maxMessage, proxy: f.proxy, blocked: f.blocked,
+		noDeflate: !f.deflate, maxMessage: f.maxMessage, proxy: f.proxy, blocked: f.blocked, nats: f.nats,
 		log: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)),
 	}
 	if sc.proxyFrom, err = parseProxyFrom(f.proxyFrom); err != nil {

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -23,7 +22,7 @@ import (
 )
 
 // wsModes are the --mode values of the ws and wss protocols.
-var wsModes = []string{"echo", "broadcast", "chat"}
+var wsModes = []string{"echo", "broadcast", "chat", "pubsub"}
 
 // indexHTML is the page served to every GET that is not a WebSocket
 // upgrade: a small client of the server's WebSocket, with a ?selftest=N
@@ -99,35 +98,55 @@ func startWSServer(sc *serveConfig) (service, error) {
 		}
 	case "broadcast":
 		opts.Events.OnDataIn = func(_ *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
-			broadcast(sc.connLogger(), srv, ws.SendFormatOf(f), data)
+			sc.fanout(srv, ws.SendFormatOf(f), data)
+		}
+		opts.Events.OnConnected = func(c *ws.Conn) {
+			logConnected(c)
+			sc.joinFanout(c)
 		}
 	case "chat":
 		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
 			if f == ws.FormatText {
-				data = append([]byte(strconv.FormatInt(c.ConnectionID(), 10)+": "), data...)
+				data = append([]byte(sc.connName(c)+": "), data...)
 			}
-			broadcast(sc.connLogger(), srv, ws.SendFormatOf(f), data)
+			sc.fanout(srv, ws.SendFormatOf(f), data)
 		}
 		opts.Events.OnConnected = func(c *ws.Conn) {
 			logConnected(c)
-			writeOrReset(sc.connLogger(), c, ws.DataText, fmt.Appendf(nil, "you are %d", c.ConnectionID()))
-			broadcast(sc.connLogger(), srv, ws.DataText, fmt.Appendf(nil, "%d joined", c.ConnectionID()))
+			writeOrReset(sc.connLogger(), c, ws.DataText, fmt.Appendf(nil, "you are %s", sc.connName(c)))
+			sc.joinFanout(c)
+			sc.fanout(srv, ws.DataText, fmt.Appendf(nil, "%s joined", sc.connName(c)))
 		}
 		logDisconnected := opts.Events.OnDisconnected
 		opts.Events.OnDisconnected = func(c *ws.Conn, err error) {
 			logDisconnected(c, err)
-			broadcast(sc.connLogger(), srv, ws.DataText, fmt.Appendf(nil, "%d left", c.ConnectionID()))
+			sc.fanout(srv, ws.DataText, fmt.Appendf(nil, "%s left", sc.connName(c)))
+		}
+	case "pubsub":
+		opts.Events.OnDataIn = func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
+			sc.pubsubIn(srv, c, f, data)
 		}
 	}
+	if err := sc.connectNATS(); err != nil {
+		return nil, err
+	}
+	if sc.bus != nil {
+		opts.Bus = sc.bus
+	}
 	srv, err := ws.NewServer(opts)
-	if err != nil {
+	if err == nil {
+		if err = srv.StartListening(); err != nil {
+			srv.Close()
+		}
+	}
+	switch {
+	case sc.bus == nil:
+		return srv, err
+	case err != nil:
+		sc.bus.Close()
 		return nil, err
 	}
-	if err := srv.StartListening(); err != nil {
-		srv.Close()
-		return nil, err
-	}
-	return srv, nil
+	return busServer{srv, sc.bus}, nil
 }
 
 // broadcast sends one message to every WebSocket, encoded once, at once:
@@ -194,6 +213,7 @@ func requestPath(uri string) string {
 var pageIntros = map[string]string{
 	"echo":      "Type a message and press Enter: the server sends it back to you.",
 	"broadcast": "Every message goes to everyone connected, you included: open this page in a second tab and type in either.",
+	"pubsub":    `Topics: send {"subscribe":"news"}, then {"publish":"news","data":"hi"}; every subscriber of "news" (or of "news.*" for "news.eu", of ">" for all) gets {"topic":...,"data":...}.`,
 	"chat":      "A chat room: everyone connected sees every message with the sender's number. Open this page in a second tab to talk to yourself.",
 }
 
