@@ -48,9 +48,10 @@ import (
 // ErrUnsupported (and so does SetTLSConfig of such a base once they are
 // changed): set them in the configs it returns. A client's settings (SSLAcceptAnyServerCert,
 // SSLServerCACerts, ReuseSSLSession, SSLEnableRenegotiation,
-// TLS13KeyShareGroups) and those Go cannot honour (LogSSLPackets,
-// SSLCACerts, SSLIncludeCertChain, SSLSecurityFlags, the OpenSSL ones)
-// match ErrUnsupported and say what to use instead.
+// TLS13KeyShareGroups) and those Go cannot honour (SSLCACerts,
+// SSLIncludeCertChain, SSLSecurityFlags, the OpenSSL ones) match
+// ErrUnsupported and say what to use instead. LogSSLPackets is
+// Options.LogTLSRecords.
 //
 // Per-connection, read-only, the values of tlsconf.Info.Get (and of
 // Conn.TLS): SSLNegotiatedVersion ("TLS1.3"), SSLNegotiatedCipher (the bulk
@@ -210,6 +211,7 @@ var serverSettings = settings.NewTable(
 	// Applies to the next accept, even while listening.
 	intSetting("MaxConnectionsPerAddress", 0, func(o *Options) *int { return &o.MaxConnectionsPerAddress }),
 	boolSetting("TcpNoDelay", func(o *Options) *bool { return &o.Nagle }, true),
+	boolSetting("LogSSLPackets", func(o *Options) *bool { return &o.LogTLSRecords }, false),
 	settings.Setting[*Server]{Name: "UseIPv6",
 		Get: func(s *Server) string { return strconv.Itoa(int(s.opts.UseIPv6)) },
 		Set: func(s *Server, v string) error {

@@ -46,7 +46,7 @@ func tlsNameCases(t *testing.T) []struct {
 		{name: "OpenSSLCADir", value: "/etc/ssl", err: ErrUnsupported},
 		{name: "OpenSSLCAFile", value: "/etc/ssl/ca.pem", err: ErrUnsupported},
 		{name: "OpenSSLPrngSeedData", value: "x", err: ErrUnsupported},
-		{name: "LogSSLPackets", value: "True", err: ErrUnsupported},
+		{name: "LogSSLPackets", value: "True", want: "True"},
 		{name: "SSLCACerts", value: caPEM, err: ErrUnsupported},
 		{name: "SSLIncludeCertChain", value: "True", err: ErrUnsupported},
 		{name: "SSLSecurityFlags", value: "1", err: ErrUnsupported},

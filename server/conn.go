@@ -131,6 +131,8 @@ type connFixed struct {
 	authClient bool
 	noLinger   bool
 	upgrade    bool // Options.UpgradeHandshake
+	logRecords bool // Options.LogTLSRecords
+	maskData   bool // MaskSensitiveData: no application_data dumps
 }
 
 func connFixedOf(o *Options) connFixed {
@@ -139,7 +141,7 @@ func connFixedOf(o *Options) connFixed {
 		noLinger: o.NoLinger, linger: o.LingerTime,
 		inLimit: o.InBufferSize, outLimit: o.OutBufferSize,
 		hsTimeout: o.DefaultConnectionTimeout, upgrade: o.UpgradeHandshake,
-		stall: o.StallTimeout,
+		stall: o.StallTimeout, logRecords: o.LogTLSRecords,
 	}
 	if f.inLimit <= 0 {
 		f.inLimit = DefaultInBufferSize

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/hook"
+	"github.com/tlskit/tlskit/internal/tlsrecord"
 )
 
 // start runs after ConnectionRequest accepted the connection.
@@ -29,6 +31,10 @@ func (c *Conn) start() {
 	if c.fixed.tlsBase != nil {
 		opts.TLS = c.tlsConfig()
 		c.status("TLS handshake started")
+		if c.fixed.logRecords {
+			opts.Records = c.logRecord
+			opts.RecordBodies = c.s.log != nil && c.s.log.Enabled(context.Background(), slog.LevelDebug)
+		}
 	}
 	c.ec.Start((*connHandler)(c), opts)
 	if opts.TLS != nil || c.fixed.upgrade {
@@ -179,6 +185,24 @@ func (c *Conn) isStopped() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.goneLocked()
+}
+
+// logRecord reports a TLS record (Options.LogTLSRecords) to OnSSLStatus and, with
+// its body dumped unless MaskSensitiveData hides application data, to the
+// Logger at Debug. The engine calls it; it does not block.
+func (c *Conn) logRecord(in bool, r tlsrecord.Record) {
+	dir := "out"
+	if in {
+		dir = "in"
+	}
+	c.status(fmt.Sprintf("TLS record %s: %s, %d bytes", dir, r.Type, r.Length))
+	if l := c.s.log; l != nil && r.Body != nil {
+		dump := hex.Dump(r.Body)
+		if c.fixed.maskData && r.Type == tlsrecord.ApplicationData {
+			dump = "(masked: MaskSensitiveData)"
+		}
+		l.Debug("TLS record", append(c.logAttrs(), "dir", dir, "type", r.Type.String(), "length", r.Length, "hex", dump)...)
+	}
 }
 
 func (c *Conn) status(msg string) {

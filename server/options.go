@@ -235,6 +235,17 @@ type Options struct {
 	// second: the others are dropped, counted once a second in a Warn
 	// "log records suppressed" record (and told to a LogObserver).
 	Logger *slog.Logger
+
+	// LogTLSRecords reports every TLS record of the connections accepted
+	// afterwards, for debugging (default false): OnSSLStatus is told
+	// "TLS record in: handshake, 512 bytes" (in: from the client, out: to
+	// it; the record's outer content type, which after a TLS 1.3
+	// ServerHello is application_data whatever the record carries), and
+	// the Logger gets a Debug "TLS record" with a hex dump of the record's
+	// body, except that with MaskSensitiveData (Config, true by default)
+	// the bodies of application_data records are not dumped.
+	// Config("LogSSLPackets=true") sets it.
+	LogTLSRecords bool
 }
 
 // defaulted returns o with zero fields replaced by their defaults, or an

@@ -18,6 +18,7 @@ import (
 	"github.com/tlskit/tlskit/internal/access"
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/logsafe"
+	"github.com/tlskit/tlskit/internal/settings"
 )
 
 // State is the lifecycle state of a Server.
@@ -429,7 +430,9 @@ func (a *acceptor) Accept(ec engine.Conn) {
 			evicted.closeWith(opError("handshake", evicted.id, ErrTimedOut, errEvicted), true)
 		}()
 	}
-	if f := connFixedOf(&o); s.fixed == nil || *s.fixed != f {
+	f := connFixedOf(&o)
+	f.maskData, _ = settings.ParseBool(s.remembered("MaskSensitiveData", "True"))
+	if s.fixed == nil || *s.fixed != f {
 		s.fixed = &f
 	}
 	fixed := s.fixed

@@ -117,8 +117,8 @@ var openSSLOnly = []settings.Setting[*Settings]{
 // goCannot lists IPWorks's TLS-layer settings that crypto/tls cannot
 // honour, with what to use instead.
 var goCannot = []settings.Setting[*Settings]{
-	{Name: "LogSSLPackets", Unsupported: "crypto/tls does not log TLS records; use SSLKeyLogFile " +
-		"(tls.Config.KeyLogWriter) to decrypt a packet capture"},
+	{Name: "LogSSLPackets", Unsupported: "a tls.Config cannot log TLS records: a server.Server logs them " +
+		"(server.Options.LogTLSRecords); SSLKeyLogFile (tls.Config.KeyLogWriter) lets a packet capture be decrypted"},
 	{Name: "SSLCACerts", Unsupported: "a peer is sent the chain of its certificate: append the intermediates to " +
 		"tls.Certificate.Certificate after the leaf; the CAs that verify the peer are SSLServerCACerts (a client's) " +
 		"and SSLClientCACerts (a server's)"},

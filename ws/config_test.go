@@ -103,7 +103,7 @@ func TestConfigUnsupportedNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"CloseStreamAfterTransfer", "MaskSensitive", "SSLCheckCRL", "SSLCheckOCSP",
-		"LogSSLPackets", "SSLCACerts", "SSLIncludeCertChain", "SSLSecurityFlags", "OpenSSLCipherList"} {
+		"SSLCACerts", "SSLIncludeCertChain", "SSLSecurityFlags", "OpenSSLCipherList"} {
 		for _, setting := range []string{name, name + "=1"} {
 			for way, config := range map[string]func(string) (string, error){"Server": s.Config, "Handler": h.Config} {
 				_, err := config(setting)
@@ -115,11 +115,22 @@ func TestConfigUnsupportedNames(t *testing.T) {
 	}
 	// The Server's answer says what to use instead, never the tlsconf
 	// package for names it refuses.
-	for _, name := range []string{"LogSSLPackets", "SSLCACerts", "SSLIncludeCertChain", "SSLSecurityFlags"} {
+	for _, name := range []string{"SSLCACerts", "SSLIncludeCertChain", "SSLSecurityFlags"} {
 		_, err := s.Config(name)
 		if err == nil || strings.Contains(err.Error(), "tlsconf") {
 			t.Errorf("Config(%q) = %v", name, err)
 		}
+	}
+	// LogSSLPackets is the server's (server.Options.LogTLSRecords); a
+	// Handler's TLS is net/http's.
+	if _, err := s.Config("LogSSLPackets=1"); err != nil {
+		t.Errorf("Server.Config(LogSSLPackets=1) = %v", err)
+	}
+	if v, err := s.Config("LogSSLPackets"); err != nil || v != "True" {
+		t.Errorf("Server.Config(LogSSLPackets) = %q, %v", v, err)
+	}
+	if _, err := h.Config("LogSSLPackets=1"); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "LogSSLPackets") {
+		t.Errorf("Handler.Config(LogSSLPackets=1) = %v, want ErrUnsupported naming it", err)
 	}
 }
 

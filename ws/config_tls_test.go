@@ -49,7 +49,7 @@ func TestServerConfigTLSNames(t *testing.T) {
 	if v := version(); v != tls.VersionTLS13 {
 		t.Fatalf("before: %s", tls.VersionName(v))
 	}
-	names := append(tlsconf.SettingNames(), "OpenSSLCipherList", "LogSSLPackets", "SSLCACerts", "SSLIncludeCertChain", "SSLSecurityFlags")
+	names := append(tlsconf.SettingNames(), "OpenSSLCipherList", "SSLCACerts", "SSLIncludeCertChain", "SSLSecurityFlags")
 	taken := 0
 	for _, name := range names {
 		v, ok := values[name]

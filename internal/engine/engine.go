@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/errcode"
+	"github.com/tlskit/tlskit/internal/tlsrecord"
 )
 
 // ErrWouldBlock is returned by Conn.Write, together with the count of bytes
@@ -114,6 +115,13 @@ type StartOptions struct {
 	// Linger bounds the graceful close that follows the peer's close
 	// (flushing what is queued); <= 0 means 2 seconds.
 	Linger time.Duration
+	// Records, when non-nil on a TLS connection, is told of each TLS
+	// record as its last byte crosses between the socket and crypto/tls
+	// (in: received), with its body when RecordBodies is set. It is called
+	// from the engine's goroutines, in order for each direction, and must
+	// not block; the body is valid only during the call.
+	Records      func(in bool, r tlsrecord.Record)
+	RecordBodies bool
 }
 
 // Defaults StartOptions fields take when zero.

@@ -29,6 +29,7 @@ import (
 
 	"github.com/tlskit/tlskit/internal/engine"
 	"github.com/tlskit/tlskit/internal/lifecycle"
+	"github.com/tlskit/tlskit/internal/tlsrecord"
 	"golang.org/x/sys/unix"
 )
 
@@ -231,7 +232,11 @@ func (c *conn) Start(h engine.Handler, opts engine.StartOptions) {
 	if opts.TLS != nil {
 		c.t = &tlsSide{}
 		c.t.plain.pool, c.t.in.pool = &c.l.e.pool, &c.l.e.pool
-		c.tc = tls.Server(&memConn{c: c}, opts.TLS)
+		var nc net.Conn = &memConn{c: c}
+		if opts.Records != nil {
+			nc = tlsrecord.Wrap(nc, opts.Records, opts.RecordBodies)
+		}
+		c.tc = tls.Server(nc, opts.TLS)
 		c.hs = hsWaiting
 		c.t.hsTimeout = opts.HandshakeTimeout
 		c.t.blocking = true

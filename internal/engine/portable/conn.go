@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlskit/tlskit/internal/engine"
+	"github.com/tlskit/tlskit/internal/tlsrecord"
 )
 
 // peerCloseWait bounds how long a graceful close waits for the peer's FIN
@@ -221,7 +222,11 @@ func (c *conn) handshake(opts engine.StartOptions, deadline time.Time) (time.Dur
 	if c.adoptedTLS {
 		hc.first = time.Now()
 	} else {
-		tc = tls.Server(hc, opts.TLS)
+		var nc net.Conn = hc
+		if opts.Records != nil {
+			nc = tlsrecord.Wrap(hc, opts.Records, opts.RecordBodies)
+		}
+		tc = tls.Server(nc, opts.TLS)
 		c.mu.Lock()
 		c.tlsConn = tc
 		c.rw = tc
