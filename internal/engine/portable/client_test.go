@@ -42,14 +42,15 @@ func TestLimitWriteOnSentDiscard(t *testing.T) {
 	if n := <-r.sent; n != 100 {
 		t.Fatalf("OnSent(%d), want 100", n)
 	}
-	// The writer has taken the second 100 bytes (its write waits for the
-	// peer); the last 300 are queued.
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Queued() != 400 {
-		if time.Now().After(deadline) {
-			t.Fatalf("Queued = %d, want 400", c.Queued())
-		}
-		time.Sleep(time.Millisecond)
+	// Reading the first byte of the second 100 proves the writer has taken
+	// them (its write then waits for the peer to read the rest): the last
+	// 300 are queued. Queued alone cannot tell, as it reads 400 both then
+	// and between the first write's end and the writer taking the next.
+	if _, err := io.ReadFull(peer, got[:1]); err != nil || got[0] != data[100] {
+		t.Fatalf("peer read %q, %v", got[:1], err)
+	}
+	if q := c.Queued(); q != 400 {
+		t.Fatalf("Queued = %d, want 400", q)
 	}
 	if n := c.DiscardQueued(); n != 300 {
 		t.Fatalf("DiscardQueued = %d, want 300", n)
@@ -57,7 +58,7 @@ func TestLimitWriteOnSentDiscard(t *testing.T) {
 	if q := c.Queued(); q != 100 {
 		t.Fatalf("Queued after DiscardQueued = %d, want the 100 under way", q)
 	}
-	if _, err := io.ReadFull(peer, got); err != nil || !bytes.Equal(got, data[100:200]) {
+	if _, err := io.ReadFull(peer, got[1:]); err != nil || !bytes.Equal(got, data[100:200]) {
 		t.Fatalf("peer read %q, %v", got, err)
 	}
 	if n := <-r.sent; n != 100 {
