@@ -165,9 +165,17 @@ func (h *hub) Deliver(m topics.Message) {
 	t.mu.Lock()
 	conns := t.tree.Match(t.buf[:0], m.Topic)
 	t.mu.Unlock()
-	// The errors are each connection's (closed for overflow, busy with a
-	// message in pieces, gone): the others are not affected.
-	_, _ = h.sendEach(conns, pm, len(m.Data))
+	// A subscriber whose backlog overflows is closed by sendPrepared; one
+	// that cannot take the message without waiting (larger than its
+	// backlog, or behind a message being sent in pieces) is closed too,
+	// rather than left without it: each gets every message or is closed.
+	// The others are not affected.
+	for _, c := range conns {
+		if err := c.sendPrepared(pm, len(m.Data)); errors.Is(err, ErrSendTooLarge) || errors.Is(err, ErrWouldBlock) {
+			c.logf(LogInfo, "Info", "closing a subscriber that cannot take a topic message without waiting: %v", err)
+			_ = c.Close(ClosePolicyViolation, "cannot take a topic message without waiting")
+		}
+	}
 	clear(conns)
 	t.buf = conns[:0]
 }

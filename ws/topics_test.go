@@ -224,3 +224,19 @@ func TestPublishSharedBusAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// A subscriber that cannot take a message without waiting, here one larger
+// than its backlog, is closed (1008) rather than left without it.
+func TestPublishTooLargeForBacklogCloses(t *testing.T) {
+	t.Parallel()
+	conns := make(chan *Conn, 1)
+	s := startServer(t, Options{Server: server.Options{OutBufferSize: 4096}, Conn: ConnOptions{CloseTimeout: 200 * time.Millisecond},
+		Events: Events{OnConnected: func(c *Conn) { conns <- c }}})
+	r := dialSubscriber(t, s, conns, []string{"big"})
+	if err := s.Publish("big", DataBinary, make([]byte, 64<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.expectClose(); code != wsproto.CloseCode(ClosePolicyViolation) {
+		t.Fatalf("closed with %v, want 1008", code)
+	}
+}
