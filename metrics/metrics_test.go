@@ -7,24 +7,22 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
-	"github.com/tlskit/tlskit/certs"
 	"github.com/tlskit/tlskit/server"
 	"github.com/tlskit/tlskit/tlsconf"
 	"github.com/tlskit/tlskit/ws"
 )
 
-// value returns the gathered value of metric name whose labels include
-// label (e.g. "result=ok"; "" for none), a histogram's sample count, or -1
-// if there is none.
-func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
+// find returns the gathered metric name whose labels include label (e.g.
+// "result=ok"; "" for the first), or nil.
+func find(t *testing.T, reg *prometheus.Registry, name, label string) *dto.Metric {
 	t.Helper()
 	fams, err := reg.Gather()
 	if err != nil {
@@ -35,25 +33,58 @@ func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			match := label == ""
+			if label == "" {
+				return m
+			}
 			for _, l := range m.GetLabel() {
 				if l.GetName()+"="+l.GetValue() == label {
-					match = true
+					return m
 				}
 			}
-			if !match {
-				continue
-			}
-			if c := m.GetCounter(); c != nil {
-				return c.GetValue()
-			}
-			if h := m.GetHistogram(); h != nil {
-				return float64(h.GetSampleCount())
-			}
-			return m.GetGauge().GetValue()
 		}
 	}
-	return -1
+	return nil
+}
+
+// value returns the gathered value of metric name whose labels include
+// label (see find), a histogram's sample count, or -1 if there is none.
+func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
+	t.Helper()
+	m := find(t, reg, name, label)
+	switch {
+	case m == nil:
+		return -1
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue()
+	case m.GetHistogram() != nil:
+		return float64(m.GetHistogram().GetSampleCount())
+	}
+	return m.GetGauge().GetValue()
+}
+
+// startWSEcho starts a WebSocket echo server with o on 127.0.0.1,
+// observed by a new Metrics in the registry it returns with its address.
+func startWSEcho(t *testing.T, o server.Options) (string, *prometheus.Registry) {
+	t.Helper()
+	m := New()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	o.LocalHost = "127.0.0.1"
+	s, err := ws.NewServer(ws.Options{
+		Server:   o,
+		Observer: m,
+		Events: ws.Events{OnDataIn: func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
+			_, _ = c.SendMessage(ws.SendFormatOf(f), data)
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StartListening(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s.TCP().Addr().String(), reg
 }
 
 // waitValue waits until metric name (with label) is want.
@@ -76,40 +107,11 @@ func waitValue(t *testing.T, reg *prometheus.Registry, name, label string, want 
 // each engine and reads the counts back from the registry and from the
 // text exposition.
 func TestWebSocketServerMetrics(t *testing.T) {
-	engines := []string{"portable"}
-	if runtime.GOOS == "linux" {
-		engines = append(engines, "epoll")
-	}
-	gen, err := certs.Generate(certs.GenerateOptions{Hosts: []string{"127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := gen.TLSCertificate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, engine := range engines {
+	cert, _ := testCert(t)
+	for _, engine := range engines() {
 		t.Run(engine, func(t *testing.T) {
-			m := New()
-			reg := prometheus.NewRegistry()
-			reg.MustRegister(m)
-			s, err := ws.NewServer(ws.Options{
-				Server: server.Options{LocalHost: "127.0.0.1", Engine: server.Engine(engine), MaxConnections: 3,
-					TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}},
-				Conn: ws.ConnOptions{},
-				Events: ws.Events{OnDataIn: func(c *ws.Conn, f ws.DataFormat, data []byte, _, _ bool) {
-					_, _ = c.SendMessage(ws.SendFormatOf(f), data)
-				}},
-				Observer: m,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.StartListening(); err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			addr := s.TCP().Addr().String()
+			addr, reg := startWSEcho(t, server.Options{Engine: server.Engine(engine), MaxConnections: 3,
+				TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}})
 
 			// A client that does not speak TLS: admitted, then its
 			// handshake fails and it ends.
@@ -148,7 +150,7 @@ func TestWebSocketServerMetrics(t *testing.T) {
 				c.Disconnect()
 				t.Fatal("a connection over MaxConnections was upgraded")
 			}
-			waitValue(t, reg, "tlskit_connections_refused_total", "", 1)
+			waitValue(t, reg, "tlskit_connections_refused_total", "cause=max_connections", 1)
 			clients[0].Disconnect()
 			<-clients[0].Done()
 			waitValue(t, reg, "tlskit_connections_open", "", 2)
@@ -195,4 +197,14 @@ func TestWebSocketServerMetrics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// histogram returns the gathered histogram name whose labels include label.
+func histogram(t *testing.T, reg *prometheus.Registry, name, label string) *dto.Histogram {
+	t.Helper()
+	m := find(t, reg, name, label)
+	if m.GetHistogram() == nil {
+		t.Fatalf("no histogram %s{%s}", name, label)
+	}
+	return m.GetHistogram()
 }

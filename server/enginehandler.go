@@ -114,6 +114,9 @@ func (h *connHandler) OnPeerClose() {
 // OnHandshake tells the Observer how a TLS handshake went.
 func (h *connHandler) OnHandshake(d time.Duration, err error) {
 	if o := h.s.obs; o != nil {
+		if err != nil {
+			err = handshakeError(err, h.id)
+		}
 		o.TLSHandshake(d, err)
 	}
 }

@@ -58,11 +58,12 @@ func (c *Conn) admit(verdict access.Verdict, sockGen uint32) {
 		accept = r.Accept
 	}
 	if !accept || c.s.State() != StateListening {
+		reason, cause := refusalReason(verdict, accept)
 		if o := c.s.obs; o != nil {
-			o.ConnectionRefused()
+			o.ConnectionRefused(cause)
 		}
 		if l := c.s.log; l != nil {
-			l.Info("connection refused", "remote", c.ec.RemoteAddr().String(), "reason", refusalReason(verdict, accept))
+			l.Info("connection refused", "remote", c.ec.RemoteAddr().String(), "reason", reason)
 		}
 		c.mu.Lock()
 		c.markGoneLocked()
@@ -157,15 +158,16 @@ func (c *Conn) logAttrs() []any {
 	return attrs
 }
 
-// refusalReason says why a connection was refused.
-func refusalReason(v access.Verdict, accepted bool) string {
+// refusalReason says why a connection was refused, for the log and the
+// Observer.
+func refusalReason(v access.Verdict, accepted bool) (string, RefuseCause) {
 	switch {
 	case accepted:
-		return "not listening"
+		return "not listening", RefusedNotListening
 	case v != access.Accept:
-		return "access lists"
+		return "access lists", RefusedAccessList
 	}
-	return "OnConnectionRequest"
+	return "OnConnectionRequest", RefusedHook
 }
 
 // holdClose keeps a close (the peer's, or the engine's end) for

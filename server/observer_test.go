@@ -17,9 +17,9 @@ type countingObserver struct {
 	hsTime                                         atomic.Int64 // nanoseconds, summed
 }
 
-func (o *countingObserver) ConnectionOpened()  { o.opened.Add(1) }
-func (o *countingObserver) ConnectionRefused() { o.refused.Add(1) }
-func (o *countingObserver) ConnectionClosed()  { o.closed.Add(1) }
+func (o *countingObserver) ConnectionOpened()             { o.opened.Add(1) }
+func (o *countingObserver) ConnectionRefused(RefuseCause) { o.refused.Add(1) }
+func (o *countingObserver) ConnectionClosed()             { o.closed.Add(1) }
 func (o *countingObserver) TLSHandshake(d time.Duration, err error) {
 	if err != nil {
 		o.hsFailed.Add(1)

@@ -61,7 +61,7 @@ func (o *Options) proxyConfig() *engine.Proxy {
 func (a *acceptor) ProxyRefused(peer netip.AddrPort, err error) {
 	s := (*Server)(a)
 	if s.obs != nil {
-		s.obs.ConnectionRefused()
+		s.obs.ConnectionRefused(RefusedProxyHeader)
 	}
 	if s.log != nil {
 		s.log.Info("connection refused", "remote", peer.String(), "reason", logsafe.Error(err))

@@ -386,15 +386,16 @@ func (a *acceptor) Accept(ec engine.Conn) {
 	key := addrKey(ec.RemoteAddr().Addr())
 	s.mu.Lock()
 	var reason string
+	var cause RefuseCause
 	var evicted *Conn
 	switch {
 	case s.state != StateListening:
-		reason = "not listening"
+		reason, cause = "not listening", RefusedNotListening
 	case s.opts.MaxConnectionsPerAddress > 0 && s.perAddr[key] >= s.opts.MaxConnectionsPerAddress:
-		reason = "MaxConnectionsPerAddress"
+		reason, cause = "MaxConnectionsPerAddress", RefusedPerAddress
 	case s.opts.MaxConnections > 0 && s.live >= s.opts.MaxConnections:
 		if evicted = s.evictLocked(); evicted == nil {
-			reason = "MaxConnections"
+			reason, cause = "MaxConnections", RefusedMaxConnections
 		}
 	}
 	if reason != "" {
@@ -410,7 +411,7 @@ func (a *acceptor) Accept(ec engine.Conn) {
 			ec.Reset()
 		}
 		if s.obs != nil {
-			s.obs.ConnectionRefused()
+			s.obs.ConnectionRefused(cause)
 		}
 		if s.log != nil {
 			s.log.Info("connection refused", "remote", ec.RemoteAddr().String(), "reason", reason)

@@ -125,6 +125,9 @@ func (c *Conn) fail(err error) {
 	c.startCloseTimerLocked()
 	c.mu.Unlock()
 	if open {
+		if o := c.opts.obs; o != nil {
+			o.ProtocolError(code)
+		}
 		c.reportError(err)
 	}
 	c.closeWhenFlushed()

@@ -8,8 +8,11 @@ import "github.com/tlskit/tlskit/server"
 // and must not call back into the server.
 type Observer interface {
 	server.Observer
-	// MessageReceived: a data message's last frame arrived. MessageSent:
-	// one was queued (a Broadcast counts once per connection that took it).
-	MessageReceived()
-	MessageSent()
+	// MessageReceived: a data message's last frame arrived (size: after
+	// decompression). MessageSent: one was queued, a Broadcast once per
+	// connection that took it (size: before compression).
+	MessageReceived(size int)
+	MessageSent(size int)
+	// ProtocolError: the connection closes for an error with code.
+	ProtocolError(code CloseCode)
 }

@@ -43,7 +43,7 @@ func (c *Conn) received(p []byte) {
 		case wsproto.EventData:
 			c.logf(LogDebug, "Debug", "received %v data, %d bytes, eom=%v", ev.Format, len(ev.Data), ev.EOM)
 			if o := c.opts.obs; o != nil && ev.EOM {
-				o.MessageReceived()
+				o.MessageReceived(int(ev.Size))
 			}
 			c.deliverData(ev)
 		case wsproto.EventPing:

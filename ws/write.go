@@ -163,7 +163,8 @@ func (c *Conn) sendMessage(f SendFormat, p []byte, piece bool) (int, error) {
 	buf := frameBufs.Get().(*[]byte)
 	defer putFrameBuf(buf)
 	var frames []byte
-	if c.msgRemain > 0 {
+	whole := c.msgRemain <= 0 // else a SetMessageLength message's piece
+	if !whole {
 		if !piece && !c.fitsLocked(len(p)) {
 			return 0, c.tooLargeLocked(len(p))
 		}
@@ -193,7 +194,11 @@ func (c *Conn) sendMessage(f SendFormat, p []byte, piece bool) (int, error) {
 	}
 	c.bytesSent = len(p)
 	if o := c.opts.obs; o != nil && !c.enc.MessageOpen() {
-		o.MessageSent()
+		size := len(p)
+		if !whole {
+			size = c.enc.FragmentedSize()
+		}
+		o.MessageSent(size)
 	}
 	c.wakeLocked() // a message SetMessageLength began may have ended
 	return len(p), nil
@@ -666,7 +671,7 @@ func (c *Conn) WriteFragment(ctx context.Context, f SendFormat, p []byte, last b
 			c.msgRemain, c.streaming = 0, false
 			c.wakeLocked()
 			if o := c.opts.obs; o != nil && err == nil {
-				o.MessageSent()
+				o.MessageSent(c.enc.FragmentedSize())
 			}
 		}
 		c.mu.Unlock()
@@ -731,6 +736,9 @@ func (c *Conn) sendPrepared(m *wsproto.PreparedMessage, size int) error {
 		backlog := len(c.pending)
 		wait := c.closeLocked(ClosePolicyViolation, "too slow: the broadcast backlog is full")
 		c.mu.Unlock()
+		if o := c.opts.obs; o != nil {
+			o.ProtocolError(ClosePolicyViolation)
+		}
 		c.logf(LogInfo, "Info", "closing a connection that does not read: %d bytes of broadcasts waiting", backlog)
 		if !wait {
 			c.closeWhenFlushed()
@@ -743,7 +751,7 @@ func (c *Conn) sendPrepared(m *wsproto.PreparedMessage, size int) error {
 	}
 	c.bytesSent = size
 	if o := c.opts.obs; o != nil {
-		o.MessageSent()
+		o.MessageSent(size)
 	}
 	return nil
 }

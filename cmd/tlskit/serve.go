@@ -270,7 +270,7 @@ away) and exits with status 0.`,
 	fl.DurationVar(&f.sendTimeout, "send-timeout", sendTimeout, "disconnect a client that does not read: its send queue stayed full this long (every mode)")
 	fl.DurationVar(&f.handshakeTimeout, "handshake-timeout", 10*time.Second, "deadline of the whole handshake, counted from the connect: the TLS handshake (tls, wss) and the WebSocket upgrade (ws, wss)")
 	fl.DurationVar(&f.shutdownWait, "shutdown-timeout", defaultShutdownWait, "on Ctrl-C, how long to wait for queued data before resetting connections")
-	fl.StringVar(&f.metricsAddr, "metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (connections, handshakes, bytes, messages)")
+	fl.StringVar(&f.metricsAddr, "metrics", "", "serve Prometheus metrics at http://HOST:PORT/metrics (connections, handshakes, bytes, messages, errors by reason, message sizes)")
 	fl.DurationVar(&f.reloadCert, "reload-cert", 0, "check --cert (and --key) this often and use a renewed certificate for new connections (default: never)")
 	fl.BoolVar(&f.deflate, "deflate", true, "ws, wss: compress messages (permessage-deflate) for clients that offer it; --deflate=false never does")
 	fl.Int64Var(&f.maxMessage, "max-message-size", ws.DefaultMaxMessageSize, "ws, wss: the largest message accepted, in bytes after decompression (1 to "+strconv.Itoa(maxMessageLimit)+"); a larger one closes the connection with 1009")

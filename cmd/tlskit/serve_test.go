@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -610,10 +612,7 @@ func TestServeMetrics(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
 			s := serve(t, "--proto", proto, "--metrics", "127.0.0.1:0")
-			m := regexp.MustCompile(`msg=metrics url=(http://\S+/metrics)`).FindStringSubmatch(s.Stderr())
-			if m == nil {
-				t.Fatalf("no metrics URL logged:\n%s", s.Stderr())
-			}
+			url := metricsURL(t, s)
 			args := []string{s.url}
 			if proto == "tls" {
 				args = append(args, "--insecure")
@@ -627,29 +626,103 @@ func TestServeMetrics(t *testing.T) {
 			} else {
 				want = append(want, `tlskit_tls_handshakes_total{result="ok"} 1`, `tlskit_bytes_total{direction="received"} 6`)
 			}
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				resp, err := http.Get(m[1])
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				missing := ""
-				for _, w := range want {
-					if !strings.Contains(string(body), w) {
-						missing = w
-						break
-					}
-				}
-				if missing == "" {
-					return
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("metrics lack %q:\n%s", missing, body)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			scrapeFor(t, url, want...)
 		})
 	}
+}
+
+// metricsURL returns the metrics URL s logged.
+func metricsURL(t *testing.T, s *served) string {
+	t.Helper()
+	m := regexp.MustCompile(`msg=metrics url=(http://\S+/metrics)`).FindStringSubmatch(s.Stderr())
+	if m == nil {
+		t.Fatalf("no metrics URL logged:\n%s", s.Stderr())
+	}
+	return m[1]
+}
+
+// scrapeFor scrapes url until its exposition holds every line of want.
+func scrapeFor(t *testing.T, url string, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(string(body), w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics lack %q:\n%s", missing, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestServeErrorMetrics: the error counters and the message size histogram
+// of `tlskit serve --metrics`, scraped over HTTP, move on real events: a
+// TLS 1.1 handshake from openssl (reason protocol_version), a connection
+// over --max-conns-per-addr (cause per_address_limit), an unmasked client
+// frame (closed with 1002) and an echoed message (its size both ways).
+func TestServeErrorMetrics(t *testing.T) {
+	t.Parallel()
+	t.Run("tls", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "tls", "--metrics", "127.0.0.1:0", "--max-conns-per-addr", "1")
+		url := metricsURL(t, s)
+		addr := strings.TrimPrefix(s.url, "tls://")
+		out, _ := exec.Command("openssl", "s_client", "-connect", addr, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0").CombinedOutput()
+		scrapeFor(t, url, `tlskit_tls_handshake_failures_total{reason="protocol_version"} 1`, `tlskit_tls_handshakes_total{result="failed"} 1`)
+		if !strings.Contains(string(out), "alert protocol version") {
+			t.Logf("openssl s_client:\n%s", out)
+		}
+		scrapeFor(t, url, "tlskit_connections_closed_total 1")
+		hold, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer hold.Close()
+		scrapeFor(t, url, "tlskit_connections_opened_total 2")
+		if c, err := net.Dial("tcp", addr); err == nil {
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, _ = io.Copy(io.Discard, c)
+			c.Close()
+		}
+		scrapeFor(t, url, `tlskit_connections_refused_total{cause="per_address_limit"} 1`, `tlskit_connections_refused_total{cause="access_list"} 0`)
+	})
+	t.Run("ws", func(t *testing.T) {
+		t.Parallel()
+		s := serve(t, "--proto", "ws", "--metrics", "127.0.0.1:0")
+		url := metricsURL(t, s)
+		if out, stderr, code := connect(t, "hello\n", s.url); code != 0 || strings.TrimSpace(out) != "hello" {
+			t.Fatalf("connect: exit %d, %q\n%s", code, out, stderr)
+		}
+		scrapeFor(t, url, `tlskit_websocket_message_size_bytes_bucket{direction="received",le="64"} 1`,
+			`tlskit_websocket_message_size_bytes_count{direction="sent"} 1`)
+		c, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(s.url, "ws://"), "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("upgrade: %v %v", resp, err)
+		}
+		_, _ = c.Write([]byte{0x81, 0x02, 'h', 'i'}) // unmasked: a protocol error
+		scrapeFor(t, url, `tlskit_websocket_protocol_errors_total{code="1002"} 1`)
+	})
 }

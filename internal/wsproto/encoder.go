@@ -32,6 +32,7 @@ type Encoder struct {
 
 	open   bool
 	openOp Opcode
+	size   uint32 // payload bytes of the current or last data message (FragmentedSize)
 }
 
 func (e *Encoder) maxFrame() int {
@@ -47,6 +48,11 @@ func (e *Encoder) maxFrame() int {
 // MessageOpen reports whether a fragmented message was started by
 // AppendFragment and not finished.
 func (e *Encoder) MessageOpen() bool { return e.open }
+
+// FragmentedSize returns the payload bytes put in the data message still
+// open, or in the last one ended (by AppendFragment, or AppendMessage,
+// whose payload may be compressed); it stops counting at 4 GiB - 1.
+func (e *Encoder) FragmentedSize() int { return int(e.size) }
 
 // AppendMessage appends a complete text or binary message, fragmented by
 // MaxFrameSize. compressed sets RSV1 on the first frame: payload must then
@@ -77,6 +83,10 @@ func (e *Encoder) AppendFragment(dst []byte, op Opcode, p []byte, fin, compresse
 	} else if !op.IsData() {
 		return dst, fmt.Errorf("%w: %v fragment starts no message", ErrMessageOpen, op)
 	}
+	if !e.open {
+		e.size = 0
+	}
+	e.size += uint32(min(uint64(len(p)), uint64(^e.size)))
 	maxf := e.maxFrame()
 	for {
 		n := min(len(p), maxf)

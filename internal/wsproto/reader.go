@@ -57,6 +57,9 @@ type Event struct {
 	Data []byte
 	// EOM marks the last piece of a message.
 	EOM bool
+	// Size is, on a data message's EOM event, the size of the whole
+	// message as delivered (after decompression).
+	Size int64
 	// Code and Reason are the validated close status (EventClose);
 	// Code is CloseNoStatus for a Close frame without a body.
 	Code   CloseCode
@@ -113,7 +116,8 @@ type Reader struct {
 	zbuf   []byte // compressed message being received
 	err    error
 	role   Role
-	sent   bool // first event of the current message delivered
+	sent   bool  // first event of the current message delivered
+	size   int64 // data bytes of the current message delivered (Event.Size)
 	closed bool
 
 	inflating bool     // a compressed message is being inflated (Decompressor started)
@@ -224,6 +228,17 @@ func (r *Reader) Closed() bool { return r.closed }
 // Next returns the next event; ok=false with a nil error means more bytes
 // are needed. A non-nil error carries the close code to send (CloseCodeOf).
 func (r *Reader) Next() (ev Event, ok bool, err error) {
+	ev, ok, err = r.next()
+	if ok && ev.Kind == EventData {
+		r.size += int64(len(ev.Data))
+		if ev.EOM {
+			ev.Size, r.size = r.size, 0
+		}
+	}
+	return ev, ok, err
+}
+
+func (r *Reader) next() (ev Event, ok bool, err error) {
 	if r.err != nil {
 		return Event{}, false, r.err
 	}

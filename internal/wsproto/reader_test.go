@@ -401,3 +401,47 @@ func TestReaderIdleReset(t *testing.T) {
 		t.Fatal("idle after a Close")
 	}
 }
+
+// TestReaderMessageSize: a data message's EOM event carries the whole
+// message's size, streamed in fragments or buffered, fed byte by byte;
+// the Encoder counts a fragmented message's payload the same way.
+func TestReaderMessageSize(t *testing.T) {
+	enc := Encoder{Role: RoleClient}
+	var wire []byte
+	for i, n := range []int{3, 0, 7} {
+		var err error
+		if wire, err = enc.AppendFragment(wire, OpBinary, make([]byte, n), i == 2, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := enc.FragmentedSize(); got != 10 {
+		t.Fatalf("Encoder.FragmentedSize = %d, want 10", got)
+	}
+	wire, _ = enc.AppendMessage(wire, OpText, []byte("hello"), false)
+	if got := enc.FragmentedSize(); got != 5 {
+		t.Fatalf("Encoder.FragmentedSize after a whole message = %d, want 5", got)
+	}
+	for _, buffer := range []bool{false, true} {
+		r := NewReader(RoleServer, ReaderOptions{BufferMessage: buffer})
+		var sizes []int64
+		in := append([]byte(nil), wire...) // Feed unmasks in place
+		for i := range in {
+			r.Feed(in[i : i+1])
+			for {
+				ev, ok, err := r.Next()
+				if err != nil {
+					t.Fatalf("buffer=%v, byte %d: %v", buffer, i, err)
+				}
+				if !ok {
+					break
+				}
+				if ev.Kind == EventData && ev.EOM {
+					sizes = append(sizes, ev.Size)
+				}
+			}
+		}
+		if len(sizes) != 2 || sizes[0] != 10 || sizes[1] != 5 {
+			t.Errorf("buffer=%v: sizes %v, want [10 5]", buffer, sizes)
+		}
+	}
+}
