@@ -118,6 +118,12 @@ var (
 // errorAttrs are the log attributes of e: IPWorks's number and
 // description, the operation and the cause (which may quote what the
 // peer sent, hence logsafe). A nil e, an orderly close, is code 0.
+// handshakeFailed reports whether e is a failed TLS handshake: what a
+// client does wrong, logged at Info.
+func handshakeFailed(e *Error) bool {
+	return errors.Is(e, ErrHandshake) || errors.Is(e, ErrCertificateRejected) || errors.Is(e, ErrClientCertNotPresent)
+}
+
 func errorAttrs(e *Error) []any {
 	if e == nil {
 		return []any{"code", 0}

@@ -103,7 +103,11 @@ func (c *Conn) handle(ev event) {
 	case evError:
 		if l := c.s.log; l != nil {
 			attrs := append(c.logAttrs(), errorAttrs(ev.err)...)
-			l.Warn("connection error", attrs...)
+			if handshakeFailed(ev.err) {
+				l.Info("handshake failed", attrs...) // the client's doing
+			} else {
+				l.Warn("connection error", attrs...)
+			}
 		}
 		if h := hooks.OnError; h != nil {
 			c.call("OnError", func() { h(c, ev.err) })

@@ -99,12 +99,12 @@ func TestLogPeerData(t *testing.T) {
 			c.Close()
 			t.Fatal("the handshake succeeded")
 		}
-		waitFor(t, "a connection error record", func() bool { return h.Has("WARN connection error") })
+		waitFor(t, "a handshake failed record", func() bool { return h.Has("INFO handshake failed") })
 		for _, l := range strings.Split(h.Text(), "\n") {
 			if len(l) > 1024 {
 				t.Errorf("a %d-byte record: %.200s...", len(l), l)
 			}
-			if strings.Contains(l, "connection error") && (!strings.Contains(l, "cause=tls: client requested unsupported application protocols") || !strings.HasSuffix(l, " bytes)")) {
+			if strings.Contains(l, "handshake failed") && (!strings.Contains(l, "cause=tls: client requested unsupported application protocols") || !strings.HasSuffix(l, " bytes)")) {
 				t.Errorf("the TLS error is not there, cut: %.400s", l)
 			}
 		}

@@ -228,7 +228,9 @@ type Options struct {
 	Observer Observer
 
 	// Logger, if set (default nil: no records), gets slog records of
-	// connections refused (Info), opened and closed (Debug), connection
+	// connections refused (Info), opened and closed (Debug), failed TLS
+	// handshakes (Info, "handshake failed": ErrHandshake,
+	// ErrCertificateRejected, ErrClientCertNotPresent), other connection
 	// errors (Warn) and accept errors (Error), with the connection's id and
 	// address, as well as the Events. What a peer sent is escaped and cut,
 	// and records at Info and above are limited to bursts of 100 and 10 a

@@ -212,3 +212,92 @@ func TestSendFailed(t *testing.T) {
 		})
 	}
 }
+
+// Each cause is logged once, at its level, whatever the flags (the server's
+// Logger is set with --proxy-protocol and without): a failed TLS
+// handshake is one Info "handshake failed" record (not also the server's
+// Warn "connection error"), a connection refused over --max-conns one
+// "connection refused".
+func TestServeLogOncePerCause(t *testing.T) {
+	t.Parallel()
+	for _, flags := range [][]string{nil, {"--proxy-protocol"}, {"--blocked-clients", "192.0.2.1"}} {
+		t.Run(strings.Join(append([]string{"flags"}, flags...), " "), func(t *testing.T) {
+			t.Parallel()
+			proxy := len(flags) > 0 && flags[0] == "--proxy-protocol"
+			// dial connects to s, sending a PROXY header naming src with
+			// the socket's own port under --proxy-protocol; it returns the
+			// address the server sees.
+			dial := func(s *served, src string) (net.Conn, string, error) {
+				c, err := net.DialTimeout("tcp", strings.TrimPrefix(s.url, "tls://"), 5*time.Second)
+				if err != nil {
+					return nil, "", err
+				}
+				_ = c.SetDeadline(time.Now().Add(testpeer.Timeout))
+				remote := c.LocalAddr().String()
+				if proxy {
+					port := c.LocalAddr().(*net.TCPAddr).Port
+					_, _ = fmt.Fprintf(c, "PROXY TCP4 %s 127.0.0.1 %d 443\r\n", src, port)
+					remote = net.JoinHostPort(src, strconv.Itoa(port))
+				}
+				return c, remote, nil
+			}
+
+			// Not a ClientHello: the handshake fails.
+			s := serve(t, append([]string{"--proto", "tls"}, flags...)...)
+			c, remote, err := dial(s, "198.51.100.7")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
+			_, _ = io.Copy(io.Discard, c)
+			c.Close()
+			s.WaitStderr(t, `msg="handshake failed"`)
+			// A connection that ends well after it: every record of the
+			// first is written.
+			ok, _, err := dial(s, "198.51.100.8")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tls.Client(ok, &tls.Config{InsecureSkipVerify: true}).Handshake(); err != nil {
+				t.Fatal(err)
+			}
+			ok.Close()
+			s.WaitStderr(t, "msg=disconnected")
+			stderr := s.Stderr()
+			var lines []string
+			for _, l := range strings.Split(stderr, "\n") {
+				if strings.Contains(l, "remote="+remote+" ") {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) != 1 || !strings.Contains(lines[0], `level=INFO msg="handshake failed"`) {
+				t.Errorf("the failed handshake's records, want one Info \"handshake failed\":\n%s\n\nall:\n%s", strings.Join(lines, "\n"), stderr)
+			}
+			if n := strings.Count(stderr, `msg="connection error"`); n != 0 {
+				t.Errorf("%d connection error records, want none:\n%s", n, stderr)
+			}
+
+			// The one connection --max-conns allows, then one refused.
+			s = serve(t, append([]string{"--proto", "tls", "--max-conns", "1"}, flags...)...)
+			held, _, err := dial(s, "198.51.100.9")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Close()
+			if err := tls.Client(held, &tls.Config{InsecureSkipVerify: true}).Handshake(); err != nil {
+				t.Fatal(err)
+			}
+			s.WaitStderr(t, "msg=connected")
+			if refused, _, err := dial(s, "198.51.100.10"); err == nil { // the reset may come before connect returns
+				_, _ = io.Copy(io.Discard, refused)
+				refused.Close()
+			}
+			s.WaitStderr(t, `msg="connection refused"`)
+			held.Close()
+			s.WaitStderr(t, "msg=disconnected")
+			if n := strings.Count(s.Stderr(), `msg="connection refused"`); n != 1 {
+				t.Errorf("%d connection refused records, want 1:\n%s", n, s.Stderr())
+			}
+		})
+	}
+}

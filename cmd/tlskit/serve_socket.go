@@ -2,7 +2,6 @@ package main
 
 import (
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/tlskit/tlskit/internal/logsafe"
@@ -74,11 +73,11 @@ func (sc *serveConfig) serverOptions() server.Options {
 		ProxyProtocol:            sc.proxy,
 		ProxyFrom:                sc.proxyFrom,
 		BlockedClients:           sc.blocked,
-	}
-	if sc.proxy || sc.blocked != "" {
-		// The server's own records say which connections it refused, and
-		// why: those a balancer's header failed for never reach the events.
-		opts.Logger = sc.connLogger()
+		// The server's own records, whatever the flags: the connections
+		// refused and why (the limits, the access lists, a balancer's
+		// failed header: none reaches the events), failed handshakes,
+		// connection and accept errors; the events log none of these.
+		Logger: sc.connLogger(),
 	}
 	if sc.metrics != nil {
 		opts.Observer = sc.metrics
@@ -106,17 +105,12 @@ func send(log *slog.Logger, c *server.Conn, p []byte) {
 }
 
 // logEvents logs each connection's life to log, once per cause: a
-// connection whose handshake failed gets only that record. What the peer
+// connection whose handshake failed gets only the server's record of it
+// (server.Options.Logger logs the errors, serverOptions). What the peer
 // sent (server name, ALPN protocol, certificate subject, error texts) is
 // escaped and cut.
 func logEvents(log *slog.Logger) server.Events {
-	return logEventsWith(log, new(failedHandshakes))
-}
-
-// logEventsWith is logEvents remembering the failed handshakes in failed;
-// nil (under a WebSocket server, whose OnDisconnected is the WebSocket
-// layer's) remembers none.
-func logEventsWith(log *slog.Logger, failed *failedHandshakes) server.Events {
+	failed := new(failedHandshakes)
 	return server.Events{
 		OnConnected: func(c *server.Conn) {
 			attrs := []any{"id", c.ConnectionID(), "remote", c.RemoteAddr().String()}
@@ -148,18 +142,12 @@ func logEventsWith(log *slog.Logger, failed *failedHandshakes) server.Events {
 			}
 			log.Info("disconnected", "id", c.ConnectionID(), "status", server.Code(err), "reason", logsafe.String(reason))
 		},
+		// The server's Logger logs the errors (serverOptions): a failed
+		// handshake at Info, its only record.
 		OnError: func(c *server.Conn, err error) {
-			if c == nil {
-				log.Error("server error", "err", logsafe.Error(err))
-				return
-			}
-			if handshakeFailure(err) {
+			if c != nil && handshakeFailure(err) {
 				failed.add(c.ConnectionID())
-				log.Info("handshake failed", "id", c.ConnectionID(), "remote", c.RemoteAddr().String(),
-					"status", server.Code(err), "err", logsafe.String(strings.TrimSpace(err.Error())))
-				return
 			}
-			log.Warn("connection error", "id", c.ConnectionID(), "code", server.Code(err), "err", logsafe.String(strings.TrimSpace(err.Error())))
 		},
 	}
 }

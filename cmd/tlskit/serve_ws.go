@@ -51,8 +51,8 @@ func startWSServer(sc *serveConfig) (service, error) {
 	}
 	so := sc.serverOptions()
 	// The data hooks are the WebSocket layer's (wsLogEvents); the TCP
-	// layer's OnError logs the TLS handshakes that failed before one.
-	so.Events = server.Events{OnError: logEventsWith(sc.connLogger(), nil).OnError}
+	// layer's Logger logs the TLS handshakes that failed before one.
+	so.Events = server.Events{}
 	opts := ws.Options{
 		Server: so,
 
