@@ -304,3 +304,56 @@ func TestProxyProtocolDeadlineFromAccept(t *testing.T) {
 		}
 	})
 }
+
+// TestProxyProtocolUntrustedTLS: a header from a peer not in ProxyFrom to
+// a TLS server resets the connection before any of it reaches the TLS
+// handshake: the client reads no byte (no alert), with the header and
+// its ClientHello in one write or the header alone, and the connection's
+// error is the untrusted header's, not the handshake's.
+func TestProxyProtocolUntrustedTLS(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		p := getPKI(t)
+		errs := make(chan error, 10)
+		ev := echoEvents()
+		ev.OnError = func(c *Conn, err error) { errs <- err }
+		ev.OnDisconnected = func(c *Conn, err error) { errs <- err }
+		s := start(t, engine, Options{ProxyProtocol: true, ProxyFrom: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")},
+			TLSConfig: p.serverConfig(), Events: ev, DefaultConnectionTimeout: 5 * time.Second})
+		client := netip.MustParseAddrPort("203.0.113.7:40000")
+		for _, withHello := range []bool{true, false} {
+			for _, header := range [][]byte{proxyV1(client), proxyV2(client)} {
+				nc := dial(t, s)
+				if withHello {
+					tc := tls.Client(&headerConn{Conn: nc, header: header}, p.clientConfig())
+					_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+					if err := tc.Handshake(); !errors.Is(err, syscall.ECONNRESET) {
+						t.Fatalf("the TLS client's handshake: %v, want a reset (no alert, no ServerHello)", err)
+					}
+				} else {
+					if _, err := nc.Write(header); err != nil {
+						t.Fatal(err)
+					}
+					_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+					n, err := io.Copy(io.Discard, nc)
+					if n != 0 || !errors.Is(err, syscall.ECONNRESET) {
+						t.Fatalf("after an untrusted header: %d bytes, %v; want a reset", n, err)
+					}
+				}
+				for err := range errs {
+					if err == nil || !strings.Contains(err.Error(), "PROXY header: sent by an untrusted peer") {
+						t.Fatalf("error %v, want the untrusted header", err)
+					}
+					if errors.Is(err, ErrHandshake) {
+						t.Fatalf("error %v: the handshake ran", err)
+					}
+					if len(errs) == 0 {
+						break
+					}
+				}
+			}
+		}
+		// A trusted-list miss without a header is served over TLS.
+		tc := tls.Client(dial(t, s), p.clientConfig())
+		echoes(t, tc, "plain TLS\n")
+	})
+}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tlskit/tlskit/internal/engine"
 )
 
 // tlsConfig returns the TLS configuration of this connection: the server's
@@ -233,11 +235,16 @@ func handshakeSummary(st *tls.ConnectionState) string {
 // handshakeError converts a failed handshake into an ErrHandshake;
 // ErrClientCertNotPresent when client authentication is required and the
 // client sent no certificate; ErrTimedOut when the peer stalled past
-// DefaultConnectionTimeout.
+// DefaultConnectionTimeout. A PROXY header from an untrusted peer, which
+// resets the connection before the handshake reads a byte, is the read
+// error a plain connection gets, no failed handshake.
 func handshakeError(err error, id int64) *Error {
 	var se *Error
 	if errors.As(err, &se) {
 		return se
+	}
+	if errors.Is(err, engine.ErrProxyUntrusted) {
+		return netError("read", id, err)
 	}
 	if te, ok := err.(interface{ Timeout() bool }); ok && te.Timeout() {
 		return opError("handshake", id, ErrTimedOut, fmt.Errorf("TLS handshake timed out (DefaultConnectionTimeout): %w", err))
