@@ -110,7 +110,7 @@ func (c *Conn) ProxyHeader() (ProxyHeader, bool) {
 	h := info.Header
 	p := ProxyHeader{
 		Version: h.Version, Local: h.Command == proxyproto.CommandLocal, Via: info.Peer,
-		Source: h.Source, Destination: h.Destination,
+		Source: unmapAddrPort(h.Source), Destination: unmapAddrPort(h.Destination),
 		ALPN: h.ALPN(), Authority: h.Authority(), UniqueID: h.UniqueID(),
 	}
 	if ssl, ok := h.SSL(); ok {
@@ -118,4 +118,13 @@ func (c *Conn) ProxyHeader() (ProxyHeader, bool) {
 		p.TLSVersion, p.TLSCipher, p.TLSName = ssl.Version(), ssl.Cipher(), ssl.CommonName()
 	}
 	return p, true
+}
+
+// unmapAddrPort returns a with an IPv4-mapped IPv6 address (a version 2 TCP6
+// header may carry one) as the IPv4 address it maps, as RemoteAddr has it.
+func unmapAddrPort(a netip.AddrPort) netip.AddrPort {
+	if !a.IsValid() {
+		return a
+	}
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
@@ -355,5 +356,84 @@ func TestProxyProtocolUntrustedTLS(t *testing.T) {
 		// A trusted-list miss without a header is served over TLS.
 		tc := tls.Client(dial(t, s), p.clientConfig())
 		echoes(t, tc, "plain TLS\n")
+	})
+}
+
+// TestProxyProtocolShutdownWhileWaiting: Shutdown with connections still
+// waiting for their header returns at once (not after the header's
+// timeout), resets them, and none reaches OnConnectionRequest; goleak
+// (TestMain) sees no goroutine of theirs left, and the server listens
+// again.
+func TestProxyProtocolShutdownWhileWaiting(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		requests := make(chan netip.AddrPort, 10)
+		ev := echoEvents()
+		ev.OnConnectionRequest = func(r *ConnectionRequest) { requests <- r.Remote }
+		s := start(t, engine, Options{ProxyProtocol: true, DefaultConnectionTimeout: 30 * time.Second, Events: ev})
+		var waiting []net.Conn
+		for i := range 3 {
+			nc := dial(t, s)
+			if _, err := nc.Write(proxyV1(netip.MustParseAddrPort("203.0.113.7:40000"))[:5+i*5]); err != nil {
+				t.Fatal(err)
+			}
+			waiting = append(waiting, nc)
+		}
+		time.Sleep(50 * time.Millisecond) // each is waiting
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		began := time.Now()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(began); d > 2*time.Second {
+			t.Fatalf("Shutdown took %v with connections waiting for their header", d)
+		}
+		for i, nc := range waiting {
+			if !isReset(t, nc) {
+				t.Errorf("waiting connection %d was not reset", i)
+			}
+		}
+		select {
+		case r := <-requests:
+			t.Fatalf("a waiting connection reached OnConnectionRequest (%v)", r)
+		default:
+		}
+		if err := s.StartListening(); err != nil {
+			t.Fatal(err)
+		}
+		nc := dial(t, s)
+		nc.Write(proxyV1(netip.MustParseAddrPort("203.0.113.8:1")))
+		echoes(t, nc, "again\n")
+		if r := <-requests; r != netip.MustParseAddrPort("203.0.113.8:1") {
+			t.Fatalf("request from %v", r)
+		}
+	})
+}
+
+// TestProxyProtocolMappedSource: a version 2 TCP6 header whose source is
+// an IPv4-mapped address gives RemoteAddr, the request and
+// ProxyHeader.Source the same IPv4 client; an IPv6 one is kept.
+func TestProxyProtocolMappedSource(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		s, seen, _ := proxyServer(t, engine, Options{})
+		for _, src := range []string{"[::ffff:203.0.113.8]:4002", "[2001:db8::9]:4003"} {
+			a := netip.MustParseAddrPort(src)
+			b := []byte("\r\n\r\n\x00\r\nQUIT\n\x21\x21\x00\x24")
+			sa, da := a.Addr().As16(), netip.MustParseAddr("::ffff:192.0.2.1").As16()
+			b = append(append(b, sa[:]...), da[:]...)
+			b = binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint16(b, a.Port()), 443)
+			nc := dial(t, s)
+			if _, err := nc.Write(b); err != nil {
+				t.Fatal(err)
+			}
+			echoes(t, nc, "v6 header\n")
+			want := netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+			got := <-seen
+			if got.connected != want || got.request != want || got.header.Source != want ||
+				got.header.Destination != netip.MustParseAddrPort("192.0.2.1:443") {
+				t.Fatalf("RemoteAddr %v, request %v, ProxyHeader %+v; want %v", got.connected, got.request, got.header, want)
+			}
+			nc.Close()
+		}
 	})
 }
